@@ -1,0 +1,50 @@
+"""The simulated Windows kernel. Imports only SimPy and the standard library.
+
+Routines are named after the WDK in snake_case (IoCallDriver -> io_call_driver). A
+routine that acts on an object takes that object (the machine is reachable from it);
+one that does not takes the Kernel first. Routines that can run other driver code or
+block are generators: call them with ``yield from`` from driver code, which is itself
+written as generator functions. See machine.py for why.
+"""
+
+from .constants import *  # noqa: F401,F403 - the WDK constants are the kernel's vocabulary
+from .dispatcher import (KEvent, KSemaphore, WaitAll, WaitAny, ke_clear_event,  # noqa: F401
+                         ke_initialize_event, ke_initialize_semaphore, ke_read_state_event,
+                         ke_release_semaphore, ke_reset_event, ke_set_event,
+                         ke_wait_for_multiple_objects, ke_wait_for_single_object)
+from .errors import BugCheck, BugCheckHalt, KernelUsageError, NotModelledError  # noqa: F401
+from .instrument import HOOK_NAMES, Instrument  # noqa: F401
+from .iomgr import (io_call_driver, io_cancel_irp, io_complete_request,  # noqa: F401
+                    iop_complete_request, iop_invalid_device_request)
+from .irp import (Irp, IoStackLocation, IoStatusBlock, KernelMode, UserMode,  # noqa: F401
+                  io_allocate_irp, io_copy_current_irp_stack_location_to_next, io_free_irp,
+                  io_get_current_irp_stack_location, io_get_function_code_from_ctl_code,
+                  io_get_next_irp_stack_location, io_initialize_irp, io_mark_irp_pending,
+                  io_reuse_irp, io_set_cancel_routine, io_set_completion_routine,
+                  io_set_completion_routine_ex, io_set_next_irp_stack_location,
+                  io_skip_current_irp_stack_location)
+from .machine import Cpu, Kernel, KThread, run_nonblocking  # noqa: F401
+from .memory import (Buffer, Mdl, io_allocate_mdl, io_build_partial_mdl,  # noqa: F401
+                     io_free_mdl, mm_get_mdl_byte_count, mm_get_mdl_byte_offset,
+                     mm_get_mdl_virtual_address, mm_get_system_address_for_mdl_safe,
+                     mm_prepare_mdl_for_reuse, mm_probe_and_lock_pages)
+from .objects import (DeviceObject, DriverObject, FileObject,  # noqa: F401
+                      copy_io_flags_from, io_attach_device_to_device_stack, io_create_device,
+                      io_create_driver, io_create_symbolic_link, io_delete_device,
+                      io_delete_symbolic_link, io_detach_device, io_get_attached_device,
+                      io_get_attached_device_reference)
+from .services import (io_get_device_object_pointer, io_get_related_device_object,  # noqa: F401
+                       nt_close, nt_create_file, nt_device_io_control_file, nt_read_file,
+                       nt_write_file, ob_dereference_file_object_inline)
+from .spinlock import (KSpinLock, io_acquire_cancel_spin_lock,  # noqa: F401
+                       io_release_cancel_spin_lock, ke_acquire_spin_lock,
+                       ke_initialize_spin_lock, ke_release_spin_lock)
+from .timers import (KDpc, KTimer, ke_cancel_timer, ke_delay_execution_thread,  # noqa: F401
+                     ke_initialize_dpc, ke_initialize_timer, ke_initialize_timer_ex,
+                     ke_insert_queue_dpc, ke_read_state_timer, ke_remove_queue_dpc,
+                     ke_set_timer, ke_set_timer_ex)
+
+
+def dbg_print(kernel: Kernel, text: str) -> None:
+    """DbgPrint / KdPrint: one line of debug output (a trace event, DbgView style)."""
+    kernel.hooks.dbg_print(text)

@@ -1,0 +1,240 @@
+"""Dispatcher objects and waits (kernel-env §3).
+
+A dispatcher object has a SignalState and a FIFO wait list. A wait that cannot be
+satisfied at once suspends the simulated thread: the wait routine *yields* a SimPy
+event up the chain of ``yield from`` calls to the thread's SimPy process; signalling
+the object later triggers that event. Everything that does not wait runs as plain
+nested Python calls and costs no scheduler event.
+
+Simplified: wait reasons and processor modes are recorded but do not change
+behaviour; kernel APCs run beside a wait instead of interrupting and restarting it
+(the observable result is the same: the wait continues afterwards).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Generator, Sequence
+
+from .constants import (DISPATCH_LEVEL, NTSTATUS, NotificationEvent, SynchronizationEvent,
+                        BugCheckCode)
+from .errors import KernelUsageError
+
+if TYPE_CHECKING:
+    from .machine import Kernel
+
+STATUS_SUCCESS = NTSTATUS.STATUS_SUCCESS
+STATUS_TIMEOUT = NTSTATUS.STATUS_TIMEOUT
+WaitAll, WaitAny = 0, 1
+MAXIMUM_WAIT_OBJECTS = 64
+
+
+class DispatcherObject:
+    """Base of KEVENT, KTIMER, KTHREAD, KSEMAPHORE: SignalState plus a wait list."""
+
+    __slots__ = ("kernel", "signal_state", "wait_list", "name")
+    synchronization = False  # True: satisfying a wait resets the state (auto-reset)
+
+    def __init__(self, kernel: "Kernel", signal_state: int = 0, name: str = "") -> None:
+        self.kernel = kernel
+        self.signal_state = signal_state
+        self.wait_list: list[_WaitBlock] = []
+        self.name = name
+
+    def _satisfy(self) -> None:
+        """Consume one signal for a satisfied wait (KiSatisfyNonMutantWait)."""
+        if self.synchronization:
+            self.signal_state = 0
+
+    def _wait_test(self) -> None:
+        """Release waiters in arrival order while the object stays signaled (KiWaitTest)."""
+        for block in list(self.wait_list):
+            if self.signal_state <= 0:
+                return
+            block.try_satisfy()
+
+
+class KEvent(DispatcherObject):
+    """KEVENT: NotificationEvent (manual reset) or SynchronizationEvent (auto reset)."""
+
+    __slots__ = ("event_type",)
+
+    def __init__(self, kernel: "Kernel", event_type: int = NotificationEvent,
+                 state: bool = False, name: str = "") -> None:
+        super().__init__(kernel, int(bool(state)), name)
+        if event_type not in (NotificationEvent, SynchronizationEvent):
+            raise KernelUsageError(f"bad event type {event_type}")
+        self.event_type = event_type
+
+    @property
+    def synchronization(self) -> bool:  # type: ignore[override]
+        return self.event_type == SynchronizationEvent
+
+    def __repr__(self) -> str:
+        kind = "Notification" if self.event_type == NotificationEvent else "Synchronization"
+        return f"<KEVENT {self.name or hex(id(self))} {kind} state={self.signal_state}>"
+
+
+class KSemaphore(DispatcherObject):
+    """KSEMAPHORE: a count with a limit (kernel-env §3.6)."""
+
+    __slots__ = ("limit",)
+
+    def __init__(self, kernel: "Kernel", count: int, limit: int, name: str = "") -> None:
+        super().__init__(kernel, count, name)
+        self.limit = limit
+
+    def _satisfy(self) -> None:
+        self.signal_state -= 1
+
+
+class _WaitBlock:
+    """One thread waiting on one or more objects."""
+
+    __slots__ = ("kernel", "objects", "wait_type", "event", "done", "timer")
+
+    def __init__(self, kernel: "Kernel", objects: Sequence[DispatcherObject],
+                 wait_type: int) -> None:
+        self.kernel = kernel
+        self.objects = objects
+        self.wait_type = wait_type
+        self.event = kernel.new_event()
+        self.done = False
+        self.timer: Any = None
+
+    def try_satisfy(self) -> bool:
+        objs = self.objects
+        if self.wait_type == WaitAny:
+            for index, obj in enumerate(objs):
+                if obj.signal_state > 0:
+                    obj._satisfy()
+                    self.finish(STATUS_SUCCESS + index)
+                    return True
+            return False
+        if all(o.signal_state > 0 for o in objs):  # WaitAll: all at the same moment
+            for obj in objs:
+                obj._satisfy()
+            self.finish(STATUS_SUCCESS)
+            return True
+        return False
+
+    def finish(self, status: int) -> None:
+        self.done = True
+        for obj in self.objects:
+            obj.wait_list.remove(self)
+        if self.timer is not None:
+            self.timer.cancelled = True
+        self.event.succeed(status)
+
+    def time_out(self) -> None:
+        if not self.done:
+            self.finish(STATUS_TIMEOUT)
+
+
+def _check_wait_irql(kernel: "Kernel", routine: str, timeout: int | None) -> None:
+    """kernel-env §1.5: only a zero-timeout wait is legal at DISPATCH_LEVEL."""
+    cpu = kernel.cpu
+    if timeout == 0 or cpu.irql < DISPATCH_LEVEL:
+        return
+    if cpu.context == "dpc":
+        kernel.bug_check(BugCheckCode.ATTEMPTED_SWITCH_FROM_DPC, 0, 0, 0, 0,
+                         reason=f"{routine} would block inside a DPC routine")
+    kernel.bug_check(BugCheckCode.IRQL_NOT_LESS_OR_EQUAL, 0, cpu.irql, 0, 0,
+                     reason=f"{routine} with a nonzero timeout at IRQL {cpu.irql}")
+
+
+def ke_wait_for_multiple_objects(kernel: "Kernel", objects: Sequence[DispatcherObject],
+                                 wait_type: int = WaitAny,
+                                 timeout: int | None = None) -> Generator[Any, Any, int]:
+    """KeWaitForMultipleObjects (kernel-env §3.3, §3.4).
+
+    ``timeout`` is in 100 ns units: None waits forever, 0 polls, negative is relative.
+    Positive (absolute system time) is measured from boot here.
+    Returns STATUS_WAIT_0 + index (WaitAny), STATUS_SUCCESS (WaitAll) or STATUS_TIMEOUT.
+    """
+    if len(objects) > MAXIMUM_WAIT_OBJECTS:
+        kernel.bug_check(BugCheckCode.MAXIMUM_WAIT_OBJECTS_EXCEEDED, reason="more than 64 objects")
+    _check_wait_irql(kernel, "KeWaitForMultipleObjects", timeout)
+    block = _WaitBlock(kernel, objects, wait_type)
+    hooks = kernel.hooks
+    hooks.wait_begin(objects, timeout)
+    for obj in objects:
+        obj.wait_list.append(block)
+    if block.try_satisfy():
+        status = block.event.value
+        hooks.wait_end(objects, status)
+        return status
+    if timeout is not None:
+        delay = kernel.relative_delay(timeout)
+        if delay <= 0:
+            block.finish(STATUS_TIMEOUT)
+            hooks.wait_end(objects, STATUS_TIMEOUT)
+            return STATUS_TIMEOUT
+        block.timer = kernel.call_later(kernel.tick_align(delay), block.time_out, urgent=True)
+    status = yield from kernel.current_thread_wait(block.event)
+    hooks.wait_end(objects, status)
+    return status
+
+
+def ke_wait_for_single_object(obj: DispatcherObject, wait_reason: int = 0, wait_mode: int = 0,
+                              alertable: bool = False,
+                              timeout: int | None = None) -> Generator[Any, Any, int]:
+    """KeWaitForSingleObject: STATUS_SUCCESS or STATUS_TIMEOUT (kernel-env §3.3)."""
+    if alertable:
+        raise_not_modelled("KeWaitForSingleObject(Alertable=TRUE)")
+    return (yield from ke_wait_for_multiple_objects(obj.kernel, (obj,), WaitAny, timeout))
+
+
+def raise_not_modelled(routine: str) -> None:
+    from .errors import NotModelledError
+    raise NotModelledError(routine)
+
+
+def ke_initialize_event(kernel: "Kernel", event_type: int, state: bool, name: str = "") -> KEvent:
+    """KeInitializeEvent."""
+    return KEvent(kernel, event_type, state, name)
+
+
+def ke_set_event(event: KEvent, increment: int = 0, wait: bool = False) -> int:
+    """KeSetEvent: returns the PREVIOUS state; wakes all (notification) or one (sync)."""
+    if wait:
+        raise_not_modelled("KeSetEvent(Wait=TRUE)")
+    previous = event.signal_state
+    event.kernel.hooks.event_set(event, previous)
+    if previous == 0:
+        event.signal_state = 1
+        event._wait_test()
+    return previous
+
+
+def ke_reset_event(event: KEvent) -> int:
+    """KeResetEvent: returns the previous state."""
+    previous = event.signal_state
+    event.signal_state = 0
+    return previous
+
+
+def ke_clear_event(event: KEvent) -> None:
+    """KeClearEvent: like KeResetEvent but returns nothing."""
+    event.signal_state = 0
+
+
+def ke_read_state_event(event: KEvent) -> int:
+    """KeReadStateEvent."""
+    return event.signal_state
+
+
+def ke_initialize_semaphore(kernel: "Kernel", count: int, limit: int) -> KSemaphore:
+    """KeInitializeSemaphore."""
+    return KSemaphore(kernel, count, limit)
+
+
+def ke_release_semaphore(sem: KSemaphore, increment: int, adjustment: int,
+                         wait: bool = False) -> int:
+    """KeReleaseSemaphore: returns the previous count (kernel-env §3.6)."""
+    previous = sem.signal_state
+    if previous + adjustment > sem.limit:
+        raise_not_modelled("KeReleaseSemaphore beyond its limit (raises "
+                           "STATUS_SEMAPHORE_LIMIT_EXCEEDED)")
+    sem.signal_state = previous + adjustment
+    sem._wait_test()
+    return previous

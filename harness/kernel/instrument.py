@@ -1,0 +1,75 @@
+"""Observation of the simulated kernel through named hooks (after trio's Instrument).
+
+The kernel never formats or stores what it observes: it calls hooks. The trace
+recorder, the verifier and report adapters are instruments. An instrument overrides
+only the hooks it needs; :class:`Hooks` binds each hook name to a single callable so a
+hook costs one call on the hot path, and nothing when no instrument wants it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+HOOK_NAMES = (
+    "irp_allocated",        # (irp)
+    "irp_freed",            # (irp)
+    "irp_call",             # (irp, device)  IoCallDriver, after the location moved down
+    "dispatch_return",      # (irp, device, status)  a dispatch routine returned
+    "irp_complete",         # (irp, device, status)  IoCompleteRequest entered
+    "completion_routine",   # (irp, device, routine, pending_returned)  about to run
+    "completion_return",    # (irp, device, routine, status)
+    "irp_final",            # (irp, status, information)  IopCompleteRequest final phase
+    "irp_cancel",           # (irp, had_cancel_routine)
+    "mark_pending",         # (irp, device)
+    "dpc_queued",           # (dpc, inserted)
+    "dpc_run",              # (dpc)
+    "timer_set",            # (timer, due_time, period_ms, replaced)
+    "timer_expired",        # (timer)
+    "timer_cancelled",      # (timer, was_queued)
+    "event_set",            # (event, previous_state)
+    "wait_begin",           # (objects, timeout)
+    "wait_end",             # (objects, status)
+    "thread_start",         # (thread)
+    "thread_exit",          # (thread)
+    "irql_change",          # (old, new)
+    "dbg_print",            # (text)
+    "win32_call",           # (api, args: dict)
+    "win32_return",         # (api, result: dict)
+    "bugcheck",             # (bugcheck)
+    "app_print",            # (text)  what the user-mode application printed
+)
+
+
+class Instrument:
+    """Base class: override any hook in HOOK_NAMES. Hooks must not change the model."""
+
+    def attach(self, kernel: Any) -> None:
+        """Called once when the instrument is added to a kernel."""
+
+
+def _noop(*_args: Any) -> None:
+    return None
+
+
+class Hooks:
+    """One attribute per hook name, each a single callable (fan-out when needed)."""
+
+    __slots__ = HOOK_NAMES
+
+    def __init__(self, instruments: list[Instrument]) -> None:
+        for name in HOOK_NAMES:
+            fns = [getattr(i, name) for i in instruments
+                   if getattr(type(i), name, None) is not None]
+            if not fns:
+                setattr(self, name, _noop)
+            elif len(fns) == 1:
+                setattr(self, name, fns[0])
+            else:
+                setattr(self, name, _fanout(tuple(fns)))
+
+
+def _fanout(fns: tuple) -> Any:
+    def call(*args: Any) -> None:
+        for fn in fns:
+            fn(*args)
+    return call

@@ -1,0 +1,263 @@
+"""The I/O manager's IRP engine: IoCallDriver, IoCompleteRequest, IoCancelIrp.
+
+This module follows io-core-semantics.md §2, §4, §5 and §7 step by step; comments cite
+the rule. The subtle parts (each has a unit test named after it):
+
+* IoCallDriver is a nested call on the caller's thread; the dispatch routine's return
+  value is IoCallDriver's (§2.2, §2.3).
+* IoCompleteRequest walks the stack bottom-up in the completer's context, advancing
+  CurrentLocation BEFORE each level, recomputing PendingReturned per level, and
+  stopping dead on STATUS_MORE_PROCESSING_REQUIRED with the IRP still allocated (§5.2).
+* The final phase (copy-back, IOSB, events, freeing) runs later as a special kernel
+  APC in the requesting thread, or inline for deferred-completion requests (§5.3, §5.4).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Generator
+
+from .constants import (DISPATCH_LEVEL, NTSTATUS, SL_ERROR_RETURNED, SL_INVOKE_ON_CANCEL,
+                        SL_INVOKE_ON_ERROR, SL_INVOKE_ON_SUCCESS, SL_PENDING_RETURNED,
+                        BugCheckCode, IrpFlags, nt_error)
+from .errors import NotModelledError
+from .irp import Irp, Parameters, io_free_irp
+from .memory import io_free_mdl, mm_unlock_pages
+from .spinlock import io_acquire_cancel_spin_lock, io_release_cancel_spin_lock
+
+if TYPE_CHECKING:
+    from .objects import DeviceObject
+
+STATUS_SUCCESS = NTSTATUS.STATUS_SUCCESS
+STATUS_PENDING = NTSTATUS.STATUS_PENDING
+SMPR = NTSTATUS.STATUS_MORE_PROCESSING_REQUIRED
+_ERROR_BIT = 0x80000000
+_DEFER = IrpFlags.IRP_DEFER_IO_COMPLETION
+_SYNC_API = IrpFlags.IRP_SYNCHRONOUS_API
+
+
+def io_call_driver(device: "DeviceObject", irp: Irp) -> Generator[Any, Any, int]:
+    """IoCallDriver / IofCallDriver (io-core §2.2).
+
+    Moves to the next location, bug checks 0x35 when none is left, stores ``device``
+    in the new current location and calls the driver's dispatch routine in the
+    caller's thread and IRQL, returning its status unchanged.
+    """
+    kernel = irp.kernel
+    if kernel.verifier and kernel.cpu.irql > DISPATCH_LEVEL:
+        kernel.bug_check(BugCheckCode.DRIVER_VERIFIER_IOMANAGER_VIOLATION, 0x10, kernel.cpu.irql,
+                         irp.id, 0, reason="IoCallDriver above DISPATCH_LEVEL")
+    location = irp.current_location - 1
+    irp.current_location = location
+    if location <= 0:
+        kernel.bug_check(BugCheckCode.NO_MORE_IRP_STACK_LOCATIONS, irp.id, 0, 0, 0,
+                         reason=f"IoCallDriver({device.label}) with no stack location left")
+    stack = irp.stack[location - 1]
+    stack.device_object = device
+    kernel.hooks.irp_call(irp, device)
+    routine = device.driver_object.major_function[stack.major_function]
+    status = yield from routine(device, irp)
+    kernel.hooks.dispatch_return(irp, device, status)
+    return status
+
+
+def _clear_location(stack: Any) -> None:
+    """IopClearStackLocation: keep MajorFunction, DeviceObject, routine, Context (§5.2.5)."""
+    stack.minor_function = 0
+    stack.flags = 0
+    stack.parameters = Parameters()
+    stack.file_object = None
+    stack.control &= SL_ERROR_RETURNED
+
+
+def io_complete_request(irp: Irp, priority_boost: int = 0) -> Generator[Any, Any, None]:
+    """IoCompleteRequest / IofCompleteRequest (io-core §5.1-§5.3)."""
+    kernel = irp.kernel
+    count = irp.stack_count
+    # §5.1: a walk that already ran to the end means someone completes it again.
+    if irp.current_location > count + 1:
+        kernel.bug_check(BugCheckCode.MULTIPLE_IRP_COMPLETE_REQUESTS, irp.id, 0, 0, 0,
+                         reason=f"IoCompleteRequest on IRP#{irp.id}, already completed")
+    if irp.current_location > count:
+        raise NotModelledError("IoCompleteRequest", f"IRP#{irp.id} has no location to complete "
+                               "(its creator completed it); the walk would read past the stack")
+    if kernel.verifier:
+        _verify_completion(kernel, irp)
+    cpu = kernel.cpu
+    hooks = kernel.hooks
+    stack = irp.stack
+    hooks.irp_complete(irp, stack[irp.current_location - 1].device_object, irp.io_status.status)
+    while True:
+        level = irp.current_location
+        irp.current_location = level + 1          # §5.2.1: advance before examining
+        loc = stack[level - 1]
+        control = loc.control
+        pending = irp.pending_returned = bool(control & SL_PENDING_RETURNED)   # §4.3
+        status = irp.io_status.status             # §10.4: the status at this level
+        if ((status < _ERROR_BIT and control & SL_INVOKE_ON_SUCCESS)
+                or (status >= _ERROR_BIT and control & SL_INVOKE_ON_ERROR)
+                or (irp.cancel and control & SL_INVOKE_ON_CANCEL)):
+            _clear_location(loc)
+            # §10.1: the routine gets the device of its OWN location (level + 1), or
+            # NULL when it belongs to the IRP's creator, who has no location.
+            device = stack[level].device_object if level < count else None
+            routine = loc.completion_routine
+            hooks.completion_routine(irp, device, routine, pending)
+            saved = cpu.context
+            cpu.context = "completion"
+            result = yield from routine(device, irp, loc.context)
+            cpu.context = saved
+            hooks.completion_return(irp, device, routine, result)
+            if result == SMPR:                    # §5.2.5 / §10.10: stop, IRP still owned
+                return
+        else:
+            if pending and level < count:         # §4.3: auto-propagate to level + 1
+                stack[level].control |= SL_PENDING_RETURNED
+            _clear_location(loc)
+        if irp.current_location > count:          # the top was examined: walk ran out
+            irp.current_location = count + 2      # §0.3: "completed"
+            break
+    _after_walk(irp, priority_boost)
+
+
+def _verify_completion(kernel: Any, irp: Irp) -> None:
+    """Driver Verifier's checks at IoCompleteRequest (io-core §5.1; 0xC9 subcodes)."""
+    status = irp.io_status.status
+    if status in (STATUS_PENDING, 0xFFFFFFFF):
+        kernel.bug_check(BugCheckCode.DRIVER_VERIFIER_IOMANAGER_VIOLATION, 0x06, status, irp.id,
+                         0, reason="IoCompleteRequest with STATUS_PENDING")
+    if irp.cancel_routine is not None:
+        kernel.bug_check(BugCheckCode.DRIVER_VERIFIER_IOMANAGER_VIOLATION, 0x07, 0, irp.id, 0,
+                         reason="IoCompleteRequest while a cancel routine is set")
+    if kernel.cpu.irql > DISPATCH_LEVEL:
+        kernel.bug_check(BugCheckCode.DRIVER_VERIFIER_IOMANAGER_VIOLATION, 0x0E, kernel.cpu.irql,
+                         irp.id, 0, reason="IoCompleteRequest above DISPATCH_LEVEL")
+
+
+def _after_walk(irp: Irp, priority_boost: int) -> None:
+    """io-core §5.3: what IofCompleteRequest does once the walk ran to the end."""
+    kernel = irp.kernel
+    flags = irp.flags
+    if flags & IrpFlags.IRP_ASSOCIATED_IRP:
+        raise NotModelledError("IoMakeAssociatedIrp completion (associated IRPs)")
+    if flags & (IrpFlags.IRP_PAGING_IO | IrpFlags.IRP_CLOSE_OPERATION):
+        # §5.3.3: synchronous close: IOSB and event at once; the issuer frees the IRP.
+        if irp.user_iosb is not None:
+            irp.user_iosb.status = irp.io_status.status
+            irp.user_iosb.information = irp.io_status.information
+        if irp.user_event is not None:
+            from .dispatcher import ke_set_event
+            ke_set_event(irp.user_event, priority_boost)
+        return
+    mdl = irp.mdl_address                         # §5.3.4: unlock now, free later
+    while mdl is not None:
+        mm_unlock_pages(mdl)
+        mdl = mdl.next
+    if flags & _DEFER and not irp.pending_returned:
+        return                                    # §5.3.5 / §10.8: the caller finishes
+    thread = irp.thread
+    if thread is None:
+        # §10.11: an IoAllocateIrp IRP whose walk was not stopped with SMPR: the APC is
+        # initialized on a NULL thread. Windows dereferences NULL (inferred outcome).
+        if kernel.cpu.irql >= DISPATCH_LEVEL:
+            kernel.bug_check(BugCheckCode.DRIVER_IRQL_NOT_LESS_OR_EQUAL, 0, kernel.cpu.irql, 1, 0,
+                             reason=f"IRP#{irp.id} has no thread: completion APC to NULL")
+        kernel.bug_check(BugCheckCode.SYSTEM_THREAD_EXCEPTION_NOT_HANDLED, 0xC0000005, 0, 0, 0,
+                         reason=f"IRP#{irp.id} has no thread: completion APC to NULL")
+    kernel.queue_kernel_apc(thread, lambda: iop_complete_request(irp))
+
+
+def iop_complete_request(irp: Irp) -> None:
+    """IopCompleteRequest: the final phase in the requesting thread (io-core §5.4)."""
+    from .dispatcher import ke_set_event
+    kernel = irp.kernel
+    status = irp.io_status.status
+    info = irp.io_status.information
+    flags = irp.flags
+    if flags & IrpFlags.IRP_BUFFERED_IO:
+        if (flags & IrpFlags.IRP_INPUT_OPERATION and status != NTSTATUS.STATUS_VERIFY_REQUIRED
+                and not nt_error(status)):        # §5.4.1 / §10.5: warnings copy too
+            if info > irp.user_buffer.length:
+                raise NotModelledError("IopCompleteRequest copy-back", f"Information {info} "
+                                       f"overruns the {irp.user_buffer.length}-byte user buffer")
+            if info:
+                irp.user_buffer.write(irp.system_buffer.read(0, info))
+        if flags & IrpFlags.IRP_DEALLOCATE_BUFFER and irp.system_buffer is not None:
+            irp.system_buffer.freed = True
+        irp.flags &= ~(IrpFlags.IRP_BUFFERED_IO | IrpFlags.IRP_DEALLOCATE_BUFFER)
+    mdl = irp.mdl_address                         # §5.4.2
+    while mdl is not None:
+        io_free_mdl(mdl)
+        mdl = mdl.next
+    irp.mdl_address = None
+    file = irp.original_file_object
+    synchronous = bool(flags & _SYNC_API) or (file is not None and file.synchronous)
+    is_create = bool(flags & IrpFlags.IRP_CREATE_OPERATION)
+    kernel.hooks.irp_final(irp, status, info)
+    if not nt_error(status) or (irp.pending_returned and not synchronous):
+        # §5.4.3 the "report" branch
+        if irp.user_iosb is not None:
+            irp.user_iosb.status = status
+            irp.user_iosb.information = info
+        if irp.user_event is not None:
+            ke_set_event(irp.user_event)
+            if file is not None and file.synchronous:
+                file.final_status = status
+                ke_set_event(file.event)
+        elif file is not None:
+            file.final_status = status
+            ke_set_event(file.event)
+        if irp.user_apc_routine is not None and not is_create:
+            raise NotModelledError("user-mode completion APCs (ReadFileEx)")
+    elif irp.pending_returned and file is not None:
+        # §5.4.4 the "silent" branch, pended: only the waiter learns the status.
+        if flags & _SYNC_API:
+            if irp.user_iosb is not None:
+                irp.user_iosb.status = status
+                irp.user_iosb.information = info
+            ke_set_event(irp.user_event if irp.user_event is not None else file.event)
+        else:
+            file.final_status = status
+            ke_set_event(file.event)
+    # §10.6: an error completed without pending and no file object: nothing written.
+    if irp.thread is not None and irp in irp.thread.irp_list:
+        irp.thread.irp_list.remove(irp)
+    io_free_irp(irp)
+    if file is not None and not is_create:
+        from .services import ob_dereference_file_object
+        ob_dereference_file_object(file)
+
+
+def iop_invalid_device_request(device: "DeviceObject", irp: Irp) -> Generator[Any, Any, int]:
+    """IopInvalidDeviceRequest: the default dispatch entry (io-core §2.4)."""
+    irp.io_status.status = NTSTATUS.STATUS_INVALID_DEVICE_REQUEST
+    irp.io_status.information = 0
+    yield from io_complete_request(irp, 0)
+    return NTSTATUS.STATUS_INVALID_DEVICE_REQUEST
+
+
+def io_cancel_irp(irp: Irp) -> Generator[Any, Any, bool]:
+    """IoCancelIrp (io-core §7.2): Cancel = TRUE always; call the routine under the lock.
+
+    The cancel routine is entered holding the cancel spin lock at DISPATCH_LEVEL, with
+    Irp->CancelIrql set, and must release the lock itself (§10.13).
+    """
+    kernel = irp.kernel
+    old_irql = io_acquire_cancel_spin_lock(kernel)
+    irp.cancel = True
+    routine, irp.cancel_routine = irp.cancel_routine, None
+    kernel.hooks.irp_cancel(irp, routine is not None)
+    if routine is None:
+        io_release_cancel_spin_lock(kernel, old_irql)
+        return False
+    if irp.current_location > irp.stack_count + 1:
+        kernel.bug_check(BugCheckCode.CANCEL_STATE_IN_COMPLETED_IRP, irp.id, 0, 0, 0,
+                         reason=f"IoCancelIrp found a cancel routine on completed IRP#{irp.id}")
+    irp.cancel_irql = old_irql
+    loc = irp.current_location
+    device = irp.stack[loc - 1].device_object if loc <= irp.stack_count else None   # §10.15
+    cpu = kernel.cpu
+    saved = cpu.context
+    cpu.context = "cancel"
+    yield from routine(device, irp)
+    cpu.context = saved
+    return True

@@ -1,0 +1,336 @@
+"""The simulated machine: CPUs, IRQL, threads, the clock, DPC and APC delivery.
+
+How execution maps onto SimPy. Driver code is written as generator functions and
+calls kernel routines that may run other driver code or block with ``yield from``.
+Such a chain of nested calls runs on one simulated thread as ordinary Python calls —
+IoCallDriver is a nested call, exactly as in Windows — until something really has to
+wait (KeWaitForSingleObject, KeDelayExecutionThread, a synchronous I/O waiting for a
+pended IRP). Only then does the innermost routine yield a SimPy event, which travels
+up the ``yield from`` chain to the thread's SimPy process; the rest of the machine runs
+on. Generators were chosen over greenlets so the kernel needs only SimPy and the
+standard library, and so a suspension point is visible in the code.
+
+Time is an integer count of 100 ns (SimPy's clock holds it unchanged). Work that runs
+at DISPATCH_LEVEL when the clock says so (timer expiry, DPCs) is scheduled with SimPy's
+URGENT priority and therefore runs before threads (NORMAL) resumed at the same
+instant. Code takes no simulated time; hardware latency and waits do.
+
+Simplified: a thread is bound to one CPU for its life; there is no preemption by
+quantum (nothing would observe it, since code takes no time); an ISR is not modelled.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Generator, Iterable
+
+import simpy
+from simpy.core import NORMAL, URGENT
+
+from .constants import APC_LEVEL, DISPATCH_LEVEL, PASSIVE_LEVEL, BugCheckCode
+from .dispatcher import DispatcherObject
+from .errors import BugCheck, BugCheckHalt, KernelUsageError
+from .instrument import Hooks, Instrument
+from .memory import POOL_BASE, SYSTEM_PTE_BASE, AddressSpace
+
+
+class Cpu:
+    """One simulated processor: its IRQL, what runs on it, its DPC queue."""
+
+    __slots__ = ("index", "irql", "thread", "context", "dpc_queue", "idle")
+
+    def __init__(self, index: int, idle: "KThread") -> None:
+        self.index = index
+        self.irql = PASSIVE_LEVEL
+        self.idle = idle
+        self.thread = idle
+        self.context = "thread"   # thread | dpc | completion | cancel | apc | isr
+        self.dpc_queue: list[Any] = []
+
+    def __repr__(self) -> str:
+        return f"<CPU{self.index} IRQL={self.irql} {self.context} {self.thread.name}>"
+
+
+class KThread(DispatcherObject):
+    """KTHREAD: a simulated thread; signaled when it terminates (kernel-env §4.2)."""
+
+    __slots__ = ("tid", "process", "cpu", "user", "alive", "exit_status", "irp_list",
+                 "apc_queue", "blocked")
+
+    def __init__(self, kernel: "Kernel", tid: int, name: str, process: str, cpu: Cpu | None,
+                 user: bool) -> None:
+        super().__init__(kernel, 0, name)
+        self.tid = tid
+        self.process = process
+        self.cpu = cpu
+        self.user = user
+        self.alive = True
+        self.exit_status: Any = None
+        self.irp_list: list[Any] = []   # threaded IRPs (io-core §1.7 ThreadListEntry)
+        self.apc_queue: list[Callable[[], None]] = []
+        self.blocked = False
+
+    def __repr__(self) -> str:
+        state = "alive" if self.alive else "exited"
+        return f"<KTHREAD {self.tid} {self.name!r} {self.process} {state}>"
+
+
+class _Scheduled:
+    __slots__ = ("fn", "cancelled")
+
+    def __init__(self, fn: Callable[[], None]) -> None:
+        self.fn = fn
+        self.cancelled = False
+
+    def __call__(self, _event: Any) -> None:
+        if not self.cancelled:
+            self.fn()
+
+
+class Kernel:
+    """The simulated Windows machine.
+
+    Args:
+        cpus: number of simulated processors.
+        clock_tick: KeQueryTimeIncrement in 100 ns units; timers and wait timeouts fire
+            on the first tick at or after their due time (kernel-env §5.3). 156250 is
+            the common 15.625 ms; XP-era machines often used 100144.
+        instruments: observers (trace recorder, verifier, ...).
+        strict: make illegal-but-often-survivable things (a blocking wait at
+            DISPATCH_LEVEL in thread context) bug checks rather than warnings.
+        verifier: apply Driver Verifier's I/O checks (0xC9 / 0xC4 bug checks).
+    """
+
+    def __init__(self, cpus: int = 1, clock_tick: int = 156250,
+                 instruments: Iterable[Instrument] = (), strict: bool = True,
+                 verifier: bool = False) -> None:
+        if cpus < 1:
+            raise KernelUsageError("a machine needs at least one CPU")
+        self.env = simpy.Environment()
+        self.clock_tick = clock_tick
+        self.strict = strict
+        self._next_id = {"irp": 0, "thread": 0, "file": 0, "mdl": 0, "obj": 0}
+        self.threads: list[KThread] = []
+        self.cpus = [Cpu(i, KThread(self, 0, f"Idle{i}", "Idle", None, False))
+                     for i in range(cpus)]
+        for cpu in self.cpus:
+            cpu.idle.cpu = cpu
+        self.cpu = self.cpus[0]
+        self.verifier = verifier
+        self.bugcheck: BugCheck | None = None
+        self.pool = AddressSpace(POOL_BASE)
+        self.system_ptes = AddressSpace(SYSTEM_PTE_BASE)
+        self.instruments: list[Instrument] = []
+        self.hooks = Hooks([])
+        for instrument in instruments:
+            self.add_instrument(instrument)
+        from .objects import ObjectNamespace   # the namespace needs a finished kernel
+        self.namespace = ObjectNamespace(self)
+        self.drivers: list[Any] = []
+        from .spinlock import KSpinLock
+        self.cancel_spin_lock = KSpinLock(self, "IoCancelSpinLock")
+
+    # -- identity and observation ------------------------------------------------------
+
+    def new_id(self, kind: str) -> int:
+        """Per-kernel id allocator: two runs in one process give identical ids."""
+        self._next_id[kind] += 1
+        return self._next_id[kind]
+
+    def add_instrument(self, instrument: Instrument) -> None:
+        self.instruments.append(instrument)
+        self.hooks = Hooks(self.instruments)
+        instrument.attach(self)
+
+    @property
+    def now(self) -> int:
+        """Simulated time since boot, in 100 ns units."""
+        return self.env.now
+
+    # -- time ---------------------------------------------------------------------------
+
+    def relative_delay(self, due: int) -> int:
+        """Convert a kernel due time to a delay: negative = relative, else absolute."""
+        return -due if due < 0 else due - self.env.now
+
+    def tick_align(self, delay: int) -> int:
+        """Delay until the first clock tick at or after now + delay (never early)."""
+        due = self.env.now + delay
+        tick = self.clock_tick
+        return -(-due // tick) * tick - self.env.now
+
+    def new_event(self) -> simpy.Event:
+        return simpy.Event(self.env)
+
+    def call_later(self, delay: int, fn: Callable[[], None], urgent: bool) -> _Scheduled:
+        """Run ``fn`` after ``delay``; URGENT (DISPATCH_LEVEL work) or NORMAL priority."""
+        handle = _Scheduled(fn)
+        event = simpy.Event(self.env)
+        event._ok = True
+        event._value = None
+        event.callbacks.append(handle)
+        self.env.schedule(event, URGENT if urgent else NORMAL, delay)
+        return handle
+
+    # -- threads -------------------------------------------------------------------------
+
+    def create_thread(self, body: Callable[..., Generator], *args: Any, name: str,
+                      process: str = "System", user: bool = False,
+                      cpu: int | None = None) -> KThread:
+        """Start a simulated thread running the generator function ``body(*args)``."""
+        tid = self.new_id("thread") * 4
+        index = (len(self.threads) if cpu is None else cpu) % len(self.cpus)
+        thread = KThread(self, tid, name, process, self.cpus[index], user)
+        self.threads.append(thread)
+        self.env.process(self._thread_main(thread, body(*args)))
+        return thread
+
+    def _thread_main(self, thread: KThread, gen: Generator) -> Generator:
+        """The SimPy process of one simulated thread: drive its generator chain."""
+        send: Any = None
+        self._switch_to(thread)
+        self.hooks.thread_start(thread)
+        while True:
+            try:
+                event = gen.send(send)
+            except StopIteration as stop:
+                thread.exit_status = stop.value
+                break
+            thread.blocked = True
+            send = yield event
+            thread.blocked = False
+            self._switch_to(thread)
+        thread.alive = False
+        self.hooks.thread_exit(thread)
+        thread.signal_state = 1
+        thread._wait_test()
+
+    def _switch_to(self, thread: KThread) -> None:
+        cpu = thread.cpu
+        self.cpu = cpu
+        cpu.thread = thread
+        cpu.context = "thread"
+        cpu.irql = PASSIVE_LEVEL
+
+    def current_thread_wait(self, event: simpy.Event) -> Generator[Any, Any, Any]:
+        """Suspend the current simulated thread until ``event`` fires."""
+        cpu = self.cpu
+        if cpu.context != "thread" or cpu.thread is cpu.idle:
+            raise KernelUsageError(f"cannot block in {cpu.context} context")
+        value = yield event
+        return value
+
+    @property
+    def current_thread(self) -> KThread:
+        return self.cpu.thread
+
+    # -- IRQL -----------------------------------------------------------------------------
+
+    def raise_irql(self, new: int) -> int:
+        """KeRaiseIrql: returns the old IRQL; lowering through it is 0x9 (kernel-env §1.2)."""
+        cpu = self.cpu
+        old = cpu.irql
+        if new < old:
+            self.bug_check(BugCheckCode.IRQL_NOT_GREATER_OR_EQUAL, old, new, 0, 0,
+                           reason="KeRaiseIrql to a lower IRQL")
+        cpu.irql = new
+        self.hooks.irql_change(old, new)
+        return old
+
+    def lower_irql(self, new: int) -> None:
+        """KeLowerIrql: raising through it is 0xA; dropping below DISPATCH runs DPCs."""
+        cpu = self.cpu
+        old = cpu.irql
+        if new > old:
+            self.bug_check(BugCheckCode.IRQL_NOT_LESS_OR_EQUAL, 0, old, 0, 0,
+                           reason="KeLowerIrql to a higher IRQL")
+        cpu.irql = new
+        self.hooks.irql_change(old, new)
+        if new < DISPATCH_LEVEL <= old:
+            self.drain_dpcs(cpu)
+        if new == PASSIVE_LEVEL and cpu.context == "thread" and cpu.thread.apc_queue:
+            self._deliver_apcs(cpu.thread)
+
+    # -- DPCs and APCs ----------------------------------------------------------------------
+
+    def drain_dpcs(self, cpu: Cpu) -> None:
+        """Run queued DPCs on ``cpu`` at DISPATCH_LEVEL, in queue order (kernel-env §5.1)."""
+        if not cpu.dpc_queue:
+            return
+        saved = (cpu.irql, cpu.context)
+        cpu.irql, cpu.context = DISPATCH_LEVEL, "dpc"
+        queue = cpu.dpc_queue
+        while queue:
+            dpc = queue.pop(0)
+            dpc.queued = False   # dequeued before the call, so it may requeue itself
+            self.hooks.dpc_run(dpc)
+            run_nonblocking(dpc.routine(dpc, dpc.context, dpc.arg1, dpc.arg2), "a DPC routine")
+        cpu.irql, cpu.context = saved
+
+    def run_at_dispatch(self, cpu: Cpu, work: Callable[[], None]) -> None:
+        """Clock-driven DISPATCH_LEVEL work (timer expiry) on ``cpu``, then its DPCs."""
+        self.cpu = cpu
+        thread, context, irql = cpu.thread, cpu.context, cpu.irql
+        cpu.thread, cpu.context, cpu.irql = cpu.idle, "dpc", DISPATCH_LEVEL
+        work()
+        cpu.irql = PASSIVE_LEVEL
+        self.drain_dpcs(cpu)
+        cpu.thread, cpu.context, cpu.irql = thread, context, irql
+
+    def queue_kernel_apc(self, thread: KThread, routine: Callable[[], None]) -> None:
+        """Insert a special kernel APC for ``thread`` (io-core §5.3 step 6).
+
+        Delivered at once when the thread is the one running at PASSIVE_LEVEL (the APC
+        interrupt fires as soon as IoCompleteRequest drops the dispatcher lock);
+        otherwise it runs in the thread's context at the current instant, beside
+        whatever wait the thread is in.
+        """
+        thread.apc_queue.append(routine)
+        cpu = self.cpu
+        if cpu.thread is thread and cpu.context == "thread":
+            if cpu.irql == PASSIVE_LEVEL:
+                self._deliver_apcs(thread)
+            return   # delivered when the thread lowers IRQL (lower_irql)
+        self.call_later(0, lambda: self._deliver_apcs(thread), urgent=False)
+
+    def _deliver_apcs(self, thread: KThread) -> None:
+        if not thread.apc_queue:
+            return
+        cpu = thread.cpu
+        saved = (self.cpu, cpu.thread, cpu.context, cpu.irql)
+        self.cpu = cpu
+        cpu.thread, cpu.context, cpu.irql = thread, "apc", APC_LEVEL
+        while thread.apc_queue:
+            thread.apc_queue.pop(0)()
+        self.cpu = saved[0]
+        cpu.thread, cpu.context, cpu.irql = saved[1:]
+
+    # -- crashing and running -------------------------------------------------------------
+
+    def bug_check(self, code: int, p1: int = 0, p2: int = 0, p3: int = 0, p4: int = 0,
+                  reason: str = "") -> None:
+        """KeBugCheckEx: record the stop and unwind every simulated call stack."""
+        if self.bugcheck is None:
+            self.bugcheck = BugCheck(int(code), p1, p2, p3, p4, reason, self.env.now)
+            self.hooks.bugcheck(self.bugcheck)
+        raise BugCheckHalt(self.bugcheck)
+
+    def run(self, until: int | None = None) -> BugCheck | None:
+        """Run until nothing is left to do, ``until`` (100 ns) or a bug check."""
+        try:
+            self.env.run(until=until)
+        except BugCheckHalt:
+            pass
+        return self.bugcheck
+
+    def blocked_threads(self) -> list[KThread]:
+        """Threads still waiting when the run ended: a hang if nothing can wake them."""
+        return [t for t in self.threads if t.alive]
+
+
+def run_nonblocking(gen: Generator, what: str) -> Any:
+    """Run driver code that must not block (DPC, completion at DISPATCH) to its end."""
+    try:
+        gen.send(None)
+    except StopIteration as stop:
+        return stop.value
+    raise KernelUsageError(f"{what} tried to block")

@@ -1,0 +1,290 @@
+"""Driver and device objects, the object namespace, file objects (io-core §8).
+
+The namespace is case-insensitive. ``\\DosDevices`` is an alias of ``\\??``.
+Devices are attached vertically (``attached_device`` up, ``attached_to`` down) and
+chained horizontally per driver (``next_device``, newest first: io-core §10.18).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable
+
+from .constants import (DO_BUFFERED_IO, DO_DEVICE_HAS_NAME, DO_DEVICE_INITIALIZING,
+                        DO_DIRECT_IO, DO_EXCLUSIVE, DO_POWER_PAGABLE, FILE_DEVICE_UNKNOWN,
+                        IRP_MJ_MAXIMUM_FUNCTION, NTSTATUS, NotificationEvent)
+from .dispatcher import KEvent
+from .errors import KernelUsageError
+
+if TYPE_CHECKING:
+    from .machine import Kernel
+
+IO_TYPE_DEVICE, IO_TYPE_DRIVER, IO_TYPE_FILE = 3, 4, 5
+FO_SYNCHRONOUS_IO = 0x2
+
+# DeviceObjectExtension flags (io-core §8.2)
+DOE_UNLOAD_PENDING, DOE_DELETE_PENDING = 0x1, 0x2
+DOE_REMOVE_PENDING, DOE_REMOVE_PROCESSED, DOE_START_PENDING = 0x4, 0x8, 0x10
+
+
+class DriverObject:
+    """DRIVER_OBJECT: the dispatch table, StartIo, Unload and the device list."""
+
+    def __init__(self, kernel: "Kernel", name: str) -> None:
+        from .iomgr import iop_invalid_device_request
+        self.kernel = kernel
+        self.type = IO_TYPE_DRIVER
+        self.name = name                      # \Driver\Name
+        self.major_function: list[Callable[..., Any]] = \
+            [iop_invalid_device_request] * (IRP_MJ_MAXIMUM_FUNCTION + 1)
+        self.driver_start_io: Callable[..., Any] | None = None
+        self.driver_unload: Callable[..., Any] | None = None
+        self.device_object: DeviceObject | None = None   # head of the NextDevice chain
+        self.unloaded = False
+
+    @property
+    def short_name(self) -> str:
+        return self.name.rsplit("\\", 1)[-1]
+
+    def devices(self) -> list["DeviceObject"]:
+        """The devices in Windows' list order (newest first)."""
+        out, dev = [], self.device_object
+        while dev is not None:
+            out.append(dev)
+            dev = dev.next_device
+        return out
+
+    def __repr__(self) -> str:
+        return f"<DRIVER_OBJECT {self.name}>"
+
+
+class DeviceObject:
+    """DEVICE_OBJECT (io-core §8.1). ``attached_to`` stands for the DOE's AttachedTo."""
+
+    __slots__ = ("kernel", "id", "type", "name", "reference_count", "driver_object",
+                 "next_device", "attached_device", "attached_to", "current_irp", "flags",
+                 "characteristics", "device_extension", "device_type", "stack_size",
+                 "alignment_requirement", "sector_size", "doe_flags", "device_queue", "dpc",
+                 "timer")
+
+    def __init__(self, kernel: "Kernel", driver: DriverObject, name: str | None,
+                 device_type: int, characteristics: int) -> None:
+        self.kernel = kernel
+        self.id = kernel.new_id("obj")
+        self.type = IO_TYPE_DEVICE
+        self.name = name
+        self.reference_count = 0
+        self.driver_object = driver
+        self.next_device: DeviceObject | None = None
+        self.attached_device: DeviceObject | None = None
+        self.attached_to: DeviceObject | None = None
+        self.current_irp: Any = None
+        self.flags = DO_DEVICE_INITIALIZING
+        self.characteristics = characteristics
+        self.device_extension: dict[str, Any] = {}
+        self.device_type = device_type
+        self.stack_size = 1
+        self.alignment_requirement = 0
+        self.sector_size = 0
+        self.doe_flags = 0
+        self.device_queue: Any = None
+        self.dpc: Any = None
+        self.timer: Any = None
+
+    @property
+    def label(self) -> str:
+        """How the trace names this device: its name, or Driver#id when unnamed."""
+        return self.name or f"{self.driver_object.short_name}#{self.id}"
+
+    def __repr__(self) -> str:
+        return f"<DEVICE_OBJECT {self.label} StackSize={self.stack_size} flags=0x{self.flags:X}>"
+
+
+class FileObject:
+    """FILE_OBJECT: one open of a device; ``device_object`` is the named (bottom) device."""
+
+    def __init__(self, kernel: "Kernel", device: DeviceObject, synchronous: bool,
+                 name: str) -> None:
+        self.kernel = kernel
+        self.id = kernel.new_id("file")
+        self.type = IO_TYPE_FILE
+        self.device_object = device
+        self.flags = FO_SYNCHRONOUS_IO if synchronous else 0
+        self.event = KEvent(kernel, NotificationEvent, False, f"FileObject#{self.id}.Event")
+        self.final_status = 0
+        self.current_byte_offset = 0
+        self.handle_count = 0
+        self.reference_count = 0
+        self.name = name
+        self.fs_context: dict[str, Any] = {}
+        self.cleanup_done = False
+        self.closed = False
+
+    @property
+    def synchronous(self) -> bool:
+        return bool(self.flags & FO_SYNCHRONOUS_IO)
+
+    def __repr__(self) -> str:
+        return f"<FILE_OBJECT#{self.id} {self.name} refs={self.reference_count}>"
+
+
+class SymbolicLink:
+    __slots__ = ("name", "target")
+
+    def __init__(self, name: str, target: str) -> None:
+        self.name = name
+        self.target = target
+
+
+def _key(name: str) -> str:
+    key = name.lower()
+    if key.startswith("\\dosdevices\\"):
+        key = "\\??\\" + key[len("\\dosdevices\\"):]
+    return key
+
+
+class ObjectNamespace:
+    """Named objects (\\Device\\X, \\??\\X links, \\Driver\\X)."""
+
+    def __init__(self, kernel: "Kernel") -> None:
+        self.kernel = kernel
+        self._objects: dict[str, Any] = {}
+
+    def insert(self, name: str, obj: Any) -> int:
+        key = _key(name)
+        if key in self._objects:
+            return NTSTATUS.STATUS_OBJECT_NAME_COLLISION
+        self._objects[key] = obj
+        return NTSTATUS.STATUS_SUCCESS
+
+    def remove(self, name: str) -> bool:
+        return self._objects.pop(_key(name), None) is not None
+
+    def lookup(self, name: str) -> Any:
+        """Resolve ``name``, following symbolic links (at most 32 hops)."""
+        obj = self._objects.get(_key(name))
+        for _ in range(32):
+            if not isinstance(obj, SymbolicLink):
+                return obj
+            obj = self._objects.get(_key(obj.target))
+        return None
+
+    def names(self) -> list[str]:
+        return sorted(self._objects)
+
+
+def io_create_driver(kernel: "Kernel", name: str) -> DriverObject:
+    """Create a driver object (what the I/O manager does before DriverEntry)."""
+    full = name if name.startswith("\\") else f"\\Driver\\{name}"
+    driver = DriverObject(kernel, full)
+    if kernel.namespace.insert(full, driver) != NTSTATUS.STATUS_SUCCESS:
+        raise KernelUsageError(f"driver {full} already exists")
+    kernel.drivers.append(driver)
+    return driver
+
+
+def io_create_device(driver: DriverObject, extension_size: int, name: str | None,
+                     device_type: int = FILE_DEVICE_UNKNOWN, characteristics: int = 0,
+                     exclusive: bool = False) -> tuple[int, DeviceObject | None]:
+    """IoCreateDevice (io-core §8.3): StackSize 1, DO_DEVICE_INITIALIZING, list head."""
+    kernel = driver.kernel
+    device = DeviceObject(kernel, driver, name, device_type, characteristics)
+    if exclusive:
+        device.flags |= DO_EXCLUSIVE
+    if name:
+        status = kernel.namespace.insert(name, device)
+        if status != NTSTATUS.STATUS_SUCCESS:
+            return status, None
+        device.flags |= DO_DEVICE_HAS_NAME
+    device.next_device = driver.device_object
+    driver.device_object = device
+    return NTSTATUS.STATUS_SUCCESS, device
+
+
+def io_delete_device(device: DeviceObject) -> None:
+    """IoDeleteDevice (io-core §8.5): unlink from the driver list, drop the name."""
+    if device.doe_flags & DOE_DELETE_PENDING:
+        from .constants import BugCheckCode
+        device.kernel.bug_check(BugCheckCode.DRIVER_VERIFIER_IOMANAGER_VIOLATION, 0x240,
+                                device.id, 0, 0, reason="IoDeleteDevice called twice")
+    device.doe_flags |= DOE_DELETE_PENDING
+    if device.name:
+        device.kernel.namespace.remove(device.name)
+    driver = device.driver_object
+    prev, cur = None, driver.device_object
+    while cur is not None and cur is not device:
+        prev, cur = cur, cur.next_device
+    if cur is device:
+        if prev is None:
+            driver.device_object = device.next_device
+        else:
+            prev.next_device = device.next_device
+
+
+def io_create_symbolic_link(kernel: "Kernel", link_name: str, device_name: str) -> int:
+    """IoCreateSymbolicLink (io-core §8.13)."""
+    return kernel.namespace.insert(link_name, SymbolicLink(link_name, device_name))
+
+
+def io_delete_symbolic_link(kernel: "Kernel", link_name: str) -> int:
+    """IoDeleteSymbolicLink."""
+    if kernel.namespace.remove(link_name):
+        return NTSTATUS.STATUS_SUCCESS
+    return NTSTATUS.STATUS_OBJECT_NAME_NOT_FOUND
+
+
+def io_get_attached_device(device: DeviceObject) -> DeviceObject:
+    """IoGetAttachedDevice: the top of ``device``'s stack (io-core §8.9)."""
+    while device.attached_device is not None:
+        device = device.attached_device
+    return device
+
+
+def io_get_attached_device_reference(device: DeviceObject) -> DeviceObject:
+    """IoGetAttachedDeviceReference: the top of the stack, referenced."""
+    top = io_get_attached_device(device)
+    top.reference_count += 1
+    return top
+
+
+def ob_dereference_device(device: DeviceObject) -> None:
+    """ObDereferenceObject for a device object."""
+    device.reference_count -= 1
+
+
+def io_attach_device_to_device_stack(source: DeviceObject,
+                                     target: DeviceObject) -> DeviceObject | None:
+    """IoAttachDeviceToDeviceStack (io-core §8.6, §10.19).
+
+    Attaches to the CURRENT top of ``target``'s stack and returns that top (or None if
+    it is still initializing or going away). StackSize = top's + 1, fixed now; Flags,
+    DeviceType and Characteristics are not inherited.
+    """
+    top = io_get_attached_device(target)
+    if top.flags & DO_DEVICE_INITIALIZING or top.doe_flags & (
+            DOE_UNLOAD_PENDING | DOE_DELETE_PENDING | DOE_REMOVE_PENDING | DOE_REMOVE_PROCESSED):
+        return None
+    top.attached_device = source
+    source.attached_to = top
+    source.stack_size = top.stack_size + 1
+    source.alignment_requirement = top.alignment_requirement
+    source.sector_size = top.sector_size
+    source.doe_flags |= top.doe_flags & DOE_START_PENDING
+    return top
+
+
+def io_detach_device(lower: DeviceObject) -> None:
+    """IoDetachDevice(Lower): undo the attachment above ``lower`` (io-core §8.8)."""
+    upper = lower.attached_device
+    if upper is None:
+        from .constants import BugCheckCode
+        lower.kernel.bug_check(BugCheckCode.DRIVER_VERIFIER_IOMANAGER_VIOLATION, 0x202,
+                               lower.id, 0, 0, reason="IoDetachDevice with nothing attached")
+    lower.attached_device = None
+    upper.attached_to = None
+
+
+def copy_io_flags_from(filter_device: DeviceObject, lower: DeviceObject) -> None:
+    """What a filter must copy from the device below (kernel-env §10.2)."""
+    filter_device.device_type = lower.device_type
+    filter_device.characteristics = lower.characteristics
+    filter_device.flags |= lower.flags & (DO_BUFFERED_IO | DO_DIRECT_IO | DO_POWER_PAGABLE)

@@ -1,0 +1,277 @@
+"""I/O system services: how the I/O manager itself builds and sends IRPs.
+
+NtCreateFile / NtReadFile / NtWriteFile / NtDeviceIoControlFile / NtClose and the
+kernel-side IoGetDeviceObjectPointer, following io-core §6.9, §8.12 and kernel-env §7,
+§8, §10.6. User requests always go to the CURRENT top of the stack (io-core §10.20).
+Read and write use deferred completion: when the driver does not return
+STATUS_PENDING the service runs the final phase itself, inline (io-core §10.8).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Generator
+
+from .constants import (APC_LEVEL, DO_BUFFERED_IO, DO_DEVICE_INITIALIZING, DO_DIRECT_IO,
+                        DO_EXCLUSIVE, IRP_MJ, METHOD_BUFFERED, METHOD_NEITHER, NTSTATUS,
+                        IrpFlags, NotificationEvent)
+from .dispatcher import KEvent, ke_clear_event, ke_wait_for_single_object
+from .irp import Irp, IoStatusBlock, UserMode, KernelMode, io_allocate_irp, io_free_irp
+from .iomgr import io_call_driver, iop_complete_request
+from .memory import Buffer, io_allocate_mdl, mm_probe_and_lock_pages
+from .objects import DOE_DELETE_PENDING, DeviceObject, FileObject, io_get_attached_device
+
+if TYPE_CHECKING:
+    from .machine import Kernel
+
+STATUS_PENDING = NTSTATUS.STATUS_PENDING
+_F = IrpFlags
+
+
+def io_get_related_device_object(file: FileObject) -> DeviceObject:
+    """IoGetRelatedDeviceObject: the current top of the file's device stack (§8.11)."""
+    return io_get_attached_device(file.device_object)
+
+
+def _new_irp(kernel: "Kernel", device: DeviceObject, file: FileObject | None, major: int,
+             flags: int, requestor_mode: int) -> Irp:
+    irp = io_allocate_irp(kernel, device.stack_size)
+    irp.allocated_by = "I/O manager"
+    irp.flags = flags
+    irp.thread = kernel.current_thread
+    irp.original_file_object = file
+    irp.requestor_mode = requestor_mode
+    irp.thread.irp_list.insert(0, irp)            # threaded IRP (io-core §1.7)
+    loc = irp.stack[irp.stack_count - 1]
+    loc.major_function = major
+    loc.file_object = file
+    return irp
+
+
+def _finish_inline(kernel: "Kernel", irp: Irp) -> None:
+    """Run the final phase in the calling thread at APC_LEVEL (deferred completion)."""
+    cpu = kernel.cpu
+    saved = cpu.irql
+    cpu.irql = APC_LEVEL
+    iop_complete_request(irp)
+    cpu.irql = saved
+
+
+def _wait_synchronous(file: FileObject, status: int) -> Generator[Any, Any, int]:
+    """IopPerformSynchronousRequest: a pended request on a synchronous file waits."""
+    if status == STATUS_PENDING and file.synchronous:
+        yield from ke_wait_for_single_object(file.event)
+        return file.final_status
+    return status
+
+
+def nt_create_file(kernel: "Kernel", name: str, synchronous: bool = True,
+                   requestor_mode: int = UserMode) -> Generator[Any, Any, tuple]:
+    """NtCreateFile on a device name: (status, file object or None) (io-core §8.12)."""
+    device = kernel.namespace.lookup(name)
+    if not isinstance(device, DeviceObject):
+        return NTSTATUS.STATUS_OBJECT_NAME_NOT_FOUND, None
+    if device.flags & DO_DEVICE_INITIALIZING or device.doe_flags & DOE_DELETE_PENDING:
+        return NTSTATUS.STATUS_NO_SUCH_DEVICE, None
+    if device.flags & DO_EXCLUSIVE and device.reference_count > 0:
+        return NTSTATUS.STATUS_ACCESS_DENIED, None
+    top = io_get_attached_device(device)
+    file = FileObject(kernel, device, synchronous, name)
+    irp = _new_irp(kernel, top, file, IRP_MJ.IRP_MJ_CREATE,
+                   _F.IRP_CREATE_OPERATION | _F.IRP_SYNCHRONOUS_API | _F.IRP_DEFER_IO_COMPLETION,
+                   requestor_mode)
+    iosb = irp.user_iosb = IoStatusBlock()
+    ke_clear_event(file.event)
+    status = yield from io_call_driver(top, irp)
+    if status == STATUS_PENDING:
+        yield from ke_wait_for_single_object(file.event)
+        status = iosb.status
+    else:
+        _finish_inline(kernel, irp)
+    if status >= 0x80000000:
+        return status, None
+    device.reference_count += 1
+    file.handle_count = 1
+    file.reference_count = 1
+    return status, file
+
+
+def nt_read_file(file: FileObject, buffer: Buffer | None, length: int, byte_offset: int = 0,
+                 event: KEvent | None = None, iosb: IoStatusBlock | None = None,
+                 requestor_mode: int = UserMode, tag: Any = None) -> Generator[Any, Any, int]:
+    """NtReadFile: buffering by the top device's flags (kernel-env §8.1)."""
+    return (yield from _read_write(file, IRP_MJ.IRP_MJ_READ, buffer, length, byte_offset,
+                                   event, iosb, requestor_mode, tag))
+
+
+def nt_write_file(file: FileObject, buffer: Buffer | None, length: int, byte_offset: int = 0,
+                  event: KEvent | None = None, iosb: IoStatusBlock | None = None,
+                  requestor_mode: int = UserMode, tag: Any = None) -> Generator[Any, Any, int]:
+    """NtWriteFile: buffered writes copy the caller's data in at request time."""
+    return (yield from _read_write(file, IRP_MJ.IRP_MJ_WRITE, buffer, length, byte_offset,
+                                   event, iosb, requestor_mode, tag))
+
+
+def _read_write(file: FileObject, major: int, buffer: Buffer | None, length: int,
+                byte_offset: int, event: KEvent | None, iosb: IoStatusBlock | None,
+                requestor_mode: int, tag: Any) -> Generator[Any, Any, int]:
+    kernel = file.kernel
+    device = io_get_related_device_object(file)
+    read = major == IRP_MJ.IRP_MJ_READ
+    flags = (_F.IRP_READ_OPERATION if read else _F.IRP_WRITE_OPERATION) | _F.IRP_DEFER_IO_COMPLETION
+    if event is not None:
+        ke_clear_event(event)                     # kernel-env §7.5
+    ke_clear_event(file.event)
+    irp = _new_irp(kernel, device, file, major, flags, requestor_mode)
+    irp.tag = tag
+    irp.user_iosb = iosb
+    irp.user_event = event
+    if device.flags & DO_BUFFERED_IO:             # tested first: buffered wins (§8.1)
+        if length:
+            irp.system_buffer = Buffer.new(kernel.pool, length)
+            irp.flags |= _F.IRP_BUFFERED_IO | _F.IRP_DEALLOCATE_BUFFER
+            if read:
+                irp.flags |= _F.IRP_INPUT_OPERATION
+            else:
+                irp.system_buffer.write(buffer.read(0, length))
+        irp.user_buffer = buffer
+    elif device.flags & DO_DIRECT_IO:
+        if length:
+            mdl = io_allocate_mdl(kernel, buffer.view(buffer.address, 0, length))
+            mm_probe_and_lock_pages(mdl)
+            irp.mdl_address = mdl
+    else:
+        irp.user_buffer = buffer
+    loc = irp.stack[irp.stack_count - 1]
+    loc.parameters.length = length
+    loc.parameters.byte_offset = byte_offset
+    file.reference_count += 1                     # dropped in the final phase
+    status = yield from io_call_driver(device, irp)
+    if status != STATUS_PENDING:
+        _finish_inline(kernel, irp)
+    return (yield from _wait_synchronous(file, status))
+
+
+def nt_device_io_control_file(file: FileObject, code: int, input_buffer: Buffer | None,
+                              input_length: int, output_buffer: Buffer | None,
+                              output_length: int, event: KEvent | None = None,
+                              iosb: IoStatusBlock | None = None, granted_access: int = 3,
+                              requestor_mode: int = UserMode,
+                              tag: Any = None) -> Generator[Any, Any, int]:
+    """NtDeviceIoControlFile: buffers by method = code & 3 (kernel-env §8.2, io-core §6.8)."""
+    kernel = file.kernel
+    required = (code >> 14) & 3
+    if requestor_mode == UserMode and required & ~granted_access:
+        return NTSTATUS.STATUS_ACCESS_DENIED
+    device = io_get_related_device_object(file)
+    if event is not None:
+        ke_clear_event(event)
+    ke_clear_event(file.event)
+    irp = _new_irp(kernel, device, file, IRP_MJ.IRP_MJ_DEVICE_CONTROL, 0, requestor_mode)
+    irp.tag = tag
+    irp.user_iosb = iosb
+    irp.user_event = event
+    method = code & 3
+    if method == METHOD_BUFFERED:
+        size = max(input_length, output_length)
+        if size:
+            irp.system_buffer = Buffer.new(kernel.pool, size)
+            if input_length:
+                irp.system_buffer.write(input_buffer.read(0, input_length))
+            irp.flags |= _F.IRP_BUFFERED_IO | _F.IRP_DEALLOCATE_BUFFER
+            if output_buffer is not None and output_length:
+                irp.flags |= _F.IRP_INPUT_OPERATION
+        irp.user_buffer = output_buffer
+    elif method == METHOD_NEITHER:
+        irp.stack[-1].parameters.type3_input_buffer = input_buffer
+        irp.user_buffer = output_buffer
+    else:                                         # IN_DIRECT / OUT_DIRECT
+        if input_length and input_buffer is not None:
+            irp.system_buffer = Buffer.new(kernel.pool, input_length)
+            irp.system_buffer.write(input_buffer.read(0, input_length))
+            irp.flags |= _F.IRP_BUFFERED_IO | _F.IRP_DEALLOCATE_BUFFER
+        if output_length and output_buffer is not None:
+            mdl = io_allocate_mdl(kernel, output_buffer.view(output_buffer.address, 0,
+                                                             output_length))
+            mm_probe_and_lock_pages(mdl)
+            irp.mdl_address = mdl
+    params = irp.stack[-1].parameters
+    params.io_control_code = code
+    params.input_buffer_length = input_length
+    params.output_buffer_length = output_length
+    file.reference_count += 1
+    status = yield from io_call_driver(device, irp)
+    return (yield from _wait_synchronous(file, status))
+
+
+def _send_close_operation(file: FileObject, major: int) -> Generator[Any, Any, int]:
+    """IRP_MJ_CLEANUP / IRP_MJ_CLOSE: synchronous, the issuer frees the IRP (§5.3.3)."""
+    kernel = file.kernel
+    device = io_get_related_device_object(file)
+    irp = _new_irp(kernel, device, file, major,
+                   _F.IRP_CLOSE_OPERATION | _F.IRP_SYNCHRONOUS_API, KernelMode)
+    irp.user_event = KEvent(kernel, NotificationEvent, False, f"{IRP_MJ(major).name} event")
+    iosb = irp.user_iosb = IoStatusBlock()
+    status = yield from io_call_driver(device, irp)
+    if status == STATUS_PENDING:
+        yield from ke_wait_for_single_object(irp.user_event)
+        status = iosb.status
+    irp.thread.irp_list.remove(irp)
+    io_free_irp(irp)
+    return status
+
+
+def nt_close(file: FileObject) -> Generator[Any, Any, None]:
+    """NtClose of a file handle (kernel-env §7.9, §12.23).
+
+    The last handle sends IRP_MJ_CLEANUP at once, even with I/O pending; the last
+    reference sends IRP_MJ_CLOSE, which pended IRPs therefore delay. Cleanup and close
+    failures are ignored, as CloseHandle does.
+    """
+    file.handle_count -= 1
+    if file.handle_count == 0:
+        yield from _send_close_operation(file, IRP_MJ.IRP_MJ_CLEANUP)
+        file.cleanup_done = True
+    file.reference_count -= 1
+    if file.reference_count == 0:
+        yield from iop_delete_file(file)
+
+
+def iop_delete_file(file: FileObject) -> Generator[Any, Any, None]:
+    """IopDeleteFile: the last reference is gone, send IRP_MJ_CLOSE."""
+    yield from _send_close_operation(file, IRP_MJ.IRP_MJ_CLOSE)
+    file.closed = True
+    file.device_object.reference_count -= 1
+
+
+def ob_dereference_file_object(file: FileObject) -> None:
+    """ObDereferenceObject(FileObject) from a context that cannot send an IRP itself.
+
+    Object deletion at raised IRQL or in an APC is deferred to a system worker thread,
+    so IRP_MJ_CLOSE then arrives from that thread.
+    """
+    file.reference_count -= 1
+    if file.reference_count == 0:
+        file.kernel.create_thread(iop_delete_file, file, name="ObpDeferredDelete")
+
+
+def ob_dereference_file_object_inline(file: FileObject) -> Generator[Any, Any, None]:
+    """ObDereferenceObject(FileObject) at PASSIVE_LEVEL in a thread: close inline."""
+    file.reference_count -= 1
+    if file.reference_count == 0:
+        yield from iop_delete_file(file)
+
+
+def io_get_device_object_pointer(kernel: "Kernel", name: str, access: int = 0
+                                 ) -> Generator[Any, Any, tuple]:
+    """IoGetDeviceObjectPointer: (status, file, top device) (kernel-env §10.6, §12.24).
+
+    Opens the device (the target sees IRP_MJ_CREATE), keeps a reference to the file
+    object and closes the handle at once (IRP_MJ_CLEANUP now); IRP_MJ_CLOSE comes
+    when the caller dereferences the file object.
+    """
+    status, file = yield from nt_create_file(kernel, name, True, KernelMode)
+    if file is None:
+        return status, None, None
+    file.reference_count += 1
+    yield from nt_close(file)
+    return status, file, io_get_related_device_object(file)
