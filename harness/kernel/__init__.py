@@ -33,6 +33,7 @@ from .objects import (DeviceObject, DriverObject, FileObject,  # noqa: F401
                       io_create_driver, io_create_symbolic_link, io_delete_device,
                       io_delete_symbolic_link, io_detach_device, io_get_attached_device,
                       io_get_attached_device_reference)
+from .win32 import INVALID_HANDLE_VALUE, FILE_FLAG_OVERLAPPED, Overlapped, Win32  # noqa: F401
 from .services import (io_get_device_object_pointer, io_get_related_device_object,  # noqa: F401
                        nt_close, nt_create_file, nt_device_io_control_file, nt_read_file,
                        nt_write_file, ob_dereference_file_object_inline)

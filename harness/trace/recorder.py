@@ -1,0 +1,164 @@
+"""The trace recorder: an Instrument that writes every hook call down.
+
+Recording is on the hot path of every IRP, so a hook only appends one tuple of raw
+values (objects, not strings); :meth:`TraceRecorder.events` builds the typed events
+when somebody reads the trace.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..kernel.instrument import Instrument
+from .events import TraceEvent
+
+
+def _major(irp: Any) -> int:
+    loc = irp.current_location
+    stack = irp.stack
+    if 1 <= loc <= len(stack):
+        return stack[loc - 1].major_function
+    return stack[-1].major_function if stack else 0
+
+
+class TraceRecorder(Instrument):
+    """Records the run; ``events()`` returns the typed trace."""
+
+    def __init__(self) -> None:
+        self.raw: list[tuple] = []
+        self.kernel: Any = None
+        self._cache: list[TraceEvent] | None = None
+
+    def attach(self, kernel: Any) -> None:
+        self.kernel = kernel
+
+    def _add(self, kind: str, irp: Any = None, device: Any = None, status: Any = None,
+             info: Any = None, details: Any = None) -> None:
+        k = self.kernel
+        cpu = k.cpu
+        self.raw.append((kind, k.env.now, cpu.index, cpu.irql, cpu.thread, cpu.context,
+                         irp.id if irp is not None else None,
+                         _major(irp) if irp is not None else None,
+                         device, status, info, details))
+
+    # -- hooks --------------------------------------------------------------------------
+    def irp_allocated(self, irp: Any) -> None:
+        self._add("IoAllocateIrp", irp, details={"stack_count": irp.stack_count})
+
+    def irp_freed(self, irp: Any) -> None:
+        self._add("IoFreeIrp", irp)
+
+    def irp_call(self, irp: Any, device: Any) -> None:
+        self._add("IoCallDriver", irp, device, details=irp.current_location)
+
+    def dispatch_return(self, irp: Any, device: Any, status: Any) -> None:
+        self._add("DispatchReturn", irp, device, status)
+
+    def irp_complete(self, irp: Any, device: Any, status: Any) -> None:
+        self._add("IoCompleteRequest", irp, device, status, irp.io_status.information)
+
+    def completion_routine(self, irp: Any, device: Any, routine: Any, pending: bool) -> None:
+        self._add("CompletionRoutine", irp, device, irp.io_status.status,
+                  irp.io_status.information, (routine, pending))
+
+    def completion_return(self, irp: Any, device: Any, routine: Any, status: Any) -> None:
+        self._add("CompletionReturn", irp, device, status, None, routine)
+
+    def irp_final(self, irp: Any, status: Any, info: Any) -> None:
+        self._add("IopCompleteRequest", irp, None, status, info,
+                  {"pending_returned": irp.pending_returned})
+
+    def irp_cancel(self, irp: Any, had_routine: bool) -> None:
+        self._add("IoCancelIrp", irp, details={"cancel_routine": had_routine})
+
+    def mark_pending(self, irp: Any, device: Any) -> None:
+        self._add("IoMarkIrpPending", irp, device)
+
+    def dpc_queued(self, dpc: Any, inserted: bool) -> None:
+        self._add("KeInsertQueueDpc", details={"dpc": dpc.name, "inserted": inserted})
+
+    def dpc_run(self, dpc: Any) -> None:
+        self._add("DpcRoutine", details={"dpc": dpc.name})
+
+    def timer_set(self, timer: Any, due: int, period: int, replaced: bool) -> None:
+        self._add("KeSetTimer", details={"timer": timer.name, "due_time": due,
+                                         "fires_at": timer.due, "period_ms": period,
+                                         "replaced": replaced})
+
+    def timer_expired(self, timer: Any) -> None:
+        self._add("TimerExpired", details={"timer": timer.name})
+
+    def timer_cancelled(self, timer: Any, was_queued: bool) -> None:
+        self._add("KeCancelTimer", details={"timer": timer.name, "was_queued": was_queued})
+
+    def event_set(self, event: Any, previous: int) -> None:
+        self._add("KeSetEvent", details={"event": event.name, "previous": previous})
+
+    def wait_begin(self, objects: Any, timeout: Any) -> None:
+        self._add("WaitBegin", details={"objects": [o.name for o in objects],
+                                        "timeout": timeout})
+
+    def wait_end(self, objects: Any, status: Any) -> None:
+        self._add("WaitEnd", status=status, details={"objects": [o.name for o in objects]})
+
+    def thread_start(self, thread: Any) -> None:
+        self._add("ThreadStart", details={"thread": thread.name})
+
+    def thread_exit(self, thread: Any) -> None:
+        self._add("ThreadExit", details={"thread": thread.name})
+
+    def irql_change(self, old: int, new: int) -> None:
+        self._add("IrqlChange", details={"old": old, "new": new})
+
+    def dbg_print(self, text: str) -> None:
+        self._add("DbgPrint", details={"text": text})
+
+    def app_print(self, text: str) -> None:
+        self._add("AppPrint", details={"text": text})
+
+    def win32_call(self, api: str, args: dict) -> None:
+        self._add("Win32Call", details={"api": api, **args})
+
+    def win32_return(self, api: str, result: dict) -> None:
+        self._add("Win32Return", details={"api": api, **result})
+
+    def bugcheck(self, bugcheck: Any) -> None:
+        self._add("BugCheck", details={"code": bugcheck.code, "name": bugcheck.name,
+                                       "parameters": [bugcheck.p1, bugcheck.p2, bugcheck.p3,
+                                                      bugcheck.p4],
+                                       "reason": bugcheck.reason})
+
+    # -- reading ------------------------------------------------------------------------
+    def events(self) -> list[TraceEvent]:
+        """The typed trace (built once per length of the raw log)."""
+        if self._cache is not None and len(self._cache) == len(self.raw):
+            return self._cache
+        out = []
+        for seq, (kind, time, cpu, irql, thread, context, irp, major, device, status, info,
+                  details) in enumerate(self.raw):
+            out.append(TraceEvent(
+                seq=seq, time=time, cpu=cpu, irql=irql, thread=thread.name,
+                process=thread.process, context=context, kind=kind,
+                driver=device.driver_object.short_name if device is not None else None,
+                device=device.label if device is not None else None, irp=irp, major=major,
+                status=None if status is None else int(status), information=info,
+                details=_details(kind, details)))
+        self._cache = out
+        return out
+
+
+def _details(kind: str, raw: Any) -> dict[str, Any]:
+    if raw is None:
+        return {}
+    if kind == "IoCallDriver":
+        return {"location": raw}
+    if kind == "CompletionRoutine":
+        routine, pending = raw
+        return {"routine": _routine_name(routine), "pending_returned": pending}
+    if kind == "CompletionReturn":
+        return {"routine": _routine_name(raw)}
+    return dict(raw)
+
+
+def _routine_name(routine: Any) -> str:
+    return getattr(routine, "__name__", repr(routine))
