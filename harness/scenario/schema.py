@@ -1,0 +1,300 @@
+"""Compose the scenario JSON Schema (draft 2020-12) from the block registry.
+
+The schema is the single description of the scenario language: the loader validates
+with it and editors (yaml-language-server) use the shipped copy for completion and
+hover text. Run ``python -m harness.scenario.schema`` after changing a block.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+from pathlib import Path
+from typing import Any, Mapping
+
+from harness.blocks.registry import REGISTRY, BlockSpec
+from harness.scenario.schema_app import app_defs
+from harness.scenario.units import DURATION_PATTERN
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+#: The shipped schema file; editors point at it from a scenario's first line.
+SCHEMA_PATH = Path(__file__).with_name("scenario.schema.json")
+
+#: IRP major function names in code order (IRP_MJ_CREATE 0x00 .. IRP_MJ_PNP 0x1b).
+#: IRP_MJ_SCSI is an alias of IRP_MJ_INTERNAL_DEVICE_CONTROL, so it is not a key.
+IRP_MJ_NAMES = (
+    "IRP_MJ_CREATE", "IRP_MJ_CREATE_NAMED_PIPE", "IRP_MJ_CLOSE", "IRP_MJ_READ",
+    "IRP_MJ_WRITE", "IRP_MJ_QUERY_INFORMATION", "IRP_MJ_SET_INFORMATION",
+    "IRP_MJ_QUERY_EA", "IRP_MJ_SET_EA", "IRP_MJ_FLUSH_BUFFERS",
+    "IRP_MJ_QUERY_VOLUME_INFORMATION", "IRP_MJ_SET_VOLUME_INFORMATION",
+    "IRP_MJ_DIRECTORY_CONTROL", "IRP_MJ_FILE_SYSTEM_CONTROL", "IRP_MJ_DEVICE_CONTROL",
+    "IRP_MJ_INTERNAL_DEVICE_CONTROL", "IRP_MJ_SHUTDOWN", "IRP_MJ_LOCK_CONTROL",
+    "IRP_MJ_CLEANUP", "IRP_MJ_CREATE_MAILSLOT", "IRP_MJ_QUERY_SECURITY",
+    "IRP_MJ_SET_SECURITY", "IRP_MJ_POWER", "IRP_MJ_SYSTEM_CONTROL",
+    "IRP_MJ_DEVICE_CHANGE", "IRP_MJ_QUERY_QUOTA", "IRP_MJ_SET_QUOTA", "IRP_MJ_PNP",
+)
+
+_ROUTINE = {"$ref": "#/$defs/routine"}
+
+# Top-level keys starting with "x-" are ignored, so a file can hold YAML anchors
+# (`x-defaults: &d {...}`) for reuse, as in docker-compose files.
+_EXTENSION_KEYS = {"^x-": {"description": "Ignored: a place for YAML anchors."}}
+
+
+def _value_defs() -> dict[str, Any]:
+    """Small reusable value types that block parameter schemas may ``$ref``."""
+    duration_string = {
+        "title": "duration",
+        "type": "string",
+        "pattern": DURATION_PATTERN,
+        "description": "A number and a unit: '3s', '10ms', '500us', '100ns' (whole 100 ns units).",
+    }
+    return {
+        "identifier": {"title": "name", "type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]*$",
+                       "description": "Letters, digits and '_', not starting with a digit."},
+        "scenario_id": {"title": "scenario id", "type": "string",
+                        "pattern": r"^[a-z0-9][a-z0-9._-]*$",
+                        "description": "Lower-case letters, digits, '.', '_' and '-'."},
+        "duration_string": duration_string,
+        "duration": {
+            "title": "duration",
+            "description": "An integer in 100 ns units (kernel time), or a string such as "
+                           "'3s', '10ms', '500us', '100ns'.",
+            "anyOf": [{"type": "integer", "minimum": 0}, {"$ref": "#/$defs/duration_string"}],
+        },
+        "ntstatus": {
+            "title": "NTSTATUS",
+            "description": "A status name such as STATUS_SUCCESS, or its numeric value.",
+            "anyOf": [
+                {"title": "status name", "type": "string", "pattern": r"^STATUS_[A-Z0-9_]+$",
+                 "description": "STATUS_ and capitals, e.g. STATUS_SUCCESS."},
+                {"type": "integer", "minimum": -0x80000000, "maximum": 0xFFFFFFFF},
+            ],
+        },
+        "buffer_pattern": {
+            "title": "buffer pattern",
+            "type": "string",
+            "description": "Buffer contents. 'AA*10' or '0xFF*4096': the byte given by two "
+                           "hex digits (optional 0x), repeated count times. Any other string "
+                           "is taken literally as UTF-8 text ('hello').",
+        },
+        "device_name": {"title": "device name", "type": "string", "pattern": r"^\\Device\\.+",
+                        "description": "A kernel device name such as '\\Device\\MyDDKDeviceA'."},
+        "symbolic_link": {"title": "symbolic link", "type": "string",
+                          "pattern": r"^\\(\?\?|DosDevices)\\.+",
+                          "description": "A link such as '\\??\\HelloDDKA' or "
+                                         "'\\DosDevices\\HelloDDKA'."},
+    }
+
+
+def _routine_defs(blocks: Mapping[str, BlockSpec]) -> dict[str, Any]:
+    """``step`` and ``routine``: where the registry's blocks enter the schema."""
+    names = sorted(blocks)
+    bare = [name for name in names if blocks[name].bare]
+    properties = {}
+    for name in names:
+        spec = blocks[name]
+        prop = dict(spec.params)
+        prop["title"] = name
+        extra = spec.params.get("description")
+        prop["description"] = spec.summary + (f"\n\n{extra}" if extra else "")
+        properties[name] = prop
+    # Deliberately not a oneOf of one-key objects: a single object schema keeps
+    # jsonschema's errors about the block's own parameters instead of every branch.
+    branches: list[dict[str, Any]] = []
+    if bare:
+        branches.append({"title": "block name", "type": "string", "enum": bare,
+                         "description": "A block written without parameters."})
+    branches.append({"title": "block with parameters", "type": "object",
+                     "minProperties": 1, "maxProperties": 1,
+                     "additionalProperties": False, "properties": properties})
+    return {
+        "step": {"title": "step", "description": "One behaviour block: a bare block name, "
+                 "or a one-key mapping {block: parameters}.", "anyOf": branches},
+        "routine": {"title": "routine", "description": "One step or a list of steps.",
+                    "anyOf": [{"$ref": "#/$defs/step"},
+                              {"type": "array", "items": {"$ref": "#/$defs/step"}}]},
+    }
+
+
+def _driver_defs() -> dict[str, Any]:
+    device = {
+        "title": "device",
+        "type": "object",
+        "required": ["name"],
+        "additionalProperties": False,
+        "properties": {
+            "name": {"title": "device name", "type": ["string", "null"],
+                     "pattern": r"^\\Device\\.+",
+                     "description": "'\\Device\\Name', or null for an unnamed device."},
+            "link": {"$ref": "#/$defs/symbolic_link"},
+            "io": {"enum": ["buffered", "direct", "neither", "copy_lower"], "default": "neither",
+                   "description": "DO_BUFFERED_IO, DO_DIRECT_IO, neither, or copy the flags "
+                                  "of the device attached to (filters)."},
+            "exclusive": {"type": "boolean"},
+            "type": {"type": "string", "minLength": 1,
+                     "description": "Device type, e.g. FILE_DEVICE_UNKNOWN."},
+            "attach_to": dict({"$ref": "#/$defs/device_name"},
+                              description="Attach to the top of this device's stack."),
+            "extension": {"type": "object", "description": "Free-form device extension."},
+        },
+    }
+    dispatch = {
+        "title": "dispatch table",
+        "description": "Routines by IRP major function.",
+        "type": "object",
+        # properties give editor completion; propertyNames rejects everything else.
+        "properties": {name: dict(_ROUTINE, description=f"{name} (0x{code:02x})")
+                       for code, name in enumerate(IRP_MJ_NAMES)},
+        "propertyNames": {"enum": list(IRP_MJ_NAMES)},
+    }
+    driver = {
+        "title": "driver",
+        "type": "object",
+        "required": ["name", "devices"],
+        "additionalProperties": False,
+        "properties": {
+            "name": {"$ref": "#/$defs/identifier"},
+            "load_order": {"type": "integer"},
+            "devices": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/device"}},
+            "driver_entry": dict(_ROUTINE, description="Runs after the devices are created."),
+            "unload": dict(_ROUTINE, description="DriverUnload."),
+            "dispatch": {"$ref": "#/$defs/dispatch"},
+            "default_dispatch": dict(_ROUTINE,
+                                     description="Used for every IRP_MJ_* not in dispatch."),
+            "start_io": dict(_ROUTINE, description="DriverStartIo."),
+            "routines": {"type": "object", "description": "Named completion, cancel and DPC "
+                         "routines that steps refer to by name.",
+                         "propertyNames": {"$ref": "#/$defs/identifier"},
+                         "additionalProperties": _ROUTINE},
+        },
+    }
+    include = {"type": "array", "description": "Files of drivers to add, relative to this file; "
+               "their drivers come before this file's own.",
+               "items": {"title": "include path", "type": "string", "pattern": r"\.ya?ml$",
+                         "description": "A .yaml or .yml file."}}
+    driver_file = {
+        "title": "driver file",
+        "description": "A file of drivers for other scenarios to include.",
+        "type": "object",
+        "required": ["drivers"],
+        "additionalProperties": False,
+        "patternProperties": _EXTENSION_KEYS,
+        "properties": {"description": {"type": "string"}, "include": include,
+                       "drivers": {"type": "array", "items": {"$ref": "#/$defs/driver"}}},
+    }
+    return {"device": device, "dispatch": dispatch, "driver": driver,
+            "include": include, "driver_file": driver_file}
+
+
+def _setting_defs() -> dict[str, Any]:
+    count = {"type": "integer", "minimum": 0}
+    ctl_code = {
+        "type": "object", "required": ["ctl_code"], "additionalProperties": False,
+        "properties": {"ctl_code": {
+            "type": "array", "description": "CTL_CODE(DeviceType, Function, Method, Access).",
+            "prefixItems": [
+                {"anyOf": [{"type": "string"}, count]},
+                count,
+                {"anyOf": [{"enum": ["METHOD_BUFFERED", "METHOD_IN_DIRECT",
+                                     "METHOD_OUT_DIRECT", "METHOD_NEITHER"]}, count]},
+                {"anyOf": [{"enum": ["FILE_ANY_ACCESS", "FILE_READ_ACCESS", "FILE_WRITE_ACCESS",
+                                     "FILE_READ_DATA", "FILE_WRITE_DATA"]}, count]},
+            ],
+            "minItems": 4, "items": False}},
+    }
+    return {
+        "book": {"title": "book reference", "type": "object", "additionalProperties": False,
+                 "properties": {"chapter": {"type": "integer"}, "section": {"type": "string"},
+                                "experiment": {"type": "integer"}, "id": {"type": "string"}}},
+        "machine": {
+            "title": "machine", "type": "object", "additionalProperties": False,
+            "properties": {
+                "cpus": {"type": "integer", "minimum": 1, "maximum": 64},
+                "seed": count,
+                "clock_tick": dict({"$ref": "#/$defs/duration"}, description="Timer tick."),
+                "verifier": {"type": "boolean", "description": "Driver Verifier checks."},
+                "time_limit": dict({"$ref": "#/$defs/duration"},
+                                   description="Simulated time after which the run fails."),
+            },
+        },
+        "constant": {"title": "constant",
+                     "description": "An integer, a string or {ctl_code: [...]}.",
+                     "anyOf": [{"type": "integer"}, {"type": "string"}, ctl_code]},
+    }
+
+
+def build_schema(blocks: Mapping[str, BlockSpec]) -> dict[str, Any]:
+    """Compose the whole scenario schema.
+
+    Args:
+        blocks: the blocks a routine step may use, by name (normally ``REGISTRY``).
+
+    Returns:
+        A draft 2020-12 JSON Schema for a scenario file. Included driver files are
+        described by ``$defs/driver_file``.
+    """
+    defs = {**_value_defs(), **_routine_defs(blocks), **_driver_defs(),
+            **_setting_defs(), **app_defs()}
+    return {
+        "$schema": DIALECT,
+        "title": "irp-harness scenario",
+        "description": "A BDD scenario: drivers on a simulated kernel and the program using "
+                       "them. Only true/false are booleans (yes/no/on/off are rejected).",
+        "type": "object",
+        "required": ["scenario", "title"],
+        "additionalProperties": False,
+        "patternProperties": _EXTENSION_KEYS,
+        "properties": {
+            "scenario": {"$ref": "#/$defs/scenario_id"},
+            "title": {"type": "string", "minLength": 1},
+            "description": {"type": "string"},
+            "book": {"$ref": "#/$defs/book"},
+            "machine": {"$ref": "#/$defs/machine"},
+            "include": {"$ref": "#/$defs/include"},
+            "drivers": {"type": "array", "items": {"$ref": "#/$defs/driver"}},
+            "app": {"$ref": "#/$defs/app"},
+            "constants": {"type": "object", "propertyNames": {"$ref": "#/$defs/identifier"},
+                          "additionalProperties": {"$ref": "#/$defs/constant"}},
+        },
+        # Without includes the file itself must define a driver; with includes the
+        # loader checks that the merged list is not empty.
+        "if": {"required": ["include"]},
+        "else": {"required": ["drivers"], "properties": {"drivers": {"minItems": 1}}},
+        "$defs": defs,
+    }
+
+
+def registry_blocks() -> Mapping[str, BlockSpec]:
+    """Return the global registry with the built-in blocks registered.
+
+    Returns:
+        ``REGISTRY`` after importing ``harness.blocks.builtin`` (when it exists).
+    """
+    if importlib.util.find_spec("harness.blocks.builtin") is not None:
+        importlib.import_module("harness.blocks.builtin")
+    return REGISTRY
+
+
+def schema_text(blocks: Mapping[str, BlockSpec]) -> str:
+    """Serialise the schema deterministically, as the shipped file holds it."""
+    return json.dumps(build_schema(blocks), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def write_schema(path: Path = SCHEMA_PATH) -> Path:
+    """Regenerate the shipped schema file from the global registry.
+
+    Args:
+        path: where to write (the shipped ``scenario.schema.json`` by default).
+
+    Returns:
+        The path written.
+    """
+    path.write_text(schema_text(registry_blocks()), encoding="utf-8")
+    return path
+
+
+if __name__ == "__main__":
+    print(f"wrote {write_schema()}")

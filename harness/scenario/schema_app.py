@@ -1,0 +1,103 @@
+"""Schema definitions for the ``app:`` section: the user-mode program's steps.
+
+An app step is one mapping with exactly one verb (``open``, ``read``, ...) and an
+optional ``as`` naming the handle or request it produces. It is modelled as one
+object schema (all verbs as optional properties, ``additionalProperties: false``)
+plus a ``oneOf`` of ``required`` lists; the loader words the ``oneOf`` failure
+itself, so the jsonschema text never reaches the user.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: The verbs an app step may use, in the order the editor lists them.
+APP_VERBS = ("open", "read", "write", "ioctl", "cancel_io", "sleep", "close",
+             "get_overlapped_result", "wait", "print")
+
+#: Keys that only make sense next to ``open`` (CreateFile's other arguments).
+OPEN_OPTIONS = ("overlapped", "access", "share")
+
+_NAME = {"$ref": "#/$defs/identifier"}
+
+
+def _obj(description: str, required: list[str], **properties: Any) -> dict[str, Any]:
+    return {"type": "object", "description": description, "required": required,
+            "properties": properties, "additionalProperties": False}
+
+
+def _verbs() -> dict[str, dict[str, Any]]:
+    count = {"type": "integer", "minimum": 0}
+    return {
+        "open": {"type": "string", "minLength": 1,
+                 "description": "CreateFile on a path such as '\\\\.\\HelloDDKA'."},
+        "read": _obj("ReadFile.", ["handle", "length"], handle=_NAME,
+                     length=count, offset=count),
+        "write": _obj("WriteFile.", ["handle", "data"], handle=_NAME,
+                      data={"$ref": "#/$defs/buffer_pattern"}, offset=count),
+        "ioctl": _obj("DeviceIoControl.", ["handle", "code"], handle=_NAME,
+                      code={"anyOf": [_NAME, {"type": "integer", "minimum": 0}],
+                            "description": "A name from constants (or an IOCTL_* name) "
+                                           "or a number."},
+                      input={"$ref": "#/$defs/buffer_pattern"}, output_length=count),
+        "cancel_io": dict(_NAME, description="CancelIo on a handle."),
+        "sleep": {"anyOf": [{"type": "integer", "minimum": 0,
+                             "description": "Milliseconds, as for the Win32 Sleep call."},
+                            {"$ref": "#/$defs/duration_string"}],
+                  "description": "Sleep: an integer is milliseconds (like Win32 Sleep); "
+                                 "a string is a duration such as '2s'."},
+        "close": dict(_NAME, description="CloseHandle."),
+        "get_overlapped_result": _obj("GetOverlappedResult on an overlapped request.",
+                                      ["request"], request=_NAME, wait={"type": "boolean"}),
+        "wait": dict(_NAME, description="Wait for an overlapped request's event."),
+        "print": {"type": "string", "description": "A line the application prints."},
+    }
+
+
+def app_defs() -> dict[str, Any]:
+    """Return the ``$defs`` entries for the ``app:`` section.
+
+    Returns:
+        ``app`` (a step list or ``{threads: {name: [steps]}}``), ``app_steps`` and
+        ``app_step``.
+    """
+    properties: dict[str, Any] = _verbs()
+    properties["as"] = dict(_NAME, description="Name the handle or request this step produces.")
+    properties["overlapped"] = {"type": "boolean", "description": "open: FILE_FLAG_OVERLAPPED."}
+    properties["access"] = {
+        "anyOf": [{"enum": ["read", "write", "read_write", "none"]},
+                  {"type": "integer", "minimum": 0}],
+        "description": "open: desired access (GENERIC_READ/GENERIC_WRITE) or a mask.",
+    }
+    properties["share"] = {
+        "anyOf": [{"enum": ["none", "read", "write", "read_write", "delete", "all"]},
+                  {"type": "integer", "minimum": 0}],
+        "description": "open: share mode (FILE_SHARE_*) or a mask.",
+    }
+    app_step = {
+        "title": "app step",
+        "description": "One call the application makes: exactly one of "
+                       + ", ".join(APP_VERBS) + ", plus an optional 'as' name.",
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": False,
+        "dependentRequired": {option: ["open"] for option in OPEN_OPTIONS},
+        "oneOf": [{"required": [verb]} for verb in APP_VERBS],
+    }
+    return {
+        "app_step": app_step,
+        "app_steps": {"type": "array", "items": {"$ref": "#/$defs/app_step"}},
+        "app": {
+            "title": "application",
+            "description": "The user-mode program: a list of steps for its main thread, "
+                           "or {threads: {name: [steps]}} for several threads.",
+            "anyOf": [
+                {"$ref": "#/$defs/app_steps"},
+                {"type": "object", "required": ["threads"], "additionalProperties": False,
+                 "properties": {"threads": {
+                     "type": "object", "minProperties": 1,
+                     "propertyNames": {"$ref": "#/$defs/identifier"},
+                     "additionalProperties": {"$ref": "#/$defs/app_steps"}}}},
+            ],
+        },
+    }

@@ -1,0 +1,217 @@
+"""Safe YAML parsing that keeps the node tree for positions.
+
+The text is composed once into nodes with ``yaml.SafeLoader``; the node tree is
+checked for things PyYAML silently accepts (duplicate keys, YAML 1.1 booleans such
+as ``yes``, exotic types) and then constructed into plain data. The nodes stay
+around so later errors can be pointed at a line and column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterator, Sequence
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from harness.scenario.diagnostics import Diagnostic, ScenarioError, format_path
+
+_TAG = "tag:yaml.org,2002:"
+# The JSON-compatible core; everything else SafeLoader knows (timestamp, binary,
+# set, omap, pairs) would hand the runner values the schema cannot describe.
+_PLAIN_TAGS = {_TAG + name
+               for name in ("null", "bool", "int", "float", "str", "seq", "map", "merge")}
+
+
+@dataclass(frozen=True)
+class ParsedYaml:
+    """One parsed file.
+
+    Attributes:
+        node: the root node, or None for an empty document.
+        data: the constructed plain data (None for an empty document).
+        problems: non-fatal findings (duplicate keys, ambiguous scalars).
+    """
+
+    node: Node | None
+    data: Any
+    problems: list[Diagnostic]
+
+
+def position(node: Node | None) -> tuple[int, int]:
+    """Return the 1-based (line, column) where ``node`` starts ((1, 1) for None)."""
+    if node is None:
+        return 1, 1
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _syntax_diagnostic(error: yaml.YAMLError, text: str, file: str) -> Diagnostic:
+    if isinstance(error, yaml.MarkedYAMLError):
+        mark = error.problem_mark or error.context_mark
+        message = (error.problem or error.context or "invalid YAML").removeprefix("but ")
+        if error.context and error.problem:
+            line = f", line {error.context_mark.line + 1}" if error.context_mark else ""
+            message += f" ({error.context}{line})"
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    elif isinstance(error, yaml.reader.ReaderError):
+        before = text[: error.position]
+        line, col = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+        message = f"unacceptable character #x{error.character:04x}"
+    else:
+        line, col, message = 1, 1, str(error)
+    return Diagnostic(file, line, col, format_path(()), f"YAML syntax error: {message}")
+
+
+def _walk(node: Node, path: tuple, seen: set[int]) -> Iterator[tuple[Node, tuple]]:
+    """Yield every node once with its path (aliases share nodes, and may recurse)."""
+    if id(node) in seen:
+        return
+    seen.add(id(node))
+    yield node, path
+    if isinstance(node, MappingNode):
+        for key, value in node.value:
+            key_path = path + (key.value if isinstance(key, ScalarNode) else "?",)
+            yield from _walk(key, key_path, seen)
+            yield from _walk(value, key_path, seen)
+    elif isinstance(node, SequenceNode):
+        for index, item in enumerate(node.value):
+            yield from _walk(item, path + (index,), seen)
+
+
+def _duplicate_keys(node: MappingNode, path: tuple, file: str) -> Iterator[Diagnostic]:
+    first: dict[tuple[str, str], Node] = {}
+    for key, _ in node.value:
+        if not isinstance(key, ScalarNode) or key.tag == _TAG + "merge":
+            continue
+        earlier = first.setdefault((key.tag, key.value), key)
+        if earlier is not key:
+            line, col = position(key)
+            yield Diagnostic(file, line, col, format_path(path + (key.value,)),
+                             f"duplicate key {key.value!r}: first at line "
+                             f"{position(earlier)[0]}, again at line {line}")
+
+
+def _scalar_problem(node: Node) -> str | None:
+    if node.tag not in _PLAIN_TAGS:
+        kind = node.tag.removeprefix(_TAG)
+        if isinstance(node, ScalarNode):
+            return f"unsupported YAML type {kind!r} for {node.value!r}; quote it for a string"
+        return f"unsupported YAML type {kind!r}"
+    if (isinstance(node, ScalarNode) and node.tag == _TAG + "bool" and node.style is None
+            and node.value.lower() not in ("true", "false")):
+        return (f"ambiguous YAML 1.1 boolean {node.value!r}: only true/false are booleans; "
+                f"write '{node.value}' in quotes for the string")
+    return None
+
+
+def _check_nodes(root: Node, file: str) -> list[Diagnostic]:
+    """Report what SafeLoader would accept silently; neutralise exotic tags."""
+    problems = []
+    for node, path in _walk(root, (), set()):
+        if isinstance(node, MappingNode):
+            problems.extend(_duplicate_keys(node, path, file))
+        message = _scalar_problem(node)
+        if message is None:
+            continue
+        problems.append(Diagnostic(file, *position(node), format_path(path), message))
+        if node.tag not in _PLAIN_TAGS:
+            # Reported already; construct it as plain data so the rest is still checked.
+            node.tag = _TAG + {ScalarNode: "str", MappingNode: "map"}.get(type(node), "seq")
+    return problems
+
+
+def _recursive_alias(node: Node, ancestors: set[int], done: set[int]) -> Node | None:
+    """Return a node that contains itself (``&a [*a]``), which JSON cannot hold."""
+    if id(node) in ancestors:
+        return node
+    if id(node) in done or isinstance(node, ScalarNode):
+        return None
+    ancestors.add(id(node))
+    children = (node.value if isinstance(node, SequenceNode)
+                else [child for pair in node.value for child in pair])
+    for child in children:
+        found = _recursive_alias(child, ancestors, done)
+        if found is not None:
+            return found
+    ancestors.discard(id(node))
+    done.add(id(node))
+    return None
+
+
+def parse_yaml(text: str, file: str) -> ParsedYaml:
+    """Parse one YAML document safely, keeping its node tree.
+
+    Args:
+        text: the file contents.
+        file: the name to put in diagnostics.
+
+    Returns:
+        The node tree, the plain data and any non-fatal problems.
+
+    Raises:
+        ScenarioError: the text is not well-formed YAML (one located diagnostic).
+    """
+    loader = None
+    try:
+        loader = yaml.SafeLoader(text)  # checks for unprintable characters already
+        node = loader.get_single_node()
+        looped = _recursive_alias(node, set(), set()) if node is not None else None
+        if looped is not None:
+            raise ScenarioError([Diagnostic(file, *position(looped), format_path(()),
+                                            "an alias refers to a node containing it")])
+        problems = _check_nodes(node, file) if node is not None else []
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.YAMLError as error:
+        raise ScenarioError([_syntax_diagnostic(error, text, file)]) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+    return ParsedYaml(node, data, problems)
+
+
+def _key_matches(key: Node, part: object) -> bool:
+    if not isinstance(key, ScalarNode):
+        return False
+    if key.tag == _TAG + "bool":  # `on:` is the key True once constructed
+        return part is (key.value.lower() in ("true", "yes", "on"))
+    return key.value == str(part)
+
+
+def _child(node: Node, part: object) -> tuple[Node, Node | None] | None:
+    """Return (value node, key node) for one path step, or None if absent."""
+    if isinstance(node, MappingNode):
+        # The last duplicate wins in the constructed data, so match the last one.
+        for key, value in reversed(node.value):
+            if _key_matches(key, part):
+                return value, key
+    elif isinstance(node, SequenceNode) and str(part).isdigit():
+        index = int(part)
+        if index < len(node.value):
+            return node.value[index], None
+    return None
+
+
+def node_at(root: Node | None, path: Sequence[object], *, key: bool = False) -> Node | None:
+    """Find the deepest node along ``path``.
+
+    Args:
+        root: the node the path starts from.
+        path: keys and indexes; the walk stops early where the YAML has no such child.
+        key: for a path ending in a mapping key, return the key node instead of
+            its value (to point at a misspelled key).
+
+    Returns:
+        The node reached (``root`` if nothing along the path exists).
+    """
+    node = root
+    for depth, part in enumerate(path):
+        if node is None:
+            break
+        found = _child(node, part)
+        if found is None:
+            break
+        value, key_node = found
+        if key and depth == len(path) - 1 and key_node is not None:
+            return key_node
+        node = value
+    return node
