@@ -155,6 +155,9 @@ def _after_walk(irp: Irp, priority_boost: int) -> None:
     if flags & _DEFER and not irp.pending_returned:
         return                                    # §5.3.5 / §10.8: the caller finishes
     thread = irp.thread
+    if thread is None and irp.cancel:
+        _iop_cleanup_irp(irp)                     # §5.3.6: canceled, no thread: no APC
+        return
     if thread is None:
         # §10.11: an IoAllocateIrp IRP whose walk was not stopped with SMPR: the APC is
         # initialized on a NULL thread. Windows dereferences NULL (inferred outcome).
@@ -164,6 +167,23 @@ def _after_walk(irp: Irp, priority_boost: int) -> None:
         kernel.bug_check(BugCheckCode.SYSTEM_THREAD_EXCEPTION_NOT_HANDLED, 0xC0000005, 0, 0, 0,
                          reason=f"IRP#{irp.id} has no thread: completion APC to NULL")
     kernel.queue_kernel_apc(thread, lambda: iop_complete_request(irp))
+
+
+def _iop_cleanup_irp(irp: Irp) -> None:
+    """IopCleanupIrp (io-core §5.3.6): a canceled IRP with no thread is freed without an
+    APC: its MDLs, its system buffer if IRP_DEALLOCATE_BUFFER, the file reference, the IRP."""
+    mdl = irp.mdl_address
+    while mdl is not None:
+        io_free_mdl(mdl)
+        mdl = mdl.next
+    irp.mdl_address = None
+    if irp.flags & IrpFlags.IRP_DEALLOCATE_BUFFER and irp.system_buffer is not None:
+        irp.system_buffer.freed = True
+    file = irp.original_file_object
+    io_free_irp(irp)
+    if file is not None:
+        from .services import ob_dereference_file_object
+        ob_dereference_file_object(file)
 
 
 def iop_complete_request(irp: Irp) -> None:
