@@ -275,3 +275,32 @@ def io_get_device_object_pointer(kernel: "Kernel", name: str, access: int = 0
     file.reference_count += 1
     yield from nt_close(file)
     return status, file, io_get_related_device_object(file)
+
+
+def nt_query_information_file(file: FileObject, information_class: int, length: int,
+                              iosb: IoStatusBlock, requestor_mode: int = UserMode
+                              ) -> Generator[Any, Any, tuple[int, bytes]]:
+    """NtQueryInformationFile on a device: always buffered, copied back on success.
+
+    Returns (status, the bytes the driver left in the buffer). The I/O manager answers
+    some classes itself for file systems; for a plain device the driver does.
+    """
+    kernel = file.kernel
+    device = io_get_related_device_object(file)
+    ke_clear_event(file.event)
+    irp = _new_irp(kernel, device, file, IRP_MJ.IRP_MJ_QUERY_INFORMATION,
+                   _F.IRP_BUFFERED_IO | _F.IRP_DEALLOCATE_BUFFER | _F.IRP_INPUT_OPERATION
+                   | _F.IRP_DEFER_IO_COMPLETION, requestor_mode)
+    irp.system_buffer = Buffer.new(kernel.pool, length)
+    out = Buffer.new(kernel.pool, length)
+    irp.user_buffer = out
+    irp.user_iosb = iosb
+    params = irp.stack[-1].parameters
+    params.length = length
+    params.file_information_class = information_class
+    file.reference_count += 1
+    status = yield from io_call_driver(device, irp)
+    if status != STATUS_PENDING:
+        _finish_inline(kernel, irp)
+    status = yield from _wait_synchronous(file, status)
+    return status, out.read()

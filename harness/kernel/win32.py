@@ -19,8 +19,8 @@ from .irp import IoStatusBlock
 from .memory import USER_BASE, AddressSpace, Buffer
 from .errors import NotModelledError
 from .iomgr import io_cancel_irp
-from .services import (nt_close, nt_create_file, nt_device_io_control_file, nt_read_file,
-                       nt_write_file)
+from .services import (nt_close, nt_create_file, nt_device_io_control_file,
+                       nt_query_information_file, nt_read_file, nt_write_file)
 from .timers import ke_delay_execution_thread
 
 if TYPE_CHECKING:
@@ -31,6 +31,7 @@ GENERIC_READ, GENERIC_WRITE = 0x80000000, 0x40000000
 FILE_FLAG_OVERLAPPED = 0x40000000
 INVALID_HANDLE_VALUE = 0xFFFFFFFF
 INFINITE = 0xFFFFFFFF
+INVALID_FILE_SIZE = 0xFFFFFFFF
 WAIT_OBJECT_0, WAIT_TIMEOUT = 0, 258
 STATUS_PENDING = NTSTATUS.STATUS_PENDING
 
@@ -235,6 +236,22 @@ class Win32:
             return self._done("CloseHandle", False, 0)[0]
         yield from nt_close(handle.file)
         return self._done("CloseHandle", True, 0)[0]
+
+    def get_file_size(self, h: int) -> Generator[Any, Any, int]:
+        """GetFileSize: NtQueryInformationFile(FileStandardInformation).EndOfFile."""
+        self._call("GetFileSize", handle=h)
+        handle = self._handle(h)
+        if handle is None:
+            return INVALID_FILE_SIZE
+        status, data = yield from nt_query_information_file(handle.file, 5, 24,
+                                                            IoStatusBlock())
+        if not nt_success(status):
+            self._fail_nt(status)
+            self._return("GetFileSize", size=INVALID_FILE_SIZE, error=self.get_last_error())
+            return INVALID_FILE_SIZE
+        size = int.from_bytes(data[8:16], "little") & 0xFFFFFFFF
+        self._return("GetFileSize", size=size)
+        return size
 
     def sleep(self, milliseconds: int) -> Generator[Any, Any, None]:
         """Sleep(dwMilliseconds)."""

@@ -13,7 +13,7 @@ from typing import Any
 
 #: The verbs an app step may use, in the order the editor lists them.
 APP_VERBS = ("open", "read", "write", "ioctl", "cancel_io", "sleep", "close",
-             "get_overlapped_result", "wait", "print")
+             "get_overlapped_result", "wait", "print", "get_file_size")
 
 #: Keys that only make sense next to ``open`` (CreateFile's other arguments).
 OPEN_OPTIONS = ("overlapped", "access", "share")
@@ -32,7 +32,13 @@ def _verbs() -> dict[str, dict[str, Any]]:
         "open": {"type": "string", "minLength": 1,
                  "description": "CreateFile on a path such as '\\\\.\\HelloDDKA'."},
         "read": _obj("ReadFile.", ["handle", "length"], handle=_NAME,
-                     length=count, offset=count),
+                     length=count, offset=count,
+                     fill={"type": "integer", "minimum": 0, "maximum": 255,
+                           "description": "what the buffer holds before the call "
+                                          "(default 0xCC, uninitialized stack)"},
+                     buffer={"enum": ["valid", "null", None],
+                             "description": "null passes a NULL buffer (book: ReadFile(h, "
+                                            "NULL, 0, ...))"}),
         "write": _obj("WriteFile.", ["handle", "data"], handle=_NAME,
                       data={"$ref": "#/$defs/buffer_pattern"}, offset=count),
         "ioctl": _obj("DeviceIoControl.", ["handle", "code"], handle=_NAME,
@@ -50,7 +56,9 @@ def _verbs() -> dict[str, dict[str, Any]]:
         "get_overlapped_result": _obj("GetOverlappedResult on an overlapped request.",
                                       ["request"], request=_NAME, wait={"type": "boolean"}),
         "wait": dict(_NAME, description="Wait for an overlapped request's event."),
-        "print": {"type": "string", "description": "A line the application prints."},
+        "print": {"type": "string", "description": "A line the application prints; "
+                  "{r1.bytes}, {r1.hex}, {r1.error}, {r1.ok}, {r1.size} name results."},
+        "get_file_size": dict(_NAME, description="GetFileSize on a handle."),
     }
 
 

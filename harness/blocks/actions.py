@@ -1,0 +1,434 @@
+"""Small actions: one or two WDK calls each. The book's recipes are in recipes.py."""
+
+from __future__ import annotations
+
+from typing import Any, Generator
+
+from ..kernel import (DISPATCH_LEVEL, NTSTATUS, KDpc, dbg_print, io_call_driver,
+                      io_complete_request, io_copy_current_irp_stack_location_to_next,
+                      io_get_current_irp_stack_location, io_mark_irp_pending,
+                      io_set_completion_routine, io_skip_current_irp_stack_location,
+                      ke_cancel_timer, ke_delay_execution_thread, ke_insert_queue_dpc,
+                      ke_set_event, ke_set_timer_ex, ke_wait_for_single_object,
+                      mm_get_system_address_for_mdl_safe)
+from ..scenario.units import parse_duration
+from .registry import block
+from .runtime import STOP, Fields, Frame
+
+STATUS = {"$ref": "#/$defs/ntstatus"}
+DURATION = {"$ref": "#/$defs/duration"}
+ROUTINE = {"$ref": "#/$defs/routine"}
+ROUTINE_REF = {"anyOf": [{"$ref": "#/$defs/identifier"}, ROUTINE],
+               "description": "steps, or the name of a routine under routines:"}
+NAME = {"$ref": "#/$defs/identifier"}
+COUNT = {"anyOf": [{"type": "integer", "minimum": 0},
+                   {"enum": ["length", "output_length", "input_length", "keep"]}],
+         "description": "bytes: a number, or the request's length / output_length / "
+                        "input_length, or keep (leave IoStatus.Information as it is)"}
+BYTE = {"type": "integer", "minimum": 0, "maximum": 255}
+
+
+def _count(f: Frame, value: Any) -> int:
+    if isinstance(value, int):
+        return value
+    if value == "keep":
+        return f.irp.io_status.information
+    params = io_get_current_irp_stack_location(f.irp).parameters
+    return {"length": params.length, "output_length": params.output_buffer_length,
+            "input_length": params.input_buffer_length}[value]
+
+
+def complete_irp(f: Frame, status: int | None, information: Any, boost: int = 0
+                 ) -> Generator[Any, Any, None]:
+    """IoStatus + IoCompleteRequest; cancels a timeout_dpc timer armed for this IRP."""
+    irp = f.irp
+    if status is not None:
+        irp.io_status.status = status
+    irp.io_status.information = _count(f, information)
+    timer = f.model.timeouts.pop(irp.id, None)
+    if timer is not None:
+        ke_cancel_timer(timer)
+    final = irp.io_status.status
+    yield from io_complete_request(irp, boost)
+    if f.result is None:
+        f.result = final
+
+
+@block("complete", bare=True, summary="Set IoStatus and call IoCompleteRequest; the routine "
+       "then returns that status unless told otherwise.",
+       params={"type": "object", "additionalProperties": False, "properties": {
+           "status": {"anyOf": [STATUS, {"const": "keep"}]}, "information": COUNT,
+           "boost": {"type": "integer", "minimum": 0}}},
+       models=("IoCompleteRequest",))
+def _complete(params: dict | None, cc: Any, path: list) -> Any:
+    params = params or {}
+    raw = params.get("status", "STATUS_SUCCESS")
+    status = None if raw == "keep" else cc.status(raw, path + ["status"])
+    information = params.get("information", 0 if raw != "keep" else "keep")
+    boost = params.get("boost", 0)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        yield from complete_irp(f, status, information, boost)
+    return step
+
+
+@block("return", summary="Return from the routine with this status (dispatch: what "
+       "IoCallDriver returns; completion: STATUS_MORE_PROCESSING_REQUIRED stops the walk). "
+       "'lower' = what the forwarded call returned, 'irp' = IoStatus.Status.",
+       params={"anyOf": [STATUS, {"enum": ["lower", "irp"]}]}, models=())
+def _return(params: Any, cc: Any, path: list) -> Any:
+    if params in ("lower", "irp"):
+        def step(f: Frame) -> Generator[Any, Any, Any]:
+            f.result = f.lower_status if params == "lower" else f.irp.io_status.status
+            return STOP
+            yield
+        return step
+    status = cc.status(params, path)
+
+    def step(f: Frame) -> Generator[Any, Any, Any]:
+        f.result = status
+        return STOP
+        yield
+    return step
+
+
+@block("log", summary="KdPrint a line. {fields} are filled in: length, major, status, "
+       "pending_returned, mdl_va, system_address, user_buffer, irql, ...",
+       params={"type": "string"}, max_irql="DISPATCH_LEVEL", models=("DbgPrint",))
+def _log(params: str, cc: Any, path: list) -> Any:
+    text = params
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        line = text.format_map(Fields(f)) if "{" in text else text
+        dbg_print(f.kernel, line)
+        return None
+        yield
+    return step
+
+
+@block("pend", bare=True, summary="IoMarkIrpPending, keep the IRP in a driver queue, and "
+       "return STATUS_PENDING. mark: false is the book's pitfall (no IoMarkIrpPending).",
+       params={"type": "object", "additionalProperties": False, "properties": {
+           "mark": {"type": "boolean"}, "queue": NAME}},
+       models=("IoMarkIrpPending",))
+def _pend(params: dict | None, cc: Any, path: list) -> Any:
+    params = params or {}
+    mark = params.get("mark", True)
+    queue = params.get("queue", "pending")
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        if mark:
+            io_mark_irp_pending(f.irp)
+        f.model.queue(queue).insert(0, f.irp)     # InsertHeadList, as the book does
+        f.result = NTSTATUS.STATUS_PENDING
+        return None
+        yield
+    return step
+
+
+@block("forward", summary="Pass the IRP to the device below: skip (default) or copy the "
+       "stack location, optionally with a completion routine, then IoCallDriver.",
+       params={"type": "object", "additionalProperties": False, "properties": {
+           "copy_stack": {"type": "boolean"}, "completion": ROUTINE_REF,
+           "invoke": {"type": "array", "items": {"enum": ["success", "error", "cancel"]},
+                      "uniqueItems": True}}},
+       bare=True,
+       models=("IoSkipCurrentIrpStackLocation", "IoCopyCurrentIrpStackLocationToNext",
+               "IoSetCompletionRoutine", "IoCallDriver"))
+def _forward(params: dict | None, cc: Any, path: list) -> Any:
+    params = params or {}
+    copy = params.get("copy_stack", False) or "completion" in params
+    routine = None
+    if "completion" in params:
+        routine = cc.routine(params["completion"], "completion",
+                             f"{cc.model.name}.completion", path + ["completion"])
+    invoke = set(params.get("invoke", ["success", "error", "cancel"]))
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        irp = f.irp
+        if copy:
+            io_copy_current_irp_stack_location_to_next(irp)
+            if routine is not None:
+                io_set_completion_routine(irp, routine, None, "success" in invoke,
+                                          "error" in invoke, "cancel" in invoke)
+        else:
+            io_skip_current_irp_stack_location(irp)
+        status = yield from io_call_driver(f.lower_device(), irp)
+        f.lower_status = status
+        f.result = status
+        f.irp = irp   # (the IRP may be gone: touching it now is the caller's bug)
+    return step
+
+
+@block("propagate_pending", bare=True, summary="In a completion routine: if "
+       "Irp->PendingReturned, IoMarkIrpPending (io-core §4.4).", params=None,
+       models=("IoMarkIrpPending",))
+def _propagate(params: None, cc: Any, path: list) -> Any:
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        if f.irp.pending_returned:
+            io_mark_irp_pending(f.irp)
+        return None
+        yield
+    return step
+
+
+def _conditional(test: Any) -> Any:
+    def compile_(params: Any, cc: Any, path: list) -> Any:
+        steps = cc.steps(params, path)
+
+        def step(f: Frame) -> Generator[Any, Any, Any]:
+            if test(f):
+                from .compiler import run_steps
+                return (yield from run_steps(steps, f))
+            return None
+        return step
+    return compile_
+
+
+block("if_pending", summary="Run these steps when the forwarded IoCallDriver returned "
+      "STATUS_PENDING.", params=ROUTINE)(
+    _conditional(lambda f: f.lower_status == NTSTATUS.STATUS_PENDING))
+block("if_pending_returned", summary="Run these steps when Irp->PendingReturned is TRUE "
+      "(in a completion routine).", params=ROUTINE)(
+    _conditional(lambda f: f.irp.pending_returned))
+
+
+@block("signal", summary="KeSetEvent on a driver event (created on first use, "
+       "notification type).", params=NAME, models=("KeSetEvent",))
+def _signal(params: str, cc: Any, path: list) -> Any:
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        ke_set_event(f.model.event(params))
+        return None
+        yield
+    return step
+
+
+@block("wait", summary="KeWaitForSingleObject on a driver event, optionally with a timeout.",
+       params={"anyOf": [NAME, {"type": "object", "required": ["event"],
+                                "additionalProperties": False,
+                                "properties": {"event": NAME, "timeout": DURATION}}]},
+       max_irql="DISPATCH_LEVEL", models=("KeWaitForSingleObject",))
+def _wait(params: Any, cc: Any, path: list) -> Any:
+    name = params if isinstance(params, str) else params["event"]
+    timeout = None
+    if isinstance(params, dict) and "timeout" in params:
+        timeout = -parse_duration(params["timeout"])
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        f.vars["wait_status"] = yield from ke_wait_for_single_object(
+            f.model.event(name), timeout=timeout)
+    return step
+
+
+@block("set_timer", summary="KeSetTimerEx: a relative due time, an optional period (ms) "
+       "and a DPC routine that will see this IRP.",
+       params={"type": "object", "required": ["after"], "additionalProperties": False,
+               "properties": {"timer": NAME, "after": DURATION,
+                              "period_ms": {"type": "integer", "minimum": 0}, "dpc": ROUTINE_REF}},
+       models=("KeSetTimerEx", "KeInitializeDpc"))
+def _set_timer(params: dict, cc: Any, path: list) -> Any:
+    name = params.get("timer", "timer")
+    due = -parse_duration(params["after"])
+    period = params.get("period_ms", 0)
+    routine = (cc.routine(params["dpc"], "dpc", f"{name}Dpc", path + ["dpc"])
+               if "dpc" in params else None)
+    dpcs: dict[int, KDpc] = {}
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        timer = f.model.timer(name)
+        dpc = None
+        if routine is not None:
+            dpc = dpcs.get(id(timer))
+            if dpc is None:
+                dpc = dpcs[id(timer)] = KDpc(f.kernel, routine, f.device, routine.__name__)
+            f.model.vars[f"dpc_irp:{dpc.name}"] = f.irp   # the "currentPendingIRP" field
+        ke_set_timer_ex(timer, due, period, dpc)
+        return None
+        yield
+    return step
+
+
+@block("cancel_timer", summary="KeCancelTimer.", params=NAME, models=("KeCancelTimer",))
+def _cancel_timer(params: str, cc: Any, path: list) -> Any:
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        f.vars["cancel_timer_result"] = ke_cancel_timer(f.model.timer(params))
+        return None
+        yield
+    return step
+
+
+@block("queue_dpc", summary="KeInsertQueueDpc for a named routine.", params=ROUTINE_REF,
+       models=("KeInsertQueueDpc",))
+def _queue_dpc(params: Any, cc: Any, path: list) -> Any:
+    routine = cc.routine(params, "dpc", "Dpc", path)
+    holder: list[KDpc] = []
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        if not holder:
+            holder.append(KDpc(f.kernel, routine, (f.device, f.irp), routine.__name__))
+        f.model.vars[f"dpc_irp:{holder[0].name}"] = f.irp
+        ke_insert_queue_dpc(holder[0])
+        return None
+        yield
+    return step
+
+
+@block("delay", summary="KeDelayExecutionThread for a relative interval (PASSIVE_LEVEL).",
+       params=DURATION, max_irql="APC_LEVEL", models=("KeDelayExecutionThread",))
+def _delay(params: Any, cc: Any, path: list) -> Any:
+    interval = -parse_duration(params)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        yield from ke_delay_execution_thread(f.kernel, 0, False, interval)
+    return step
+
+
+def data_buffer(f: Frame, which: str = "auto") -> Any:
+    """The buffer a driver writes a request's data to, by I/O method (kernel-env §8)."""
+    irp = f.irp
+    if which == "system" or (which == "auto" and irp.system_buffer is not None
+                             and not irp.mdl_address):
+        return irp.system_buffer
+    if which in ("mdl", "auto") and irp.mdl_address is not None:
+        return mm_get_system_address_for_mdl_safe(f.kernel, irp.mdl_address)
+    if which == "mdl_va" and irp.mdl_address is not None:
+        return irp.mdl_address.buffer           # the user VA itself (book #46 DriverA)
+    return irp.user_buffer
+
+
+@block("fill", summary="Fill the request's data buffer (SystemBuffer, the MDL's system "
+       "mapping, or the user buffer, by I/O method) with a byte.",
+       params={"type": "object", "required": ["byte"], "additionalProperties": False,
+               "properties": {"byte": BYTE, "length": COUNT,
+                              "buffer": {"enum": ["auto", "system", "mdl", "mdl_va", "user"]}}},
+       models=("RtlFillMemory", "MmGetSystemAddressForMdlSafe"))
+def _fill(params: dict, cc: Any, path: list) -> Any:
+    value = params["byte"]
+    length = params.get("length", "length")
+    which = params.get("buffer", "auto")
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        data_buffer(f, which).fill(value, _count(f, length))
+        return None
+        yield
+    return step
+
+
+@block("log_bytes", summary="KdPrint each byte of the request's input, one line per byte "
+       "(format e.g. '{:X}').",
+       params={"type": "object", "additionalProperties": False, "properties": {
+           "format": {"type": "string"}}},
+       bare=True, models=("DbgPrint",))
+def _log_bytes(params: dict | None, cc: Any, path: list) -> Any:
+    fmt = (params or {}).get("format", "{:X}")
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        irp = f.irp
+        p = io_get_current_irp_stack_location(irp).parameters
+        source = irp.system_buffer if irp.system_buffer is not None else p.type3_input_buffer
+        for byte in source.read(0, p.input_buffer_length):
+            dbg_print(f.kernel, fmt.format(byte))
+        return None
+        yield
+    return step
+
+
+@block("complete_queued", summary="Complete every IRP kept by 'pend' in a queue (newest "
+       "first, as RemoveHeadList after InsertHeadList).",
+       params={"type": "object", "additionalProperties": False, "properties": {
+           "queue": NAME, "status": STATUS, "information": {"type": "integer", "minimum": 0},
+           "order": {"enum": ["lifo", "fifo"]}}},
+       bare=True, models=("IoCompleteRequest",))
+def _complete_queued(params: dict | None, cc: Any, path: list) -> Any:
+    params = params or {}
+    queue = params.get("queue", "pending")
+    status = cc.status(params.get("status", "STATUS_SUCCESS"), path)
+    info = params.get("information", 0)
+    fifo = params.get("order", "lifo") == "fifo"
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        pending = f.model.queue(queue)
+        while pending:
+            irp = pending.pop() if fifo else pending.pop(0)
+            irp.io_status.status, irp.io_status.information = status, info
+            yield from io_complete_request(irp)
+    return step
+
+
+@block("call", summary="Run a named routine of this driver here, as a subroutine.",
+       params=NAME, models=())
+def _call(params: str, cc: Any, path: list) -> Any:
+    holder: list[Any] = []
+
+    def step(f: Frame) -> Generator[Any, Any, Any]:
+        if not holder:
+            routines = cc.spec.get("routines", {})
+            if params not in routines:
+                raise cc.error(path, f"no routine named {params!r} in this driver")
+            holder.append(cc.steps(routines[params], ["routines", params]))
+        from .compiler import run_steps
+        return (yield from run_steps(holder[0], f))
+    return step
+
+
+@block("set_status", summary="Set Irp->IoStatus without completing the IRP.",
+       params={"type": "object", "additionalProperties": False, "properties": {
+           "status": STATUS, "information": COUNT}},
+       models=())
+def _set_status(params: dict, cc: Any, path: list) -> Any:
+    status = cc.status(params["status"], path) if "status" in params else None
+    info = params.get("information")
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        if status is not None:
+            f.irp.io_status.status = status
+        if info is not None:
+            f.irp.io_status.information = _count(f, info)
+        return None
+        yield
+    return step
+
+
+@block("by_ioctl", summary="Dispatch on the IOCTL code: {IOCTL_NAME: steps, ..., default: "
+       "steps}. Codes are names from constants: or numbers.",
+       params={"type": "object", "minProperties": 1,
+               "additionalProperties": {"$ref": "#/$defs/routine"}},
+       models=("IoGetCurrentIrpStackLocation",))
+def _by_ioctl(params: dict, cc: Any, path: list) -> Any:
+    table = {}
+    default = None
+    for key, routine in params.items():
+        steps = cc.steps(routine, path + [key])
+        if key == "default":
+            default = steps
+        else:
+            table[cc.constant(key, path + [key])] = steps
+
+    def step(f: Frame) -> Generator[Any, Any, Any]:
+        from .compiler import run_steps
+        code = io_get_current_irp_stack_location(f.irp).parameters.io_control_code
+        steps = table.get(code, default)
+        if steps is None:
+            yield from complete_irp(f, NTSTATUS.STATUS_INVALID_DEVICE_REQUEST, 0)
+            return None
+        return (yield from run_steps(steps, f))
+    return step
+
+
+@block("assert_irql", summary="Bug-check like ASSERT/PAGED_CODE in a checked build if the "
+       "current IRQL is above the given one.",
+       params={"enum": ["PASSIVE_LEVEL", "APC_LEVEL", "DISPATCH_LEVEL"]}, models=("PAGED_CODE",))
+def _assert_irql(params: str, cc: Any, path: list) -> Any:
+    from ..kernel import IRQL, BugCheckCode
+    limit = IRQL[params]
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        irql = f.kernel.cpu.irql
+        if irql > limit:
+            code = (BugCheckCode.DRIVER_IRQL_NOT_LESS_OR_EQUAL if irql >= DISPATCH_LEVEL
+                    else BugCheckCode.IRQL_NOT_LESS_OR_EQUAL)
+            f.kernel.bug_check(code, 0, irql, 8, 0,
+                               reason=f"code that must run at <= {params} ran at IRQL {irql}")
+        return None
+        yield
+    return step

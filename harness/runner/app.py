@@ -1,0 +1,195 @@
+"""The application: runs ``app:`` steps as Win32 calls on simulated user threads."""
+
+from __future__ import annotations
+
+from typing import Any, Generator
+
+from ..kernel import (FILE_FLAG_OVERLAPPED, INVALID_HANDLE_VALUE, Instrument, Overlapped,
+                      Win32, ke_wait_for_single_object)
+from ..kernel.win32 import GENERIC_READ, GENERIC_WRITE
+from ..scenario.units import parse_buffer_pattern, parse_duration
+from .result import Request
+
+_ACCESS = {"read": GENERIC_READ, "write": GENERIC_WRITE,
+           "read_write": GENERIC_READ | GENERIC_WRITE, "none": 0}
+
+
+class AppError(Exception):
+    """An app step refers to something that does not exist (a handle, a request)."""
+
+
+class Application(Instrument):
+    """The user-mode program of a scenario, and the record of what it saw.
+
+    It is also an instrument: the final completion phase of an IRP it issued tells it
+    the request's status and completion time.
+    """
+
+    def __init__(self, kernel: Any, constants: dict[str, int], process: str = "test.exe"):
+        self.kernel = kernel
+        self.win32 = Win32(kernel, process)
+        self.constants = constants
+        self.handles: dict[str, int] = {}
+        self.requests: dict[str, Request] = {}
+        self.output: list[str] = []
+        self._anonymous = 0
+        kernel.add_instrument(self)
+
+    # -- instrument hook -------------------------------------------------------------------
+    def irp_final(self, irp: Any, status: int, info: int) -> None:
+        request = irp.tag
+        if isinstance(request, Request):
+            request.status, request.information = status, info
+            request.completed_at = self.kernel.now
+
+    def app_print(self, text: str) -> None:
+        self.output.append(text)
+
+    # -- running steps -------------------------------------------------------------------
+    def thread_body(self, steps: list[dict], thread_name: str) -> Generator[Any, Any, None]:
+        for step in steps:
+            yield from self.run_step(step, thread_name)
+
+    def run_step(self, step: dict, thread_name: str) -> Generator[Any, Any, Request | None]:
+        verb = next(k for k in step if k not in ("as", "overlapped", "access", "share"))
+        value = step[verb]
+        name = step.get("as")
+        handler = getattr(self, f"_do_{verb}")
+        return (yield from handler(value, name, step, thread_name))
+
+    def _request(self, name: str | None, api: str, thread: str, handle: str | None) -> Request:
+        if name is None:
+            self._anonymous += 1
+            name = f"{api}#{self._anonymous}"
+        request = Request(name, api, thread, handle, issued_at=self.kernel.now)
+        self.requests[name] = request
+        return request
+
+    def _handle(self, name: str) -> int:
+        if name not in self.handles:
+            raise AppError(f"no open handle named {name!r}")
+        return self.handles[name]
+
+    def _returned(self, request: Request, ok: bool, count: int) -> Request:
+        request.ok, request.bytes = ok, count
+        request.last_error = self.win32.get_last_error()
+        request.returned_at = self.kernel.now
+        return request
+
+    def _do_open(self, path: str, name: str | None, step: dict, thread: str) -> Generator:
+        access = step.get("access", "read_write")
+        access = _ACCESS[access] if isinstance(access, str) else access
+        flags = FILE_FLAG_OVERLAPPED if step.get("overlapped") else 0
+        request = self._request(name, "CreateFile", thread, None)
+        value = yield from self.win32.create_file(path, access, 0, flags)
+        ok = value != INVALID_HANDLE_VALUE
+        if ok and name is not None:
+            self.handles[name] = value
+        return self._returned(request, ok, 0)
+
+    def _do_read(self, args: dict, name: str | None, step: dict, thread: str) -> Generator:
+        return (yield from self._transfer("ReadFile", args, name, thread))
+
+    def _do_write(self, args: dict, name: str | None, step: dict, thread: str) -> Generator:
+        return (yield from self._transfer("WriteFile", args, name, thread))
+
+    def _transfer(self, api: str, args: dict, name: str | None, thread: str) -> Generator:
+        h = self._handle(args["handle"])
+        request = self._request(name, api, thread, args["handle"])
+        if api == "WriteFile":
+            payload = parse_buffer_pattern(args["data"])
+            buffer = self.win32.alloc(len(payload))
+            buffer.write(payload)
+            length = len(payload)
+        else:
+            length = args["length"]
+            buffer = (None if args.get("buffer", "valid") in ("null", None)
+                      else self.win32.alloc(length, args.get("fill", 0xCC)))
+        request.buffer = buffer
+        overlapped = self._overlapped(h, args)
+        request.overlapped = overlapped
+        call = self.win32.read_file if api == "ReadFile" else self.win32.write_file
+        ok, count = yield from call(h, buffer, length, overlapped, tag=request)
+        return self._returned(request, ok, count)
+
+    def _overlapped(self, h: int, args: dict) -> Overlapped | None:
+        if not self.win32.handles[h].overlapped:
+            return None
+        return Overlapped(None, args.get("offset", 0))
+
+    def _do_ioctl(self, args: dict, name: str | None, step: dict, thread: str) -> Generator:
+        h = self._handle(args["handle"])
+        code = args["code"]
+        if isinstance(code, str):
+            if code not in self.constants:
+                raise AppError(f"unknown IOCTL code {code!r}; define it under constants:")
+            code = self.constants[code]
+        request = self._request(name, "DeviceIoControl", thread, args["handle"])
+        payload = parse_buffer_pattern(args["input"]) if "input" in args else b""
+        in_buffer = None
+        if payload:
+            in_buffer = self.win32.alloc(len(payload))
+            in_buffer.write(payload)
+        out_length = args.get("output_length", 0)
+        out_buffer = self.win32.alloc(out_length) if out_length else None
+        request.buffer = out_buffer
+        overlapped = self._overlapped(h, args)
+        request.overlapped = overlapped
+        ok, count = yield from self.win32.device_io_control(
+            h, code, in_buffer, len(payload), out_buffer, out_length, overlapped, tag=request)
+        return self._returned(request, ok, count)
+
+    def _do_cancel_io(self, handle: str, name: str | None, step: dict, thread: str) -> Generator:
+        request = self._request(name, "CancelIo", thread, handle)
+        ok = yield from self.win32.cancel_io(self._handle(handle))
+        return self._returned(request, ok, 0)
+
+    def _do_close(self, handle: str, name: str | None, step: dict, thread: str) -> Generator:
+        request = self._request(name, "CloseHandle", thread, handle)
+        ok = yield from self.win32.close_handle(self._handle(handle))
+        self.handles.pop(handle, None)
+        return self._returned(request, ok, 0)
+
+    def _do_sleep(self, value: Any, name: str | None, step: dict, thread: str) -> Generator:
+        ms = value if isinstance(value, int) else parse_duration(value) // 10_000
+        yield from self.win32.sleep(ms)
+        return None
+
+    def _do_get_overlapped_result(self, args: dict, name: str | None, step: dict,
+                                  thread: str) -> Generator:
+        target = self._find(args["request"])
+        request = self._request(name, "GetOverlappedResult", thread, target.handle)
+        ok, count = yield from self.win32.get_overlapped_result(
+            self._handle(target.handle), target.overlapped, args.get("wait", True))
+        request.buffer = target.buffer
+        return self._returned(request, ok, count)
+
+    def _do_wait(self, target_name: str, name: str | None, step: dict, thread: str) -> Generator:
+        target = self._find(target_name)
+        ov = target.overlapped
+        if ov is None:
+            raise AppError(f"{target_name!r} is not an overlapped request")
+        handle = self.win32.handles.get(self.handles.get(target.handle, -1))
+        event = ov.h_event or (handle.file.event if handle else None)
+        if event is None:
+            raise AppError(f"nothing to wait on for {target_name!r}")
+        yield from ke_wait_for_single_object(event)
+        return None
+
+    def _do_get_file_size(self, handle: str, name: str | None, step: dict,
+                          thread: str) -> Generator:
+        request = self._request(name, "GetFileSize", thread, handle)
+        size = yield from self.win32.get_file_size(self._handle(handle))
+        request.size = size
+        return self._returned(request, size != 0xFFFFFFFF, 0)
+
+    def _do_print(self, text: str, name: str | None, step: dict, thread: str) -> Generator:
+        line = text.format_map(self.requests) if "{" in text else text
+        self.win32.print(line)
+        return None
+        yield
+
+    def _find(self, name: str) -> Request:
+        if name not in self.requests:
+            raise AppError(f"no request named {name!r}")
+        return self.requests[name]

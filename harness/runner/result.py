@@ -1,0 +1,101 @@
+"""What a run produced: the trace, the application's view, and the outcome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..kernel import WIN32_ERROR_NAMES, BugCheck, status_name
+from ..trace import TraceEvent, render_dbgview, render_json, render_text
+
+
+@dataclass
+class Request:
+    """One Win32 call of the application, as the application (and the IRP) saw it."""
+
+    name: str
+    api: str
+    thread: str
+    handle: str | None = None
+    issued_at: int = 0
+    returned_at: int | None = None
+    ok: bool | None = None
+    bytes: int = 0
+    last_error: int = 0
+    status: int | None = None          # IoStatus.Status at the final completion phase
+    information: int | None = None
+    completed_at: int | None = None    # when the I/O manager finished the IRP
+    irp: int | None = None
+    buffer: Any = None
+    overlapped: Any = None
+    size: int | None = None            # GetFileSize
+
+    @property
+    def data(self) -> bytes:
+        """The bytes the call returned in its output buffer (``bytes`` of them)."""
+        if self.buffer is None:
+            return b""
+        return self.buffer.read(0, self.bytes)
+
+    @property
+    def hex(self) -> str:
+        return " ".join(f"{b:02X}" for b in self.data)
+
+    @property
+    def error(self) -> int:
+        return self.last_error
+
+    @property
+    def error_name(self) -> str:
+        return WIN32_ERROR_NAMES.get(self.last_error, str(self.last_error))
+
+    @property
+    def status_name(self) -> str | None:
+        return None if self.status is None else status_name(self.status)
+
+    def __repr__(self) -> str:
+        return (f"Request({self.name} {self.api} ok={self.ok} bytes={self.bytes} "
+                f"error={self.last_error} status={self.status_name})")
+
+
+@dataclass
+class RunResult:
+    """The outcome of running a scenario."""
+
+    scenario_id: str
+    path: str
+    seed: int
+    events: list[TraceEvent]
+    requests: dict[str, Request]
+    bugcheck: BugCheck | None
+    hung_threads: list[str]
+    end_time: int
+    app_output: list[str] = field(default_factory=list)
+
+    @property
+    def crashed(self) -> bool:
+        return self.bugcheck is not None
+
+    @property
+    def debug_lines(self) -> list[str]:
+        return [e.text for e in self.events if e.kind == "DbgPrint"]
+
+    def irp_events(self, irp: int) -> list[TraceEvent]:
+        return [e for e in self.events if e.irp == irp]
+
+    def text(self) -> str:
+        return render_text(self.events)
+
+    def json(self) -> str:
+        return render_json(self.events)
+
+    def dbgview(self) -> str:
+        return render_dbgview(self.events)
+
+    def rerun_command(self) -> str:
+        return f"irp-harness run {self.path} --seed {self.seed}"
+
+    def __repr__(self) -> str:   # short: Allure records step arguments with repr()
+        outcome = self.bugcheck.name if self.bugcheck else (
+            "hang" if self.hung_threads else "ok")
+        return f"RunResult({self.scenario_id}, {len(self.events)} events, {outcome})"
