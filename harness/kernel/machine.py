@@ -36,7 +36,7 @@ from .memory import POOL_BASE, SYSTEM_PTE_BASE, AddressSpace
 class Cpu:
     """One simulated processor: its IRQL, what runs on it, its DPC queue."""
 
-    __slots__ = ("index", "irql", "thread", "context", "dpc_queue", "idle")
+    __slots__ = ("index", "irql", "thread", "context", "dpc_queue", "idle", "dpc_depth")
 
     def __init__(self, index: int, idle: "KThread") -> None:
         self.index = index
@@ -45,6 +45,12 @@ class Cpu:
         self.thread = idle
         self.context = "thread"   # thread | dpc | completion | cancel | apc | isr
         self.dpc_queue: list[Any] = []
+        self.dpc_depth = 0        # > 0 while a DPC routine (or timer expiry) is on the stack
+
+    @property
+    def in_dpc(self) -> bool:
+        """Inside a DPC, even in a completion/cancel routine it called (kernel-env §1.5)."""
+        return self.dpc_depth > 0 or self.context == "dpc"
 
     def __repr__(self) -> str:
         return f"<CPU{self.index} IRQL={self.irql} {self.context} {self.thread.name}>"
@@ -54,7 +60,7 @@ class KThread(DispatcherObject):
     """KTHREAD: a simulated thread; signaled when it terminates (kernel-env §4.2)."""
 
     __slots__ = ("tid", "process", "cpu", "user", "alive", "exit_status", "irp_list",
-                 "apc_queue", "blocked")
+                 "apc_queue", "blocked", "wait_irql")
 
     def __init__(self, kernel: "Kernel", tid: int, name: str, process: str, cpu: Cpu | None,
                  user: bool) -> None:
@@ -68,6 +74,7 @@ class KThread(DispatcherObject):
         self.irp_list: list[Any] = []   # threaded IRPs (io-core §1.7 ThreadListEntry)
         self.apc_queue: list[Callable[[], None]] = []
         self.blocked = False
+        self.wait_irql = PASSIVE_LEVEL   # the IRQL the thread blocked at, restored on resume
 
     def __repr__(self) -> str:
         state = "alive" if self.alive else "exited"
@@ -196,20 +203,21 @@ class Kernel:
                 thread.exit_status = stop.value
                 break
             thread.blocked = True
+            thread.wait_irql = thread.cpu.irql    # IRQL is per thread across a switch
             send = yield event
             thread.blocked = False
-            self._switch_to(thread)
+            self._switch_to(thread, thread.wait_irql)
         thread.alive = False
         self.hooks.thread_exit(thread)
         thread.signal_state = 1
         thread._wait_test()
 
-    def _switch_to(self, thread: KThread) -> None:
+    def _switch_to(self, thread: KThread, irql: int = PASSIVE_LEVEL) -> None:
         cpu = thread.cpu
         self.cpu = cpu
         cpu.thread = thread
         cpu.context = "thread"
-        cpu.irql = PASSIVE_LEVEL
+        cpu.irql = irql
 
     def current_thread_wait(self, event: simpy.Event) -> Generator[Any, Any, Any]:
         """Suspend the current simulated thread until ``event`` fires."""
@@ -258,12 +266,14 @@ class Kernel:
             return
         saved = (cpu.irql, cpu.context)
         cpu.irql, cpu.context = DISPATCH_LEVEL, "dpc"
+        cpu.dpc_depth += 1
         queue = cpu.dpc_queue
         while queue:
             dpc = queue.pop(0)
             dpc.queued = False   # dequeued before the call, so it may requeue itself
             self.hooks.dpc_run(dpc)
             run_nonblocking(dpc.routine(dpc, dpc.context, dpc.arg1, dpc.arg2), "a DPC routine")
+        cpu.dpc_depth -= 1
         cpu.irql, cpu.context = saved
 
     def run_at_dispatch(self, cpu: Cpu, work: Callable[[], None]) -> None:
@@ -294,6 +304,10 @@ class Kernel:
 
     def _deliver_apcs(self, thread: KThread) -> None:
         if not thread.apc_queue:
+            return
+        if thread.blocked and thread.wait_irql >= APC_LEVEL:
+            # io-core §6.10 / §10.25: IRQL >= APC_LEVEL blocks special kernel APCs; they
+            # stay queued until the thread lowers to PASSIVE_LEVEL (lower_irql).
             return
         cpu = thread.cpu
         saved = (self.cpu, cpu.thread, cpu.context, cpu.irql)

@@ -202,7 +202,7 @@ def ke_delay_execution_thread(kernel: "Kernel", wait_mode: int, alertable: bool,
     ``interval`` uses the kernel sign convention (negative = relative, 100 ns units).
     """
     if kernel.cpu.irql > APC_LEVEL:
-        if kernel.cpu.context == "dpc":
+        if kernel.cpu.in_dpc:
             kernel.bug_check(BugCheckCode.ATTEMPTED_SWITCH_FROM_DPC, 0, 0, 0, 0,
                              reason="KeDelayExecutionThread inside a DPC routine")
         kernel.bug_check(BugCheckCode.IRQL_NOT_LESS_OR_EQUAL, 0, kernel.cpu.irql, 0, 0,
