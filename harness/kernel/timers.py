@@ -133,7 +133,9 @@ def ke_set_timer_ex(timer: KTimer, due_time: int, period_ms: int = 0,
 
     Returns TRUE when it replaced a still-queued setting. DueTime is in 100 ns
     (negative = relative, else absolute since boot); Period is in MILLISECONDS.
-    SignalState is reset. A due time already past expires at the next opportunity.
+    SignalState is reset. A due time of zero or already past expires inside the call:
+    signaled, waiters released and the DPC queued before KeSetTimerEx returns (so, called
+    below DISPATCH_LEVEL, the DPC has run by then) (kernel-env §5.2, §12.7).
     """
     kernel = timer.kernel
     if kernel.cpu.irql > DISPATCH_LEVEL:
@@ -143,9 +145,13 @@ def ke_set_timer_ex(timer: KTimer, due_time: int, period_ms: int = 0,
     timer.signal_state = 0
     timer.period_ms = period_ms
     timer.dpc = dpc
-    delay = max(kernel.relative_delay(due_time), 0)
-    _insert(timer, delay)
+    delay = kernel.relative_delay(due_time)
+    if delay > 0:
+        _insert(timer, delay)
     kernel.hooks.timer_set(timer, due_time, period_ms, replaced)
+    if delay <= 0:
+        timer.due = kernel.now
+        _expire(timer)                            # §5.2: expires inside the call
     return replaced
 
 
