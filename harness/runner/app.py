@@ -35,7 +35,12 @@ class Application(Instrument):
         self._anonymous = 0
         kernel.add_instrument(self)
 
-    # -- instrument hook -------------------------------------------------------------------
+    # -- instrument hooks ------------------------------------------------------------------
+    def irp_call(self, irp: Any, device: Any) -> None:
+        request = irp.tag
+        if isinstance(request, Request) and request.irp is None:
+            request.irp = irp.id
+
     def irp_final(self, irp: Any, status: int, info: int) -> None:
         request = irp.tag
         if isinstance(request, Request):

@@ -1,0 +1,1 @@
+"""pytest-bdd integration: the public step library and the Allure adapter."""

@@ -1,0 +1,54 @@
+"""Allure reporting for irp-harness scenarios (through allure-pytest-bdd).
+
+Labels come from the scenario's ``book:`` metadata (epic = the book chapter, feature =
+the experiment, story = its section); after each Gherkin scenario the DbgView log, the
+trace (text and JSON), a sequence diagram of the IRPs and the scenario YAML are
+attached. Without Allure installed or enabled this does nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+try:
+    import allure
+except ImportError:  # pragma: no cover - allure-pytest-bdd is a dependency
+    allure = None
+
+BOOK = "Windows驱动开发技术详解"
+
+
+def pytest_irp_scenario_loaded(scenario: Any) -> None:
+    if allure is None:
+        return
+    book = scenario.book
+    if book.get("chapter") is not None:
+        allure.dynamic.epic(f"{BOOK} — chapter {book['chapter']}")
+    if book.get("id"):
+        allure.dynamic.feature(f"#{book.get('experiment', '?')} {book['id']}")
+    if book.get("section"):
+        allure.dynamic.story(f"§{book['section']}")
+    allure.dynamic.parameter("seed", scenario.seed)
+    allure.dynamic.label("scenario", scenario.scenario.data["scenario"])
+
+
+def pytest_bdd_after_scenario(request: Any, feature: Any, scenario: Any) -> None:
+    if allure is None or "irp" not in request.fixturenames:
+        return
+    try:
+        irp = request.getfixturevalue("irp")
+    except Exception:   # the Given step itself failed: nothing to attach
+        return
+    from ..trace.diagram import render_sequence_svg
+    result = irp.result
+    attach = allure.attach
+    kind = allure.attachment_type
+    attach(result.dbgview(), name="DbgView", attachment_type=kind.TEXT)
+    attach(render_sequence_svg(result.events), name="IRP sequence", attachment_type=kind.SVG)
+    attach(result.text(), name="trace.txt", attachment_type=kind.TEXT)
+    attach(result.json(), name="trace.json", attachment_type=kind.JSON)
+    attach(irp.scenario.source_text, name=irp.path.name, attachment_type=kind.YAML
+           if hasattr(kind, "YAML") else kind.TEXT)
+    if result.app_output:
+        attach("\n".join(result.app_output), name="application output",
+               attachment_type=kind.TEXT)

@@ -1,0 +1,121 @@
+"""The state a Gherkin scenario works on: one scenario's Session and its results.
+
+Steps stay thin: each turns its text into one call here. Assertion helpers raise
+AssertionError messages that show the trace excerpt of the IRP concerned and the one
+command that reruns the scenario.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..kernel import WIN32_ERROR_NAMES, NTSTATUS
+from ..runner import Request, RunResult, Session
+from ..scenario import load_scenario
+from ..trace import TraceEvent, render_text
+
+
+class IrpScenario:
+    """A loaded scenario plus its booted machine."""
+
+    def __init__(self, root: Path, relative: str, seed: int = 0) -> None:
+        self.path = (root / relative) if not Path(relative).is_absolute() else Path(relative)
+        self.scenario = load_scenario(self.path)
+        self.seed = seed
+        self.session = Session(self.scenario, seed)
+        self._ran = False
+
+    def __repr__(self) -> str:   # short: Allure records step arguments with repr()
+        return f"IrpScenario({self.path.name})"
+
+    @property
+    def book(self) -> dict[str, Any]:
+        return self.scenario.data.get("book", {})
+
+    # -- actions -------------------------------------------------------------------------
+    def run_app(self) -> RunResult:
+        self._ran = True
+        return self.session.run_app()
+
+    def call(self, step: dict) -> Any:
+        return self.session.call(step)
+
+    def advance(self, hns: int) -> None:
+        self.session.advance(hns)
+
+    # -- observations --------------------------------------------------------------------
+    @property
+    def result(self) -> RunResult:
+        return self.session.result()
+
+    def request(self, name: str) -> Request:
+        requests = self.result.requests
+        if name not in requests:
+            self.fail(f"the app made no request named {name!r} (it made: "
+                      f"{', '.join(requests) or 'none'})")
+        return requests[name]
+
+    def fail(self, message: str, irp: int | None = None,
+             events: list[TraceEvent] | None = None) -> None:
+        """Raise an AssertionError with the relevant trace excerpt and a rerun command."""
+        __tracebackhide__ = True
+        result = self.result
+        if events is None:
+            events = result.irp_events(irp) if irp is not None else result.events[-40:]
+        heading = f"trace of IRP#{irp}" if irp is not None else "last events of the trace"
+        outcome = ""
+        if result.bugcheck is not None:
+            outcome = f"\nthe machine bug-checked: {result.bugcheck}"
+        elif result.hung_threads:
+            outcome = f"\nthreads still blocked: {', '.join(result.hung_threads)}"
+        raise AssertionError(f"{message}{outcome}\n\n{heading}:\n{render_text(events)}\n\n"
+                             f"rerun: irp-harness run {self.path} --seed {self.seed}")
+
+
+def status_value(text: str) -> int:
+    text = text.strip()
+    return int(text, 0) if text[:1].isdigit() else NTSTATUS[text]
+
+
+def win32_error_value(text: str) -> int:
+    text = text.strip()
+    if text[:1].isdigit():
+        return int(text, 0)
+    for value, name in WIN32_ERROR_NAMES.items():
+        if name == text:
+            return value
+    raise ValueError(f"unknown Win32 error {text!r}")
+
+
+def seconds_to_hns(number: str, unit: str) -> int:
+    scale = {"s": 10_000_000, "ms": 10_000, "us": 10}[unit]
+    return round(float(number) * scale)
+
+
+def event_field(event: TraceEvent, field: str, scenario: IrpScenario) -> str:
+    """The text a trace table cell is compared with."""
+    if field == "major":
+        return event.major_name or ""
+    if field == "status":
+        return event.status_name or ""
+    if field == "irql":
+        return event.irql_name
+    if field == "text":
+        return event.text or ""
+    if field == "irp_of":
+        for name, request in scenario.result.requests.items():
+            if request.irp is not None and request.irp == event.irp:
+                return name
+        return ""
+    if field == "pending_returned":
+        value = event.details.get("pending_returned")
+        return "" if value is None else ("TRUE" if value else "FALSE")
+    if field == "routine":
+        return str(event.details.get("routine", ""))
+    value = getattr(event, field)
+    return "" if value is None else str(value)
+
+
+TRACE_FIELDS = ("kind", "driver", "device", "major", "status", "context", "irql", "thread",
+                "irp_of", "text", "pending_returned", "routine", "information")

@@ -1,0 +1,268 @@
+"""The public step library. Loaded by the package's pytest plugin.
+
+Every step is one line of parsing plus one call into :mod:`harness.bdd.context`.
+Patterns are anchored with distinctive literals so no two steps match one line (a
+test runs every pattern against every step line of features/).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pytest_bdd import given, parsers, then, when
+
+from ..scenario.units import parse_buffer_pattern
+from .context import (TRACE_FIELDS, IrpScenario, event_field, seconds_to_hns, status_value,
+                      win32_error_value)
+
+# -- Given -----------------------------------------------------------------------------------
+
+
+@given(parsers.re(r'the scenario "(?P<path>[^"]+)"(?: with seed (?P<seed>\d+))?'),
+       target_fixture="irp")
+def given_scenario(path: str, seed: str | None, request: pytest.FixtureRequest) -> IrpScenario:
+    root = Path(request.config.rootpath) / request.config.getini("irp_scenarios_dir")
+    scenario = IrpScenario(root, path, int(seed or 0))
+    request.config.hook.pytest_irp_scenario_loaded(scenario=scenario)
+    return scenario
+
+
+# -- When ------------------------------------------------------------------------------------
+
+
+@when("the application runs")
+def when_app_runs(irp: IrpScenario) -> None:
+    irp.run_app()
+
+
+@when(parsers.re(r'the app opens "(?P<path>[^"]+)"(?P<ov> for overlapped I/O)? as "(?P<name>\w+)"'))
+def when_app_opens(irp: IrpScenario, path: str, ov: str | None, name: str) -> None:
+    irp.call({"open": path, "as": name, "overlapped": bool(ov)})
+
+
+@when(parsers.re(r'the app reads (?P<length>\d+) bytes from "(?P<handle>\w+)" as "(?P<name>\w+)"'))
+def when_app_reads(irp: IrpScenario, length: str, handle: str, name: str) -> None:
+    irp.call({"read": {"handle": handle, "length": int(length)}, "as": name})
+
+
+@when(parsers.re(r'the app writes "(?P<data>[^"]+)" to "(?P<handle>\w+)" as "(?P<name>\w+)"'))
+def when_app_writes(irp: IrpScenario, data: str, handle: str, name: str) -> None:
+    irp.call({"write": {"handle": handle, "data": data}, "as": name})
+
+
+@when(parsers.re(r'the app sends IOCTL "(?P<code>\w+)" to "(?P<handle>\w+)"'
+                 r'(?: with input "(?P<data>[^"]+)")?(?: and (?P<out>\d+) output bytes)?'
+                 r' as "(?P<name>\w+)"'))
+def when_app_ioctl(irp: IrpScenario, code: str, handle: str, data: str | None, out: str | None,
+                   name: str) -> None:
+    args = {"handle": handle, "code": code, "output_length": int(out or 0)}
+    if data:
+        args["input"] = data
+    irp.call({"ioctl": args, "as": name})
+
+
+@when(parsers.re(r'the app cancels I/O on "(?P<handle>\w+)"'))
+def when_app_cancels(irp: IrpScenario, handle: str) -> None:
+    irp.call({"cancel_io": handle})
+
+
+@when(parsers.re(r'the app closes "(?P<handle>\w+)"'))
+def when_app_closes(irp: IrpScenario, handle: str) -> None:
+    irp.call({"close": handle})
+
+
+@when(parsers.re(r'(?P<number>\d+(?:\.\d+)?) (?P<unit>s|ms|us) pass(?:es)?'))
+def when_time_passes(irp: IrpScenario, number: str, unit: str) -> None:
+    irp.advance(seconds_to_hns(number, unit))
+
+
+# -- Then: what the application saw ---------------------------------------------------------
+
+
+@then(parsers.re(r'"(?P<name>\w+)" returned (?P<ok>TRUE|FALSE) with (?P<count>\d+) bytes?'))
+def then_returned_bytes(irp: IrpScenario, name: str, ok: str, count: str) -> None:
+    r = irp.request(name)
+    if r.returned_at is None:
+        irp.fail(f"{name} has not returned", r.irp)
+    if (r.ok, r.bytes) != (ok == "TRUE", int(count)):
+        irp.fail(f"{name}: expected {ok} with {count} bytes, got "
+                 f"{'TRUE' if r.ok else 'FALSE'} with {r.bytes} bytes "
+                 f"(GetLastError {r.error_name})", r.irp)
+
+
+@then(parsers.re(r'"(?P<name>\w+)" returned FALSE with error (?P<error>\w+)'))
+def then_returned_error(irp: IrpScenario, name: str, error: str) -> None:
+    r = irp.request(name)
+    expected = win32_error_value(error)
+    if r.returned_at is None or r.ok or r.last_error != expected:
+        got = "nothing (still blocked)" if r.returned_at is None else (
+            f"{'TRUE' if r.ok else 'FALSE'} with GetLastError {r.error_name}")
+        irp.fail(f"{name}: expected FALSE with {error}, got {got}", r.irp)
+
+
+@then(parsers.re(r'"(?P<name>\w+)" completes with (?P<status>\w+) and (?P<count>\d+) bytes?'
+                 r'(?: at (?P<number>\d+(?:\.\d+)?) (?P<unit>s|ms))?'))
+def then_completes(irp: IrpScenario, name: str, status: str, count: str, number: str | None,
+                   unit: str | None) -> None:
+    r = irp.request(name)
+    if r.completed_at is None:
+        irp.fail(f"{name} never completed", r.irp)
+    if r.status != status_value(status) or r.information != int(count):
+        irp.fail(f"{name}: expected {status} and {count} bytes, got {r.status_name} and "
+                 f"{r.information} bytes", r.irp)
+    if number is not None:
+        expected = seconds_to_hns(number, unit)
+        if abs(r.completed_at - expected) > 10_000:       # within 1 ms
+            irp.fail(f"{name}: expected completion at {number} {unit}, it completed at "
+                     f"{r.completed_at / 10_000_000:.7f} s", r.irp)
+
+
+@then(parsers.re(r'"(?P<name>\w+)" has not completed'))
+def then_not_completed(irp: IrpScenario, name: str) -> None:
+    r = irp.request(name)
+    if r.completed_at is not None:
+        irp.fail(f"{name} completed at {r.completed_at / 10_000_000:.7f} s "
+                 f"with {r.status_name}", r.irp)
+
+
+@then(parsers.re(r'the buffer of "(?P<name>\w+)" holds "(?P<data>[^"]+)"'))
+def then_buffer_holds(irp: IrpScenario, name: str, data: str) -> None:
+    r = irp.request(name)
+    expected = parse_buffer_pattern(data)
+    got = r.buffer.read(0, len(expected)) if r.buffer is not None else b""
+    if got != expected:
+        irp.fail(f"buffer of {name}: expected {expected.hex(' ').upper()}, "
+                 f"got {got.hex(' ').upper()}", r.irp)
+
+
+@then("the application printed:")
+def then_app_printed(irp: IrpScenario, docstring: str) -> None:
+    expected = docstring.splitlines()
+    if irp.result.app_output != expected:
+        irp.fail("the application printed:\n  " + "\n  ".join(irp.result.app_output)
+                 + "\nexpected:\n  " + "\n  ".join(expected))
+
+
+# -- Then: debug output ------------------------------------------------------------------------
+
+
+def _lines(irp: IrpScenario) -> list[str]:
+    return irp.result.debug_lines
+
+
+@then("the debug output is:")
+def then_debug_is(irp: IrpScenario, docstring: str) -> None:
+    expected = docstring.splitlines()
+    got = _lines(irp)
+    if got != expected:
+        import difflib
+        diff = "\n".join(difflib.unified_diff(expected, got, "expected", "DbgView", lineterm=""))
+        irp.fail(f"the debug output differs:\n{diff}")
+
+
+@then("the debug output contains in order:")
+def then_debug_in_order(irp: IrpScenario, datatable: list[list[str]]) -> None:
+    expected = [row[0] for row in datatable]
+    got = _lines(irp)
+    position = 0
+    for line in expected:
+        try:
+            position = got.index(line, position) + 1
+        except ValueError:
+            irp.fail(f"debug line {line!r} not found (in order) after line {position}; "
+                     "DbgView:\n  " + "\n  ".join(got))
+
+
+@then(parsers.re(r'the debug output (?P<negated>does not contain|contains) "(?P<text>[^"]*)"'))
+def then_debug_contains(irp: IrpScenario, negated: str, text: str) -> None:
+    present = any(text in line for line in _lines(irp))
+    if present != (negated == "contains"):
+        irp.fail(f"the debug output {'lacks' if not present else 'has'} {text!r}; DbgView:\n  "
+                 + "\n  ".join(_lines(irp)))
+
+
+# -- Then: the trace ---------------------------------------------------------------------------
+
+
+@then(parsers.re(r'the trace(?: of "(?P<name>\w+)")? contains in order:'))
+def then_trace_in_order(irp: IrpScenario, name: str | None, datatable: list[list[str]]) -> None:
+    header, rows = [c.strip() for c in datatable[0]], datatable[1:]
+    unknown = [h for h in header if h not in TRACE_FIELDS]
+    if unknown:
+        raise ValueError(f"unknown trace column(s) {unknown}; columns: {', '.join(TRACE_FIELDS)}")
+    events = irp.result.events
+    target = None
+    if name is not None:
+        target = irp.request(name).irp
+        events = [e for e in events if e.irp == target]
+    position = 0
+    for row in rows:
+        wanted = {h: c.strip() for h, c in zip(header, row) if c.strip()}
+        for index in range(position, len(events)):
+            if all(event_field(events[index], h, irp) == v for h, v in wanted.items()):
+                position = index + 1
+                break
+        else:
+            irp.fail(f"no event matching {wanted} after event #{position} of "
+                     f"{'IRP of ' + name if name else 'the trace'}", target,
+                     events if target is None else None)
+
+
+@then(parsers.re(r'the completion routine of (?P<driver>\w+) saw PendingReturned '
+                 r'(?P<value>TRUE|FALSE)'))
+def then_completion_saw(irp: IrpScenario, driver: str, value: str) -> None:
+    runs = [e for e in irp.result.events if e.kind == "CompletionRoutine" and e.driver == driver]
+    if not runs:
+        irp.fail(f"no completion routine of {driver} ran")
+    wrong = [e for e in runs if e.details["pending_returned"] != (value == "TRUE")]
+    if wrong:
+        irp.fail(f"a completion routine of {driver} saw PendingReturned "
+                 f"{'FALSE' if value == 'TRUE' else 'TRUE'}", wrong[0].irp)
+
+
+@then(parsers.re(r'the completion routine of (?P<driver>\w+) ran at (?P<irql>[A-Z_]+)'))
+def then_completion_irql(irp: IrpScenario, driver: str, irql: str) -> None:
+    runs = [e for e in irp.result.events if e.kind == "CompletionRoutine" and e.driver == driver]
+    if not runs:
+        irp.fail(f"no completion routine of {driver} ran")
+    wrong = [e for e in runs if e.irql_name != irql]
+    if wrong:
+        irp.fail(f"a completion routine of {driver} ran at {wrong[0].irql_name}", wrong[0].irp)
+
+
+# -- Then: outcome ---------------------------------------------------------------------------
+
+
+@then("no bug check occurred")
+def then_no_bugcheck(irp: IrpScenario) -> None:
+    if irp.result.bugcheck is not None:
+        irp.fail("the machine bug-checked")
+
+
+@then(parsers.re(r'the machine bug-checked with (?P<name>[A-Z_]+) \((?P<code>0x[0-9A-Fa-f]+)\)'))
+def then_bugchecked(irp: IrpScenario, name: str, code: str) -> None:
+    bc = irp.result.bugcheck
+    if bc is None or bc.code != int(code, 16) or bc.name != name:
+        irp.fail(f"expected bug check {name} ({code}), got {bc or 'none'}")
+
+
+@then(parsers.re(r'the bug check parameter (?P<n>[1-4]) is the IRP of "(?P<name>\w+)"'))
+def then_bugcheck_param_irp(irp: IrpScenario, n: str, name: str) -> None:
+    bc = irp.result.bugcheck
+    target = irp.request(name).irp
+    if bc is None or getattr(bc, f"p{n}") != target:
+        irp.fail(f"bug check parameter {n} is not IRP#{target}: {bc or 'no bug check'}", target)
+
+
+@then(parsers.re(r'the thread "(?P<thread>\w+)" is still blocked'))
+def then_thread_blocked(irp: IrpScenario, thread: str) -> None:
+    if thread not in irp.result.hung_threads:
+        irp.fail(f"thread {thread!r} is not blocked (blocked: "
+                 f"{', '.join(irp.result.hung_threads) or 'none'})")
+
+
+@then("no thread is blocked")
+def then_no_thread_blocked(irp: IrpScenario) -> None:
+    if irp.result.hung_threads:
+        irp.fail(f"threads still blocked: {', '.join(irp.result.hung_threads)}")
