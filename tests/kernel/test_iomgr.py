@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from harness.kernel import (DISPATCH_LEVEL, IRP_MJ, NTSTATUS, PASSIVE_LEVEL,
-                            SL_PENDING_RETURNED, BugCheckCode, BugCheckHalt, Instrument,
+                            BugCheckCode, BugCheckHalt, Instrument,
                             IoStatusBlock, IrpFlags, Kernel, KEvent, Buffer, NotificationEvent,
                             io_acquire_cancel_spin_lock, io_allocate_irp, io_allocate_mdl,
                             io_attach_device_to_device_stack, io_call_driver, io_cancel_irp,

@@ -1,4 +1,5 @@
-"""Rules of KDPC, KTIMER and KeDelayExecutionThread (kernel-env §3.7, §5.1-§5.4, §12.5-§12.8)."""
+"""Rules of KDPC, KTIMER and KeDelayExecutionThread
+(kernel-env §3.7, §5.1-§5.4, §12.5-§12.8)."""
 
 from __future__ import annotations
 
