@@ -1,0 +1,458 @@
+"""The ``irp-harness`` command line: run, validate, list blocks, print the schema.
+
+A thin layer: it parses arguments, calls :mod:`harness.runner`,
+:mod:`harness.scenario` and the block registry, and formats what they return. It
+holds no kernel logic.
+
+Exit status: 0 when all went well, 1 when the simulated machine bug-checked or hung,
+2 for a user error (a malformed scenario, a missing file, something the harness
+does not model, an unknown block name). User errors never show a traceback.
+
+Streams: ``run`` writes the trace (text, JSON or DbgView lines) to stdout, or to
+``--output FILE``; its human summary goes to stderr, or to stdout when the trace
+went to a file, so a JSON or DbgView trace on stdout stays machine-readable.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, Iterable, Mapping, NoReturn
+
+import click
+import yaml
+from rich.console import Console
+from rich.text import Text
+
+from . import __version__
+
+EXIT_OK = 0
+EXIT_FAILED = 1      # the machine bug-checked or hung
+EXIT_USAGE = 2       # malformed scenario, missing file, not modelled, unknown name
+
+FORMATS = ("text", "json", "dbgview")
+SCENARIO_SUFFIXES = (".yaml", ".yml")
+
+
+# -- output helpers ----------------------------------------------------------------------
+def _console(stderr: bool = False) -> Console:
+    """A console on the current sys.stdout/stderr (CliRunner swaps them); never wraps."""
+    return Console(stderr=stderr, soft_wrap=True, highlight=False, emoji=False)
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    raise SystemExit(code)
+
+
+def _diagnostics(error: Any, *, err: bool) -> None:
+    """Print a ScenarioError as ``file:line:col: path: message`` lines."""
+    for diagnostic in error.diagnostics:
+        click.echo(str(diagnostic), err=err)
+
+
+def _seconds(time: int | None) -> str:
+    return "-" if time is None else f"{time / 10_000_000:.7f} s"
+
+
+# -- run ---------------------------------------------------------------------------------
+def _request_rows(result: Any) -> list[tuple[str, ...]]:
+    rows = []
+    for request in result.requests.values():
+        if request.ok is None:
+            outcome = "no return"
+        else:
+            outcome = "ok" if request.ok else "FAILED"
+        rows.append((request.name, request.api, outcome, str(request.bytes),
+                     request.error_name, request.status_name or "-",
+                     _seconds(request.completed_at)))
+    return rows
+
+
+def _summary(result: Any) -> list[Text]:
+    """The run's summary: requests, app output, outcome (one Text per line)."""
+    lines = [Text.assemble((result.scenario_id, "bold"),
+                           f"  {result.path}  seed {result.seed}  "
+                           f"ended at {_seconds(result.end_time)}")]
+    header = ("request", "API", "result", "bytes", "GetLastError", "final status", "completed")
+    rows = _request_rows(result)
+    if rows:
+        widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+
+        def line(row: tuple[str, ...], style: str = "") -> Text:
+            cells = [cell.rjust(widths[i]) if i == 3 else cell.ljust(widths[i])
+                     for i, cell in enumerate(row)]
+            return Text("  " + "  ".join(cells).rstrip(), style=style)
+
+        lines.append(Text("Requests:", style="bold"))
+        lines.append(line(header, "dim"))
+        for row in rows:
+            lines.append(line(row, "" if row[2] == "ok" else "yellow"))
+    else:
+        lines.append(Text("Requests: none"))
+    if result.app_output:
+        lines.append(Text("App printed:", style="bold"))
+        lines.extend(Text(f"  {text}") for text in result.app_output)
+    else:
+        lines.append(Text("App printed: nothing"))
+    bugcheck = result.bugcheck
+    if bugcheck is not None:
+        params = ", ".join(f"0x{p:X}" for p in (bugcheck.p1, bugcheck.p2, bugcheck.p3,
+                                                 bugcheck.p4))
+        lines.append(Text.assemble(("Outcome: ", "bold"),
+                                   (f"BUG CHECK 0x{bugcheck.code:08X} {bugcheck.name}",
+                                    "bold red")))
+        lines.append(Text(f"  parameters: {params}"))
+        if bugcheck.reason:
+            lines.append(Text(f"  reason: {bugcheck.reason}"))
+        lines.append(Text(f"  at {_seconds(bugcheck.time)}"))
+        lines.append(Text(f"  rerun: {result.rerun_command()}", style="dim"))
+    elif result.hung_threads:
+        lines.append(Text.assemble(("Outcome: ", "bold"), ("HANG", "bold red"),
+                                   f": blocked threads: {', '.join(result.hung_threads)}"))
+        lines.append(Text(f"  rerun: {result.rerun_command()}", style="dim"))
+    else:
+        lines.append(Text.assemble(("Outcome: ", "bold"), ("OK", "bold green")))
+    return lines
+
+
+def _trace(result: Any, fmt: str) -> str:
+    return {"text": result.text, "json": result.json, "dbgview": result.dbgview}[fmt]()
+
+
+# -- validate ----------------------------------------------------------------------------
+def _has_scenario_key(path: Path) -> bool:
+    """True unless the file is readable YAML whose top level lacks ``scenario:``.
+
+    Unreadable or malformed files count as scenarios, so the loader reports them.
+    """
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return True
+    if not isinstance(node, yaml.MappingNode):
+        return node is None      # an empty file is reported as such
+    return any(isinstance(key, yaml.ScalarNode) and key.value == "scenario"
+               for key, _ in node.value)
+
+
+def _scenario_files(paths: Iterable[str]) -> tuple[list[tuple[Path, bool]], int]:
+    """Files to validate (with "is a scenario") and how many include-only files were skipped.
+
+    A directory is searched recursively (hidden directories aside) for scenario files;
+    files in it without a top-level ``scenario:`` key are include-only driver files
+    and are skipped. A file named explicitly is always checked: as a driver file when
+    it has no ``scenario:`` key.
+    """
+    args = [Path(arg) for arg in paths]
+    found: list[tuple[Path, bool]] = []
+    seen: set[Path] = set()
+    for file in (arg for arg in args if not arg.is_dir()):   # named files first
+        if file.resolve() not in seen:
+            seen.add(file.resolve())
+            found.append((file, _has_scenario_key(file)))
+    named = len(found)
+    skipped: set[Path] = set()
+    for root in (arg for arg in args if arg.is_dir()):
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for name in sorted(filenames):
+                file = Path(dirpath, name)
+                if not name.endswith(SCENARIO_SUFFIXES) or file.resolve() in seen:
+                    continue
+                if _has_scenario_key(file):
+                    seen.add(file.resolve())
+                    found.append((file, True))
+                else:
+                    skipped.add(file.resolve())
+    # Report in the order given: named files and directory contents, by path.
+    found[named:] = sorted(found[named:], key=lambda item: item[0].as_posix())
+    return found, len(skipped)
+    return found, skipped
+
+
+def _check(file: Path, is_scenario: bool) -> None:
+    """Load one file; raises ScenarioError with its problems."""
+    from .scenario import load_scenario, load_scenario_text
+
+    if is_scenario or not file.name.endswith(SCENARIO_SUFFIXES):
+        load_scenario(file)
+        return
+    # An include-only driver file: load it the way a scenario including it would, so
+    # its diagnostics (and those of its own includes) name it as the user did.
+    host = file.parent / ".irp-harness-validate.yaml"
+    text = (f"scenario: validate\ntitle: validate an include-only driver file\n"
+            f"include: [{json.dumps(file.name)}]\n")
+    load_scenario_text(text, host)
+
+
+# -- blocks ------------------------------------------------------------------------------
+def describe_type(schema: Any) -> str:
+    """A short human description of a JSON-schema fragment ("integer >= 1", "a|b")."""
+    if schema is True or schema == {}:
+        return "any"
+    if not isinstance(schema, Mapping):
+        return "nothing"
+    if "$ref" in schema:
+        return str(schema["$ref"]).rsplit("/", 1)[-1]
+    if "const" in schema:
+        return _word(schema["const"])
+    if "enum" in schema:
+        return " | ".join(_word(value) for value in schema["enum"])
+    for key in ("anyOf", "oneOf"):
+        if key in schema:
+            return " | ".join(describe_type(branch) for branch in schema[key])
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        return " | ".join(describe_type({**schema, "type": k}) for k in kind)
+    if kind in ("integer", "number"):
+        low, high = schema.get("minimum"), schema.get("maximum")
+        if low is not None and high is not None:
+            return f"{kind} {low}..{high}"
+        if low is not None:
+            return f"{kind} >= {low}"
+        if high is not None:
+            return f"{kind} <= {high}"
+        return kind
+    if kind == "array":
+        return f"list of {describe_type(schema.get('items', True))}"
+    if kind == "object":
+        props = schema.get("properties")
+        if props:
+            return "{" + ", ".join(props) + "}"
+        extra = schema.get("additionalProperties")
+        if isinstance(extra, Mapping):
+            return f"{{name: {describe_type(extra)}, ...}}"
+        return "mapping"
+    if kind == "null":
+        return "none"
+    return str(kind) if kind else "any"
+
+
+def _word(value: Any) -> str:
+    return "null" if value is None else str(value).lower() if isinstance(value, bool) \
+        else str(value)
+
+
+def block_parameters(spec: Any) -> list[dict[str, Any]]:
+    """The block's parameters: one entry per property, or one unnamed value."""
+    params = spec.params
+    if params.get("type") == "object" and "properties" in params:
+        required = set(params.get("required", ()))
+        return [{"name": name, "type": describe_type(prop), "required": name in required,
+                 "description": prop.get("description", "") if isinstance(prop, Mapping)
+                 else ""}
+                for name, prop in params["properties"].items()]
+    if params.get("type") == "null":
+        return []
+    return [{"name": None, "type": describe_type(params), "required": True,
+             "description": params.get("description", "")}]
+
+
+def _params_summary(spec: Any) -> str:
+    parameters = block_parameters(spec)
+    parts = []
+    for p in parameters:
+        if p["name"] is None:
+            parts.append(p["type"])
+        else:
+            parts.append(f"{p['name']}{' (required)' if p['required'] else ''}: {p['type']}")
+    text = ", ".join(parts)
+    if parameters and parameters[0]["name"] is not None:
+        text = "{" + text + "}"
+    if spec.bare:
+        return f"bare, or {text}" if text else "bare"
+    return text or "none"
+
+
+def _usage(spec: Any) -> list[str]:
+    forms = []
+    if spec.bare:
+        forms.append(f"- {spec.name}")
+    parameters = block_parameters(spec)
+    if parameters and parameters[0]["name"] is None:
+        kind = parameters[0]["type"]
+        forms.append(f"- {spec.name}: " + (kind if kind.startswith("{") else f"<{kind}>"))
+    elif parameters:
+        shown = [p for p in parameters if p["required"]] or parameters[:1]
+        inner = ", ".join(f"{p['name']}: <{p['type']}>" for p in shown)
+        forms.append(f"- {spec.name}: {{{inner}}}")
+    return forms
+
+
+def _catalog(blocks: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [{"name": spec.name, "kind": spec.kind, "summary": spec.summary,
+             "max_irql": spec.max_irql, "models": list(spec.models), "bare": spec.bare,
+             "parameters": block_parameters(spec), "params_schema": spec.params}
+            for spec in sorted(blocks.values(), key=lambda s: s.name)]
+
+
+# -- commands ----------------------------------------------------------------------------
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="irp-harness",
+                      message="%(prog)s %(version)s")
+def cli() -> None:
+    """Run BDD scenarios of Windows driver I/O on a simulated kernel."""
+
+
+@cli.command()
+@click.argument("scenario", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "-f", "fmt", type=click.Choice(FORMATS, case_sensitive=False),
+              default="text", show_default=True,
+              help="Trace format: text (every event), json, or dbgview (DbgPrint lines).")
+@click.option("--seed", type=click.IntRange(min=0), default=None,
+              help="Run seed (default: the scenario's machine.seed, else 0).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write the trace to FILE (the summary then goes to stdout).")
+def run(scenario: str, fmt: str, seed: int | None, output: str | None) -> None:
+    """Run SCENARIO and print its trace and a summary.
+
+    Exit status: 0 clean run, 1 bug check or hang, 2 scenario or usage error.
+    """
+    from .runner import RunError, run_scenario
+    from .scenario import ScenarioError, load_scenario
+
+    fmt = fmt.lower()
+    try:
+        loaded = load_scenario(scenario)
+        if seed is None:
+            seed = int(loaded.data.get("machine", {}).get("seed", 0))
+        result = run_scenario(loaded, seed)
+    except ScenarioError as error:
+        _diagnostics(error, err=True)
+        raise SystemExit(EXIT_USAGE) from None
+    except RunError as error:
+        _fail(f"cannot run the scenario: {error}")
+    trace = _trace(result, fmt)
+    if output is not None:
+        try:
+            Path(output).write_text(trace + "\n" if trace else "", encoding="utf-8")
+        except OSError as error:
+            _fail(f"cannot write {output}: {error.strerror or error}")
+    elif trace:
+        click.echo(trace)
+    console = _console(stderr=output is None)
+    for line in _summary(result):
+        console.print(line)
+    if result.bugcheck is not None or result.hung_threads:
+        raise SystemExit(EXIT_FAILED)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+def validate(paths: tuple[str, ...]) -> None:
+    """Check scenario files (PATHS: files or directories, searched for *.yaml).
+
+    In directories, files without a top-level 'scenario:' key (include-only driver
+    files) are skipped. Exit status 2 if any file is invalid.
+    """
+    from .scenario import ScenarioError
+
+    files, skipped = _scenario_files(paths)
+    invalid = 0
+    for file, is_scenario in files:
+        try:
+            _check(file, is_scenario)
+        except ScenarioError as error:
+            invalid += 1
+            _diagnostics(error, err=False)
+        else:
+            click.echo(f"ok  {file}" + ("" if is_scenario else "  (driver file)"))
+    note = f"; {skipped} include-only file{'s' * (skipped != 1)} skipped" if skipped else ""
+    click.echo(f"{len(files)} checked: {len(files) - invalid} ok, {invalid} invalid{note}",
+               err=True)
+    if invalid:
+        raise SystemExit(EXIT_USAGE)
+
+
+@cli.command()
+@click.argument("name", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the catalog as JSON.")
+def blocks(name: str | None, as_json: bool) -> None:
+    """List the behaviour blocks routines can use, or describe block NAME."""
+    from .scenario.diagnostics import did_you_mean
+    from .scenario.schema import registry_blocks
+
+    registry = registry_blocks()
+    if name is not None and name not in registry:
+        _fail(f"unknown block {name!r}{did_you_mean(name, registry)}\n"
+              f"(run 'irp-harness blocks' for the list)")
+    chosen = {name: registry[name]} if name else registry
+    if as_json:
+        entries = _catalog(chosen)
+        click.echo(json.dumps(entries[0] if name else entries, indent=2))
+        return
+    console = _console()
+    if name:
+        _print_block(console, registry[name])
+        return
+    for kind, title in (("action", "Actions"), ("block", "Blocks (book recipes)")):
+        specs = sorted((s for s in registry.values() if s.kind == kind), key=lambda s: s.name)
+        if not specs:
+            continue
+        console.print(Text(f"{title}:", style="bold"))
+        for spec in specs:
+            console.print(Text.assemble("  ", (spec.name, "bold cyan"),
+                                        f"  [{spec.kind}, max IRQL {spec.max_irql}]"))
+            console.print(Text(f"      {spec.summary}"))
+            console.print(Text(f"      params: {_params_summary(spec)}"))
+            if spec.models:
+                console.print(Text(f"      models: {', '.join(spec.models)}", style="dim"))
+        console.print()
+    console.print(Text("Details: irp-harness blocks NAME", style="dim"))
+
+
+def _print_block(console: Console, spec: Any) -> None:
+    console.print(Text.assemble((spec.name, "bold cyan"),
+                                f"  [{spec.kind}, max IRQL {spec.max_irql}]"))
+    console.print(Text(f"  {spec.summary}"))
+    parameters = block_parameters(spec)
+    extra = spec.params.get("description")
+    if extra and parameters and parameters[0]["name"] is not None:
+        console.print(Text(f"  {extra}"))      # a description of the whole mapping
+    console.print(Text("Models: " + (", ".join(spec.models) or "-")))
+    console.print(Text("Usage:"))
+    for form in _usage(spec):
+        console.print(Text(f"  {form}"))
+    if not parameters:
+        console.print(Text("Parameters: none (written as a bare word)"))
+        return
+    console.print(Text("Parameters:"))
+    width = max(len(p["name"] or "(value)") for p in parameters)
+    for p in parameters:
+        label = (p["name"] or "(value)").ljust(width)
+        flag = "required" if p["required"] and p["name"] else "optional" if p["name"] else ""
+        console.print(Text.assemble("  ", (label, "bold"), f"  {p['type']}",
+                                    (f"  {flag}" if flag else "", "dim")))
+        if p["description"]:
+            console.print(Text(f"  {' ' * width}  {p['description']}"))
+
+
+@cli.command()
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write the schema to FILE instead of printing it.")
+def schema(output: str | None) -> None:
+    """Print the scenario JSON Schema (draft 2020-12) editors use for completion."""
+    from .scenario.schema import registry_blocks, schema_text, write_schema
+
+    if output is None:
+        click.echo(schema_text(registry_blocks()), nl=False)
+        return
+    try:
+        write_schema(Path(output))
+    except OSError as error:
+        _fail(f"cannot write {output}: {error.strerror or error}")
+    click.echo(f"wrote {output}", err=True)
+
+
+def main(argv: list[str] | None = None, prog_name: str = "irp-harness") -> None:
+    """Entry point of the ``irp-harness`` script and ``python -m harness``."""
+    try:
+        cli.main(args=argv, prog_name=prog_name)
+    except BrokenPipeError:       # `irp-harness run x | head`
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise SystemExit(EXIT_FAILED) from None
+
