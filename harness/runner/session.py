@@ -163,16 +163,15 @@ class Session:
                 env.step()
         except BugCheckHalt:
             pass
-        except (NotModelledError, KernelUsageError, ScenarioRuntimeError, AppError,
-                ScenarioError) as exc:
-            raise RunError(f"{self.scenario.path}: {exc}") from exc
-        except Exception as exc:    # SimPy re-raises a copy; the original is the cause
+        except Exception as exc:
+            # SimPy re-raises a copy of an exception from a process; the original is
+            # its cause and keeps the real arguments.
             cause = exc.__cause__
-            if isinstance(cause, (NotModelledError, KernelUsageError, ScenarioRuntimeError,
-                                  AppError)):
-                raise RunError(f"{self.scenario.path}: {cause}") from cause
-            if isinstance(cause, ScenarioError):
-                raise cause from None
+            original = cause if type(cause) is type(exc) else exc
+            if isinstance(original, ScenarioError):
+                raise original from None
+            if isinstance(original, _HARNESS_ERRORS):
+                raise RunError(f"{self.scenario.path}: {original}") from original
             raise
         if until is not None and self.kernel.bugcheck is None and env.now < until \
                 and (env.peek() == math.inf or env.peek() > until):
@@ -223,6 +222,9 @@ class Session:
             seed=self.seed, events=self.recorder.events(), requests=self.app.requests,
             bugcheck=self.kernel.bugcheck, hung_threads=hung, end_time=self.kernel.now,
             app_output=list(self.app.output))
+
+
+_HARNESS_ERRORS = (NotModelledError, KernelUsageError, ScenarioRuntimeError, AppError)
 
 
 def _routine_label(major: str) -> str:
