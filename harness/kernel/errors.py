@@ -19,9 +19,14 @@ class NotModelledError(Exception):
     """A WDK routine or behaviour the simulator does not model was used."""
 
     def __init__(self, routine: str, detail: str = "") -> None:
+        # args stay (routine, detail): SimPy re-raises process errors as type(e)(*e.args)
+        super().__init__(routine, detail)
         self.routine = routine
-        msg = f"{routine} is not modelled by irp-harness"
-        super().__init__(f"{msg}: {detail}" if detail else msg)
+        self.detail = detail
+
+    def __str__(self) -> str:
+        msg = f"{self.routine} is not modelled by irp-harness"
+        return f"{msg}: {self.detail}" if self.detail else msg
 
 
 class KernelUsageError(Exception):
