@@ -24,7 +24,7 @@ def render_sequence_svg(events: Iterable[TraceEvent], title: str = "") -> str:
     rows = [e for e in events if e.kind in _SHOWN]
     lanes = [APP] + _drivers(rows) + [CLOCK]
     x = {lane: LEFT + LANE_W * i + LANE_W // 2 for i, lane in enumerate(lanes)}
-    width = LEFT + LANE_W * len(lanes) + 20
+    width = LEFT + LANE_W * len(lanes) + 260   # room for notes on the last lane
     height = TOP + ROW_H * (len(rows) + 1) + 20
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
            f'font-family="monospace" font-size="11">',
