@@ -311,20 +311,8 @@ def run(scenario: str, fmt: str, seed: int | None, output: str | None) -> None:
 
     Exit status: 0 clean run, 1 bug check or hang, 2 scenario or usage error.
     """
-    from .runner import RunError, run_scenario
-    from .scenario import ScenarioError, load_scenario
-
     fmt = fmt.lower()
-    try:
-        loaded = load_scenario(scenario)
-        if seed is None:
-            seed = int(loaded.data.get("machine", {}).get("seed", 0))
-        result = run_scenario(loaded, seed)
-    except ScenarioError as error:
-        _diagnostics(error, err=True)
-        raise SystemExit(EXIT_USAGE) from None
-    except RunError as error:
-        _fail(f"cannot run the scenario: {error}")
+    result = _run_or_exit(scenario, seed)
     trace = _trace(result, fmt)
     if output is not None:
         try:
@@ -338,6 +326,42 @@ def run(scenario: str, fmt: str, seed: int | None, output: str | None) -> None:
         console.print(line)
     if result.bugcheck is not None or result.hung_threads:
         raise SystemExit(EXIT_FAILED)
+
+
+def _run_or_exit(scenario: str, seed: int | None) -> Any:
+    """Load and run a scenario; user errors exit with status 2 and no traceback."""
+    from .runner import RunError, run_scenario
+    from .scenario import ScenarioError, load_scenario
+
+    try:
+        loaded = load_scenario(scenario)
+        if seed is None:
+            seed = int(loaded.data.get("machine", {}).get("seed", 0))
+        return run_scenario(loaded, seed)
+    except ScenarioError as error:
+        _diagnostics(error, err=True)
+        raise SystemExit(EXIT_USAGE) from None
+    except RunError as error:
+        _fail(f"cannot run the scenario: {error}")
+
+
+@cli.command()
+@click.argument("scenario", type=click.Path(exists=True, dir_okay=False))
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), required=True,
+              help="Where to write the SVG.")
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="Seed (default: the "
+              "scenario's machine.seed, else 0).")
+def diagram(scenario: str, output: str, seed: int | None) -> None:
+    """Run SCENARIO and draw its IRP sequence diagram as SVG."""
+    from .trace import render_sequence_svg
+
+    result = _run_or_exit(scenario, seed)
+    svg = render_sequence_svg(result.events, f"{result.scenario_id} (seed {result.seed})")
+    try:
+        Path(output).write_text(svg, encoding="utf-8")
+    except OSError as error:
+        _fail(f"cannot write {output}: {error.strerror or error}")
+    click.echo(f"wrote {output}")
 
 
 @cli.command()

@@ -211,3 +211,15 @@ def test_run_exits_2_when_the_harness_cannot_run_the_scenario(invoke):
     assert result.stderr.startswith("error: cannot run the scenario: tests/data/cli/start_io.yaml:")
     assert "not modelled" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_diagram_writes_an_svg_with_a_lane_per_driver(tmp_path):
+    from click.testing import CliRunner
+    from harness.cli import cli
+    out = tmp_path / "ch12.svg"
+    result = CliRunner().invoke(cli, ["diagram", "scenarios/book/ch12_completion_pending.yaml",
+                                      "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    svg = out.read_text(encoding="utf-8")
+    assert svg.startswith("<svg") and ">DriverA<" in svg and ">DriverB<" in svg
+    assert "completion PendingReturned=T" in svg
