@@ -22,9 +22,11 @@ ROUTINE_REF = {"anyOf": [{"$ref": "#/$defs/identifier"}, ROUTINE],
                "description": "steps, or the name of a routine under routines:"}
 NAME = {"$ref": "#/$defs/identifier"}
 COUNT = {"anyOf": [{"type": "integer", "minimum": 0},
-                   {"enum": ["length", "output_length", "input_length", "keep"]}],
+                   {"enum": ["length", "output_length", "input_length", "mdl_count",
+                             "keep"]}],
          "description": "bytes: a number, or the request's length / output_length / "
-                        "input_length, or keep (leave IoStatus.Information as it is)"}
+                        "input_length, the MDL's byte count (MmGetMdlByteCount), or keep "
+                        "(leave IoStatus.Information as it is)"}
 BYTE = {"type": "integer", "minimum": 0, "maximum": 255}
 
 
@@ -33,6 +35,8 @@ def _count(f: Frame, value: Any) -> int:
         return value
     if value == "keep":
         return f.irp.io_status.information
+    if value == "mdl_count":
+        return f.irp.mdl_address.byte_count if f.irp.mdl_address is not None else 0
     params = io_get_current_irp_stack_location(f.irp).parameters
     return {"length": params.length, "output_length": params.output_buffer_length,
             "input_length": params.input_buffer_length}[value]
@@ -273,6 +277,24 @@ def _queue_dpc(params: Any, cc: Any, path: list) -> Any:
     return step
 
 
+@block("create_devices", bare=True, summary="In driver_entry: create the driver's devices "
+       "(IoCreateDevice, IoCreateSymbolicLink; for attach_to: IoGetDeviceObjectPointer, "
+       "IoAttachDeviceToDeviceStack, ObDereferenceObject) at this point. Without it they are "
+       "created before driver_entry runs.", params=None, max_irql="PASSIVE_LEVEL",
+       models=("IoCreateDevice", "IoCreateSymbolicLink", "IoGetDeviceObjectPointer",
+               "IoAttachDeviceToDeviceStack"))
+def _create_devices(params: None, cc: Any, path: list) -> Any:
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        if f.model.create_devices is None:
+            from .compiler import ScenarioRuntimeError
+            raise ScenarioRuntimeError(f"{cc.where(path)}: create_devices is only for "
+                                       "driver_entry")
+        devices = yield from f.model.create_devices()
+        if f.device is None and devices:
+            f.device = devices[0]
+    return step
+
+
 @block("delay", summary="KeDelayExecutionThread for a relative interval (PASSIVE_LEVEL).",
        params=DURATION, max_irql="APC_LEVEL", models=("KeDelayExecutionThread",))
 def _delay(params: Any, cc: Any, path: list) -> Any:
@@ -308,10 +330,24 @@ def _fill(params: dict, cc: Any, path: list) -> Any:
     which = params.get("buffer", "auto")
 
     def step(f: Frame) -> Generator[Any, Any, None]:
-        data_buffer(f, which).fill(value, _count(f, length))
+        target = data_buffer(f, which)
+        if which == "mdl_va" or (target is not None and target is f.irp.user_buffer):
+            _require_user_context(f)
+        target.fill(value, _count(f, length))
         return None
         yield
     return step
+
+
+def _require_user_context(f: Frame) -> None:
+    """A raw user pointer (Irp->UserBuffer, an MDL's user VA) is only valid in the
+    requesting thread below DISPATCH_LEVEL, not from a DPC or StartIo (kernel-env §12.30)."""
+    from ..kernel import NotModelledError
+    kernel = f.kernel
+    if (kernel.cpu.context not in ("thread", "completion") or kernel.cpu.irql >= DISPATCH_LEVEL
+            or kernel.current_thread is not f.irp.thread):
+        raise NotModelledError("user-buffer access outside the requesting thread",
+                               "the pointer would refer to another address space")
 
 
 @block("log_bytes", summary="KdPrint each byte of the request's input, one line per byte "

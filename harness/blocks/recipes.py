@@ -240,14 +240,14 @@ def _split_irp(params: dict, cc: Any, path: list) -> Any:
         irp = f.irp
         original = irp.mdl_address
         va, total = original.virtual_address, original.byte_count
-        log(f"(pIrp->MdlAddress)MmGetMdlVirtualAddress:{va:X}")
+        log(f"(pIrp->MdlAddress)MmGetMdlVirtualAddress:{va:08X}")
         log(f"(pIrp->MdlAddress)MmGetMdlByteCount:{total}")
         stage = min(total, chunk)
         new = io_allocate_mdl(f.kernel, original.buffer)
-        log(f"(new mdl)MmGetMdlVirtualAddress:{new.virtual_address:X}")
+        log(f"(new mdl)MmGetMdlVirtualAddress:{new.virtual_address:08X}")
         log(f"(new mdl)MmGetMdlByteCount:{new.byte_count}")
         io_build_partial_mdl(original, new, va, stage)
-        log(f"(new mdl)MmGetMdlVirtualAddress:{new.virtual_address:X}")
+        log(f"(new mdl)MmGetMdlVirtualAddress:{new.virtual_address:08X}")
         log(f"(new mdl)MmGetMdlByteCount:{new.byte_count}")
         ctx = _SplitContext(new, original, total - stage, va + stage)
         io_copy_current_irp_stack_location_to_next(irp)

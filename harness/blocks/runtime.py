@@ -30,6 +30,8 @@ class DriverModel:
         self.files: dict[str, dict[str, Any]] = {}
         self.timeouts: dict[int, KTimer] = {}   # IRP id -> timer that would time it out
         self.vars: dict[str, Any] = {}
+        self.create_devices: Callable[[], Any] | None = None   # set by the session
+        self.devices_created = False
 
     def event(self, name: str) -> KEvent:
         if name not in self.events:

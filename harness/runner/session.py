@@ -110,28 +110,42 @@ class Session:
                     ["default_dispatch"])
         if "start_io" in spec:
             raise NotModelledError("DriverStartIo / IoStartPacket (start_io:)")
-        devices = []
-        for d, dev in enumerate(spec["devices"]):
-            status, device = io_create_device(
-                driver, 0, dev.get("name"),
-                cc.constant(dev.get("type", FILE_DEVICE_UNKNOWN), ["devices", d, "type"]),
-                0, dev.get("exclusive", False))
-            if device is None:
-                raise self._error(["drivers", index, "devices", d, "name"],
-                                  f"IoCreateDevice failed: {C.status_name(status)}")
-            device.device_extension.update(dev.get("extension", {}))
-            device.device_extension["model"] = model
-            io = dev.get("io", "neither")
-            device.flags |= {"buffered": DO_BUFFERED_IO, "direct": DO_DIRECT_IO}.get(io, 0)
-            if dev.get("name") and dev.get("link"):
-                io_create_symbolic_link(kernel, dev["link"], dev["name"])
-            if "attach_to" in dev:
-                yield from self._attach(device, dev, io, ["drivers", index, "devices", d])
-            model.devices[device.label] = device
-            devices.append(device)
+        devices: list[Any] = []
+
+        def create_devices() -> Any:
+            """CreateDevice (and the filter's attach): once, returns the devices."""
+            if model.devices_created:
+                return devices
+            model.devices_created = True
+            for d, dev in enumerate(spec["devices"]):
+                status, device = io_create_device(
+                    driver, 0, dev.get("name"),
+                    cc.constant(dev.get("type", FILE_DEVICE_UNKNOWN), ["devices", d, "type"]),
+                    0, dev.get("exclusive", False))
+                if device is None:
+                    raise self._error(["drivers", index, "devices", d, "name"],
+                                      f"IoCreateDevice failed: {C.status_name(status)}")
+                device.device_extension.update(dev.get("extension", {}))
+                device.device_extension["model"] = model
+                io = dev.get("io", "neither")
+                device.flags |= {"buffered": DO_BUFFERED_IO, "direct": DO_DIRECT_IO}.get(io, 0)
+                if dev.get("name") and dev.get("link"):
+                    io_create_symbolic_link(kernel, dev["link"], dev["name"])
+                if "attach_to" in dev:
+                    yield from self._attach(device, dev, io, ["drivers", index, "devices", d])
+                model.devices[device.label] = device
+                devices.append(device)
+            return devices
+
+        model.create_devices = create_devices
+        # Devices are created before driver_entry runs, unless driver_entry says where
+        # (a create_devices step), so its KdPrints can come before and after.
+        if not _uses_block(spec.get("driver_entry"), "create_devices"):
+            yield from create_devices()
         if "driver_entry" in spec:
             entry = cc.routine(spec["driver_entry"], "thread", "DriverEntry", ["driver_entry"])
             yield from entry(devices[0] if devices else None)
+        yield from create_devices()
         for device in devices:          # IopReadyDeviceObjects (io-core §8.4)
             device.flags &= ~DO_DEVICE_INITIALIZING
 
@@ -225,6 +239,12 @@ class Session:
 
 
 _HARNESS_ERRORS = (NotModelledError, KernelUsageError, ScenarioRuntimeError, AppError)
+
+
+def _uses_block(steps: Any, name: str) -> bool:
+    """Whether a routine's top-level steps include the block ``name``."""
+    items = steps if isinstance(steps, list) else [steps]
+    return any(item == name or (isinstance(item, dict) and name in item) for item in items)
 
 
 def _routine_label(major: str) -> str:
