@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Generator
 
-from .constants import (DISPATCH_LEVEL, NTSTATUS, SL_ERROR_RETURNED, SL_INVOKE_ON_CANCEL,
-                        SL_INVOKE_ON_ERROR, SL_INVOKE_ON_SUCCESS, SL_PENDING_RETURNED,
-                        BugCheckCode, IrpFlags, nt_error)
+from .constants import (APC_LEVEL, DISPATCH_LEVEL, NTSTATUS, SL_ERROR_RETURNED,
+                        SL_INVOKE_ON_CANCEL, SL_INVOKE_ON_ERROR, SL_INVOKE_ON_SUCCESS,
+                        SL_PENDING_RETURNED, BugCheckCode, IrpFlags, nt_error)
 from .errors import NotModelledError
 from .irp import Irp, Parameters, io_free_irp
 from .memory import io_free_mdl, mm_unlock_pages
@@ -281,3 +281,33 @@ def io_cancel_irp(irp: Irp) -> Generator[Any, Any, bool]:
     yield from routine(device, irp)
     cpu.context = saved
     return True
+
+
+CANCEL_POLL_INTERVAL = -100 * 10_000   # 100 ms, relative (io-core §7.8)
+CANCEL_POLL_RETRIES = 3000             # 5 minutes, then the IRP is disowned
+
+
+def io_cancel_thread_io(thread: Any) -> Generator[Any, Any, None]:
+    """IoCancelThreadIo (io-core §7.8, kernel-env §7.8), run by a terminating thread.
+
+    IoCancelIrp on every IRP queued to the thread (at APC_LEVEL, so completion APCs do
+    not change the list meanwhile), then poll every 100 ms until the list is empty.
+    After 3000 polls the first remaining IRP is disowned: Thread = NULL and removed from
+    the list (when it is finally completed, canceled, IopCleanupIrp frees it, §5.3.6).
+    """
+    from .irp import KernelMode
+    from .timers import ke_delay_execution_thread
+    kernel = thread.kernel
+    old = kernel.raise_irql(APC_LEVEL)
+    for irp in list(thread.irp_list):
+        if irp in thread.irp_list:
+            yield from io_cancel_irp(irp)
+    kernel.lower_irql(old)
+    retries = CANCEL_POLL_RETRIES
+    while thread.irp_list:
+        yield from ke_delay_execution_thread(kernel, KernelMode, False, CANCEL_POLL_INTERVAL)
+        retries -= 1
+        if retries == 0 and thread.irp_list:
+            irp = thread.irp_list.pop(0)          # IopDisassociateThreadIrp: the head
+            irp.thread = None
+            retries = CANCEL_POLL_RETRIES

@@ -188,8 +188,18 @@ class Kernel:
         index = (len(self.threads) if cpu is None else cpu) % len(self.cpus)
         thread = KThread(self, tid, name, process, self.cpus[index], user)
         self.threads.append(thread)
-        self.env.process(self._thread_main(thread, body(*args)))
+        self.env.process(self._thread_main(thread, self._thread_body(thread, body(*args))))
         return thread
+
+    @staticmethod
+    def _thread_body(thread: KThread, gen: Generator) -> Generator:
+        """The thread's code, then its I/O rundown: a terminating thread cancels the IRPs
+        still queued to it and waits for them (IoCancelThreadIo, kernel-env §7.8)."""
+        result = yield from gen
+        if thread.irp_list:
+            from .iomgr import io_cancel_thread_io
+            yield from io_cancel_thread_io(thread)
+        return result
 
     def _thread_main(self, thread: KThread, gen: Generator) -> Generator:
         """The SimPy process of one simulated thread: drive its generator chain."""
