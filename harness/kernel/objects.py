@@ -118,6 +118,8 @@ class FileObject:
         self.fs_context: dict[str, Any] = {}
         self.cleanup_done = False
         self.closed = False
+        self.lock_busy = False               # FO_SYNCHRONOUS_IO request lock (kernel-env §7.2)
+        self.lock_waiters: list[Any] = []
 
     @property
     def synchronous(self) -> bool:

@@ -56,6 +56,29 @@ def _finish_inline(kernel: "Kernel", irp: Irp) -> None:
     cpu.irql = saved
 
 
+def _lock_file(file: FileObject) -> Generator[Any, Any, None]:
+    """IopLockFileObject: requests on a FO_SYNCHRONOUS_IO file are serialized by a
+    per-file-object lock, granted in arrival order (kernel-env §7.2)."""
+    if not file.synchronous:
+        return
+    if file.lock_busy:
+        granted = file.kernel.new_event()
+        file.lock_waiters.append(granted)
+        yield from file.kernel.current_thread_wait(granted)   # handed over by the owner
+    else:
+        file.lock_busy = True
+
+
+def _unlock_file(file: FileObject) -> None:
+    """IopUnlockFileObject: hand the lock to the next waiter, if any."""
+    if not file.synchronous:
+        return
+    if file.lock_waiters:
+        file.lock_waiters.pop(0).succeed()
+    else:
+        file.lock_busy = False
+
+
 def _wait_synchronous(file: FileObject, status: int) -> Generator[Any, Any, int]:
     """IopPerformSynchronousRequest: a pended request on a synchronous file waits."""
     if status == STATUS_PENDING and file.synchronous:
@@ -115,6 +138,7 @@ def _read_write(file: FileObject, major: int, buffer: Buffer | None, length: int
                 byte_offset: int, event: KEvent | None, iosb: IoStatusBlock | None,
                 requestor_mode: int, tag: Any) -> Generator[Any, Any, int]:
     kernel = file.kernel
+    yield from _lock_file(file)
     device = io_get_related_device_object(file)
     read = major == IRP_MJ.IRP_MJ_READ
     flags = (_F.IRP_READ_OPERATION if read else _F.IRP_WRITE_OPERATION) | _F.IRP_DEFER_IO_COMPLETION
@@ -148,7 +172,9 @@ def _read_write(file: FileObject, major: int, buffer: Buffer | None, length: int
     status = yield from io_call_driver(device, irp)
     if status != STATUS_PENDING:
         _finish_inline(kernel, irp)
-    return (yield from _wait_synchronous(file, status))
+    status = yield from _wait_synchronous(file, status)
+    _unlock_file(file)
+    return status
 
 
 def nt_device_io_control_file(file: FileObject, code: int, input_buffer: Buffer | None,
@@ -162,6 +188,7 @@ def nt_device_io_control_file(file: FileObject, code: int, input_buffer: Buffer 
     required = (code >> 14) & 3
     if requestor_mode == UserMode and required & ~granted_access:
         return NTSTATUS.STATUS_ACCESS_DENIED
+    yield from _lock_file(file)
     device = io_get_related_device_object(file)
     if event is not None:
         ke_clear_event(event)
@@ -200,7 +227,9 @@ def nt_device_io_control_file(file: FileObject, code: int, input_buffer: Buffer 
     params.output_buffer_length = output_length
     file.reference_count += 1
     status = yield from io_call_driver(device, irp)
-    return (yield from _wait_synchronous(file, status))
+    status = yield from _wait_synchronous(file, status)
+    _unlock_file(file)
+    return status
 
 
 def _send_close_operation(file: FileObject, major: int) -> Generator[Any, Any, int]:

@@ -306,3 +306,63 @@ def test_kernel_imports_only_simpy_and_stdlib():
                 continue
             offenders += [f"{path.name}: {root}" for root in roots if root not in allowed]
     assert offenders == []
+
+
+# -- thread rundown ----------------------------------------------------------------------
+
+def test_thread_exit_cancels_its_pending_irps(kernel, spawn):
+    """io-core §7.8 / kernel-env §7.8: a terminating thread calls IoCancelIrp on every IRP
+    still queued to it and waits until they have completed."""
+    from harness.kernel import (io_release_cancel_spin_lock, io_set_cancel_routine)
+    held, cancelled = [], []
+    iosb, event = IoStatusBlock(0x1234, 0), KEvent(kernel, NotificationEvent)
+
+    def cancel_routine(device, irp):
+        cancelled.append((kernel.now, kernel.current_thread.name))
+        io_release_cancel_spin_lock(kernel, irp.cancel_irql)
+        irp.io_status.status = NTSTATUS.STATUS_CANCELLED
+        yield from io_complete_request(irp)
+
+    def pend(device, irp):
+        io_mark_irp_pending(irp)
+        io_set_cancel_routine(irp, cancel_routine)
+        held.append(irp)
+        return NTSTATUS.STATUS_PENDING
+        yield  # pragma: no cover
+
+    driver = io_create_driver(kernel, "Cancelable")
+    driver.major_function[READ] = pend
+    device = io_create_device(driver, 0, None)[1]
+
+    def app():
+        yield from io_call_driver(device, _threaded_irp(kernel, device, iosb, event))
+        return "done"                             # exits with the read outstanding
+
+    thread = spawn(app, name="App")
+    assert kernel.run() is None
+    assert cancelled == [(0, "App")]
+    assert iosb.status == NTSTATUS.STATUS_CANCELLED and held[0].freed
+    assert not thread.alive and thread.exit_status == "done" and thread.irp_list == []
+
+
+def test_thread_exit_disowns_an_irp_never_completed_after_3000_polls(kernel, spawn):
+    """io-core §7.8 / §5.3.6: after 3000 polls of 100 ms the first remaining IRP is
+    disowned (Thread = NULL, off the list) and the thread ends; completed later, the
+    canceled thread-less IRP is cleaned up without an APC."""
+    held = []
+    device = _pending_device(kernel, held)
+
+    def app():
+        yield from io_call_driver(device, _threaded_irp(kernel, device, IoStatusBlock(), None))
+
+    thread = spawn(app, name="App")
+    assert kernel.run() is None
+    assert not thread.alive and thread.irp_list == []
+    irp = held[0]
+    assert irp.thread is None and irp.cancel is True
+    assert kernel.now >= 3000 * 100 * 10_000      # five minutes of polling
+    def routine(dpc, context, a1, a2):
+        irp.io_status.status = NTSTATUS.STATUS_CANCELLED
+        yield from io_complete_request(irp)
+    ke_insert_queue_dpc(ke_initialize_dpc(kernel, routine, None))
+    assert kernel.bugcheck is None and irp.freed

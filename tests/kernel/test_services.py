@@ -660,3 +660,61 @@ def test_io_get_device_object_pointer_sends_create_and_cleanup_close_on_deref(ke
 def _pass_down(device, irp):
     io_copy_current_irp_stack_location_to_next(irp)
     return (yield from io_call_driver(device.attached_to, irp))
+
+
+def _two_readers(kernel, make_device, spawn, synchronous):
+    arrivals, returns = [], []
+
+    def read(device, irp):
+        arrivals.append(kernel.now)
+        held = [irp]
+        io_mark_irp_pending(irp)
+        complete_later(kernel, held, 2 * TICK)
+        return PENDING
+        yield  # pragma: no cover
+
+    device_with(make_device, read=read)
+    files = []
+
+    def opener():
+        files.append((yield from open_file(kernel, synchronous=synchronous)))
+
+    def reader():
+        event = KEvent(kernel, NotificationEvent)
+        status = yield from nt_read_file(files[0], user_buffer(1), 1, event=event,
+                                         iosb=IoStatusBlock())
+        if status == PENDING:
+            yield from ke_wait_for_single_object(event)
+        returns.append(kernel.now)
+
+    spawn(opener)
+    kernel.run()
+    spawn(reader)
+    spawn(reader)
+    assert kernel.run() is None
+    return arrivals, returns
+
+
+def test_sync_handle_serializes_requests(kernel, make_device, spawn):
+    """kernel-env §7.2: requests on a FO_SYNCHRONOUS_IO file object are serialized by a
+    per-file-object lock: the second read reaches the driver only after the first one
+    completed."""
+    arrivals, returns = _two_readers(kernel, make_device, spawn, synchronous=True)
+    assert arrivals == [0, 2 * TICK]
+    assert returns == [2 * TICK, 4 * TICK]
+
+
+def test_overlapped_handle_does_not_serialize_requests(kernel, make_device, spawn):
+    """kernel-env §7.2: without FO_SYNCHRONOUS_IO both requests reach the driver at once."""
+    arrivals, returns = _two_readers(kernel, make_device, spawn, synchronous=False)
+    assert arrivals == [0, 0]
+    assert returns == [2 * TICK, 2 * TICK]
+
+
+def test_open_without_create_handler_fails_invalid_device_request(kernel, make_device, call):
+    """kernel-env §7.1 / io-core §2.4: a driver with no IRP_MJ_CREATE handler fails every
+    open with STATUS_INVALID_DEVICE_REQUEST and takes no reference."""
+    device = make_device(NAME)
+    assert call(lambda: nt_create_file(kernel, NAME)) == \
+        (NTSTATUS.STATUS_INVALID_DEVICE_REQUEST, None)
+    assert device.reference_count == 0
