@@ -686,3 +686,40 @@ def test_cancel_lock_is_free_for_acquire_after_cancel_without_routine(kernel, dr
     old = io_acquire_cancel_spin_lock(kernel)     # would be 0xF if still held
     io_release_cancel_spin_lock(kernel, old)
     assert kernel.bugcheck is None
+
+
+def test_routine_that_propagates_pending_marks_its_own_location(kernel, make_device, drive):
+    """io-core §4.4: a routine that calls IoMarkIrpPending when PendingReturned is TRUE
+    marks its OWN location (L+1), so the level above sees PendingReturned TRUE."""
+    log, held = [], []
+
+    def propagate(device, irp, context):
+        if irp.pending_returned:
+            io_mark_irp_pending(irp)
+        return SUCCESS
+        yield  # pragma: no cover
+
+    bottom, top = build_stack(make_device, pends(held), None)
+    top.driver_object.major_function[READ] = forwards(lower, propagate)
+    irp = creator_irp(kernel, top, log)
+    drive(io_call_driver(top, irp))
+    drive(io_complete_request(held[0]))
+    assert [(e["name"], e["pending"]) for e in log] == [("creator", True)]
+    assert irp.stack[1].control == 0               # cleared again by the walk
+
+
+def test_pending_bit_at_top_is_not_propagated_past_the_stack(kernel, make_device, drive):
+    """io-core §4.3: at the top location nothing is propagated; after the walk
+    PendingReturned holds the top location's bit."""
+    held = []
+    device = make_device(dispatch={READ: pends(held)})
+    irp = io_allocate_irp(kernel, 1)
+    irp.flags = IrpFlags.IRP_DEFER_IO_COMPLETION
+    io_get_next_irp_stack_location(irp).major_function = READ
+    irp.thread = kernel.current_thread           # PendingReturned TRUE: the APC is queued
+    irp.thread.irp_list.insert(0, irp)
+    drive(io_call_driver(device, irp))
+    drive(io_complete_request(irp))
+    assert irp.pending_returned is True
+    assert irp.current_location == irp.stack_count + 2
+    assert kernel.bugcheck is None

@@ -13,6 +13,7 @@ from harness.kernel import (DO_BUFFERED_IO, DO_DEVICE_INITIALIZING, DO_DIRECT_IO
                             io_copy_current_irp_stack_location_to_next,
                             io_create_symbolic_link, io_get_current_irp_stack_location,
                             io_get_device_object_pointer, io_mark_irp_pending, io_call_driver,
+                            io_set_completion_routine,
                             ke_initialize_dpc, ke_initialize_timer, ke_set_timer,
                             ke_wait_for_single_object, mm_get_mdl_byte_count,
                             mm_get_mdl_virtual_address, mm_get_system_address_for_mdl_safe,
@@ -718,3 +719,72 @@ def test_open_without_create_handler_fails_invalid_device_request(kernel, make_d
     assert call(lambda: nt_create_file(kernel, NAME)) == \
         (NTSTATUS.STATUS_INVALID_DEVICE_REQUEST, None)
     assert device.reference_count == 0
+
+
+def test_filter_not_propagating_pending_hangs_synchronous_caller(kernel, make_device, spawn):
+    """io-core §4.4 / §4.5: a filter whose completion routine does not propagate the pending
+    mark, while returning the lower driver's STATUS_PENDING, leaves the top PendingReturned
+    FALSE: deferred completion never runs and the synchronous caller hangs."""
+    held = []
+    bottom = device_with(make_device, read=pend_into(held))
+
+    def forgetful(device, irp, context):
+        return SUCCESS                            # no "if PendingReturned: IoMarkIrpPending"
+        yield  # pragma: no cover
+
+    def filter_read(device, irp):
+        io_copy_current_irp_stack_location_to_next(irp)
+        io_set_completion_routine(irp, forgetful, None, True, True, True)
+        return (yield from io_call_driver(device.attached_to, irp))
+
+    top = make_device(None, dispatch={MJ.IRP_MJ_READ: filter_read,
+                                      MJ.IRP_MJ_CREATE: _pass_down})
+    io_attach_device_to_device_stack(top, bottom)
+
+    def body():
+        file = yield from open_file(kernel)
+        complete_later(kernel, held, TICK)
+        yield from nt_read_file(file, user_buffer(4), 4)
+
+    reader = spawn(body)
+    assert kernel.run() is None
+    assert held[0].pending_returned is False and not held[0].freed
+    assert reader.alive
+
+
+def test_marked_pending_but_completed_inline_is_processed_twice(kernel, make_device, spawn,
+                                                                recorder):
+    """io-core §4.2 / §4.5: marking pending but returning a non-PENDING status makes the
+    I/O manager run the final phase twice (APC and inline deferred completion): the IRP is
+    freed twice (0xC2)."""
+    def read(device, irp):
+        io_mark_irp_pending(irp)
+        return (yield from complete_with(SUCCESS, 0)(device, irp))
+
+    device_with(make_device, read=read)
+
+    def body():
+        file = yield from open_file(kernel)
+        yield from nt_read_file(file, user_buffer(4), 4)
+
+    spawn(body)
+    bugcheck = kernel.run()
+    read_irps = [args[0] for args in recorder.of("irp_final")
+                 if args[0].allocated_by == "I/O manager" and args[0].major == MJ.IRP_MJ_READ]
+    assert len(read_irps) == 2 and read_irps[0] is read_irps[1]
+    assert bugcheck.code == 0xC2
+
+
+def test_pended_create_waits_and_opens_when_completed(kernel, make_device, call):
+    """io-core §8.12: a create that returns STATUS_PENDING makes the open wait on the file
+    object's event; the open succeeds when the driver completes it."""
+    held = []
+    device = device_with(make_device, create=pend_into(held))
+
+    def body():
+        complete_later(kernel, held, 2 * TICK)
+        status, file = yield from nt_create_file(kernel, NAME)
+        return status, file is not None, kernel.now
+
+    assert call(body) == (SUCCESS, True, 2 * TICK)
+    assert device.reference_count == 1
