@@ -788,3 +788,64 @@ def test_pended_create_waits_and_opens_when_completed(kernel, make_device, call)
 
     assert call(body) == (SUCCESS, True, 2 * TICK)
     assert device.reference_count == 1
+
+
+def test_buffered_read_of_zero_length_has_no_system_buffer(kernel, make_device, call):
+    """kernel-env §8.1: a buffered request of Length 0 gets no SystemBuffer and no
+    buffered-I/O flags."""
+    seen = []
+
+    def read(device, irp):
+        seen.append((irp.system_buffer, irp.flags & (IrpFlags.IRP_BUFFERED_IO |
+                                                     IrpFlags.IRP_DEALLOCATE_BUFFER)))
+        return (yield from complete_with()(device, irp))
+
+    device_with(make_device, flags=DO_BUFFERED_IO, read=read)
+
+    def body():
+        file = yield from open_file(kernel)
+        return (yield from nt_read_file(file, user_buffer(1), 0))
+
+    assert call(body) == SUCCESS
+    assert seen == [(None, 0)]
+
+
+def test_ioctl_method_buffered_without_buffers_has_no_system_buffer(kernel, make_device, call):
+    """io-core §6.7 / kernel-env §8.2: METHOD_BUFFERED with both lengths 0: no buffer,
+    Flags 0."""
+    seen = []
+
+    def handler(device, irp):
+        seen.append((irp.system_buffer, int(irp.flags)))
+        return (yield from complete_with()(device, irp))
+
+    device_with(make_device, device_control=handler)
+
+    def body():
+        file = yield from open_file(kernel)
+        return (yield from nt_device_io_control_file(file, ioctl(METHOD_BUFFERED), None, 0,
+                                                     None, 0))
+
+    assert call(body) == SUCCESS
+    assert seen == [(None, 0)]
+
+
+def test_kernel_mode_ioctl_skips_the_access_check(kernel, make_device, call):
+    """io-core §6.8: the required-access check applies to user-mode callers only."""
+    from harness.kernel import KernelMode
+    log = []
+
+    def handler(device, irp):
+        log.append(irp.requestor_mode)
+        return (yield from complete_with()(device, irp))
+
+    device_with(make_device, device_control=handler)
+
+    def body():
+        file = yield from open_file(kernel)
+        return (yield from nt_device_io_control_file(
+            file, ioctl(METHOD_BUFFERED, FILE_WRITE_ACCESS), None, 0, None, 0,
+            granted_access=0, requestor_mode=KernelMode))
+
+    assert call(body) == SUCCESS
+    assert log == [KernelMode]

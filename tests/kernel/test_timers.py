@@ -315,3 +315,25 @@ def test_delay_execution_above_apc_level_in_thread_bugchecks(kernel, spawn):
     assert kernel.run() is None and seen == [NTSTATUS.STATUS_SUCCESS]
     spawn(illegal)
     assert kernel.run().code == BugCheckCode.IRQL_NOT_LESS_OR_EQUAL
+
+
+def test_dpc_runs_on_the_cpu_that_queued_it(recorder):
+    """kernel-env §5.1: KeInitializeDpc targets the current CPU; a DPC queued by a thread
+    on CPU 1 runs on CPU 1."""
+    from harness.kernel import Kernel
+    kernel = Kernel(cpus=2, instruments=[recorder])
+    ran_on = []
+
+    def routine(dpc, context, a1, a2):
+        ran_on.append(kernel.cpu.index)
+        return None
+        yield  # pragma: no cover
+
+    def body():
+        ke_insert_queue_dpc(ke_initialize_dpc(kernel, routine, None))
+        return None
+        yield  # pragma: no cover
+
+    kernel.create_thread(body, name="OnCpu1", cpu=1)
+    assert kernel.run() is None
+    assert ran_on == [1]
