@@ -48,7 +48,8 @@ def test_lower_irql_upward_bugchecks_0xa(kernel):
 
 
 def test_kernel_needs_a_cpu():
-    """A machine without a processor is a harness usage error, not a bug check."""
+    """machine.py Kernel: a machine without a processor is a harness usage error, not a
+    bug check."""
     with pytest.raises(KernelUsageError):
         Kernel(cpus=0)
 
@@ -107,7 +108,8 @@ def test_bug_check_halts_the_whole_machine(kernel, spawn):
 
 
 def test_first_bug_check_is_the_one_recorded(kernel):
-    """A bug check is final: a second one while unwinding does not replace it."""
+    """machine.py bug_check (KeBugCheckEx): the first stop is final; a second one while
+    unwinding does not replace it."""
     with pytest.raises(BugCheckHalt):
         kernel.bug_check(0x44)
     with pytest.raises(BugCheckHalt):
@@ -268,8 +270,8 @@ def _scenario(trace):
 
 
 def test_trace_is_deterministic_across_kernels():
-    """Two identical runs in one process produce identical hook call sequences (ids are
-    per kernel, time is simulated)."""
+    """machine.py new_id / instrument.py: two identical runs in one process produce
+    identical hook call sequences (ids are per kernel, time is simulated)."""
     first, second = _scenario(_Trace()), _scenario(_Trace())
     assert first == second
     names = {name for _t, name, _a in first}

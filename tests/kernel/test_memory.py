@@ -98,7 +98,8 @@ def test_buffer_write_past_its_end_is_refused():
 
 
 def test_addresses_are_deterministic_per_kernel():
-    """Addresses come from per-kernel allocators: two kernels hand out the same ones."""
+    """memory.py: addresses come from per-kernel allocators, so two kernels hand out the
+    same ones (deterministic traces)."""
     def addresses():
         kernel = Kernel()
         pool = [Buffer.new(kernel.pool, 24).address for _ in range(3)]
