@@ -298,11 +298,14 @@ def io_cancel_thread_io(thread: Any) -> Generator[Any, Any, None]:
     from .irp import KernelMode
     from .timers import ke_delay_execution_thread
     kernel = thread.kernel
-    old = kernel.raise_irql(APC_LEVEL)
+    old = kernel.cpu.irql
+    if old < APC_LEVEL:
+        kernel.raise_irql(APC_LEVEL)
     for irp in list(thread.irp_list):
         if irp in thread.irp_list:
             yield from io_cancel_irp(irp)
-    kernel.lower_irql(old)
+    if old < APC_LEVEL:
+        kernel.lower_irql(old)
     retries = CANCEL_POLL_RETRIES
     while thread.irp_list:
         yield from ke_delay_execution_thread(kernel, KernelMode, False, CANCEL_POLL_INTERVAL)
