@@ -60,7 +60,7 @@ class KThread(DispatcherObject):
     """KTHREAD: a simulated thread; signaled when it terminates (kernel-env §4.2)."""
 
     __slots__ = ("tid", "process", "cpu", "user", "alive", "exit_status", "irp_list",
-                 "apc_queue", "blocked", "wait_irql")
+                 "apc_queue", "blocked", "wait_irql", "wait_context")
 
     def __init__(self, kernel: "Kernel", tid: int, name: str, process: str, cpu: Cpu | None,
                  user: bool) -> None:
@@ -75,6 +75,7 @@ class KThread(DispatcherObject):
         self.apc_queue: list[Callable[[], None]] = []
         self.blocked = False
         self.wait_irql = PASSIVE_LEVEL   # the IRQL the thread blocked at, restored on resume
+        self.wait_context = "thread"
 
     def __repr__(self) -> str:
         state = "alive" if self.alive else "exited"
@@ -214,9 +215,11 @@ class Kernel:
                 break
             thread.blocked = True
             thread.wait_irql = thread.cpu.irql    # IRQL is per thread across a switch
+            thread.wait_context = thread.cpu.context
             send = yield event
             thread.blocked = False
             self._switch_to(thread, thread.wait_irql)
+            thread.cpu.context = thread.wait_context   # e.g. still inside a completion routine
         thread.alive = False
         self.hooks.thread_exit(thread)
         thread.signal_state = 1
@@ -232,7 +235,10 @@ class Kernel:
     def current_thread_wait(self, event: simpy.Event) -> Generator[Any, Any, Any]:
         """Suspend the current simulated thread until ``event`` fires."""
         cpu = self.cpu
-        if cpu.context != "thread" or cpu.thread is cpu.idle:
+        # A completion or cancel routine called in a thread (e.g. from a dispatch routine
+        # at PASSIVE_LEVEL) runs on that thread and may wait (kernel-env §1.3); DPCs and
+        # APCs have no thread of their own to suspend.
+        if cpu.context not in ("thread", "completion", "cancel") or cpu.thread is cpu.idle:
             raise KernelUsageError(f"cannot block in {cpu.context} context")
         value = yield event
         return value

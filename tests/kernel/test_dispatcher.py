@@ -348,3 +348,35 @@ def test_wait_in_completion_routine_called_from_dpc_bugchecks_0xb8(kernel, make_
     with pytest.raises(BugCheckHalt):
         ke_insert_queue_dpc(ke_initialize_dpc(kernel, dpc_routine, None))
     assert kernel.bugcheck.code == BugCheckCode.ATTEMPTED_SWITCH_FROM_DPC
+
+
+def test_completion_routine_run_inline_at_passive_may_wait_in_its_thread(kernel, make_device,
+                                                                         call):
+    """kernel-env §1.3: a completion routine runs in the completer's thread and IRQL; when
+    the lower driver completes inline at PASSIVE_LEVEL the routine may wait, and it is
+    still a completion routine when the wait ends."""
+    from harness.kernel import (IRP_MJ, io_allocate_irp, io_call_driver, io_complete_request,
+                                io_free_irp, io_get_next_irp_stack_location,
+                                io_set_completion_routine)
+    contexts = []
+
+    def complete_inline(device, irp):
+        yield from io_complete_request(irp)
+        return NTSTATUS.STATUS_SUCCESS
+
+    def routine(device, irp, context):
+        status = yield from ke_wait_for_single_object(KEvent(kernel), timeout=-156250)
+        contexts.append((status, kernel.cpu.context, kernel.now))
+        io_free_irp(irp)
+        return NTSTATUS.STATUS_MORE_PROCESSING_REQUIRED
+
+    device = make_device(dispatch={IRP_MJ.IRP_MJ_READ: complete_inline})
+
+    def body():
+        irp = io_allocate_irp(kernel, 1)
+        io_get_next_irp_stack_location(irp).major_function = IRP_MJ.IRP_MJ_READ
+        io_set_completion_routine(irp, routine, None, True, True, True)
+        return (yield from io_call_driver(device, irp))
+
+    assert call(body) == NTSTATUS.STATUS_SUCCESS
+    assert contexts == [(NTSTATUS.STATUS_TIMEOUT, "completion", 156250)]
