@@ -22,7 +22,8 @@ Feature: CH07-NeitherRead - neither buffered nor direct I/O (#13, §7.4)
       | Enter __try block  |
       | Leave __try block  |
       | Leave HelloDDKRead |
-    And the debug output contains "user_address:0X"
+    # book-experiments.md #13 "Observed output": user_address equals the app's buffer address
+    And the debug output shows "user_address:0X" followed by the buffer address of "r1"
     And the debug output does not contain "Catch the exception"
     And the trace contains in order:
       | kind              | major       | status         | context | thread |

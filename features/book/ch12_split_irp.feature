@@ -38,6 +38,9 @@ Feature: CH12-T5-SplitIrp - one 4096-byte read split into four 1024-byte reads (
       | DriverB:Leave B HelloDDKReadCompletion           |
       | DriverA:Leave A HelloDDKRead                     |
       | DriverB:Leave B HelloDDKRead                     |
+    # book-experiments.md #46: the Leave line is printed once, by the last call
+    And the debug output contains "DriverB:Leave B HelloDDKReadCompletion" 1 time
+    And the debug output contains "DriverA:Enter A HelloDDKRead" 4 times
     And the debug output contains "DriverB:(pIrp->MdlAddress)MmGetMdlVirtualAddress:"
     And the debug output contains "DriverA:virtualAddress:"
     # book-experiments.md #46 "HelloDDKReadCompletion": it calls A from inside itself and

@@ -118,6 +118,16 @@ def then_completes(irp: IrpScenario, name: str, status: str, count: str, number:
                      f"{r.completed_at / 10_000_000:.7f} s", r.irp)
 
 
+@then(parsers.re(r'"(?P<name>\w+)" returned at (?P<number>\d+(?:\.\d+)?) (?P<unit>s|ms)'))
+def then_returned_at(irp: IrpScenario, name: str, number: str, unit: str) -> None:
+    r = irp.request(name)
+    expected = seconds_to_hns(number, unit)
+    if r.returned_at is None or abs(r.returned_at - expected) > 10_000:
+        got = "has not returned" if r.returned_at is None else \
+            f"returned at {r.returned_at / 10_000_000:.7f} s"
+        irp.fail(f"{name}: expected to return at {number} {unit}, it {got}", r.irp)
+
+
 @then(parsers.re(r'"(?P<name>\w+)" has not completed'))
 def then_not_completed(irp: IrpScenario, name: str) -> None:
     r = irp.request(name)
@@ -134,6 +144,13 @@ def then_buffer_holds(irp: IrpScenario, name: str, data: str) -> None:
     if got != expected:
         irp.fail(f"buffer of {name}: expected {expected.hex(' ').upper()}, "
                  f"got {got.hex(' ').upper()}", r.irp)
+
+
+@then(parsers.re(r'the application printed a line containing "(?P<text>[^"]*)"'))
+def then_app_printed_containing(irp: IrpScenario, text: str) -> None:
+    if not any(text in line for line in irp.result.app_output):
+        irp.fail(f"no application line contains {text!r}; it printed:\n  "
+                 + "\n  ".join(irp.result.app_output))
 
 
 @then("the application printed:")
@@ -174,12 +191,49 @@ def then_debug_in_order(irp: IrpScenario, datatable: list[list[str]]) -> None:
                      "DbgView:\n  " + "\n  ".join(got))
 
 
+@then(parsers.re(r'the debug output contains "(?P<text>[^"]*)" (?P<count>\d+) times?'))
+def then_debug_count(irp: IrpScenario, text: str, count: str) -> None:
+    found = sum(text in line for line in _lines(irp))
+    if found != int(count):
+        irp.fail(f"{text!r} is in {found} debug lines, expected {count}; DbgView:\n  "
+                 + "\n  ".join(_lines(irp)))
+
+
 @then(parsers.re(r'the debug output (?P<negated>does not contain|contains) "(?P<text>[^"]*)"'))
 def then_debug_contains(irp: IrpScenario, negated: str, text: str) -> None:
     present = any(text in line for line in _lines(irp))
     if present != (negated == "contains"):
         irp.fail(f"the debug output {'lacks' if not present else 'has'} {text!r}; DbgView:\n  "
                  + "\n  ".join(_lines(irp)))
+
+
+def _hex_after(irp: IrpScenario, prefix: str) -> int:
+    for line in _lines(irp):
+        if line.startswith(prefix):
+            try:
+                return int(line[len(prefix):].split()[0], 16)
+            except (ValueError, IndexError):
+                break
+    irp.fail(f"no debug line starts with {prefix!r} followed by a hex number")
+
+
+@then(parsers.re(r'the debug output shows "(?P<prefix>[^"]+)" followed by the buffer address '
+                 r'of "(?P<name>\w+)"'))
+def then_debug_shows_buffer_address(irp: IrpScenario, prefix: str, name: str) -> None:
+    r = irp.request(name)
+    value = _hex_after(irp, prefix)
+    if r.buffer is None or value != r.buffer.address:
+        irp.fail(f"{prefix}{value:08X} is not the address of {name}'s buffer "
+                 f"({r.buffer.address if r.buffer else 0:08X})", r.irp)
+
+
+@then(parsers.re(r'the debug output shows "(?P<prefix>[^"]+)" followed by a '
+                 r'(?P<space>system|user)-space address'))
+def then_debug_shows_address_space(irp: IrpScenario, prefix: str, space: str) -> None:
+    value = _hex_after(irp, prefix)
+    # x86 with the default 2 GB split: user space below 0x80000000, system space above.
+    if (value >= 0x80000000) != (space == "system"):
+        irp.fail(f"{prefix}{value:08X} is not a {space}-space address")
 
 
 # -- Then: the trace ---------------------------------------------------------------------------

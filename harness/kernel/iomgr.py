@@ -73,6 +73,12 @@ def io_complete_request(irp: Irp, priority_boost: int = 0) -> Generator[Any, Any
     """IoCompleteRequest / IofCompleteRequest (io-core §5.1-§5.3)."""
     kernel = irp.kernel
     count = irp.stack_count
+    hooks = kernel.hooks
+    stack = irp.stack
+    location = irp.current_location
+    # Recorded before the checks, so a second completion shows up before its bug check.
+    hooks.irp_complete(irp, stack[location - 1].device_object if location <= count else None,
+                       irp.io_status.status)
     # §5.1: a walk that already ran to the end means someone completes it again.
     if irp.current_location > count + 1:
         kernel.bug_check(BugCheckCode.MULTIPLE_IRP_COMPLETE_REQUESTS, irp.id, 0, 0, 0,
@@ -83,9 +89,6 @@ def io_complete_request(irp: Irp, priority_boost: int = 0) -> Generator[Any, Any
     if kernel.verifier:
         _verify_completion(kernel, irp)
     cpu = kernel.cpu
-    hooks = kernel.hooks
-    stack = irp.stack
-    hooks.irp_complete(irp, stack[irp.current_location - 1].device_object, irp.io_status.status)
     while True:
         level = irp.current_location
         irp.current_location = level + 1          # §5.2.1: advance before examining
@@ -101,12 +104,12 @@ def io_complete_request(irp: Irp, priority_boost: int = 0) -> Generator[Any, Any
             # NULL when it belongs to the IRP's creator, who has no location.
             device = stack[level].device_object if level < count else None
             routine = loc.completion_routine
-            hooks.completion_routine(irp, device, routine, pending)
             saved = cpu.context
             cpu.context = "completion"
+            hooks.completion_routine(irp, device, routine, pending)
             result = yield from routine(device, irp, loc.context)
-            cpu.context = saved
             hooks.completion_return(irp, device, routine, result)
+            cpu.context = saved
             if result == SMPR:                    # §5.2.5 / §10.10: stop, IRP still owned
                 return
         else:

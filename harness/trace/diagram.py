@@ -64,7 +64,8 @@ def render_sequence_svg(events: Iterable[TraceEvent], title: str = "") -> str:
             stack.clear()
             out.append(_note(x[CLOCK], y, f"DPC {e.details.get('dpc')}", "#8250df"))
         elif e.kind == "IoCompleteRequest":
-            out.append(_note(x[e.driver], y, f"IoCompleteRequest {e.status_name}", "#0550ae"))
+            out.append(_note(x[e.driver or here], y, f"IoCompleteRequest {e.status_name}",
+                             "#0550ae"))
         elif e.kind == "IoMarkIrpPending":
             out.append(_note(x[e.driver or here], y, "IoMarkIrpPending", "#9a6700"))
         elif e.kind == "IopCompleteRequest":

@@ -1,9 +1,12 @@
 """The trace recorder: an Instrument that writes every hook call down.
 
-Recording is on the hot path of every IRP, so a hook only appends one tuple of raw
-values (objects, not strings); :meth:`TraceRecorder.events` builds the typed events
-when somebody reads the trace. The IRP hooks build their tuple inline (no helper call,
-no per-event dict): a trace event is about a third of the cost of an IRP level.
+Recording is on the hot path of every IRP, so a hook only stores raw values (objects,
+not strings); :meth:`TraceRecorder.events` builds the typed events when somebody reads
+the trace. The log ``raw`` is one flat list, each event ``_WIDTH`` consecutive items
+(kind, time, cpu, irql, thread, context, irp id, major, device, status, information,
+details): no tuple per event, so a long run holds a third less memory (on a VM every
+new page of it is a costly fault) and gives the cyclic GC nothing to track per event.
+The IRP hooks are written out inline (no helper call, no per-event dict).
 """
 
 from __future__ import annotations
@@ -12,6 +15,11 @@ from typing import Any
 
 from ..kernel.instrument import Instrument
 from .events import TraceEvent
+
+
+_WIDTH = 12   # items per event in TraceRecorder.raw
+# CompletionRoutine with pending_returned TRUE, so its details need no tuple.
+_COMPLETION_ROUTINE_PENDING = "CompletionRoutine+pending"
 
 
 def _major(irp: Any) -> int:
@@ -26,7 +34,7 @@ class TraceRecorder(Instrument):
     """Records the run; ``events()`` returns the typed trace."""
 
     def __init__(self) -> None:
-        self.raw: list[tuple] = []
+        self.raw: list[Any] = []      # _WIDTH items per event
         self.kernel: Any = None
         self._env: Any = None
         self._cache: list[TraceEvent] | None = None
@@ -39,7 +47,7 @@ class TraceRecorder(Instrument):
              info: Any = None, details: Any = None) -> None:
         k = self.kernel
         cpu = k.cpu
-        self.raw.append((kind, k.env.now, cpu.index, cpu.irql, cpu.thread, cpu.context,
+        self.raw.extend((kind, k.env.now, cpu.index, cpu.irql, cpu.thread, cpu.context,
                          irp.id if irp is not None else None,
                          _major(irp) if irp is not None else None,
                          device, status, info, details))
@@ -53,7 +61,7 @@ class TraceRecorder(Instrument):
         cpu = self.kernel.cpu
         stack = irp.stack
         loc = irp.current_location
-        self.raw.append(("IoAllocateIrp", self._env._now, cpu.index, cpu.irql, cpu.thread,
+        self.raw.extend(("IoAllocateIrp", self._env._now, cpu.index, cpu.irql, cpu.thread,
                          cpu.context, irp.id,
                          stack[loc - 1].major_function if 0 < loc <= len(stack) else _major(irp),
                          None, None, None, irp.stack_count))
@@ -62,7 +70,7 @@ class TraceRecorder(Instrument):
         cpu = self.kernel.cpu
         stack = irp.stack
         loc = irp.current_location
-        self.raw.append(("IoFreeIrp", self._env._now, cpu.index, cpu.irql, cpu.thread,
+        self.raw.extend(("IoFreeIrp", self._env._now, cpu.index, cpu.irql, cpu.thread,
                          cpu.context, irp.id,
                          stack[loc - 1].major_function if 0 < loc <= len(stack) else _major(irp),
                          None, None, None, None))
@@ -71,7 +79,7 @@ class TraceRecorder(Instrument):
         cpu = self.kernel.cpu
         stack = irp.stack
         loc = irp.current_location
-        self.raw.append(("IoCallDriver", self._env._now, cpu.index, cpu.irql, cpu.thread,
+        self.raw.extend(("IoCallDriver", self._env._now, cpu.index, cpu.irql, cpu.thread,
                          cpu.context, irp.id,
                          stack[loc - 1].major_function if 0 < loc <= len(stack) else _major(irp),
                          device, None, None, loc))
@@ -80,7 +88,7 @@ class TraceRecorder(Instrument):
         cpu = self.kernel.cpu
         stack = irp.stack
         loc = irp.current_location
-        self.raw.append(("DispatchReturn", self._env._now, cpu.index, cpu.irql, cpu.thread,
+        self.raw.extend(("DispatchReturn", self._env._now, cpu.index, cpu.irql, cpu.thread,
                          cpu.context, irp.id,
                          stack[loc - 1].major_function if 0 < loc <= len(stack) else _major(irp),
                          device, status, None, None))
@@ -89,7 +97,7 @@ class TraceRecorder(Instrument):
         cpu = self.kernel.cpu
         stack = irp.stack
         loc = irp.current_location
-        self.raw.append(("IoCompleteRequest", self._env._now, cpu.index, cpu.irql, cpu.thread,
+        self.raw.extend(("IoCompleteRequest", self._env._now, cpu.index, cpu.irql, cpu.thread,
                          cpu.context, irp.id,
                          stack[loc - 1].major_function if 0 < loc <= len(stack) else _major(irp),
                          device, status, irp.io_status.information, None))
@@ -99,16 +107,16 @@ class TraceRecorder(Instrument):
         stack = irp.stack
         loc = irp.current_location
         io_status = irp.io_status
-        self.raw.append(("CompletionRoutine", self._env._now, cpu.index, cpu.irql, cpu.thread,
-                         cpu.context, irp.id,
+        self.raw.extend((_COMPLETION_ROUTINE_PENDING if pending else "CompletionRoutine",
+                         self._env._now, cpu.index, cpu.irql, cpu.thread, cpu.context, irp.id,
                          stack[loc - 1].major_function if 0 < loc <= len(stack) else _major(irp),
-                         device, io_status.status, io_status.information, (routine, pending)))
+                         device, io_status.status, io_status.information, routine))
 
     def completion_return(self, irp: Any, device: Any, routine: Any, status: Any) -> None:
         cpu = self.kernel.cpu
         stack = irp.stack
         loc = irp.current_location
-        self.raw.append(("CompletionReturn", self._env._now, cpu.index, cpu.irql, cpu.thread,
+        self.raw.extend(("CompletionReturn", self._env._now, cpu.index, cpu.irql, cpu.thread,
                          cpu.context, irp.id,
                          stack[loc - 1].major_function if 0 < loc <= len(stack) else _major(irp),
                          device, status, None, routine))
@@ -117,7 +125,7 @@ class TraceRecorder(Instrument):
         cpu = self.kernel.cpu
         stack = irp.stack
         loc = irp.current_location
-        self.raw.append(("IopCompleteRequest", self._env._now, cpu.index, cpu.irql, cpu.thread,
+        self.raw.extend(("IopCompleteRequest", self._env._now, cpu.index, cpu.irql, cpu.thread,
                          cpu.context, irp.id,
                          stack[loc - 1].major_function if 0 < loc <= len(stack) else _major(irp),
                          None, status, info, irp.pending_returned))
@@ -129,7 +137,7 @@ class TraceRecorder(Instrument):
         cpu = self.kernel.cpu
         stack = irp.stack
         loc = irp.current_location
-        self.raw.append(("IoMarkIrpPending", self._env._now, cpu.index, cpu.irql, cpu.thread,
+        self.raw.extend(("IoMarkIrpPending", self._env._now, cpu.index, cpu.irql, cpu.thread,
                          cpu.context, irp.id,
                          stack[loc - 1].major_function if 0 < loc <= len(stack) else _major(irp),
                          device, None, None, None))
@@ -191,11 +199,17 @@ class TraceRecorder(Instrument):
     # -- reading ------------------------------------------------------------------------
     def events(self) -> list[TraceEvent]:
         """The typed trace (built once per length of the raw log)."""
-        if self._cache is not None and len(self._cache) == len(self.raw):
+        raw = self.raw
+        if self._cache is not None and len(self._cache) * _WIDTH == len(raw):
             return self._cache
         out = []
+        items = iter(raw)
         for seq, (kind, time, cpu, irql, thread, context, irp, major, device, status, info,
-                  details) in enumerate(self.raw):
+                  details) in enumerate(zip(*[items] * _WIDTH)):
+            if kind is _COMPLETION_ROUTINE_PENDING:
+                kind, details = "CompletionRoutine", (details, True)
+            elif kind == "CompletionRoutine":
+                details = (details, False)
             out.append(TraceEvent(
                 seq=seq, time=time, cpu=cpu, irql=irql, thread=thread.name,
                 process=thread.process, context=context, kind=kind,
