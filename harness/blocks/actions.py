@@ -383,12 +383,18 @@ def _complete_queued(params: dict | None, cc: Any, path: list) -> Any:
     fifo = params.get("order", "lifo") == "fifo"
 
     def step(f: Frame) -> Generator[Any, Any, None]:
-        pending = f.model.queue(queue)
-        while pending:
-            irp = pending.pop() if fifo else pending.pop(0)
-            irp.io_status.status, irp.io_status.information = status, info
-            yield from io_complete_request(irp)
+        yield from complete_all(f.model.queue(queue), status, info, fifo)
     return step
+
+
+def complete_all(pending: list[Any], status: int, information: int = 0, fifo: bool = False
+                 ) -> Generator[Any, Any, None]:
+    """Complete every queued IRP; ``pend`` inserts at the head, so LIFO pops the head
+    (RemoveHeadList after InsertHeadList, as the book's cleanup loop)."""
+    while pending:
+        irp = pending.pop() if fifo else pending.pop(0)
+        irp.io_status.status, irp.io_status.information = status, information
+        yield from io_complete_request(irp)
 
 
 @block("call", summary="Run a named routine of this driver here, as a subroutine.",

@@ -15,7 +15,7 @@ from ..kernel import (IRP_MJ, NTSTATUS, KDpc, dbg_print, io_allocate_mdl,
                       io_mark_irp_pending, io_set_completion_routine, ke_set_timer,
                       mm_get_system_address_for_mdl_safe, mm_prepare_mdl_for_reuse)
 from ..scenario.units import parse_duration
-from .actions import BYTE, DURATION, NAME, STATUS, complete_irp
+from .actions import BYTE, DURATION, NAME, STATUS, complete_all, complete_irp
 from .registry import block
 from .runtime import Frame
 
@@ -134,10 +134,7 @@ def _pending_queue(params: dict | None, cc: Any, path: list) -> Any:
         irp = f.irp
         pending = f.model.queue(queue)
         if io_get_current_irp_stack_location(irp).major_function == IRP_MJ.IRP_MJ_CLEANUP:
-            while pending:
-                queued = pending.pop(0)            # RemoveHeadList after InsertHeadList
-                queued.io_status.status, queued.io_status.information = status, 0
-                yield from io_complete_request(queued)
+            yield from complete_all(pending, status)
             yield from complete_irp(f, SUCCESS, 0)
             return
         if mark:

@@ -17,7 +17,6 @@ from .errors import KernelUsageError, NotModelledError
 
 if TYPE_CHECKING:
     from .machine import Kernel
-    from .memory import Buffer, Mdl
     from .objects import DeviceObject, FileObject
 
 IO_TYPE_IRP = 6
