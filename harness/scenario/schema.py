@@ -159,7 +159,7 @@ def _driver_defs() -> dict[str, Any]:
             "name": {"$ref": "#/$defs/identifier"},
             "load_order": {"type": "integer"},
             "devices": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/device"}},
-            "driver_entry": dict(_ROUTINE, description="Runs after the devices are created."),
+            "driver_entry": dict(_ROUTINE, description="DriverEntry, run by the loader thread at boot. Devices are created (and attached) where a create_devices step stands, else before it runs."),
             "unload": dict(_ROUTINE, description="DriverUnload."),
             "dispatch": {"$ref": "#/$defs/dispatch"},
             "default_dispatch": dict(_ROUTINE,
