@@ -159,8 +159,11 @@ def _driver_defs() -> dict[str, Any]:
             "name": {"$ref": "#/$defs/identifier"},
             "load_order": {"type": "integer"},
             "devices": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/device"}},
-            "driver_entry": dict(_ROUTINE, description="DriverEntry, run by the loader thread at boot. Devices are created (and attached) where a create_devices step stands, else before it runs."),
-            "unload": dict(_ROUTINE, description="DriverUnload."),
+            "driver_entry": dict(_ROUTINE, description=(
+                "DriverEntry, run by the loader thread at boot. Devices are created (and "
+                "attached) where a create_devices step stands, else before it runs.")),
+            "unload": dict(_ROUTINE, description="DriverUnload. Runs never are unloaded yet: "
+                           "accepted for completeness, not run."),
             "dispatch": {"$ref": "#/$defs/dispatch"},
             "default_dispatch": dict(_ROUTINE,
                                      description="Used for every IRP_MJ_* not in dispatch."),
