@@ -162,8 +162,8 @@ def _driver_defs() -> dict[str, Any]:
             "driver_entry": dict(_ROUTINE, description=(
                 "DriverEntry, run by the loader thread at boot. Devices are created (and "
                 "attached) where a create_devices step stands, else before it runs.")),
-            "unload": dict(_ROUTINE, description="DriverUnload. Runs never are unloaded yet: "
-                           "accepted for completeness, not run."),
+            "unload": dict(_ROUTINE, description="DriverUnload. Drivers are not unloaded during "
+                           "a run yet: accepted, never called."),
             "dispatch": {"$ref": "#/$defs/dispatch"},
             "default_dispatch": dict(_ROUTINE,
                                      description="Used for every IRP_MJ_* not in dispatch."),
