@@ -20,7 +20,7 @@ from .constants import (APC_LEVEL, DISPATCH_LEVEL, NTSTATUS, SL_ERROR_RETURNED,
                         SL_INVOKE_ON_CANCEL, SL_INVOKE_ON_ERROR, SL_INVOKE_ON_SUCCESS,
                         SL_PENDING_RETURNED, BugCheckCode, IrpFlags, nt_error)
 from .errors import NotModelledError
-from .irp import Irp, Parameters, io_free_irp
+from .irp import Irp, io_free_irp
 from .memory import io_free_mdl, mm_unlock_pages
 from .spinlock import io_acquire_cancel_spin_lock, io_release_cancel_spin_lock
 
@@ -64,7 +64,10 @@ def _clear_location(stack: Any) -> None:
     """IopClearStackLocation: keep MajorFunction, DeviceObject, routine, Context (§5.2.5)."""
     stack.minor_function = 0
     stack.flags = 0
-    stack.parameters = Parameters()
+    try:
+        del stack.parameters                      # zeroed: recreated on next use
+    except AttributeError:
+        pass                                      # never used: already zero
     stack.file_object = None
     stack.control &= SL_ERROR_RETURNED
 

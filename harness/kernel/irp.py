@@ -43,15 +43,25 @@ class Parameters:
 
     def copy(self) -> "Parameters":
         new = Parameters.__new__(Parameters)
-        for name in Parameters.__slots__:
-            setattr(new, name, getattr(self, name))
-        if self.other is not None:
-            new.other = dict(self.other)
+        new.length = self.length
+        new.key = self.key
+        new.byte_offset = self.byte_offset
+        new.output_buffer_length = self.output_buffer_length
+        new.input_buffer_length = self.input_buffer_length
+        new.io_control_code = self.io_control_code
+        new.type3_input_buffer = self.type3_input_buffer
+        new.file_information_class = self.file_information_class
+        other = self.other
+        new.other = None if other is None else dict(other)
         return new
 
 
 class IoStackLocation:
-    """IO_STACK_LOCATION; field order matters for IoCopyCurrentIrpStackLocationToNext."""
+    """IO_STACK_LOCATION; field order matters for IoCopyCurrentIrpStackLocationToNext.
+
+    ``parameters`` is created zeroed on first use (most locations of a forwarded IRP
+    only ever get a copy); deleting it (IopClearStackLocation) zeroes it again.
+    """
 
     __slots__ = ("major_function", "minor_function", "flags", "control", "parameters",
                  "device_object", "file_object", "completion_routine", "context")
@@ -61,11 +71,18 @@ class IoStackLocation:
         self.minor_function = 0
         self.flags = 0
         self.control = 0
-        self.parameters = Parameters()
         self.device_object: DeviceObject | None = None
         self.file_object: FileObject | None = None
         self.completion_routine: Callable[..., Any] | None = None
         self.context: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called when a slot is unset: the lazily created Parameters.
+        if name == "parameters":
+            params = self.parameters = Parameters()
+            return params
+        raise AttributeError(f"'IoStackLocation' object has no attribute '{name}'",
+                             name=name, obj=self)
 
     def __repr__(self) -> str:
         routine = getattr(self.completion_routine, "__name__", None)
@@ -223,8 +240,14 @@ def io_copy_current_irp_stack_location_to_next(irp: Irp) -> None:
     Copies every field before CompletionRoutine, then zeroes the next Control; the next
     location's CompletionRoutine and Context are left as they were (inert, no SL_INVOKE).
     """
-    src = io_get_current_irp_stack_location(irp)
-    dst = io_get_next_irp_stack_location(irp)
+    loc = irp.current_location
+    if 2 <= loc <= irp.stack_count:               # both locations exist (inlined checks)
+        stack = irp.stack
+        src = stack[loc - 1]
+        dst = stack[loc - 2]
+    else:
+        src = io_get_current_irp_stack_location(irp)
+        dst = io_get_next_irp_stack_location(irp)
     dst.major_function = src.major_function
     dst.minor_function = src.minor_function
     dst.flags = src.flags
@@ -240,17 +263,14 @@ def io_set_completion_routine(irp: Irp, routine: Callable[..., Any] | None, cont
     """IoSetCompletionRoutine: arm ``routine`` in the NEXT location (io-core §3.6)."""
     if routine is None and (invoke_on_success or invoke_on_error or invoke_on_cancel):
         raise KernelUsageError("IoSetCompletionRoutine: NULL routine with invoke flags")
-    loc = io_get_next_irp_stack_location(irp)
+    index = irp.current_location - 2              # the next location's index
+    loc = irp.stack[index] if 0 <= index < irp.stack_count \
+        else io_get_next_irp_stack_location(irp)
     loc.completion_routine = routine
     loc.context = context
-    control = 0
-    if invoke_on_success:
-        control |= SL_INVOKE_ON_SUCCESS
-    if invoke_on_error:
-        control |= SL_INVOKE_ON_ERROR
-    if invoke_on_cancel:
-        control |= SL_INVOKE_ON_CANCEL
-    loc.control = control
+    loc.control = ((SL_INVOKE_ON_SUCCESS if invoke_on_success else 0)
+                   | (SL_INVOKE_ON_ERROR if invoke_on_error else 0)
+                   | (SL_INVOKE_ON_CANCEL if invoke_on_cancel else 0))
 
 
 def io_set_completion_routine_ex(device: "DeviceObject", irp: Irp, routine: Callable[..., Any],
