@@ -64,10 +64,7 @@ def _clear_location(stack: Any) -> None:
     """IopClearStackLocation: keep MajorFunction, DeviceObject, routine, Context (§5.2.5)."""
     stack.minor_function = 0
     stack.flags = 0
-    try:
-        del stack.parameters                      # zeroed: recreated on next use
-    except AttributeError:
-        pass                                      # never used: already zero
+    stack._parameters = None                      # zeroed (recreated on next use)
     stack.file_object = None
     stack.control &= SL_ERROR_RETURNED
 

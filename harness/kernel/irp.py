@@ -60,10 +60,10 @@ class IoStackLocation:
     """IO_STACK_LOCATION; field order matters for IoCopyCurrentIrpStackLocationToNext.
 
     ``parameters`` is created zeroed on first use (most locations of a forwarded IRP
-    only ever get a copy); deleting it (IopClearStackLocation) zeroes it again.
+    only ever receive a copy): ``_parameters`` holds it, None meaning "all zero".
     """
 
-    __slots__ = ("major_function", "minor_function", "flags", "control", "parameters",
+    __slots__ = ("major_function", "minor_function", "flags", "control", "_parameters",
                  "device_object", "file_object", "completion_routine", "context")
 
     def __init__(self) -> None:
@@ -71,18 +71,22 @@ class IoStackLocation:
         self.minor_function = 0
         self.flags = 0
         self.control = 0
+        self._parameters: Parameters | None = None
         self.device_object: DeviceObject | None = None
         self.file_object: FileObject | None = None
         self.completion_routine: Callable[..., Any] | None = None
         self.context: Any = None
 
-    def __getattr__(self, name: str) -> Any:
-        # Only called when a slot is unset: the lazily created Parameters.
-        if name == "parameters":
-            params = self.parameters = Parameters()
-            return params
-        raise AttributeError(f"'IoStackLocation' object has no attribute '{name}'",
-                             name=name, obj=self)
+    @property
+    def parameters(self) -> Parameters:
+        params = self._parameters
+        if params is None:
+            params = self._parameters = Parameters()
+        return params
+
+    @parameters.setter
+    def parameters(self, value: Parameters) -> None:
+        self._parameters = value
 
     def __repr__(self) -> str:
         routine = getattr(self.completion_routine, "__name__", None)
@@ -251,7 +255,8 @@ def io_copy_current_irp_stack_location_to_next(irp: Irp) -> None:
     dst.major_function = src.major_function
     dst.minor_function = src.minor_function
     dst.flags = src.flags
-    dst.parameters = src.parameters.copy()
+    params = src._parameters
+    dst._parameters = None if params is None else params.copy()
     dst.device_object = src.device_object
     dst.file_object = src.file_object
     dst.control = 0
