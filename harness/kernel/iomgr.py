@@ -60,15 +60,6 @@ def io_call_driver(device: "DeviceObject", irp: Irp) -> Generator[Any, Any, int]
     return status
 
 
-def _clear_location(stack: Any) -> None:
-    """IopClearStackLocation: keep MajorFunction, DeviceObject, routine, Context (§5.2.5)."""
-    stack.minor_function = 0
-    stack.flags = 0
-    stack._parameters = None                      # zeroed (recreated on next use)
-    stack.file_object = None
-    stack.control &= SL_ERROR_RETURNED
-
-
 def io_complete_request(irp: Irp, priority_boost: int = 0) -> Generator[Any, Any, None]:
     """IoCompleteRequest / IofCompleteRequest (io-core §5.1-§5.3)."""
     kernel = irp.kernel
@@ -94,12 +85,19 @@ def io_complete_request(irp: Irp, priority_boost: int = 0) -> Generator[Any, Any
         irp.current_location = level + 1          # §5.2.1: advance before examining
         loc = stack[level - 1]
         control = loc.control
-        pending = irp.pending_returned = bool(control & SL_PENDING_RETURNED)   # §4.3
+        pending = irp.pending_returned = (control & SL_PENDING_RETURNED) != 0  # §4.3
         status = irp.io_status.status             # §10.4: the status at this level
+        # IopClearStackLocation (§5.2.5), inlined below in both branches: keep
+        # MajorFunction, DeviceObject, CompletionRoutine, Context; Control keeps only
+        # SL_ERROR_RETURNED; Parameters back to zero (None: recreated on next use).
         if ((status < _ERROR_BIT and control & SL_INVOKE_ON_SUCCESS)
                 or (status >= _ERROR_BIT and control & SL_INVOKE_ON_ERROR)
                 or (irp.cancel and control & SL_INVOKE_ON_CANCEL)):
-            _clear_location(loc)
+            loc.minor_function = 0
+            loc.flags = 0
+            loc._parameters = None
+            loc.file_object = None
+            loc.control = control & SL_ERROR_RETURNED
             # §10.1: the routine gets the device of its OWN location (level + 1), or
             # NULL when it belongs to the IRP's creator, who has no location.
             device = stack[level].device_object if level < count else None
@@ -115,7 +113,11 @@ def io_complete_request(irp: Irp, priority_boost: int = 0) -> Generator[Any, Any
         else:
             if pending and level < count:         # §4.3: auto-propagate to level + 1
                 stack[level].control |= SL_PENDING_RETURNED
-            _clear_location(loc)
+            loc.minor_function = 0
+            loc.flags = 0
+            loc._parameters = None
+            loc.file_object = None
+            loc.control = control & SL_ERROR_RETURNED
         if irp.current_location > count:          # the top was examined: walk ran out
             irp.current_location = count + 2      # §0.3: "completed"
             break
