@@ -54,81 +54,75 @@ class TraceRecorder(Instrument):
 
     # -- hooks --------------------------------------------------------------------------
     # The IRP hooks are _add(kind, irp, ...) written out: SimPy's clock is read from
-    # Environment._now (the ``now`` property costs a call), and the major function is
-    # _major(irp) inlined for the usual case of a current location inside the stack.
+    # Environment._now (the ``now`` property costs a call), and ``major`` is _major(irp)
+    # inlined (a current location outside the stack reads the top location).
 
     def irp_allocated(self, irp: Any) -> None:
         cpu = self.kernel.cpu
         stack = irp.stack
         loc = irp.current_location
+        major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
         self.raw.extend(("IoAllocateIrp", self._env._now, cpu.index, cpu.irql, cpu.thread,
-                         cpu.context, irp.id,
-                         stack[loc - 1].major_function if 0 < loc <= len(stack) else _major(irp),
-                         None, None, None, irp.stack_count))
+                         cpu.context, irp.id, major, None, None, None, irp.stack_count))
 
     def irp_freed(self, irp: Any) -> None:
         cpu = self.kernel.cpu
         stack = irp.stack
         loc = irp.current_location
+        major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
         self.raw.extend(("IoFreeIrp", self._env._now, cpu.index, cpu.irql, cpu.thread,
-                         cpu.context, irp.id,
-                         stack[loc - 1].major_function if 0 < loc <= len(stack) else _major(irp),
-                         None, None, None, None))
+                         cpu.context, irp.id, major, None, None, None, None))
 
     def irp_call(self, irp: Any, device: Any) -> None:
         cpu = self.kernel.cpu
         stack = irp.stack
         loc = irp.current_location
+        major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
         self.raw.extend(("IoCallDriver", self._env._now, cpu.index, cpu.irql, cpu.thread,
-                         cpu.context, irp.id,
-                         stack[loc - 1].major_function if 0 < loc <= len(stack) else _major(irp),
-                         device, None, None, loc))
+                         cpu.context, irp.id, major, device, None, None, loc))
 
     def dispatch_return(self, irp: Any, device: Any, status: Any) -> None:
         cpu = self.kernel.cpu
         stack = irp.stack
         loc = irp.current_location
+        major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
         self.raw.extend(("DispatchReturn", self._env._now, cpu.index, cpu.irql, cpu.thread,
-                         cpu.context, irp.id,
-                         stack[loc - 1].major_function if 0 < loc <= len(stack) else _major(irp),
-                         device, status, None, None))
+                         cpu.context, irp.id, major, device, status, None, None))
 
     def irp_complete(self, irp: Any, device: Any, status: Any) -> None:
         cpu = self.kernel.cpu
         stack = irp.stack
         loc = irp.current_location
+        major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
         self.raw.extend(("IoCompleteRequest", self._env._now, cpu.index, cpu.irql, cpu.thread,
-                         cpu.context, irp.id,
-                         stack[loc - 1].major_function if 0 < loc <= len(stack) else _major(irp),
-                         device, status, irp.io_status.information, None))
+                         cpu.context, irp.id, major, device, status, irp.io_status.information,
+                         None))
 
     def completion_routine(self, irp: Any, device: Any, routine: Any, pending: bool) -> None:
         cpu = self.kernel.cpu
         stack = irp.stack
         loc = irp.current_location
         io_status = irp.io_status
+        major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
         self.raw.extend((_COMPLETION_ROUTINE_PENDING if pending else "CompletionRoutine",
                          self._env._now, cpu.index, cpu.irql, cpu.thread, cpu.context, irp.id,
-                         stack[loc - 1].major_function if 0 < loc <= len(stack) else _major(irp),
-                         device, io_status.status, io_status.information, routine))
+                         major, device, io_status.status, io_status.information, routine))
 
     def completion_return(self, irp: Any, device: Any, routine: Any, status: Any) -> None:
         cpu = self.kernel.cpu
         stack = irp.stack
         loc = irp.current_location
+        major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
         self.raw.extend(("CompletionReturn", self._env._now, cpu.index, cpu.irql, cpu.thread,
-                         cpu.context, irp.id,
-                         stack[loc - 1].major_function if 0 < loc <= len(stack) else _major(irp),
-                         device, status, None, routine))
+                         cpu.context, irp.id, major, device, status, None, routine))
 
     def irp_final(self, irp: Any, status: Any, info: Any) -> None:
         cpu = self.kernel.cpu
         stack = irp.stack
         loc = irp.current_location
+        major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
         self.raw.extend(("IopCompleteRequest", self._env._now, cpu.index, cpu.irql, cpu.thread,
-                         cpu.context, irp.id,
-                         stack[loc - 1].major_function if 0 < loc <= len(stack) else _major(irp),
-                         None, status, info, irp.pending_returned))
+                         cpu.context, irp.id, major, None, status, info, irp.pending_returned))
 
     def irp_cancel(self, irp: Any, had_routine: bool) -> None:
         self._add("IoCancelIrp", irp, details={"cancel_routine": had_routine})
@@ -137,10 +131,9 @@ class TraceRecorder(Instrument):
         cpu = self.kernel.cpu
         stack = irp.stack
         loc = irp.current_location
+        major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
         self.raw.extend(("IoMarkIrpPending", self._env._now, cpu.index, cpu.irql, cpu.thread,
-                         cpu.context, irp.id,
-                         stack[loc - 1].major_function if 0 < loc <= len(stack) else _major(irp),
-                         device, None, None, None))
+                         cpu.context, irp.id, major, device, None, None, None))
 
     def dpc_queued(self, dpc: Any, inserted: bool) -> None:
         self._add("KeInsertQueueDpc", details={"dpc": dpc.name, "inserted": inserted})
