@@ -300,7 +300,9 @@ def io_set_completion_routine_ex(device: "DeviceObject", irp: Irp, routine: Call
 
 def io_mark_irp_pending(irp: Irp) -> None:
     """IoMarkIrpPending: set SL_PENDING_RETURNED in the CURRENT location (io-core §4.1)."""
-    loc = io_get_current_irp_stack_location(irp)
+    index = irp.current_location - 1
+    loc = irp.stack[index] if 0 <= index < irp.stack_count \
+        else io_get_current_irp_stack_location(irp)       # raises: no current location
     loc.control |= SL_PENDING_RETURNED
     irp.kernel.hooks.mark_pending(irp, loc.device_object)
 
