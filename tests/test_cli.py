@@ -206,9 +206,9 @@ def test_version_prints_the_package_version(invoke):
 
 
 def test_run_exits_2_when_the_harness_cannot_run_the_scenario(invoke):
-    result = invoke("run", "tests/data/cli/start_io.yaml")
+    result = invoke("run", "tests/data/cli/user_buffer_from_dpc.yaml")
     assert result.exit_code == 2
-    assert result.stderr.startswith("error: cannot run the scenario: tests/data/cli/start_io.yaml:")
+    assert result.stderr.startswith("error: cannot run the scenario: tests/data/cli/user_buffer_from_dpc.yaml:")
     assert "not modelled" in result.stderr
     assert "Traceback" not in result.output
 

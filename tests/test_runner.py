@@ -47,8 +47,9 @@ def test_dispatch_routine_without_a_status_is_a_located_run_error():
 
 
 def test_unmodelled_feature_raises_not_modelled_naming_it():
-    with pytest.raises(RunError, match="DriverStartIo.*not modelled"):
-        run_scenario(DATA / "not_modelled.yaml")
+    with pytest.raises(RunError, match="user-buffer access outside the requesting thread "
+                                       "is not modelled"):
+        run_scenario(DATA / "user_buffer_from_dpc.yaml")
 
 
 def test_unknown_named_routine_is_a_located_scenario_error_with_suggestion():

@@ -78,9 +78,15 @@ def _complete(params: dict | None, cc: Any, path: list) -> Any:
 
 @block("return", summary="Return from the routine with this status (dispatch: what "
        "IoCallDriver returns; completion: STATUS_MORE_PROCESSING_REQUIRED stops the walk). "
-       "'lower' = what the forwarded call returned, 'irp' = IoStatus.Status.",
-       params={"anyOf": [STATUS, {"enum": ["lower", "irp"]}]}, models=())
+       "'lower' = what the forwarded call returned, 'irp' = IoStatus.Status; bare in a VOID "
+       "routine (StartIo, cancel, DPC) or to keep the status already decided.",
+       params={"anyOf": [STATUS, {"enum": ["lower", "irp"]}]}, bare=True, models=())
 def _return(params: Any, cc: Any, path: list) -> Any:
+    if params is None:
+        def step(f: Frame) -> Generator[Any, Any, Any]:
+            return STOP
+            yield
+        return step
     if params in ("lower", "irp"):
         def step(f: Frame) -> Generator[Any, Any, Any]:
             f.result = f.lower_status if params == "lower" else f.irp.io_status.status
@@ -332,14 +338,14 @@ def _fill(params: dict, cc: Any, path: list) -> Any:
     def step(f: Frame) -> Generator[Any, Any, None]:
         target = data_buffer(f, which)
         if which == "mdl_va" or (target is not None and target is f.irp.user_buffer):
-            _require_user_context(f)
+            require_user_context(f)
         target.fill(value, _count(f, length))
         return None
         yield
     return step
 
 
-def _require_user_context(f: Frame) -> None:
+def require_user_context(f: Frame) -> None:
     """A raw user pointer (Irp->UserBuffer, an MDL's user VA) is only valid in the
     requesting thread below DISPATCH_LEVEL, not from a DPC or StartIo (kernel-env §12.30)."""
     from ..kernel import NotModelledError

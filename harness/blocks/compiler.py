@@ -134,6 +134,10 @@ def wrap(role: str, model: DriverModel, steps: list[Step], name: str, where: str
             device, irp = context if isinstance(context, tuple) else (context, None)
             frame = Frame(model, device, model.vars.get(f"dpc_irp:{dpc.name}", irp), context)
             yield from run_steps(steps, frame)
+    elif role in ("start_io", "cancel"):
+        def routine(device: Any, irp: Any) -> Generator[Any, Any, None]:   # VOID routines
+            frame = Frame(model, device, irp)
+            yield from run_steps(steps, frame)
     elif role == "thread":
         def routine(device: Any = None) -> Generator[Any, Any, None]:
             frame = Frame(model, device, None)

@@ -15,7 +15,8 @@ from ..kernel import (IRP_MJ, NTSTATUS, KDpc, dbg_print, io_allocate_mdl,
                       io_mark_irp_pending, io_set_completion_routine, ke_set_timer,
                       mm_get_system_address_for_mdl_safe, mm_prepare_mdl_for_reuse)
 from ..scenario.units import parse_duration
-from .actions import BYTE, DURATION, NAME, STATUS, complete_all, complete_irp
+from .actions import (BYTE, DURATION, NAME, STATUS, complete_all, complete_irp,
+                      require_user_context)
 from .registry import block
 from .runtime import Frame
 
@@ -104,18 +105,10 @@ def _neither_io(params: dict | None, cc: Any, path: list) -> Any:
         p = io_get_current_irp_stack_location(irp).parameters
         length = p.length or p.output_buffer_length
         if length:
-            _require_requestor_context(f)
+            require_user_context(f)
             irp.user_buffer.fill(fill, length)
         yield from complete_irp(f, SUCCESS, length)
     return step
-
-
-def _require_requestor_context(f: Frame) -> None:
-    """A raw user pointer is only valid in the requesting thread (kernel-env §12.30)."""
-    from ..kernel import NotModelledError
-    if f.kernel.cpu.context != "thread" or f.kernel.current_thread is not f.irp.thread:
-        raise NotModelledError("user-buffer access outside the requesting thread",
-                               "the pointer would refer to another address space")
 
 
 @block("pending_queue", kind="block", bare=True,

@@ -139,7 +139,11 @@ def _check_wait_irql(kernel: "Kernel", routine: str, timeout: int | None) -> Non
         kernel.bug_check(BugCheckCode.ATTEMPTED_SWITCH_FROM_DPC, 0, 0, 0, 0,
                          reason=f"{routine} would block inside a DPC routine")
     if not kernel.strict and cpu.context == "thread":
-        return   # §1.5: a free build context-switches and "appears to work"
+        # §1.5: a free build context-switches and "appears to work"; say so in the trace.
+        kernel.hooks.violation(f"{routine} with a nonzero timeout at DISPATCH_LEVEL",
+                               "kernel-env §1.5: only a zero timeout is legal at "
+                               "DISPATCH_LEVEL; checked builds assert, Verifier bug-checks")
+        return
     kernel.bug_check(BugCheckCode.IRQL_NOT_LESS_OR_EQUAL, 0, cpu.irql, 0, 0,
                      reason=f"{routine} with a nonzero timeout at IRQL {cpu.irql}")
 

@@ -37,6 +37,7 @@ HOOK_NAMES = (
     "win32_return",         # (api, result: dict)
     "bugcheck",             # (bugcheck)
     "app_print",            # (text)  what the user-mode application printed
+    "violation",            # (rule, detail)  a rule broken without a bug check (strict=False)
 )
 
 

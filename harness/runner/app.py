@@ -32,6 +32,9 @@ class Application(Instrument):
         self.handles: dict[str, int] = {}
         self.requests: dict[str, Request] = {}
         self.output: list[str] = []
+        self.process = process
+        self.thread_steps: dict[str, list[dict]] = {}
+        self.threads: dict[str, Any] = {}
         self._anonymous = 0
         kernel.add_instrument(self)
 
@@ -120,7 +123,9 @@ class Application(Instrument):
     def _overlapped(self, h: int, args: dict) -> Overlapped | None:
         if not self.win32.handles[h].overlapped:
             return None
-        return Overlapped(None, args.get("offset", 0))
+        event = (self.win32.create_event(False, False, f"OVERLAPPED event {len(self.requests)}")
+                 if args.get("event") else None)
+        return Overlapped(event, args.get("offset", 0))
 
     def _do_ioctl(self, args: dict, name: str | None, step: dict, thread: str) -> Generator:
         h = self._handle(args["handle"])
@@ -187,6 +192,28 @@ class Application(Instrument):
         size = yield from self.win32.get_file_size(self._handle(handle))
         request.size = size
         return self._returned(request, size != 0xFFFFFFFF, 0)
+
+    def _do_spawn(self, name: str, _as: str | None, step: dict, thread: str) -> Generator:
+        if name not in self.thread_steps:
+            raise AppError(f"no thread named {name!r} under threads:")
+        if name in self.threads:
+            raise AppError(f"thread {name!r} was already started")
+        self.start_thread(name)
+        return None
+        yield
+
+    def _do_join(self, name: str, _as: str | None, step: dict, thread: str) -> Generator:
+        if name not in self.threads:
+            raise AppError(f"thread {name!r} was never started")
+        yield from self.win32.wait_for_single_object(self.threads[name])
+        return None
+
+    def start_thread(self, name: str) -> Any:
+        """Start the app thread ``name`` (its steps from ``threads:``)."""
+        self.threads[name] = self.kernel.create_thread(
+            self.thread_body, self.thread_steps[name], name, name=name, process=self.process,
+            user=True)
+        return self.threads[name]
 
     def _do_print(self, text: str, name: str | None, step: dict, thread: str) -> Generator:
         line = text.format_map(self.requests) if "{" in text else text

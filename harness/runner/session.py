@@ -43,7 +43,8 @@ class Session:
         self.time_limit = parse_duration(machine.get("time_limit", "60s"))
         self.kernel = Kernel(cpus=machine.get("cpus", 1),
                              clock_tick=machine.get("clock_tick", 156250),
-                             verifier=machine.get("verifier", False))
+                             verifier=machine.get("verifier", False),
+                             strict=machine.get("strict", True))
         self.recorder = TraceRecorder()
         self.kernel.add_instrument(self.recorder)
         self.constants = self._constants(data.get("constants", {}))
@@ -109,7 +110,8 @@ class Session:
                     spec["default_dispatch"], "dispatch", "DispatchRoutine",
                     ["default_dispatch"])
         if "start_io" in spec:
-            raise NotModelledError("DriverStartIo / IoStartPacket (start_io:)")
+            driver.driver_start_io = cc.routine(spec["start_io"], "start_io", "StartIo",
+                                                ["start_io"])
         devices: list[Any] = []
 
         def create_devices() -> Any:
@@ -195,13 +197,15 @@ class Session:
         """Run the scenario's ``app:`` section to its end (or the time limit)."""
         app = self.scenario.data.get("app", [])
         threads = app["threads"] if isinstance(app, dict) else {"main": app}
-        started = []
-        for name, steps in threads.items():
-            started.append(self.kernel.create_thread(self.app.thread_body, steps, name,
-                                                     name=name, process="test.exe",
-                                                     user=True))
+        self.app.thread_steps = threads
+        spawned = {step["spawn"] for steps in threads.values() for step in steps
+                   if "spawn" in step}
+        for name in threads:
+            if name not in spawned:       # the others start when a step spawns them
+                self.app.start_thread(name)
         self._drive(lambda: self.kernel.bugcheck is not None
-                    or all(not t.alive for t in started) and self.kernel.env.peek() == math.inf)
+                    or all(not t.alive for t in self.app.threads.values())
+                    and self.kernel.env.peek() == math.inf)
         return self.result()
 
     def call(self, step: dict) -> Any:

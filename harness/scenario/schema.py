@@ -219,6 +219,10 @@ def _setting_defs() -> dict[str, Any]:
                 "seed": count,
                 "clock_tick": dict({"$ref": "#/$defs/duration"}, description="Timer tick."),
                 "verifier": {"type": "boolean", "description": "Driver Verifier checks."},
+                "strict": {"type": "boolean", "description": (
+                    "true (default): a blocking wait at DISPATCH_LEVEL in a thread bug-checks. "
+                    "false: it blocks as on a free XP build (the book's StartIo samples) and "
+                    "the trace records the rule violation.")},
                 "time_limit": dict({"$ref": "#/$defs/duration"},
                                    description="Simulated time after which the run fails."),
             },

@@ -13,7 +13,7 @@ from typing import Any
 
 #: The verbs an app step may use, in the order the editor lists them.
 APP_VERBS = ("open", "read", "write", "ioctl", "cancel_io", "sleep", "close",
-             "get_overlapped_result", "wait", "print", "get_file_size")
+             "get_overlapped_result", "wait", "print", "get_file_size", "spawn", "join")
 
 #: Keys that only make sense next to ``open`` (CreateFile's other arguments).
 OPEN_OPTIONS = ("overlapped", "access", "share")
@@ -32,7 +32,8 @@ def _verbs() -> dict[str, dict[str, Any]]:
         "open": {"type": "string", "minLength": 1,
                  "description": "CreateFile on a path such as '\\\\.\\HelloDDKA'."},
         "read": _obj("ReadFile.", ["handle", "length"], handle=_NAME,
-                     length=count, offset=count,
+                     length=count, offset=count, event={"type": "boolean", "description": "overlapped handles: give the OVERLAPPED an "
+                            "auto-reset event (CreateEvent(NULL, FALSE, FALSE, NULL))"},
                      fill={"type": "integer", "minimum": 0, "maximum": 255,
                            "description": "what the buffer holds before the call "
                                           "(default 0xCC, uninitialized stack)"},
@@ -40,12 +41,15 @@ def _verbs() -> dict[str, dict[str, Any]]:
                              "description": "null passes a NULL buffer (book: ReadFile(h, "
                                             "NULL, 0, ...))"}),
         "write": _obj("WriteFile.", ["handle", "data"], handle=_NAME,
-                      data={"$ref": "#/$defs/buffer_pattern"}, offset=count),
+                      data={"$ref": "#/$defs/buffer_pattern"}, offset=count, event={"type": "boolean", "description": "overlapped handles: give the OVERLAPPED an "
+                            "auto-reset event (CreateEvent(NULL, FALSE, FALSE, NULL))"}),
         "ioctl": _obj("DeviceIoControl.", ["handle", "code"], handle=_NAME,
                       code={"anyOf": [_NAME, {"type": "integer", "minimum": 0}],
                             "description": "A name from constants (or an IOCTL_* name) "
                                            "or a number."},
-                      input={"$ref": "#/$defs/buffer_pattern"}, output_length=count),
+                      input={"$ref": "#/$defs/buffer_pattern"}, output_length=count,
+                      event={"type": "boolean", "description": "overlapped handles: give the OVERLAPPED an "
+                            "auto-reset event (CreateEvent(NULL, FALSE, FALSE, NULL))"}),
         "cancel_io": dict(_NAME, description="CancelIo on a handle."),
         "sleep": {"anyOf": [{"type": "integer", "minimum": 0,
                              "description": "Milliseconds, as for the Win32 Sleep call."},
@@ -59,6 +63,9 @@ def _verbs() -> dict[str, dict[str, Any]]:
         "print": {"type": "string", "description": "A line the application prints; "
                   "{r1.bytes}, {r1.hex}, {r1.error}, {r1.ok}, {r1.size} name results."},
         "get_file_size": dict(_NAME, description="GetFileSize on a handle."),
+        "spawn": dict(_NAME, description="_beginthreadex: start the thread of that name "
+                      "from threads: (a spawned thread does not start on its own)."),
+        "join": dict(_NAME, description="WaitForSingleObject on a thread: wait until it ends."),
     }
 
 

@@ -19,7 +19,7 @@ KINDS = (
     "CompletionRoutine", "CompletionReturn", "IopCompleteRequest", "IoCancelIrp",
     "IoMarkIrpPending", "KeInsertQueueDpc", "DpcRoutine", "KeSetTimer", "TimerExpired",
     "KeCancelTimer", "KeSetEvent", "WaitBegin", "WaitEnd", "ThreadStart", "ThreadExit",
-    "IrqlChange", "DbgPrint", "Win32Call", "Win32Return", "AppPrint", "BugCheck",
+    "IrqlChange", "DbgPrint", "Win32Call", "Win32Return", "AppPrint", "BugCheck", "Violation",
 )
 
 

@@ -183,6 +183,9 @@ class TraceRecorder(Instrument):
     def win32_return(self, api: str, result: dict) -> None:
         self._add("Win32Return", details={"api": api, **result})
 
+    def violation(self, rule: str, detail: str) -> None:
+        self._add("Violation", details={"rule": rule, "detail": detail})
+
     def bugcheck(self, bugcheck: Any) -> None:
         self._add("BugCheck", details={"code": bugcheck.code, "name": bugcheck.name,
                                        "parameters": [bugcheck.p1, bugcheck.p2, bugcheck.p3,
