@@ -52,7 +52,8 @@ def test_every_feature_step_matches_exactly_one_step_definition():
 def test_step_library_phrases_do_not_overlap():
     """Sample phrasings of every step, each matching only its own definition."""
     samples = {
-        "given": ['the scenario "book/a.yaml"', 'the scenario "a.yaml" with seed 7'],
+        "given": ['the scenario "book/a.yaml"', 'the scenario "a.yaml" with seed 7',
+                  'the scenario "a.yaml" with machine.strict=true'],
         "when": ["the application runs", r'the app opens "\\.\X" as "h"',
                  r'the app opens "\\.\X" for overlapped I/O as "h"',
                  'the app reads 10 bytes from "h" as "r1"', 'the app writes "BB*10" to "h" as "w"',
@@ -73,6 +74,7 @@ def test_step_library_phrases_do_not_overlap():
                  "the completion routine of DriverB saw PendingReturned TRUE",
                  "the completion routine of DriverB ran at DISPATCH_LEVEL",
                  "no bug check occurred",
+                 'the trace reports a rule violation containing "DISPATCH_LEVEL"',
                  "the machine bug-checked with MULTIPLE_IRP_COMPLETE_REQUESTS (0x44)",
                  'the bug check parameter 1 is the IRP of "r1"',
                  'the thread "main" is still blocked', "no thread is blocked"],

@@ -7,6 +7,7 @@ command that reruns the scenario.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +20,14 @@ from ..trace import TraceEvent, render_text
 class IrpScenario:
     """A loaded scenario plus its booted machine."""
 
-    def __init__(self, root: Path, relative: str, seed: int = 0) -> None:
+    def __init__(self, root: Path, relative: str, seed: int = 0,
+                 machine: dict[str, Any] | None = None) -> None:
         self.path = (root / relative) if not Path(relative).is_absolute() else Path(relative)
         self.scenario = load_scenario(self.path)
+        if machine:
+            data = dict(self.scenario.data)
+            data["machine"] = {**data.get("machine", {}), **machine}
+            self.scenario = replace(self.scenario, data=data)
         self.seed = seed
         self.session = Session(self.scenario, seed)
         self._ran = False

@@ -19,11 +19,16 @@ from .context import (TRACE_FIELDS, IrpScenario, event_field, seconds_to_hns, st
 # -- Given -----------------------------------------------------------------------------------
 
 
-@given(parsers.re(r'the scenario "(?P<path>[^"]+)"(?: with seed (?P<seed>\d+))?'),
+@given(parsers.re(r'the scenario "(?P<path>[^"]+)"(?: with seed (?P<seed>\d+))?'
+                  r'(?: with machine\.(?P<key>strict|verifier|cpus)=(?P<value>true|false|\d+))?'),
        target_fixture="irp")
-def given_scenario(path: str, seed: str | None, request: pytest.FixtureRequest) -> IrpScenario:
+def given_scenario(path: str, seed: str | None, key: str | None, value: str | None,
+                   request: pytest.FixtureRequest) -> IrpScenario:
     root = Path(request.config.rootpath) / request.config.getini("irp_scenarios_dir")
-    scenario = IrpScenario(root, path, int(seed or 0))
+    machine = None
+    if key is not None:
+        machine = {key: int(value) if value.isdigit() else value == "true"}
+    scenario = IrpScenario(root, path, int(seed or 0), machine)
     request.config.hook.pytest_irp_scenario_loaded(scenario=scenario)
     return scenario
 
@@ -286,6 +291,14 @@ def then_completion_irql(irp: IrpScenario, driver: str, irql: str) -> None:
 
 
 # -- Then: outcome ---------------------------------------------------------------------------
+
+
+@then(parsers.re(r'the trace reports a rule violation containing "(?P<text>[^"]*)"'))
+def then_violation(irp: IrpScenario, text: str) -> None:
+    found = [e for e in irp.result.events if e.kind == "Violation"]
+    if not any(text in e.details.get("rule", "") for e in found):
+        irp.fail(f"no rule violation mentions {text!r} (reported: "
+                 f"{[e.details.get('rule') for e in found] or 'none'})")
 
 
 @then("no bug check occurred")

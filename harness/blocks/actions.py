@@ -119,7 +119,10 @@ def _log(params: str, cc: Any, path: list) -> Any:
 @block("pend", bare=True, summary="IoMarkIrpPending, keep the IRP in a driver queue, and "
        "return STATUS_PENDING. mark: false is the book's pitfall (no IoMarkIrpPending).",
        params={"type": "object", "additionalProperties": False, "properties": {
-           "mark": {"type": "boolean"}, "queue": NAME}},
+           "mark": {"type": "boolean"},
+           "queue": {"anyOf": [NAME, {"type": "null"}],
+                     "description": "driver list to keep the IRP in (null: keep it nowhere, "
+                                    "e.g. owned only through its cancel routine)"}}},
        models=("IoMarkIrpPending",))
 def _pend(params: dict | None, cc: Any, path: list) -> Any:
     params = params or {}
@@ -129,7 +132,8 @@ def _pend(params: dict | None, cc: Any, path: list) -> Any:
     def step(f: Frame) -> Generator[Any, Any, None]:
         if mark:
             io_mark_irp_pending(f.irp)
-        f.model.queue(queue).insert(0, f.irp)     # InsertHeadList, as the book does
+        if queue is not None:
+            f.model.queue(queue).insert(0, f.irp)     # InsertHeadList, as the book does
         f.result = NTSTATUS.STATUS_PENDING
         return None
         yield

@@ -33,6 +33,11 @@ from .instrument import Hooks, Instrument
 from .memory import POOL_BASE, SYSTEM_PTE_BASE, AddressSpace
 
 
+# Contexts in which the CPU runs a thread's own call chain (its dispatch routine, or a
+# completion or cancel routine called from it): APCs for that thread fire at PASSIVE_LEVEL.
+_ON_THREAD = ("thread", "completion", "cancel")
+
+
 class Cpu:
     """One simulated processor: its IRQL, what runs on it, its DPC queue."""
 
@@ -271,7 +276,7 @@ class Kernel:
         self.hooks.irql_change(old, new)
         if new < DISPATCH_LEVEL <= old:
             self.drain_dpcs(cpu)
-        if new == PASSIVE_LEVEL and cpu.context == "thread" and cpu.thread.apc_queue:
+        if new == PASSIVE_LEVEL and cpu.context in _ON_THREAD and cpu.thread.apc_queue:
             self._deliver_apcs(cpu.thread)
 
     # -- DPCs and APCs ----------------------------------------------------------------------
@@ -291,6 +296,9 @@ class Kernel:
             run_nonblocking(dpc.routine(dpc, dpc.context, dpc.arg1, dpc.arg2), "a DPC routine")
         cpu.dpc_depth -= 1
         cpu.irql, cpu.context = saved
+        # An APC queued to the interrupted thread fires once IRQL is back below APC_LEVEL.
+        if cpu.irql == PASSIVE_LEVEL and cpu.context in _ON_THREAD and cpu.thread.apc_queue:
+            self._deliver_apcs(cpu.thread)
 
     def run_at_dispatch(self, cpu: Cpu, work: Callable[[], None]) -> None:
         """Clock-driven DISPATCH_LEVEL work (timer expiry) on ``cpu``, then its DPCs."""
@@ -312,10 +320,10 @@ class Kernel:
         """
         thread.apc_queue.append(routine)
         cpu = self.cpu
-        if cpu.thread is thread and cpu.context == "thread":
+        if cpu.thread is thread and cpu.context in _ON_THREAD + ("dpc",):
             if cpu.irql == PASSIVE_LEVEL:
                 self._deliver_apcs(thread)
-            return   # delivered when the thread lowers IRQL (lower_irql)
+            return   # delivered when the thread's IRQL drops (lower_irql, drain_dpcs)
         self.call_later(0, lambda: self._deliver_apcs(thread), urgent=False)
 
     def _deliver_apcs(self, thread: KThread) -> None:

@@ -723,3 +723,45 @@ def test_pending_bit_at_top_is_not_propagated_past_the_stack(kernel, make_device
     assert irp.pending_returned is True
     assert irp.current_location == irp.stack_count + 2
     assert kernel.bugcheck is None
+
+
+def test_completion_apc_from_cancel_routine_runs_when_the_lock_drops_to_passive(kernel, call):
+    """io-core §5.3.6 with kernel-env §1.2: an IRP completed by a cancel routine running in
+    the issuing thread gets its final phase as soon as the routine releases the cancel
+    lock back to PASSIVE_LEVEL, before IoCancelIrp returns."""
+    from harness.kernel import (IRP_MJ, IoStatusBlock, io_cancel_irp, io_complete_request,
+                                io_create_device, io_create_driver, io_release_cancel_spin_lock,
+                                io_set_cancel_routine, io_mark_irp_pending, nt_create_file,
+                                nt_read_file, DO_DEVICE_INITIALIZING, Buffer)
+    from harness.kernel.constants import NTSTATUS
+    driver = io_create_driver(kernel, "Cancelable")
+    _, device = io_create_device(driver, 0, "\\Device\\C")
+    device.flags &= ~DO_DEVICE_INITIALIZING
+
+    def create(dev, irp):
+        yield from io_complete_request(irp)
+        return 0
+
+    def on_cancel(dev, irp):
+        irp.io_status.status = NTSTATUS.STATUS_CANCELLED
+        yield from io_complete_request(irp)
+        io_release_cancel_spin_lock(kernel, irp.cancel_irql)
+
+    def read(dev, irp):
+        io_set_cancel_routine(irp, on_cancel)
+        io_mark_irp_pending(irp)
+        return NTSTATUS.STATUS_PENDING
+        yield
+
+    driver.major_function[IRP_MJ.IRP_MJ_CREATE] = create
+    driver.major_function[IRP_MJ.IRP_MJ_READ] = read
+
+    def body():
+        _, file = yield from nt_create_file(kernel, "\\Device\\C", synchronous=False)
+        iosb = IoStatusBlock()
+        yield from nt_read_file(file, Buffer.new(kernel.pool, 4), 4, iosb=iosb)
+        irp = kernel.current_thread.irp_list[0]
+        yield from io_cancel_irp(irp)
+        return iosb.status, irp in kernel.current_thread.irp_list
+
+    assert call(body) == (NTSTATUS.STATUS_CANCELLED, False)
