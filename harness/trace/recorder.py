@@ -16,7 +16,6 @@ from typing import Any
 from ..kernel.instrument import Instrument
 from .events import TraceEvent
 
-
 _WIDTH = 12   # items per event in TraceRecorder.raw
 # CompletionRoutine with pending_returned TRUE, so its details need no tuple.
 _COMPLETION_ROUTINE_PENDING = "CompletionRoutine+pending"
