@@ -133,3 +133,11 @@ def test_schema_block_list_equals_the_registry():
     bare, single_key = shipped["$defs"]["step"]["anyOf"]
     assert set(single_key["properties"]) == set(REGISTRY)
     assert set(bare["enum"]) == {name for name, spec in REGISTRY.items() if spec.bare}
+
+
+def test_hex_buffer_pattern_lists_bytes_and_schema_rejects_bad_hex(schema):
+    assert parse_buffer_pattern("hex: 80 84 1E 00") == (2_000_000).to_bytes(4, "little")
+    pattern = schema["$defs"]["buffer_pattern"]
+    validator = Draft202012Validator(pattern)
+    assert validator.is_valid("hex: 80 84 1E 00") and validator.is_valid("hello")
+    assert not validator.is_valid("hex: 8G")

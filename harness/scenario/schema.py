@@ -77,8 +77,11 @@ def _value_defs() -> dict[str, Any]:
             "title": "buffer pattern",
             "type": "string",
             "description": "Buffer contents. 'AA*10' or '0xFF*4096': the byte given by two "
-                           "hex digits (optional 0x), repeated count times. Any other string "
-                           "is taken literally as UTF-8 text ('hello').",
+                           "hex digits (optional 0x), repeated count times. 'hex: 80 84 1E 00': "
+                           "these bytes. Any other string is taken literally as UTF-8 text "
+                           "('hello').",
+            "anyOf": [{"not": {"pattern": "^hex:"}},
+                      {"pattern": "^hex:( *[0-9A-Fa-f]{2})+ *$"}],
         },
         "device_name": {"title": "device name", "type": "string", "pattern": r"^\\Device\\.+",
                         "description": "A kernel device name such as '\\Device\\MyDDKDeviceA'."},
