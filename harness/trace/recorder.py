@@ -2,11 +2,13 @@
 
 Recording is on the hot path of every IRP, so a hook only stores raw values (objects,
 not strings); :meth:`TraceRecorder.events` builds the typed events when somebody reads
-the trace. The log ``raw`` is one flat list, each event ``_WIDTH`` consecutive items
-(kind, time, cpu, irql, thread, context, irp id, major, device, status, information,
-details): no tuple per event, so a long run holds a third less memory (on a VM every
-new page of it is a costly fault) and gives the cyclic GC nothing to track per event.
-The IRP hooks are written out inline (no helper call, no per-event dict).
+the trace. The log ``raw`` is one flat list of records, no tuple per event: a long run
+holds much less memory (on a VM every new page of it is a costly fault) and gives the
+cyclic GC nothing to track per event. A full record is 12 items (kind, time, cpu, irql,
+thread, context, irp id, major, device, status, information, details). The IRP hooks,
+written out inline (no helper call, no per-event dict), write compact records instead:
+a :class:`_Layout` tag, the same seven items from time to major, then only the fields
+their kind has (IoCallDriver: device, location), 8 to 12 items.
 """
 
 from __future__ import annotations
@@ -16,9 +18,34 @@ from typing import Any
 from ..kernel.instrument import Instrument
 from .events import TraceEvent
 
-_WIDTH = 12   # items per event in TraceRecorder.raw
-# CompletionRoutine with pending_returned TRUE, so its details need no tuple.
-_COMPLETION_ROUTINE_PENDING = "CompletionRoutine+pending"
+_WIDTH = 12   # items in a full record
+
+
+class _Layout:
+    """The tag that starts a compact record: its kind and the fields after ``major``."""
+
+    __slots__ = ("kind", "fields", "width", "pending")
+
+    def __init__(self, kind: str, fields: tuple[str, ...], pending: bool | None = None) -> None:
+        self.kind = kind
+        self.fields = fields
+        self.width = 8 + len(fields)
+        self.pending = pending   # CompletionRoutine: pending_returned, so no tuple per event
+
+    def __repr__(self) -> str:
+        return f"<record {self.kind}>"
+
+
+_ALLOCATE = _Layout("IoAllocateIrp", ("details",))
+_FREE = _Layout("IoFreeIrp", ())
+_CALL = _Layout("IoCallDriver", ("device", "details"))
+_RETURN = _Layout("DispatchReturn", ("device", "status"))
+_COMPLETE = _Layout("IoCompleteRequest", ("device", "status", "info"))
+_ROUTINE = _Layout("CompletionRoutine", ("device", "status", "info", "details"), False)
+_ROUTINE_PENDING = _Layout("CompletionRoutine", ("device", "status", "info", "details"), True)
+_ROUTINE_RETURN = _Layout("CompletionReturn", ("device", "status", "details"))
+_FINAL = _Layout("IopCompleteRequest", ("status", "info", "details"))
+_MARK = _Layout("IoMarkIrpPending", ("device",))
 
 
 def _major(irp: Any) -> int:
@@ -33,10 +60,11 @@ class TraceRecorder(Instrument):
     """Records the run; ``events()`` returns the typed trace."""
 
     def __init__(self) -> None:
-        self.raw: list[Any] = []      # _WIDTH items per event
+        self.raw: list[Any] = []      # records, see the module docstring
         self.kernel: Any = None
         self._env: Any = None
         self._cache: list[TraceEvent] | None = None
+        self._cached_len = 0          # len(raw) when _cache was built
 
     def attach(self, kernel: Any) -> None:
         self.kernel = kernel
@@ -61,41 +89,40 @@ class TraceRecorder(Instrument):
         stack = irp.stack
         loc = irp.current_location
         major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
-        self.raw.extend(("IoAllocateIrp", self._env._now, cpu.index, cpu.irql, cpu.thread,
-                         cpu.context, irp.id, major, None, None, None, irp.stack_count))
+        self.raw.extend((_ALLOCATE, self._env._now, cpu.index, cpu.irql, cpu.thread,
+                         cpu.context, irp.id, major, irp.stack_count))
 
     def irp_freed(self, irp: Any) -> None:
         cpu = self.kernel.cpu
         stack = irp.stack
         loc = irp.current_location
         major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
-        self.raw.extend(("IoFreeIrp", self._env._now, cpu.index, cpu.irql, cpu.thread,
-                         cpu.context, irp.id, major, None, None, None, None))
+        self.raw.extend((_FREE, self._env._now, cpu.index, cpu.irql, cpu.thread,
+                         cpu.context, irp.id, major))
 
     def irp_call(self, irp: Any, device: Any) -> None:
         cpu = self.kernel.cpu
         stack = irp.stack
         loc = irp.current_location
         major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
-        self.raw.extend(("IoCallDriver", self._env._now, cpu.index, cpu.irql, cpu.thread,
-                         cpu.context, irp.id, major, device, None, None, loc))
+        self.raw.extend((_CALL, self._env._now, cpu.index, cpu.irql, cpu.thread,
+                         cpu.context, irp.id, major, device, loc))
 
     def dispatch_return(self, irp: Any, device: Any, status: Any) -> None:
         cpu = self.kernel.cpu
         stack = irp.stack
         loc = irp.current_location
         major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
-        self.raw.extend(("DispatchReturn", self._env._now, cpu.index, cpu.irql, cpu.thread,
-                         cpu.context, irp.id, major, device, status, None, None))
+        self.raw.extend((_RETURN, self._env._now, cpu.index, cpu.irql, cpu.thread,
+                         cpu.context, irp.id, major, device, status))
 
     def irp_complete(self, irp: Any, device: Any, status: Any) -> None:
         cpu = self.kernel.cpu
         stack = irp.stack
         loc = irp.current_location
         major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
-        self.raw.extend(("IoCompleteRequest", self._env._now, cpu.index, cpu.irql, cpu.thread,
-                         cpu.context, irp.id, major, device, status, irp.io_status.information,
-                         None))
+        self.raw.extend((_COMPLETE, self._env._now, cpu.index, cpu.irql, cpu.thread,
+                         cpu.context, irp.id, major, device, status, irp.io_status.information))
 
     def completion_routine(self, irp: Any, device: Any, routine: Any, pending: bool) -> None:
         cpu = self.kernel.cpu
@@ -103,7 +130,7 @@ class TraceRecorder(Instrument):
         loc = irp.current_location
         io_status = irp.io_status
         major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
-        self.raw.extend((_COMPLETION_ROUTINE_PENDING if pending else "CompletionRoutine",
+        self.raw.extend((_ROUTINE_PENDING if pending else _ROUTINE,
                          self._env._now, cpu.index, cpu.irql, cpu.thread, cpu.context, irp.id,
                          major, device, io_status.status, io_status.information, routine))
 
@@ -112,16 +139,16 @@ class TraceRecorder(Instrument):
         stack = irp.stack
         loc = irp.current_location
         major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
-        self.raw.extend(("CompletionReturn", self._env._now, cpu.index, cpu.irql, cpu.thread,
-                         cpu.context, irp.id, major, device, status, None, routine))
+        self.raw.extend((_ROUTINE_RETURN, self._env._now, cpu.index, cpu.irql, cpu.thread,
+                         cpu.context, irp.id, major, device, status, routine))
 
     def irp_final(self, irp: Any, status: Any, info: Any) -> None:
         cpu = self.kernel.cpu
         stack = irp.stack
         loc = irp.current_location
         major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
-        self.raw.extend(("IopCompleteRequest", self._env._now, cpu.index, cpu.irql, cpu.thread,
-                         cpu.context, irp.id, major, None, status, info, irp.pending_returned))
+        self.raw.extend((_FINAL, self._env._now, cpu.index, cpu.irql, cpu.thread,
+                         cpu.context, irp.id, major, status, info, irp.pending_returned))
 
     def irp_cancel(self, irp: Any, had_routine: bool) -> None:
         self._add("IoCancelIrp", irp, details={"cancel_routine": had_routine})
@@ -131,8 +158,8 @@ class TraceRecorder(Instrument):
         stack = irp.stack
         loc = irp.current_location
         major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
-        self.raw.extend(("IoMarkIrpPending", self._env._now, cpu.index, cpu.irql, cpu.thread,
-                         cpu.context, irp.id, major, device, None, None, None))
+        self.raw.extend((_MARK, self._env._now, cpu.index, cpu.irql, cpu.thread,
+                         cpu.context, irp.id, major, device))
 
     def dpc_queued(self, dpc: Any, inserted: bool) -> None:
         self._add("KeInsertQueueDpc", details={"dpc": dpc.name, "inserted": inserted})
@@ -195,24 +222,36 @@ class TraceRecorder(Instrument):
     def events(self) -> list[TraceEvent]:
         """The typed trace (built once per length of the raw log)."""
         raw = self.raw
-        if self._cache is not None and len(self._cache) * _WIDTH == len(raw):
+        if self._cache is not None and self._cached_len == len(raw):
             return self._cache
         out = []
-        items = iter(raw)
-        for seq, (kind, time, cpu, irql, thread, context, irp, major, device, status, info,
-                  details) in enumerate(zip(*[items] * _WIDTH)):
-            if kind is _COMPLETION_ROUTINE_PENDING:
-                kind, details = "CompletionRoutine", (details, True)
-            elif kind == "CompletionRoutine":
-                details = (details, False)
+        i, end = 0, len(raw)
+        while i < end:
+            head = raw[i]
+            if type(head) is _Layout:
+                time, cpu, irql, thread, context, irp, major = raw[i + 1:i + 8]
+                fields = dict(zip(head.fields, raw[i + 8:i + head.width]))
+                kind = head.kind
+                device = fields.get("device")
+                status = fields.get("status")
+                info = fields.get("info")
+                details = fields.get("details")
+                if head.pending is not None:
+                    details = (details, head.pending)
+                i += head.width
+            else:
+                (kind, time, cpu, irql, thread, context, irp, major, device, status, info,
+                 details) = raw[i:i + _WIDTH]
+                i += _WIDTH
             out.append(TraceEvent(
-                seq=seq, time=time, cpu=cpu, irql=irql, thread=thread.name,
+                seq=len(out), time=time, cpu=cpu, irql=irql, thread=thread.name,
                 process=thread.process, context=context, kind=kind,
                 driver=device.driver_object.short_name if device is not None else None,
                 device=device.label if device is not None else None, irp=irp, major=major,
                 status=None if status is None else int(status), information=info,
                 details=_details(kind, details)))
         self._cache = out
+        self._cached_len = end
         return out
 
 
