@@ -9,8 +9,10 @@ time limit, or at a bug check.
 
 from __future__ import annotations
 
+import gc
 import math
-from typing import Any, Callable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
 from ..blocks import builtin  # noqa: F401 - registers the blocks
 from ..blocks.compiler import Compiler, ScenarioRuntimeError, ctl_code_constant
@@ -170,6 +172,10 @@ class Session:
 
     # -- running -------------------------------------------------------------------------
     def _drive(self, done: Callable[[], bool], until: int | None = None) -> None:
+        with collector_paused():
+            self._step(done, until)
+
+    def _step(self, done: Callable[[], bool], until: int | None) -> None:
         env = self.kernel.env
         limit = self.time_limit if until is None else until
         try:
@@ -240,6 +246,23 @@ class Session:
             seed=self.seed, events=self.recorder.events(), requests=self.app.requests,
             bugcheck=self.kernel.bugcheck, hung_threads=hung, end_time=self.kernel.now,
             app_output=list(self.app.output))
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic GC off while the machine runs (benchmarks/README.md, "GC policy").
+
+    The kernel's hot path creates no reference cycles, so reference counting frees
+    everything; the collector would only traverse the growing trace. Left as it was
+    afterwards; nothing is collected here, so short scenario steps stay cheap.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 _HARNESS_ERRORS = (NotModelledError, KernelUsageError, ScenarioRuntimeError, AppError)
