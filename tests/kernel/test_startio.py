@@ -18,6 +18,19 @@ def _irp(kernel):
     return irp
 
 
+def _recording_start_io(device, record):
+    """Install a DriverStartIo that appends record(irp) for every IRP it is handed."""
+    handed = []
+
+    def start_io(dev, irp):
+        handed.append(record(irp))
+        return None
+        yield
+
+    device.driver_object.driver_start_io = start_io
+    return handed
+
+
 def test_insert_into_idle_device_queue_returns_false_and_does_not_insert(kernel):
     """kernel-env §12.1: an idle queue is only marked busy; the caller starts the IRP."""
     queue = ke_initialize_device_queue(kernel)
@@ -78,15 +91,8 @@ def test_start_packet_on_idle_device_calls_start_io_at_dispatch_level(kernel, ma
 def test_start_packet_on_busy_device_queues_and_start_next_hands_it_over(kernel, make_device,
                                                                          call):
     """kernel-env §6.3-§6.4: a busy device queues; IoStartNextPacket starts the next."""
-    order = []
     device = make_device()
-
-    def start_io(dev, irp):
-        order.append(irp.id)
-        return None
-        yield
-
-    device.driver_object.driver_start_io = start_io
+    order = _recording_start_io(device, lambda irp: irp.id)
     first, second = _irp(kernel), _irp(kernel)
 
     def body():
@@ -106,15 +112,8 @@ def test_start_packet_on_busy_device_queues_and_start_next_hands_it_over(kernel,
 
 def test_start_next_packet_does_not_skip_cancelled_irps(kernel, make_device, call):
     """kernel-env §12.3: IoStartNextPacket hands over a cancelled IRP; StartIo must check."""
-    handed = []
     device = make_device()
-
-    def start_io(dev, irp):
-        handed.append(irp.cancel)
-        return None
-        yield
-
-    device.driver_object.driver_start_io = start_io
+    handed = _recording_start_io(device, lambda irp: irp.cancel)
     first, second = _irp(kernel), _irp(kernel)
 
     def body():
