@@ -30,7 +30,6 @@ class IrpScenario:
             self.scenario = replace(self.scenario, data=data)
         self.seed = seed
         self.session = Session(self.scenario, seed)
-        self._ran = False
 
     def __repr__(self) -> str:   # short: Allure records step arguments with repr()
         return f"IrpScenario({self.path.name})"
@@ -41,7 +40,6 @@ class IrpScenario:
 
     # -- actions -------------------------------------------------------------------------
     def run_app(self) -> RunResult:
-        self._ran = True
         return self.session.run_app()
 
     def call(self, step: dict) -> Any:

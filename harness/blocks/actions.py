@@ -279,7 +279,7 @@ def _queue_dpc(params: Any, cc: Any, path: list) -> Any:
 
     def step(f: Frame) -> Generator[Any, Any, None]:
         if not holder:
-            holder.append(KDpc(f.kernel, routine, (f.device, f.irp), routine.__name__))
+            holder.append(KDpc(f.kernel, routine, f.device, routine.__name__))
         f.model.vars[f"dpc_irp:{holder[0].name}"] = f.irp
         ke_insert_queue_dpc(holder[0])
         return None

@@ -131,8 +131,9 @@ def wrap(role: str, model: DriverModel, steps: list[Step], name: str, where: str
             return NTSTATUS.STATUS_SUCCESS if frame.result is None else frame.result
     elif role == "dpc":
         def routine(dpc: Any, context: Any, arg1: Any, arg2: Any) -> Generator[Any, Any, None]:
-            device, irp = context if isinstance(context, tuple) else (context, None)
-            frame = Frame(model, device, model.vars.get(f"dpc_irp:{dpc.name}", irp), context)
+            # DeferredContext is the device; the IRP is the one the driver stored when it
+            # queued the DPC or armed its timer (the book's currentPendingIRP field).
+            frame = Frame(model, context, model.vars.get(f"dpc_irp:{dpc.name}"), context)
             yield from run_steps(steps, frame)
     elif role in ("start_io", "cancel"):
         def routine(device: Any, irp: Any) -> Generator[Any, Any, None]:   # VOID routines

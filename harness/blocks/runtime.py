@@ -137,4 +137,3 @@ _FIELDS: dict[str, Callable[[Frame, Any], Any]] = {
     "thread": lambda f, irp: f.kernel.current_thread.name,
     "irp": lambda f, irp: irp.id,
 }
-FIELD_NAMES = tuple(sorted(_FIELDS))

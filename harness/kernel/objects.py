@@ -39,7 +39,6 @@ class DriverObject:
         self.driver_start_io: Callable[..., Any] | None = None
         self.driver_unload: Callable[..., Any] | None = None
         self.device_object: DeviceObject | None = None   # head of the NextDevice chain
-        self.unloaded = False
 
     @property
     def short_name(self) -> str:
@@ -115,7 +114,6 @@ class FileObject:
         self.handle_count = 0
         self.reference_count = 0
         self.name = name
-        self.fs_context: dict[str, Any] = {}
         self.cleanup_done = False
         self.closed = False
         self.lock_busy = False               # FO_SYNCHRONOUS_IO request lock (kernel-env §7.2)
