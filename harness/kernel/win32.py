@@ -99,7 +99,12 @@ class Win32:
     # -- kernel32 ------------------------------------------------------------------------
     def create_file(self, name: str, access: int = GENERIC_READ | GENERIC_WRITE,
                     share: int = 0, flags: int = 0) -> Generator[Any, Any, int]:
-        """CreateFile(OPEN_EXISTING): a handle or INVALID_HANDLE_VALUE."""
+        """CreateFile(OPEN_EXISTING): a handle or INVALID_HANDLE_VALUE.
+
+        ``share`` has no effect on a device: the I/O manager checks share access only
+        for drivers that call IoCheckShareAccess (file systems); a device that admits one
+        open at a time says so with DO_EXCLUSIVE (kernel-env §7.1).
+        """
         self._call("CreateFile", name=name, overlapped=bool(flags & FILE_FLAG_OVERLAPPED))
         nt_name = "\\??\\" + name[4:] if name.startswith("\\\\.\\") else name
         overlapped = bool(flags & FILE_FLAG_OVERLAPPED)

@@ -380,3 +380,19 @@ def test_completion_routine_run_inline_at_passive_may_wait_in_its_thread(kernel,
 
     assert call(body) == NTSTATUS.STATUS_SUCCESS
     assert contexts == [(NTSTATUS.STATUS_TIMEOUT, "completion", 156250)]
+
+
+def test_non_strict_dispatch_level_wait_reports_the_violated_rule(recorder):
+    """kernel-env §1.5: a free build lets a timed wait at DISPATCH_LEVEL block, but the
+    rule is still broken: a non-strict kernel reports it through the violation hook."""
+    kernel = Kernel(strict=False, instruments=[recorder])
+
+    def body():
+        kernel.raise_irql(DISPATCH_LEVEL)
+        yield from ke_wait_for_single_object(KEvent(kernel), timeout=-156250)
+        kernel.lower_irql(0)
+
+    kernel.create_thread(body, name="W")
+    assert kernel.run() is None
+    (rule, detail), = recorder.of("violation")
+    assert "nonzero timeout at DISPATCH_LEVEL" in rule and "§1.5" in detail
