@@ -98,6 +98,7 @@ from harness.kernel import (DO_DEVICE_INITIALIZING, IO_NO_INCREMENT, IRP_MJ,  # 
                             io_mark_irp_pending, io_set_completion_routine,
                             ke_initialize_dpc, ke_initialize_event, ke_initialize_timer,
                             ke_set_event, ke_set_timer, ke_wait_for_single_object)
+from harness.runner.session import collector_paused  # noqa: E402
 from harness.trace import TraceRecorder  # noqa: E402
 
 STATUS_SUCCESS = NTSTATUS.STATUS_SUCCESS
@@ -120,19 +121,18 @@ RUN_POLICY = "off"
 def gc_policy(name: str) -> Iterator[None]:
     """Apply a GC policy around the measured run (the machine is already built)."""
     thresholds = gc.get_threshold()
-    was_enabled = gc.isenabled()
     gc.collect()
     if name != "default":
         gc.freeze()
     if name == "thresholds":
         gc.set_threshold(100_000, 50, 1000)
-    if name == "off":
-        gc.disable()
     try:
-        yield
+        if name == "off":      # what the scenario runner does while it drives SimPy
+            with collector_paused():
+                yield
+        else:
+            yield
     finally:
-        if was_enabled:
-            gc.enable()
         gc.set_threshold(*thresholds)
         gc.unfreeze()
 
