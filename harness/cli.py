@@ -396,7 +396,7 @@ def validate(paths: tuple[str, ...]) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the catalog as JSON.")
 def blocks(name: str | None, as_json: bool) -> None:
     """List the behaviour blocks routines can use, or describe block NAME."""
-    from .scenario.diagnostics import did_you_mean
+    from .lang.diagnostics import did_you_mean
     from .scenario.schema import registry_blocks
 
     registry = registry_blocks()

@@ -10,7 +10,7 @@ import pytest
 from harness.blocks.registry import REGISTRY, BlockSpec
 from harness.scenario import schema as schema_module
 from harness.scenario.schema import IRP_MJ_NAMES, SCHEMA_PATH, build_schema, schema_text
-from harness.scenario.units import parse_buffer_pattern, parse_duration
+from harness.lang.units import parse_buffer_pattern, parse_duration
 
 
 def _spec(name: str, params: dict, *, bare: bool = False) -> BlockSpec:

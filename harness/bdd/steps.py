@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from ..scenario.units import parse_buffer_pattern
+from ..lang.units import parse_buffer_pattern
 from .context import (TRACE_FIELDS, IrpScenario, event_field, seconds_to_hns, status_value,
                       win32_error_value)
 

@@ -11,7 +11,7 @@ from ..kernel import (DISPATCH_LEVEL, NTSTATUS, KDpc, dbg_print, io_call_driver,
                       ke_cancel_timer, ke_delay_execution_thread, ke_insert_queue_dpc,
                       ke_set_event, ke_set_timer_ex, ke_wait_for_single_object,
                       mm_get_system_address_for_mdl_safe)
-from ..scenario.units import parse_duration
+from ..lang.units import parse_duration
 from .registry import block
 from .runtime import STOP, Fields, Frame
 

@@ -14,7 +14,7 @@ from typing import Any, Callable, Generator, Sequence
 
 from ..kernel import NTSTATUS, ctl_code
 from ..kernel import constants as C
-from ..scenario import Diagnostic, ScenarioError
+from ..lang.diagnostics import Diagnostic, ScenarioError
 from .registry import REGISTRY
 from .runtime import STOP, DriverModel, Frame
 

@@ -14,7 +14,7 @@ from ..kernel import (IRP_MJ, NTSTATUS, KDpc, dbg_print, io_allocate_mdl,
                       io_get_current_irp_stack_location, io_get_next_irp_stack_location,
                       io_mark_irp_pending, io_set_completion_routine, ke_set_timer,
                       mm_get_system_address_for_mdl_safe, mm_prepare_mdl_for_reuse)
-from ..scenario.units import parse_duration
+from ..lang.units import parse_duration
 from .actions import (BYTE, DURATION, NAME, STATUS, complete_all, complete_irp,
                       require_user_context)
 from .registry import block

@@ -7,7 +7,7 @@ from typing import Any, Generator
 from ..kernel import (FILE_FLAG_OVERLAPPED, INVALID_HANDLE_VALUE, Instrument, Overlapped,
                       Win32, ke_wait_for_single_object)
 from ..kernel.win32 import GENERIC_READ, GENERIC_WRITE
-from ..scenario.units import parse_buffer_pattern, parse_duration
+from ..lang.units import parse_buffer_pattern, parse_duration
 from .result import Request
 
 _ACCESS = {"read": GENERIC_READ, "write": GENERIC_WRITE,

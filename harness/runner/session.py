@@ -24,7 +24,7 @@ from ..kernel import (DO_BUFFERED_IO, DO_DEVICE_INITIALIZING, DO_DIRECT_IO, IRP_
                       io_get_device_object_pointer, ob_dereference_file_object_inline)
 from ..kernel import constants as C
 from ..scenario import Diagnostic, Scenario, ScenarioError
-from ..scenario.units import parse_duration
+from ..lang.units import parse_duration
 from ..trace import TraceRecorder
 from .app import AppError, Application
 from .result import RunResult

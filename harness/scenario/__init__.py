@@ -13,8 +13,8 @@ from typing import Any
 # Imported lazily so `python -m harness.scenario.schema` does not import the
 # schema module twice (once via the package, once as __main__).
 _EXPORTS = {
-    "Diagnostic": "harness.scenario.diagnostics",
-    "ScenarioError": "harness.scenario.diagnostics",
+    "Diagnostic": "harness.lang.diagnostics",
+    "ScenarioError": "harness.lang.diagnostics",
     "Scenario": "harness.scenario.loader",
     "load_scenario": "harness.scenario.loader",
     "load_scenario_text": "harness.scenario.loader",

@@ -20,7 +20,7 @@ from typing import Any, Mapping, Sequence
 from yaml.nodes import Node
 
 from harness.blocks.registry import BlockSpec
-from harness.scenario.diagnostics import Diagnostic, ScenarioError, format_path
+from harness.lang.diagnostics import Diagnostic, ScenarioError, format_path
 from harness.scenario.schema import build_schema, registry_blocks
 from harness.scenario.validate import SchemaChecker
 from harness.scenario.yamlsource import node_at, parse_yaml, position

@@ -15,7 +15,7 @@ from typing import Any, Mapping
 
 from harness.blocks.registry import REGISTRY, BlockSpec
 from harness.scenario.schema_app import app_defs
-from harness.scenario.units import DURATION_PATTERN
+from harness.lang.units import DURATION_PATTERN
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 

@@ -18,7 +18,7 @@ from typing import Any, Iterable, Mapping
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from harness.scenario.diagnostics import did_you_mean
+from harness.lang.diagnostics import did_you_mean
 from harness.scenario.schema_app import APP_VERBS
 
 _JSON_TYPES = {type(None): "null", bool: "boolean", int: "integer", float: "number",

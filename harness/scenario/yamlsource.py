@@ -14,7 +14,7 @@ from typing import Any, Iterator, Sequence
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from harness.scenario.diagnostics import Diagnostic, ScenarioError, format_path
+from harness.lang.diagnostics import Diagnostic, ScenarioError, format_path
 
 _TAG = "tag:yaml.org,2002:"
 # The JSON-compatible core; everything else SafeLoader knows (timestamp, binary,
