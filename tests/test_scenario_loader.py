@@ -71,7 +71,7 @@ def test_locate_follows_merged_drivers_into_their_files():
     assert file.endswith("drivers/driver_a.yaml") and (line, col) == (14, 11)
     path = ["drivers", 2, "dispatch", "IRP_MJ_READ", 1, "forward", "to"]
     file, line, col = scenario.locate(path)
-    assert file.endswith("ch12-completion-success.yaml") and (line, col) == (22, 25)
+    assert file.endswith("ch12-completion-success.yaml") and (line, col) == (21, 25)
     assert scenario.locate("(root)")[1:] == (2, 1)
 
 

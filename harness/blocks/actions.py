@@ -11,9 +11,8 @@ from ..kernel import (DISPATCH_LEVEL, NTSTATUS, KDpc, dbg_print, io_call_driver,
                       ke_cancel_timer, ke_delay_execution_thread, ke_insert_queue_dpc,
                       ke_set_event, ke_set_timer_ex, ke_wait_for_single_object,
                       mm_get_system_address_for_mdl_safe)
-from ..lang.units import parse_duration
 from .registry import block
-from .runtime import STOP, Fields, Frame
+from .runtime import STOP, Frame
 
 STATUS = {"$ref": "#/$defs/ntstatus"}
 DURATION = {"$ref": "#/$defs/duration"}
@@ -21,18 +20,31 @@ ROUTINE = {"$ref": "#/$defs/routine"}
 ROUTINE_REF = {"anyOf": [{"$ref": "#/$defs/identifier"}, ROUTINE],
                "description": "steps, or the name of a routine under routines:"}
 NAME = {"$ref": "#/$defs/identifier"}
+EXPR = {"$ref": "#/$defs/expression"}
 COUNT = {"anyOf": [{"type": "integer", "minimum": 0},
                    {"enum": ["length", "output_length", "input_length", "mdl_count",
-                             "keep"]}],
-         "description": "bytes: a number, or the request's length / output_length / "
-                        "input_length, the MDL's byte count (MmGetMdlByteCount), or keep "
-                        "(leave IoStatus.Information as it is)"}
+                             "keep"]}, EXPR],
+         "description": "bytes: a number, the request's length / output_length / "
+                        "input_length, the MDL's byte count (MmGetMdlByteCount), keep "
+                        "(leave IoStatus.Information as it is), or an expression"}
 BYTE = {"type": "integer", "minimum": 0, "maximum": 255}
+
+
+COUNT_WORDS = ("length", "output_length", "input_length", "mdl_count", "keep")
+
+
+def count_param(cc: Any, value: Any, path: list) -> Any:
+    """A COUNT parameter: a fixed number, one of COUNT_WORDS, or a compiled expression."""
+    if isinstance(value, str) and value not in COUNT_WORDS:
+        return cc.expr(value, path)
+    return value
 
 
 def _count(f: Frame, value: Any) -> int:
     if isinstance(value, int):
         return value
+    if not isinstance(value, str):
+        return value.fn(f)          # a compiled expression
     if value == "keep":
         return f.irp.io_status.information
     if value == "mdl_count":
@@ -54,8 +66,7 @@ def complete_irp(f: Frame, status: int | None, information: Any, boost: int = 0
         ke_cancel_timer(timer)
     final = irp.io_status.status
     yield from io_complete_request(irp, boost)
-    if f.result is None:
-        f.result = final
+    f.result = final      # the routine returns what it completed with (also after forward)
 
 
 @block("complete", bare=True, summary="Set IoStatus and call IoCompleteRequest; the routine "
@@ -68,7 +79,8 @@ def _complete(params: dict | None, cc: Any, path: list) -> Any:
     params = params or {}
     raw = params.get("status", "STATUS_SUCCESS")
     status = None if raw == "keep" else cc.status(raw, path + ["status"])
-    information = params.get("information", 0 if raw != "keep" else "keep")
+    information = count_param(cc, params.get("information", 0 if raw != "keep" else "keep"),
+                              path + ["information"])
     boost = params.get("boost", 0)
 
     def step(f: Frame) -> Generator[Any, Any, None]:
@@ -106,11 +118,10 @@ def _return(params: Any, cc: Any, path: list) -> Any:
        "pending_returned, mdl_va, system_address, user_buffer, irql, ...",
        params={"type": "string"}, max_irql="DISPATCH_LEVEL", models=("DbgPrint",))
 def _log(params: str, cc: Any, path: list) -> Any:
-    text = params
+    render = cc.template(params, path)
 
     def step(f: Frame) -> Generator[Any, Any, None]:
-        line = text.format_map(Fields(f)) if "{" in text else text
-        dbg_print(f.kernel, line)
+        dbg_print(f.kernel, render(f))
         return None
         yield
     return step
@@ -128,12 +139,13 @@ def _pend(params: dict | None, cc: Any, path: list) -> Any:
     params = params or {}
     mark = params.get("mark", True)
     queue = params.get("queue", "pending")
+    pending = None if queue is None else cc.list(queue, "produce", path + ["queue"])
 
     def step(f: Frame) -> Generator[Any, Any, None]:
         if mark:
             io_mark_irp_pending(f.irp)
-        if queue is not None:
-            f.model.queue(queue).insert(0, f.irp)     # InsertHeadList, as the book does
+        if pending is not None:
+            pending(f).insert(0, f.irp)     # InsertHeadList, as the book does
         f.result = NTSTATUS.STATUS_PENDING
         return None
         yield
@@ -155,7 +167,7 @@ def _forward(params: dict | None, cc: Any, path: list) -> Any:
     routine = None
     if "completion" in params:
         routine = cc.routine(params["completion"], "completion",
-                             f"{cc.model.name}.completion", path + ["completion"])
+                             f"{cc.name}.completion", path + ["completion"])
     invoke = set(params.get("invoke", ["success", "error", "cancel"]))
 
     def step(f: Frame) -> Generator[Any, Any, None]:
@@ -163,7 +175,7 @@ def _forward(params: dict | None, cc: Any, path: list) -> Any:
         if copy:
             io_copy_current_irp_stack_location_to_next(irp)
             if routine is not None:
-                io_set_completion_routine(irp, routine, None, "success" in invoke,
+                io_set_completion_routine(irp, routine.bind(f.model), None, "success" in invoke,
                                           "error" in invoke, "cancel" in invoke)
         else:
             io_skip_current_irp_stack_location(irp)
@@ -210,6 +222,8 @@ block("if_pending_returned", summary="Run these steps when Irp->PendingReturned 
 @block("signal", summary="KeSetEvent on a driver event (created on first use, "
        "notification type).", params=NAME, models=("KeSetEvent",))
 def _signal(params: str, cc: Any, path: list) -> Any:
+    cc.use("event", params, "produce", path)
+
     def step(f: Frame) -> Generator[Any, Any, None]:
         ke_set_event(f.model.event(params))
         return None
@@ -226,7 +240,9 @@ def _wait(params: Any, cc: Any, path: list) -> Any:
     name = params if isinstance(params, str) else params["event"]
     timeout = None
     if isinstance(params, dict) and "timeout" in params:
-        timeout = -parse_duration(params["timeout"])
+        timeout = -cc.duration(params["timeout"], path + ["timeout"])
+    else:       # a wait with a timeout may be a deliberate sleep on an idle event
+        cc.use("event", name, "consume", path)
 
     def step(f: Frame) -> Generator[Any, Any, None]:
         f.vars["wait_status"] = yield from ke_wait_for_single_object(
@@ -238,23 +254,28 @@ def _wait(params: Any, cc: Any, path: list) -> Any:
        "and a DPC routine that will see this IRP.",
        params={"type": "object", "required": ["after"], "additionalProperties": False,
                "properties": {"timer": NAME, "after": DURATION,
-                              "period_ms": {"type": "integer", "minimum": 0}, "dpc": ROUTINE_REF}},
+                              "period_ms": {"type": "integer", "minimum": 0,
+                                            "description": "Period in ms, KeSetTimerEx's "
+                                            "own unit (0: one-shot)"},
+                              "dpc": ROUTINE_REF}},
        models=("KeSetTimerEx", "KeInitializeDpc"))
 def _set_timer(params: dict, cc: Any, path: list) -> Any:
     name = params.get("timer", "timer")
-    due = -parse_duration(params["after"])
+    cc.use("timer", name, "produce", path)
+    due = -cc.duration(params["after"], path + ["after"])
     period = params.get("period_ms", 0)
     routine = (cc.routine(params["dpc"], "dpc", f"{name}Dpc", path + ["dpc"])
                if "dpc" in params else None)
-    dpcs: dict[int, KDpc] = {}
+    key = f"timer_dpc:{name}"
 
     def step(f: Frame) -> Generator[Any, Any, None]:
         timer = f.model.timer(name)
         dpc = None
         if routine is not None:
-            dpc = dpcs.get(id(timer))
+            dpc = f.model.vars.get(key)
             if dpc is None:
-                dpc = dpcs[id(timer)] = KDpc(f.kernel, routine, f.device, routine.__name__)
+                dpc = f.model.vars[key] = KDpc(f.kernel, routine.bind(f.model), f.device,
+                                               routine.name)
             f.model.vars[f"dpc_irp:{dpc.name}"] = f.irp   # the "currentPendingIRP" field
         ke_set_timer_ex(timer, due, period, dpc)
         return None
@@ -264,6 +285,8 @@ def _set_timer(params: dict, cc: Any, path: list) -> Any:
 
 @block("cancel_timer", summary="KeCancelTimer.", params=NAME, models=("KeCancelTimer",))
 def _cancel_timer(params: str, cc: Any, path: list) -> Any:
+    cc.use("timer", params, "consume", path)
+
     def step(f: Frame) -> Generator[Any, Any, None]:
         f.vars["cancel_timer_result"] = ke_cancel_timer(f.model.timer(params))
         return None
@@ -275,13 +298,15 @@ def _cancel_timer(params: str, cc: Any, path: list) -> Any:
        models=("KeInsertQueueDpc",))
 def _queue_dpc(params: Any, cc: Any, path: list) -> Any:
     routine = cc.routine(params, "dpc", "Dpc", path)
-    holder: list[KDpc] = []
 
     def step(f: Frame) -> Generator[Any, Any, None]:
-        if not holder:
-            holder.append(KDpc(f.kernel, routine, f.device, routine.__name__))
-        f.model.vars[f"dpc_irp:{holder[0].name}"] = f.irp
-        ke_insert_queue_dpc(holder[0])
+        # One KDPC per routine and driver, as a driver keeps its KDPC in its extension
+        dpc = f.model.vars.get(routine)
+        if dpc is None:
+            dpc = f.model.vars[routine] = KDpc(f.kernel, routine.bind(f.model), f.device,
+                                               routine.name)
+        f.model.vars[f"dpc_irp:{dpc.name}"] = f.irp
+        ke_insert_queue_dpc(dpc)
         return None
         yield
     return step
@@ -308,7 +333,7 @@ def _create_devices(params: None, cc: Any, path: list) -> Any:
 @block("delay", summary="KeDelayExecutionThread for a relative interval (PASSIVE_LEVEL).",
        params=DURATION, max_irql="APC_LEVEL", models=("KeDelayExecutionThread",))
 def _delay(params: Any, cc: Any, path: list) -> Any:
-    interval = -parse_duration(params)
+    interval = -cc.duration(params, path)
 
     def step(f: Frame) -> Generator[Any, Any, None]:
         yield from ke_delay_execution_thread(f.kernel, 0, False, interval)
@@ -336,7 +361,7 @@ def data_buffer(f: Frame, which: str = "auto") -> Any:
        models=("RtlFillMemory", "MmGetSystemAddressForMdlSafe"))
 def _fill(params: dict, cc: Any, path: list) -> Any:
     value = params["byte"]
-    length = params.get("length", "length")
+    length = count_param(cc, params.get("length", "length"), path + ["length"])
     which = params.get("buffer", "auto")
 
     def step(f: Frame) -> Generator[Any, Any, None]:
@@ -361,19 +386,20 @@ def require_user_context(f: Frame) -> None:
 
 
 @block("log_bytes", summary="KdPrint each byte of the request's input, one line per byte "
-       "(format e.g. '{:X}').",
+       "(format: a log template with the field {byte}; default '{byte:X}').",
        params={"type": "object", "additionalProperties": False, "properties": {
            "format": {"type": "string"}}},
        bare=True, models=("DbgPrint",))
 def _log_bytes(params: dict | None, cc: Any, path: list) -> Any:
-    fmt = (params or {}).get("format", "{:X}")
+    render = cc.template((params or {}).get("format", "{byte:X}"), path + ["format"],
+                         extra=("byte",))
 
     def step(f: Frame) -> Generator[Any, Any, None]:
         irp = f.irp
         p = io_get_current_irp_stack_location(irp).parameters
         source = irp.system_buffer if irp.system_buffer is not None else p.type3_input_buffer
         for byte in source.read(0, p.input_buffer_length):
-            dbg_print(f.kernel, fmt.format(byte))
+            dbg_print(f.kernel, render(f, byte=byte))
         return None
         yield
     return step
@@ -387,13 +413,13 @@ def _log_bytes(params: dict | None, cc: Any, path: list) -> Any:
        bare=True, models=("IoCompleteRequest",))
 def _complete_queued(params: dict | None, cc: Any, path: list) -> Any:
     params = params or {}
-    queue = params.get("queue", "pending")
+    pending = cc.list(params.get("queue", "pending"), "consume", path + ["queue"])
     status = cc.status(params.get("status", "STATUS_SUCCESS"), path)
     info = params.get("information", 0)
     fifo = params.get("order", "lifo") == "fifo"
 
     def step(f: Frame) -> Generator[Any, Any, None]:
-        yield from complete_all(f.model.queue(queue), status, info, fifo)
+        yield from complete_all(pending(f), status, info, fifo)
     return step
 
 
@@ -410,17 +436,33 @@ def complete_all(pending: list[Any], status: int, information: int = 0, fifo: bo
 @block("call", summary="Run a named routine of this driver here, as a subroutine.",
        params=NAME, models=())
 def _call(params: str, cc: Any, path: list) -> Any:
-    holder: list[Any] = []
+    routine = cc.named(params, "call", path)
 
     def step(f: Frame) -> Generator[Any, Any, Any]:
-        if not holder:
-            routines = cc.spec.get("routines", {})
-            if params not in routines:
-                raise cc.error(path, f"no routine named {params!r} in this driver")
-            holder.append(cc.steps(routines[params], ["routines", params]))
         from .compiler import run_steps
-        return (yield from run_steps(holder[0], f))
+        depth = f.vars.get("call_depth", 0)
+        if depth >= MAX_CALL_DEPTH:
+            overflow_kernel_stack(f)
+        f.vars["call_depth"] = depth + 1
+        try:
+            return (yield from run_steps(routine.steps, f))
+        finally:
+            f.vars["call_depth"] = depth
     return step
+
+
+# The x86 kernel stack is 12 KB; a C routine's frame takes at least ~100 bytes, so a
+# recursion this deep has overrun it. (A chosen bound: the exact depth depends on
+# the frames' sizes, which the model does not know.)
+MAX_CALL_DEPTH = 100
+
+
+def overflow_kernel_stack(f: Frame) -> None:
+    """Running off the kernel stack faults while pushing the fault's own frame: a
+    double fault, bug check 0x7F UNEXPECTED_KERNEL_MODE_TRAP with parameter 1 = 8."""
+    from ..kernel import BugCheckCode
+    f.kernel.bug_check(BugCheckCode.UNEXPECTED_KERNEL_MODE_TRAP, 8, 0, 0, 0,
+                       reason=f"kernel stack overflow: 'call' nested {MAX_CALL_DEPTH} deep")
 
 
 @block("set_status", summary="Set Irp->IoStatus without completing the IRP.",

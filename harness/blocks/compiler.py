@@ -1,20 +1,28 @@
 """Turns a scenario routine (a list of steps) into driver code for the kernel.
 
 A step compiles to a generator function ``step(frame)``; a routine is a list of
-steps run in order until one returns STOP. Role wrappers give the routine the
-signature the kernel calls: DRIVER_DISPATCH ``(device, irp)``, IO_COMPLETION_ROUTINE
+steps run in order until one returns STOP. Compilation happens once, when the
+scenario is resolved, and needs no machine: a :class:`Routine` is bound to a run's
+:class:`DriverModel` only when the kernel is about to call it, so one resolved
+scenario can boot many machines. Role wrappers give a bound routine the signature
+the kernel calls: DRIVER_DISPATCH ``(device, irp)``, IO_COMPLETION_ROUTINE
 ``(device, irp, context)``, KDEFERRED_ROUTINE ``(dpc, context, arg1, arg2)``.
-Named routines (``routines:``) are compiled once per role, on first reference, so
-routines may refer to each other in any order.
+
+Every problem a compile function finds is *reported* (``cc.report``) and compiling
+goes on, so ``irp-harness validate`` lists all of a file's problems in one run.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Generator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Callable, Generator, Iterable, Mapping, Sequence
 
 from ..kernel import NTSTATUS, ctl_code
 from ..kernel import constants as C
-from ..lang.diagnostics import Diagnostic, ScenarioError
+from ..lang.diagnostics import Diagnostic, ScenarioError, did_you_mean
+from ..lang.expr import Compiled, ExprError, compile_text
+from ..lang.template import Template, TemplateError, parse_template
+from ..lang.units import parse_duration
 from .registry import REGISTRY
 from .runtime import STOP, DriverModel, Frame
 
@@ -33,83 +41,234 @@ def run_steps(steps: Sequence[Step], frame: Frame) -> Generator[Any, Any, Any]:
     return None
 
 
-class Compiler:
-    """Compiles the routines of one driver of a scenario."""
+class Routine:
+    """A compiled routine for one role; :meth:`bind` makes it callable by the kernel."""
 
-    def __init__(self, scenario: Any, model: DriverModel, driver_index: int,
-                 constants: dict[str, int]) -> None:
-        self.scenario = scenario
-        self.model = model
-        self.index = driver_index
-        self.spec = scenario.data["drivers"][driver_index]
-        self.constants = constants
-        self._named: dict[tuple[str, str], Callable[..., Any]] = {}
+    __slots__ = ("role", "name", "where", "steps")
+
+    def __init__(self, role: str, name: str, where: str, steps: list[Step]) -> None:
+        self.role, self.name, self.where, self.steps = role, name, where, steps
+
+    def bind(self, model: DriverModel) -> Callable[..., Any]:
+        """The kernel-callable routine of this driver model (one per run)."""
+        fn = model.bound.get(self)
+        if fn is None:
+            fn = model.bound[self] = wrap(self.role, model, self.steps, self.name, self.where)
+        return fn
+
+    def __repr__(self) -> str:
+        return f"<routine {self.name} ({self.role}) at {self.where}>"
+
+
+@dataclass
+class DriverSource:
+    """What a compiler needs to know about the driver it compiles.
+
+    Attributes:
+        spec: the driver's validated YAML data.
+        locate: JSON path under the driver -> (file, line, col).
+        constants: the scenario's named values plus the WDK's.
+        names: resolves expression names (state, views, IRP fields) for this driver.
+        diagnostics: where reported problems go.
+    """
+
+    name: str
+    spec: Mapping[str, Any]
+    locate: Callable[[Sequence[Any]], tuple[str, int, int]]
+    prefix: str           # how messages spell the driver's path, e.g. "drivers/1"
+    constants: Mapping[str, int]
+    names: Any
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    uses: list[tuple[str, str, str, tuple]] = field(default_factory=list)
+
+
+class Compiler:
+    """Compiles the routines of one driver of a scenario.
+
+    The methods below are the interface a block's compile function uses (custom
+    blocks too): ``status``, ``constant``, ``duration``, ``expr``, ``lvalue``,
+    ``template``, ``steps``, ``routine``, ``report`` and ``use``.
+    """
+
+    def __init__(self, source: DriverSource) -> None:
+        self.source = source
+        self.name = source.name
+        self.spec = source.spec
+        self._named: dict[tuple[str, str], Routine] = {}
 
     # -- errors and places ---------------------------------------------------------------
     def where(self, path: Sequence[Any]) -> str:
-        file, line, col = self.scenario.locate(["drivers", self.index, *path])
+        file, line, col = self.source.locate(path)
         return f"{file}:{line}:{col}"
 
+    def report(self, path: Sequence[Any], message: str, column_offset: int = 0) -> None:
+        """Record a problem at ``path`` (under this driver); compiling goes on."""
+        file, line, col = self.source.locate(path)
+        self.source.diagnostics.append(Diagnostic(
+            file, line, col + column_offset, self._path(path), message))
+
+    def _path(self, path: Sequence[Any]) -> str:
+        return "/".join([self.source.prefix, *map(str, path)])
+
     def error(self, path: Sequence[Any], message: str) -> ScenarioError:
-        full = ["drivers", self.index, *path]
-        file, line, col = self.scenario.locate(full)
-        return ScenarioError([Diagnostic(file, line, col, "/".join(map(str, full)), message)])
+        file, line, col = self.source.locate(path)
+        return ScenarioError([Diagnostic(file, line, col, self._path(path), message)])
+
+    def use(self, kind: str, name: str, role: str, path: Sequence[Any]) -> None:
+        """Note that a step uses the driver object ``name`` of ``kind`` (an event, a
+        timer, a queue) as ``role`` (``"produce"`` or ``"consume"``) for the
+        cross-checks that run once the whole driver is compiled."""
+        self.source.uses.append((kind, name, role, tuple(path)))
 
     # -- values --------------------------------------------------------------------------
     def status(self, value: Any, path: Sequence[Any]) -> int:
         if isinstance(value, int):
             return value
-        try:
+        if value in NTSTATUS.__members__:
             return NTSTATUS[value]
-        except KeyError:
-            raise self.error(path, f"unknown NTSTATUS {value!r}") from None
+        self.report(path, f"unknown NTSTATUS {value!r}"
+                    f"{did_you_mean(value, NTSTATUS.__members__)}")
+        return 0
 
     def constant(self, value: Any, path: Sequence[Any]) -> int:
         if isinstance(value, int):
             return value
-        if value in self.constants:
-            return self.constants[value]
-        if hasattr(C, value) and isinstance(getattr(C, value), int):
-            return int(getattr(C, value))
-        raise self.error(path, f"unknown constant {value!r}; define it under constants:")
+        if value in self.source.constants:
+            return self.source.constants[value]
+        self.report(path, f"unknown constant {value!r}; define it under constants:"
+                    f"{did_you_mean(value, self.source.constants)}")
+        return 0
+
+    def duration(self, value: Any, path: Sequence[Any]) -> int:
+        """A duration in 100 ns units; a bare integer is an error (units are explicit)."""
+        if isinstance(value, int) and not isinstance(value, bool):
+            self.report(path, f"a duration needs a unit: did you mean '{value}s' or "
+                        f"'{value}ms'?")
+            return 0
+        try:
+            return parse_duration(value)
+        except ValueError as error:
+            self.report(path, str(error))
+            return 0
+
+    def expr(self, value: Any, path: Sequence[Any]) -> Compiled:
+        """An integer expression (an int or expression text) for this driver's code."""
+        text = str(value).lower() if isinstance(value, bool) else str(value)
+        try:
+            return compile_text(text, self.source.names)
+        except ExprError as error:
+            self.report(path, f"in expression {text!r}: {error.message}",
+                        _offset(value, error.offset))
+            return compile_text("0", self.source.names)
+
+    def lvalue(self, text: str, path: Sequence[Any]) -> Any:
+        """Where an assignment stores: a state variable, an element or a field."""
+        try:
+            return self.source.names.lvalue(text)
+        except ExprError as error:
+            self.report(path, f"cannot assign to {text!r}: {error.message}")
+            return None
+
+    def template(self, text: str, path: Sequence[Any], extra: Iterable[str] = ()
+                 ) -> Callable[..., str]:
+        """A log line, parsed now with every field checked: returns ``render(frame,
+        **extra_values)``. ``extra`` names fields the block itself supplies."""
+        try:
+            template = parse_template(text)
+        except TemplateError as error:
+            self.report(path, f"in {text!r}: {error.message}", _offset(text, error.offset))
+            return lambda f, **values: ""
+        getters: dict[str, Callable[[Any], Any]] = {}
+        extra = tuple(extra)
+        for fld in template.fields:
+            if fld.name in extra:
+                continue
+            found = self.source.names.field(fld.name)
+            if isinstance(found, str):
+                self.report(path, f"in {text!r}: {found}", _offset(text, fld.offset))
+                continue
+            kind, getters[fld.name] = found
+            if fld.kind not in ("any", kind):
+                self.report(path, f"in {text!r}: {{{fld.name}:{fld.spec}}} formats "
+                            f"{'a string' if fld.kind == 'str' else 'an integer'}, but "
+                            f"{fld.name} is {'a string' if kind == 'str' else 'an integer'}",
+                            _offset(text, fld.offset))
+        if template.literal:
+            line = template.render(lambda name: "")
+            return lambda f, **values: line
+
+        def render(f: Any, **values: Any) -> str:
+            return template.render(lambda name: values[name] if name in values
+                                   else getters[name](f))
+        return render
+
+    def list(self, name: str, role: str, path: Sequence[Any]) -> Callable[[Any], list]:
+        """The list a ``queue:`` parameter names: a declared LIST_ENTRY (a global or a
+        device-extension field) or, undeclared, a driver-wide list made on first use."""
+        var = self.source.names.state.get(name)
+        if var is not None:
+            if var.type is not None:
+                self.report(path, f"{name} is a {var.type.text}, not a LIST_ENTRY")
+            elif var.scope == "device":
+                return lambda f: f.device.device_extension["state"][name]
+            else:
+                return lambda f: f.model.globals[name]
+        else:
+            self.use("queue", name, role, path)
+        return lambda f: f.model.queue(name)
 
     # -- routines ------------------------------------------------------------------------
     def steps(self, value: Any, path: Sequence[Any]) -> list[Step]:
         items = value if isinstance(value, list) else [value]
-        base = list(path)
         out = []
         for i, item in enumerate(items):
-            where = base + [i] if isinstance(value, list) else base
+            where = list(path) + [i] if isinstance(value, list) else list(path)
             if isinstance(item, str):
                 name, params = item, None
             else:
                 (name, params), = item.items()
-            out.append(REGISTRY[name].compile(params, self, where + ([] if isinstance(item, str)
-                                                                    else [name])))
+                where.append(name)
+            spec = REGISTRY.get(name)
+            if spec is None:       # the schema reported it (a registry of other blocks)
+                self.report(where, f"unknown block {name!r}{did_you_mean(name, REGISTRY)}")
+                continue
+            out.append(spec.compile(params, self, where))
         return out
 
-    def named(self, name: str, role: str, path: Sequence[Any]) -> Callable[..., Any]:
-        """The routine ``name`` from ``routines:``, wrapped for ``role``."""
+    def named(self, name: str, role: str, path: Sequence[Any]) -> Routine:
+        """The routine ``name`` from ``routines:``, compiled for ``role``."""
         key = (name, role)
         if key not in self._named:
             routines = self.spec.get("routines", {})
             if name not in routines:
-                from difflib import get_close_matches
-                hint = get_close_matches(name, list(routines), 1)
-                extra = f"; did you mean {hint[0]!r}?" if hint else ""
-                raise self.error(path, f"no routine named {name!r} in this driver{extra}")
-            placeholder: list[Step] = []
-            self._named[key] = wrap(role, self.model, placeholder, name,
-                                    self.where(["routines", name]))
-            placeholder.extend(self.steps(routines[name], ["routines", name]))
+                self.report(path, f"no routine named {name!r} in this driver"
+                            f"{did_you_mean(name, routines)}")
+                return Routine(role, name, self.where(path), [])
+            # Registered before its steps compile, so routines may refer to each other
+            # (and to themselves) in any order.
+            routine = self._named[key] = Routine(role, name, self.where(["routines", name]), [])
+            routine.steps.extend(self.steps(routines[name], ["routines", name]))
         return self._named[key]
 
-    def routine(self, value: Any, role: str, label: str, path: Sequence[Any]
-                ) -> Callable[..., Any]:
-        """An inline routine or a reference to a named one, wrapped for ``role``."""
+    def routine(self, value: Any, role: str, label: str, path: Sequence[Any]) -> Routine:
+        """An inline routine or a reference to a named one, compiled for ``role``."""
         if isinstance(value, str) and value not in REGISTRY:
             return self.named(value, role, path)
-        return wrap(role, self.model, self.steps(value, path), label, self.where(path))
+        return Routine(role, label, self.where(path), self.steps(value, path))
+
+    def compile_unreferenced(self) -> None:
+        """Check named routines nothing refers to (as plain steps), so their mistakes
+        are reported too."""
+        used = {name for name, _ in self._named}
+        for name, body in self.spec.get("routines", {}).items():
+            if name not in used:
+                self.steps(body, ["routines", name])
+
+
+def _offset(value: Any, offset: int) -> int:
+    """Column offset of a character of a YAML scalar: only exact for plain one-line
+    scalars, so anything else points at the scalar's start."""
+    return offset if isinstance(value, str) and "\n" not in value else 0
 
 
 def wrap(role: str, model: DriverModel, steps: list[Step], name: str, where: str
@@ -154,3 +313,12 @@ def ctl_code_constant(parts: Sequence[Any], resolve: Callable[[Any], int]) -> in
     """``{ctl_code: [DeviceType, Function, Method, Access]}`` from the constants section."""
     device_type, function, method, access = (resolve(p) for p in parts)
     return ctl_code(device_type, function, method, access)
+
+
+def wdk_constants() -> dict[str, int]:
+    """The WDK's named integers a scenario may use without defining them."""
+    out = {name: int(value) for name, value in vars(C).items()
+           if name.isupper() and isinstance(value, int) and not isinstance(value, bool)}
+    out.update({name: int(value) for name, value in NTSTATUS.__members__.items()})
+    out.update(TRUE=1, FALSE=0, NULL=0)
+    return out

@@ -20,13 +20,14 @@ def _routine_or_none(cc: Any, params: Any, path: list) -> Any:
 
 
 @block("set_cancel_routine", summary="IoSetCancelRoutine: make the IRP cancelable with this "
-       "routine, or (null) take the routine back; the previous one is kept for if_cancel_owned.",
+       "routine, or (null) take the routine back; the previous one is returned.",
        params={"anyOf": [ROUTINE_REF, {"type": "null"}]}, models=("IoSetCancelRoutine",))
 def _set_cancel_routine(params: Any, cc: Any, path: list) -> Any:
     routine = _routine_or_none(cc, params, path)
 
     def step(f: Frame) -> Generator[Any, Any, None]:
-        f.vars["previous_cancel_routine"] = io_set_cancel_routine(f.irp, routine)
+        f.vars["previous_cancel_routine"] = io_set_cancel_routine(
+            f.irp, None if routine is None else routine.bind(f.model))
         return None
         yield
     return step
@@ -79,7 +80,8 @@ def _start_io(params: dict | None, cc: Any, path: list) -> Any:
 
     def step(f: Frame) -> Generator[Any, Any, None]:
         io_mark_irp_pending(f.irp)
-        yield from io_start_packet(f.device, f.irp, key, cancel)
+        yield from io_start_packet(f.device, f.irp, key,
+                                   None if cancel is None else cancel.bind(f.model))
         f.result = NTSTATUS.STATUS_PENDING
     return step
 
@@ -98,7 +100,7 @@ def _start_next_packet(params: dict | None, cc: Any, path: list) -> Any:
 
 
 @block("remove_from_device_queue", bare=True, summary="KeRemoveEntryDeviceQueue for this IRP "
-       "(in a cancel routine); 'removed' tells if_removed whether it was queued.", params=None,
+       "(in a cancel routine).", params=None,
        models=("KeRemoveEntryDeviceQueue",))
 def _remove_from_device_queue(params: None, cc: Any, path: list) -> Any:
     def step(f: Frame) -> Generator[Any, Any, None]:

@@ -14,7 +14,6 @@ from ..kernel import (IRP_MJ, NTSTATUS, KDpc, dbg_print, io_allocate_mdl,
                       io_get_current_irp_stack_location, io_get_next_irp_stack_location,
                       io_mark_irp_pending, io_set_completion_routine, ke_set_timer,
                       mm_get_system_address_for_mdl_safe, mm_prepare_mdl_for_reuse)
-from ..lang.units import parse_duration
 from .actions import (BYTE, DURATION, NAME, STATUS, complete_all, complete_irp,
                       require_user_context)
 from .registry import block
@@ -145,13 +144,13 @@ def _pending_queue(params: dict | None, cc: Any, path: list) -> Any:
                               "mark": {"type": "boolean"}}},
        models=("IoMarkIrpPending", "KeSetTimer", "KeInitializeDpc", "IoCompleteRequest"))
 def _timeout_dpc(params: dict, cc: Any, path: list) -> Any:
-    due = -parse_duration(params["after"])
+    due = -cc.duration(params["after"], path + ["after"])
     status = cc.status(params.get("status", "STATUS_CANCELLED"), path + ["status"])
     text = params.get("log")
     mark = params.get("mark", True)
-    model = cc.model
 
     def on_timer_dpc(dpc: KDpc, context: Any, arg1: Any, arg2: Any) -> Generator[Any, Any, None]:
+        model = context.device_extension["model"]      # DeferredContext: the device
         irp = model.vars.pop("timeout_irp", None)
         if text:
             dbg_print(model.kernel, text)
@@ -199,14 +198,13 @@ class _SplitContext:
 def _split_irp(params: dict, cc: Any, path: list) -> Any:
     chunk = params["chunk"]
     prefix = params.get("log_prefix")
-    model = cc.model
 
-    def log(text: str) -> None:
+    def log(kernel: Any, text: str) -> None:
         if prefix is not None:
-            dbg_print(model.kernel, prefix + text)
+            dbg_print(kernel, prefix + text)
 
     def read_completion(device: Any, irp: Any, ctx: _SplitContext) -> Generator[Any, Any, int]:
-        log("Enter B HelloDDKReadCompletion")
+        log(device.kernel, "Enter B HelloDDKReadCompletion")
         if irp.io_status.status < 0x80000000:
             ctx.transferred += irp.io_status.information
         if ctx.length > 0:
@@ -221,7 +219,7 @@ def _split_irp(params: dict, cc: Any, path: list) -> Any:
             yield from io_call_driver(device.device_extension["lower"], irp)
             return NTSTATUS.STATUS_MORE_PROCESSING_REQUIRED
         irp.io_status.information = ctx.transferred
-        log("Leave B HelloDDKReadCompletion")
+        log(device.kernel, "Leave B HelloDDKReadCompletion")
         return NTSTATUS.STATUS_MORE_PROCESSING_REQUIRED
 
     read_completion.__name__ = "HelloDDKReadCompletion"
@@ -230,15 +228,15 @@ def _split_irp(params: dict, cc: Any, path: list) -> Any:
         irp = f.irp
         original = irp.mdl_address
         va, total = original.virtual_address, original.byte_count
-        log(f"(pIrp->MdlAddress)MmGetMdlVirtualAddress:{va:08X}")
-        log(f"(pIrp->MdlAddress)MmGetMdlByteCount:{total}")
+        log(f.kernel, f"(pIrp->MdlAddress)MmGetMdlVirtualAddress:{va:08X}")
+        log(f.kernel, f"(pIrp->MdlAddress)MmGetMdlByteCount:{total}")
         stage = min(total, chunk)
         new = io_allocate_mdl(f.kernel, original.buffer)
-        log(f"(new mdl)MmGetMdlVirtualAddress:{new.virtual_address:08X}")
-        log(f"(new mdl)MmGetMdlByteCount:{new.byte_count}")
+        log(f.kernel, f"(new mdl)MmGetMdlVirtualAddress:{new.virtual_address:08X}")
+        log(f.kernel, f"(new mdl)MmGetMdlByteCount:{new.byte_count}")
         io_build_partial_mdl(original, new, va, stage)
-        log(f"(new mdl)MmGetMdlVirtualAddress:{new.virtual_address:08X}")
-        log(f"(new mdl)MmGetMdlByteCount:{new.byte_count}")
+        log(f.kernel, f"(new mdl)MmGetMdlVirtualAddress:{new.virtual_address:08X}")
+        log(f.kernel, f"(new mdl)MmGetMdlByteCount:{new.byte_count}")
         ctx = _SplitContext(new, original, total - stage, va + stage)
         io_copy_current_irp_stack_location_to_next(irp)
         io_get_next_irp_stack_location(irp).parameters.length = stage

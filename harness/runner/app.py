@@ -7,7 +7,7 @@ from typing import Any, Generator
 from ..kernel import (FILE_FLAG_OVERLAPPED, INVALID_HANDLE_VALUE, Instrument, Overlapped,
                       Win32, ke_wait_for_single_object)
 from ..kernel.win32 import GENERIC_READ, GENERIC_WRITE
-from ..lang.units import parse_buffer_pattern, parse_duration
+from ..scenario.app_plan import AppPlan, AppStep
 from .result import Request
 
 _ACCESS = {"read": GENERIC_READ, "write": GENERIC_WRITE,
@@ -15,7 +15,9 @@ _ACCESS = {"read": GENERIC_READ, "write": GENERIC_WRITE,
 
 
 class AppError(Exception):
-    """An app step refers to something that does not exist (a handle, a request)."""
+    """An app step cannot run as written (e.g. a loop that passed its bound). Names
+    are checked when the scenario resolves, so a missing handle or request is not
+    one of these."""
 
 
 class Application(Instrument):
@@ -25,15 +27,15 @@ class Application(Instrument):
     the request's status and completion time.
     """
 
-    def __init__(self, kernel: Any, constants: dict[str, int], process: str = "test.exe"):
+    def __init__(self, kernel: Any, plan: AppPlan, process: str = "test.exe"):
         self.kernel = kernel
         self.win32 = Win32(kernel, process)
-        self.constants = constants
+        self.plan = plan
         self.handles: dict[str, int] = {}
         self.requests: dict[str, Request] = {}
+        self.vars: dict[str, int] = {}
         self.output: list[str] = []
         self.process = process
-        self.thread_steps: dict[str, list[dict]] = {}
         self.threads: dict[str, Any] = {}
         self._anonymous = 0
         kernel.add_instrument(self)
@@ -54,16 +56,13 @@ class Application(Instrument):
         self.output.append(text)
 
     # -- running steps -------------------------------------------------------------------
-    def thread_body(self, steps: list[dict], thread_name: str) -> Generator[Any, Any, None]:
+    def thread_body(self, steps: Any, thread_name: str) -> Generator[Any, Any, None]:
         for step in steps:
             yield from self.run_step(step, thread_name)
 
-    def run_step(self, step: dict, thread_name: str) -> Generator[Any, Any, Request | None]:
-        verb = next(k for k in step if k not in ("as", "overlapped", "access", "share"))
-        value = step[verb]
-        name = step.get("as")
-        handler = getattr(self, f"_do_{verb}")
-        return (yield from handler(value, name, step, thread_name))
+    def run_step(self, step: AppStep, thread_name: str) -> Generator[Any, Any, Request | None]:
+        handler = getattr(self, f"_do_{step.verb}")
+        return (yield from handler(step.args, step.name, step, thread_name))
 
     def _request(self, name: str | None, api: str, thread: str, handle: str | None) -> Request:
         if name is None:
@@ -74,9 +73,9 @@ class Application(Instrument):
         return request
 
     def _handle(self, name: str) -> int:
-        if name not in self.handles:
-            raise AppError(f"no open handle named {name!r}")
-        return self.handles[name]
+        """The HANDLE in the app's variable ``name``: INVALID_HANDLE_VALUE until an open
+        stores one (or when the open failed), which Win32 answers ERROR_INVALID_HANDLE."""
+        return self.handles.get(name, INVALID_HANDLE_VALUE)
 
     def _returned(self, request: Request, ok: bool, count: int) -> Request:
         request.ok, request.bytes = ok, count
@@ -84,28 +83,30 @@ class Application(Instrument):
         request.returned_at = self.kernel.now
         return request
 
-    def _do_open(self, path: str, name: str | None, step: dict, thread: str) -> Generator:
-        access = step.get("access", "read_write")
+    def _do_open(self, path: str, name: str | None, step: AppStep, thread: str) -> Generator:
+        access = step.step.get("access", "read_write")
         access = _ACCESS[access] if isinstance(access, str) else access
-        flags = FILE_FLAG_OVERLAPPED if step.get("overlapped") else 0
+        flags = FILE_FLAG_OVERLAPPED if step.step.get("overlapped") else 0
         request = self._request(name, "CreateFile", thread, None)
         value = yield from self.win32.create_file(path, access, 0, flags)
         ok = value != INVALID_HANDLE_VALUE
-        if ok and name is not None:
+        if name is not None:
+            # A failed open leaves INVALID_HANDLE_VALUE in the variable, as C code does.
             self.handles[name] = value
         return self._returned(request, ok, 0)
 
-    def _do_read(self, args: dict, name: str | None, step: dict, thread: str) -> Generator:
-        return (yield from self._transfer("ReadFile", args, name, thread))
+    def _do_read(self, args: dict, name: str | None, step: AppStep, thread: str) -> Generator:
+        return (yield from self._transfer("ReadFile", args, name, step, thread))
 
-    def _do_write(self, args: dict, name: str | None, step: dict, thread: str) -> Generator:
-        return (yield from self._transfer("WriteFile", args, name, thread))
+    def _do_write(self, args: dict, name: str | None, step: AppStep, thread: str) -> Generator:
+        return (yield from self._transfer("WriteFile", args, name, step, thread))
 
-    def _transfer(self, api: str, args: dict, name: str | None, thread: str) -> Generator:
+    def _transfer(self, api: str, args: dict, name: str | None, step: AppStep,
+                  thread: str) -> Generator:
         h = self._handle(args["handle"])
         request = self._request(name, api, thread, args["handle"])
         if api == "WriteFile":
-            payload = parse_buffer_pattern(args["data"])
+            payload = step.compiled["payload"](self)
             buffer = self.win32.alloc(len(payload))
             buffer.write(payload)
             length = len(payload)
@@ -121,21 +122,18 @@ class Application(Instrument):
         return self._returned(request, ok, count)
 
     def _overlapped(self, h: int, args: dict) -> Overlapped | None:
-        if not self.win32.handles[h].overlapped:
+        handle = self.win32.handles.get(h)
+        if handle is None or not handle.overlapped:
             return None
         event = (self.win32.create_event(False, False, f"OVERLAPPED event {len(self.requests)}")
                  if args.get("event") else None)
         return Overlapped(event, args.get("offset", 0))
 
-    def _do_ioctl(self, args: dict, name: str | None, step: dict, thread: str) -> Generator:
+    def _do_ioctl(self, args: dict, name: str | None, step: AppStep, thread: str) -> Generator:
         h = self._handle(args["handle"])
-        code = args["code"]
-        if isinstance(code, str):
-            if code not in self.constants:
-                raise AppError(f"unknown IOCTL code {code!r}; define it under constants:")
-            code = self.constants[code]
+        code = step.compiled["code"]
         request = self._request(name, "DeviceIoControl", thread, args["handle"])
-        payload = parse_buffer_pattern(args["input"]) if "input" in args else b""
+        payload = step.compiled["payload"](self) if "payload" in step.compiled else b""
         in_buffer = None
         if payload:
             in_buffer = self.win32.alloc(len(payload))
@@ -149,20 +147,19 @@ class Application(Instrument):
             h, code, in_buffer, len(payload), out_buffer, out_length, overlapped, tag=request)
         return self._returned(request, ok, count)
 
-    def _do_cancel_io(self, handle: str, name: str | None, step: dict, thread: str) -> Generator:
+    def _do_cancel_io(self, handle: str, name: str | None, step: AppStep, thread: str) -> Generator:
         request = self._request(name, "CancelIo", thread, handle)
         ok = yield from self.win32.cancel_io(self._handle(handle))
         return self._returned(request, ok, 0)
 
-    def _do_close(self, handle: str, name: str | None, step: dict, thread: str) -> Generator:
+    def _do_close(self, handle: str, name: str | None, step: AppStep, thread: str
+                  ) -> Generator:
         request = self._request(name, "CloseHandle", thread, handle)
         ok = yield from self.win32.close_handle(self._handle(handle))
-        self.handles.pop(handle, None)
         return self._returned(request, ok, 0)
 
-    def _do_sleep(self, value: Any, name: str | None, step: dict, thread: str) -> Generator:
-        ms = value if isinstance(value, int) else parse_duration(value) // 10_000
-        yield from self.win32.sleep(ms)
+    def _do_sleep(self, value: Any, name: str | None, step: AppStep, thread: str) -> Generator:
+        yield from self.win32.sleep(step.compiled["ms"])
         return None
 
     def _do_get_overlapped_result(self, args: dict, name: str | None, step: dict,
@@ -174,7 +171,7 @@ class Application(Instrument):
         request.buffer = target.buffer
         return self._returned(request, ok, count)
 
-    def _do_wait(self, target_name: str, name: str | None, step: dict, thread: str) -> Generator:
+    def _do_wait(self, target_name: str, name: str | None, step: AppStep, thread: str) -> Generator:
         target = self._find(target_name)
         ov = target.overlapped
         if ov is None:
@@ -193,16 +190,14 @@ class Application(Instrument):
         request.size = size
         return self._returned(request, size != 0xFFFFFFFF, 0)
 
-    def _do_spawn(self, name: str, _as: str | None, step: dict, thread: str) -> Generator:
-        if name not in self.thread_steps:
-            raise AppError(f"no thread named {name!r} under threads:")
+    def _do_spawn(self, name: str, _as: str | None, step: AppStep, thread: str) -> Generator:
         if name in self.threads:
             raise AppError(f"thread {name!r} was already started")
         self.start_thread(name)
         return None
         yield
 
-    def _do_join(self, name: str, _as: str | None, step: dict, thread: str) -> Generator:
+    def _do_join(self, name: str, _as: str | None, step: AppStep, thread: str) -> Generator:
         if name not in self.threads:
             raise AppError(f"thread {name!r} was never started")
         yield from self.win32.wait_for_single_object(self.threads[name])
@@ -211,15 +206,46 @@ class Application(Instrument):
     def start_thread(self, name: str) -> Any:
         """Start the app thread ``name`` (its steps from ``threads:``)."""
         self.threads[name] = self.kernel.create_thread(
-            self.thread_body, self.thread_steps[name], name, name=name, process=self.process,
+            self.thread_body, self.plan.threads[name], name, name=name, process=self.process,
             user=True)
         return self.threads[name]
 
-    def _do_print(self, text: str, name: str | None, step: dict, thread: str) -> Generator:
-        line = text.format_map(self.requests) if "{" in text else text
-        self.win32.print(line)
+    def _do_print(self, text: str, name: str | None, step: AppStep, thread: str) -> Generator:
+        self.win32.print(step.compiled["render"](self))
         return None
         yield
+
+    # -- the app language: variables and control flow -----------------------------------
+    def _do_set(self, args: dict, name: str | None, step: AppStep, thread: str) -> Generator:
+        for target, compiled in step.compiled["assign"]:
+            self.vars[target] = compiled.ctype.wrap(compiled.fn(self))
+        return None
+        yield
+
+    def _do_if(self, args: dict, name: str | None, step: AppStep, thread: str) -> Generator:
+        c = step.compiled
+        yield from self.thread_body(c["body"] if c["cond"].fn(self) else c["orelse"], thread)
+        return None
+
+    def _do_repeat(self, args: dict, name: str | None, step: AppStep, thread: str
+                   ) -> Generator:
+        count = step.compiled["times"].fn(self)
+        if count > 10**7:
+            raise AppError(f"{step.where}: repeat {count} times is more than 10^7")
+        for _ in range(count):
+            yield from self.thread_body(step.compiled["body"], thread)
+        return None
+
+    def _do_while(self, args: dict, name: str | None, step: AppStep, thread: str) -> Generator:
+        c = step.compiled
+        for _ in range(c["max"]):
+            if not c["cond"].fn(self):
+                return None
+            yield from self.thread_body(c["body"], thread)
+        if c["cond"].fn(self):
+            raise AppError(f"{step.where}: the loop ran {c['max']} times without ending "
+                           "(its bound; raise 'max' if that is meant)")
+        return None
 
     def _find(self, name: str) -> Request:
         if name not in self.requests:

@@ -12,19 +12,19 @@ from __future__ import annotations
 import gc
 import math
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
-from ..blocks import builtin  # noqa: F401 - registers the blocks
-from ..blocks.compiler import Compiler, ScenarioRuntimeError, ctl_code_constant
+from ..blocks.compiler import ScenarioRuntimeError
 from ..blocks.runtime import DriverModel
-from ..kernel import (DO_BUFFERED_IO, DO_DEVICE_INITIALIZING, DO_DIRECT_IO, IRP_MJ,
-                      FILE_DEVICE_UNKNOWN, BugCheckHalt, Kernel, KernelUsageError,
-                      NotModelledError, copy_io_flags_from, io_attach_device_to_device_stack,
-                      io_create_device, io_create_driver, io_create_symbolic_link,
-                      io_get_device_object_pointer, ob_dereference_file_object_inline)
+from ..kernel import (DO_BUFFERED_IO, DO_DEVICE_INITIALIZING, DO_DIRECT_IO, BugCheckHalt,
+                      Kernel, KernelUsageError, NotModelledError, copy_io_flags_from,
+                      io_attach_device_to_device_stack, io_create_device, io_create_driver,
+                      io_create_symbolic_link, io_get_device_object_pointer,
+                      ob_dereference_file_object_inline)
 from ..kernel import constants as C
-from ..scenario import Diagnostic, Scenario, ScenarioError
-from ..lang.units import parse_duration
+from ..lang.diagnostics import Diagnostic, ScenarioError
+from ..scenario import Scenario
+from ..scenario.resolve import DevicePlan, DriverPlan, Program, plan_step, resolve
 from ..trace import TraceRecorder
 from .app import AppError, Application
 from .result import RunResult
@@ -35,85 +35,55 @@ class RunError(Exception):
 
 
 class Session:
-    """A booted machine for one scenario."""
+    """A booted machine for one resolved scenario (a :class:`Program`)."""
 
-    def __init__(self, scenario: Scenario, seed: int = 0) -> None:
-        self.scenario = scenario
+    def __init__(self, program: Program | Scenario, seed: int = 0) -> None:
+        if isinstance(program, Scenario):
+            program = resolve(program)
+        self.program = program
+        self.scenario = program.scenario
         self.seed = seed
-        data = scenario.data
-        machine = data.get("machine", {})
-        self.time_limit = parse_duration(machine.get("time_limit", "60s"))
-        self.kernel = Kernel(cpus=machine.get("cpus", 1),
-                             clock_tick=machine.get("clock_tick", 156250),
-                             verifier=machine.get("verifier", False),
-                             strict=machine.get("strict", True))
+        machine = program.machine
+        self.time_limit = machine.time_limit
+        self.kernel = Kernel(cpus=machine.cpus, clock_tick=machine.clock_tick,
+                             verifier=machine.verifier, strict=machine.strict)
         self.recorder = TraceRecorder()
         self.kernel.add_instrument(self.recorder)
-        self.constants = self._constants(data.get("constants", {}))
-        self.app = Application(self.kernel, self.constants)
+        self.app = Application(self.kernel, program.app)
         self.models: dict[str, DriverModel] = {}
         self._main: Any = None
         self._command: Any = None
         self._idle_main = False
-        order = sorted(range(len(data["drivers"])),
-                       key=lambda i: (data["drivers"][i].get("load_order", 0), i))
+        order = sorted(program.drivers, key=lambda d: (d.load_order, d.index))
         loaded = self.kernel.new_event()
 
         def loader() -> Any:
-            for index in order:
-                yield from self._load_driver(index)
+            for plan in order:
+                yield from self._load_driver(plan)
             loaded.succeed()
 
         self.kernel.create_thread(loader, name="DriverLoader", process="System")
         self._drive(lambda: loaded.triggered)
         if not loaded.triggered and self.kernel.bugcheck is None:
-            raise RunError(f"{scenario.path}: drivers did not finish loading")
+            raise RunError(f"{program.path}: drivers did not finish loading")
 
     # -- building ------------------------------------------------------------------------
-    def _error(self, path: list, message: str) -> ScenarioError:
-        file, line, col = self.scenario.locate(path)
+    def _error(self, path: Sequence[Any], message: str) -> ScenarioError:
+        file, line, col = self.program.locate(path)
         return ScenarioError([Diagnostic(file, line, col, "/".join(map(str, path)), message)])
 
-    def _constants(self, spec: dict) -> dict[str, int]:
-        out: dict[str, int] = {}
-
-        def resolve(value: Any) -> int:
-            if isinstance(value, int):
-                return value
-            if value in out:
-                return out[value]
-            if isinstance(getattr(C, str(value), None), int):
-                return int(getattr(C, value))
-            raise self._error(["constants"], f"unknown constant {value!r}")
-
-        for name, value in spec.items():
-            if isinstance(value, dict):
-                out[name] = ctl_code_constant(value["ctl_code"], resolve)
-            else:
-                out[name] = resolve(value)
-        return out
-
-    def _load_driver(self, index: int) -> Any:
+    def _load_driver(self, plan: DriverPlan) -> Any:
         """What the I/O manager and DriverEntry do, for one scenario driver."""
         kernel = self.kernel
-        spec = self.scenario.data["drivers"][index]
-        driver = io_create_driver(kernel, spec["name"])
-        model = DriverModel(kernel, spec["name"], driver)
-        self.models[spec["name"]] = model
-        cc = Compiler(self.scenario, model, index, self.constants)
-        dispatch = spec.get("dispatch", {})
-        for major in IRP_MJ:
-            name = major.name
-            if name in dispatch:
-                driver.major_function[major] = cc.routine(
-                    dispatch[name], "dispatch", _routine_label(name), ["dispatch", name])
-            elif "default_dispatch" in spec:
-                driver.major_function[major] = cc.routine(
-                    spec["default_dispatch"], "dispatch", "DispatchRoutine",
-                    ["default_dispatch"])
-        if "start_io" in spec:
-            driver.driver_start_io = cc.routine(spec["start_io"], "start_io", "StartIo",
-                                                ["start_io"])
+        driver = io_create_driver(kernel, plan.name)
+        model = DriverModel(kernel, plan.name, driver)
+        for var in plan.state:
+            model.globals[var.name] = var.new_value(kernel)
+        self.models[plan.name] = model
+        for major, routine in plan.dispatch.items():
+            driver.major_function[major] = routine.bind(model)
+        if plan.start_io is not None:
+            driver.driver_start_io = plan.start_io.bind(model)
         devices: list[Any] = []
 
         def create_devices() -> Any:
@@ -121,22 +91,23 @@ class Session:
             if model.devices_created:
                 return devices
             model.devices_created = True
-            for d, dev in enumerate(spec["devices"]):
-                status, device = io_create_device(
-                    driver, 0, dev.get("name"),
-                    cc.constant(dev.get("type", FILE_DEVICE_UNKNOWN), ["devices", d, "type"]),
-                    0, dev.get("exclusive", False))
+            for dev in plan.devices:
+                status, device = io_create_device(driver, 0, dev.name, dev.type, 0,
+                                                  dev.exclusive)
                 if device is None:
-                    raise self._error(["drivers", index, "devices", d, "name"],
+                    raise self._error(list(dev.path) + ["name"],
                                       f"IoCreateDevice failed: {C.status_name(status)}")
-                device.device_extension.update(dev.get("extension", {}))
                 device.device_extension["model"] = model
-                io = dev.get("io", "neither")
-                device.flags |= {"buffered": DO_BUFFERED_IO, "direct": DO_DIRECT_IO}.get(io, 0)
-                if dev.get("name") and dev.get("link"):
-                    io_create_symbolic_link(kernel, dev["link"], dev["name"])
-                if "attach_to" in dev:
-                    yield from self._attach(device, dev, io, ["drivers", index, "devices", d])
+                # IoCreateDevice zeroes the extension; declared initial values are set
+                # as the driver's AddDevice/DriverEntry would right after.
+                device.device_extension["state"] = {
+                    var.name: var.new_value(kernel) for var in plan.extension}
+                device.flags |= {"buffered": DO_BUFFERED_IO,
+                                 "direct": DO_DIRECT_IO}.get(dev.io, 0)
+                if dev.name and dev.link:
+                    io_create_symbolic_link(kernel, dev.link, dev.name)
+                if dev.attach_to is not None:
+                    yield from self._attach(device, dev)
                 model.devices[device.label] = device
                 devices.append(device)
             return devices
@@ -144,28 +115,28 @@ class Session:
         model.create_devices = create_devices
         # Devices are created before driver_entry runs, unless driver_entry says where
         # (a create_devices step), so its KdPrints can come before and after.
-        if not _uses_block(spec.get("driver_entry"), "create_devices"):
+        if not plan.creates_devices_in_entry:
             yield from create_devices()
-        if "driver_entry" in spec:
-            entry = cc.routine(spec["driver_entry"], "thread", "DriverEntry", ["driver_entry"])
-            yield from entry(devices[0] if devices else None)
+        if plan.driver_entry is not None:
+            yield from plan.driver_entry.bind(model)(devices[0] if devices else None)
         yield from create_devices()
         for device in devices:          # IopReadyDeviceObjects (io-core §8.4)
             device.flags &= ~DO_DEVICE_INITIALIZING
 
-    def _attach(self, device: Any, dev: dict, io: str, path: list) -> Any:
+    def _attach(self, device: Any, dev: DevicePlan) -> Any:
         """The book's filter pattern: IoGetDeviceObjectPointer, attach, copy, dereference."""
         status, file, target = yield from io_get_device_object_pointer(self.kernel,
-                                                                       dev["attach_to"])
+                                                                       dev.attach_to)
         if target is None:
-            raise self._error(path + ["attach_to"], f"cannot open {dev['attach_to']}: "
+            raise self._error(list(dev.path) + ["attach_to"], f"cannot open {dev.attach_to}: "
                               f"{C.status_name(status)}")
         lower = io_attach_device_to_device_stack(device, target)
         if lower is None:
-            raise self._error(path + ["attach_to"], f"IoAttachDeviceToDeviceStack onto "
-                              f"{dev['attach_to']} failed (device initializing or going away)")
+            raise self._error(list(dev.path) + ["attach_to"], f"IoAttachDeviceToDeviceStack "
+                              f"onto {dev.attach_to} failed (device initializing or going "
+                              "away)")
         device.device_extension["lower"] = lower
-        if "io" not in dev or io == "copy_lower":
+        if dev.copy_lower_flags:
             copy_io_flags_from(device, lower)
         device.flags &= ~DO_DEVICE_INITIALIZING
         yield from ob_dereference_file_object_inline(file)
@@ -201,13 +172,9 @@ class Session:
 
     def run_app(self) -> RunResult:
         """Run the scenario's ``app:`` section to its end (or the time limit)."""
-        app = self.scenario.data.get("app", [])
-        threads = app["threads"] if isinstance(app, dict) else {"main": app}
-        self.app.thread_steps = threads
-        spawned = {step["spawn"] for steps in threads.values() for step in steps
-                   if "spawn" in step}
-        for name in threads:
-            if name not in spawned:       # the others start when a step spawns them
+        plan = self.program.app
+        for name in plan.threads:
+            if name not in plan.spawned:       # the others start when a step spawns them
                 self.app.start_thread(name)
         self._drive(lambda: self.kernel.bugcheck is not None
                     or all(not t.alive for t in self.app.threads.values())
@@ -215,7 +182,12 @@ class Session:
         return self.result()
 
     def call(self, step: dict) -> Any:
-        """Run one app step on the persistent main thread; returns when the call does."""
+        """Run one app step on the persistent main thread; returns when the call does.
+
+        The step is planned against this scenario's names first, so a mistake in it is
+        a ScenarioError naming the problem (not a failure deep in the run).
+        """
+        step = plan_step(self.program, step)
         if self._main is None:
             self._command = self.kernel.new_event()
             self._main = self.kernel.create_thread(self._main_loop, name="main",
@@ -242,7 +214,7 @@ class Session:
         hung = [t.name for t in self.kernel.threads
                 if t.alive and not (t is self._main and self._idle_main)]
         return RunResult(
-            scenario_id=self.scenario.data["scenario"], path=str(self.scenario.path),
+            scenario_id=self.program.id, path=str(self.program.path),
             seed=self.seed, events=self.recorder.events(), requests=self.app.requests,
             bugcheck=self.kernel.bugcheck, hung_threads=hung, end_time=self.kernel.now,
             app_output=list(self.app.output))
@@ -268,11 +240,3 @@ def collector_paused() -> Iterator[None]:
 _HARNESS_ERRORS = (NotModelledError, KernelUsageError, ScenarioRuntimeError, AppError)
 
 
-def _uses_block(steps: Any, name: str) -> bool:
-    """Whether a routine's top-level steps include the block ``name``."""
-    items = steps if isinstance(steps, list) else [steps]
-    return any(item == name or (isinstance(item, dict) and name in item) for item in items)
-
-
-def _routine_label(major: str) -> str:
-    return "Dispatch" + "".join(part.capitalize() for part in major[7:].split("_"))

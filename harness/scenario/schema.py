@@ -19,8 +19,9 @@ from harness.lang.units import DURATION_PATTERN
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
-#: The shipped schema file; editors point at it from a scenario's first line.
+#: The shipped schema files; editors point at them from a file's first line.
 SCHEMA_PATH = Path(__file__).with_name("scenario.schema.json")
+DRIVER_FILE_SCHEMA_PATH = Path(__file__).with_name("driver_file.schema.json")
 
 #: IRP major function names in code order (IRP_MJ_CREATE 0x00 .. IRP_MJ_PNP 0x1b).
 #: IRP_MJ_SCSI is an alias of IRP_MJ_INTERNAL_DEVICE_CONTROL, so it is not a key.
@@ -83,6 +84,18 @@ def _value_defs() -> dict[str, Any]:
             "anyOf": [{"not": {"pattern": "^hex:"}},
                       {"pattern": "^hex:( *[0-9A-Fa-f]{2})+ *$"}],
         },
+        "expression": {
+            "title": "expression",
+            "description": "An integer, or a C expression over state variables, views, "
+                           "Irp->... and stack->... fields, constants and request results: "
+                           "'count + 1', 'Irp->IoStatus.Information / sizeof(KEYBOARD_INPUT_"
+                           "DATA)', 'keys[i].MakeCode == 0x1D && !Irp->Cancel'.",
+            "anyOf": [{"type": "integer"}, {"type": "boolean"},
+                      {"type": "string", "minLength": 1, "maxLength": 1000}]},
+        "type_name": {"title": "type", "type": "string", "minLength": 1, "maxLength": 100,
+                      "description": "A WDK type: UCHAR, USHORT, ULONG, LONG, LONGLONG, "
+                                     "BOOLEAN, HANDLE, PVOID, ...; an array 'UCHAR[16]'; a "
+                                     "struct name; in a struct, a bitfield 'UCHAR:3'."},
         "device_name": {"title": "device name", "type": "string", "pattern": r"^\\Device\\.+",
                         "description": "A kernel device name such as '\\Device\\MyDDKDeviceA'."},
         "symbolic_link": {"title": "symbolic link", "type": "string",
@@ -141,8 +154,29 @@ def _driver_defs() -> dict[str, Any]:
                      "description": "Device type, e.g. FILE_DEVICE_UNKNOWN."},
             "attach_to": dict({"$ref": "#/$defs/device_name"},
                               description="Attach to the top of this device's stack."),
-            "extension": {"type": "object", "description": "Free-form device extension."},
         },
+    }
+    variable = {
+        "title": "variable",
+        "description": "A type ('ULONG', 'UCHAR[16]', a struct, 'LIST_ENTRY'), or {type, "
+                       "value}: an integer for a scalar, a buffer pattern for memory.",
+        "anyOf": [{"$ref": "#/$defs/type_name"},
+                  {"type": "object", "required": ["type"], "additionalProperties": False,
+                   "properties": {"type": {"$ref": "#/$defs/type_name"},
+                                  "value": {"anyOf": [{"type": "integer"},
+                                                      {"$ref": "#/$defs/buffer_pattern"}]}}}],
+    }
+    variables = {"type": "object", "propertyNames": {"$ref": "#/$defs/identifier"},
+                 "additionalProperties": {"$ref": "#/$defs/variable"}}
+    view = {
+        "title": "view", "type": "object", "additionalProperties": False,
+        "description": "A typed pointer into the request's buffer, e.g. {buffer: system, "
+                       "struct: KEYBOARD_INPUT_DATA}: name[i].MakeCode in expressions.",
+        "properties": {"buffer": {"enum": ["auto", "system", "mdl", "user", "type3_input"],
+                                  "description": "SystemBuffer, the MDL's system address, "
+                                  "UserBuffer, Type3InputBuffer, or by I/O method (auto)."},
+                       "struct": {"$ref": "#/$defs/type_name"},
+                       "type": {"$ref": "#/$defs/type_name"}},
     }
     dispatch = {
         "title": "dispatch table",
@@ -171,6 +205,12 @@ def _driver_defs() -> dict[str, Any]:
             "default_dispatch": dict(_ROUTINE,
                                      description="Used for every IRP_MJ_* not in dispatch."),
             "start_io": dict(_ROUTINE, description="DriverStartIo."),
+            "state": dict(variables, description="Driver globals: name -> type."),
+            "extension": dict(variables, description="The device extension every device "
+                              "of this driver gets (IoCreateDevice's DeviceExtensionSize)."),
+            "views": {"type": "object", "propertyNames": {"$ref": "#/$defs/identifier"},
+                      "additionalProperties": {"$ref": "#/$defs/view"},
+                      "description": "Typed pointers into the current request's buffers."},
             "routines": {"type": "object", "description": "Named completion, cancel and DPC "
                          "routines that steps refer to by name.",
                          "propertyNames": {"$ref": "#/$defs/identifier"},
@@ -188,10 +228,12 @@ def _driver_defs() -> dict[str, Any]:
         "required": ["drivers"],
         "additionalProperties": False,
         "patternProperties": _EXTENSION_KEYS,
-        "properties": {"description": {"type": "string"}, "include": include,
+        "properties": {"description": {"type": "string"},
+                       "include": include, "structs": {"$ref": "#/$defs/structs"},
                        "drivers": {"type": "array", "items": {"$ref": "#/$defs/driver"}}},
     }
-    return {"device": device, "dispatch": dispatch, "driver": driver,
+    return {"device": device, "dispatch": dispatch, "driver": driver, "variable": variable,
+            "view": view,
             "include": include, "driver_file": driver_file}
 
 
@@ -230,6 +272,19 @@ def _setting_defs() -> dict[str, Any]:
                                    description="Simulated time after which the run fails."),
             },
         },
+        "structs": {
+            "title": "structs", "type": "object",
+            "propertyNames": {"$ref": "#/$defs/identifier"},
+            "description": "Struct types: NAME -> {field: type, ...} in declaration order, or "
+                           "{fields: {...}, pack: 1|2|4|8|16} (#pragma pack). Laid out as MSVC "
+                           "does on x86.",
+            "additionalProperties": {"anyOf": [
+                {"type": "object", "required": ["fields"], "additionalProperties": False,
+                 "properties": {"fields": {"type": "object", "minProperties": 1,
+                                           "additionalProperties": {"$ref": "#/$defs/type_name"}},
+                                "pack": {"enum": [1, 2, 4, 8, 16]}}},
+                {"type": "object", "minProperties": 1, "not": {"required": ["fields"]},
+                 "additionalProperties": {"$ref": "#/$defs/type_name"}}]}},
         "constant": {"title": "constant",
                      "description": "An integer, a string or {ctl_code: [...]}.",
                      "anyOf": [{"type": "integer"}, {"type": "string"}, ctl_code]},
@@ -268,6 +323,7 @@ def build_schema(blocks: Mapping[str, BlockSpec]) -> dict[str, Any]:
             "app": {"$ref": "#/$defs/app"},
             "constants": {"type": "object", "propertyNames": {"$ref": "#/$defs/identifier"},
                           "additionalProperties": {"$ref": "#/$defs/constant"}},
+            "structs": {"$ref": "#/$defs/structs"},
         },
         # Without includes the file itself must define a driver; with includes the
         # loader checks that the merged list is not empty.
@@ -293,16 +349,28 @@ def schema_text(blocks: Mapping[str, BlockSpec]) -> str:
     return json.dumps(build_schema(blocks), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+def driver_file_schema_text(blocks: Mapping[str, BlockSpec]) -> str:
+    """The schema of an included driver file (the scenario schema's ``driver_file``)."""
+    schema = build_schema(blocks)
+    doc = {"$schema": DIALECT, "title": "irp-harness driver file",
+           "$ref": "#/$defs/driver_file", "$defs": schema["$defs"]}
+    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
 def write_schema(path: Path = SCHEMA_PATH) -> Path:
-    """Regenerate the shipped schema file from the global registry.
+    """Regenerate the shipped schema files from the global registry.
 
     Args:
-        path: where to write (the shipped ``scenario.schema.json`` by default).
+        path: where to write the scenario schema (the driver-file schema goes beside
+            it as ``driver_file.schema.json``).
 
     Returns:
-        The path written.
+        The scenario schema's path.
     """
-    path.write_text(schema_text(registry_blocks()), encoding="utf-8")
+    blocks = registry_blocks()
+    path.write_text(schema_text(blocks), encoding="utf-8")
+    path.with_name(DRIVER_FILE_SCHEMA_PATH.name).write_text(driver_file_schema_text(blocks),
+                                                            encoding="utf-8")
     return path
 
 

@@ -13,7 +13,8 @@ from typing import Any
 
 #: The verbs an app step may use, in the order the editor lists them.
 APP_VERBS = ("open", "read", "write", "ioctl", "cancel_io", "sleep", "close",
-             "get_overlapped_result", "wait", "print", "get_file_size", "spawn", "join")
+             "get_overlapped_result", "wait", "print", "get_file_size", "spawn", "join",
+             "set", "if", "while", "repeat")
 
 #: Keys that only make sense next to ``open`` (CreateFile's other arguments).
 OPEN_OPTIONS = ("overlapped", "access", "share")
@@ -26,13 +27,27 @@ def _obj(description: str, required: list[str], **properties: Any) -> dict[str, 
             "properties": properties, "additionalProperties": False}
 
 
+_EXPR = {"$ref": "#/$defs/expression"}
+_STEPS = {"$ref": "#/$defs/app_steps"}
+_STRUCT = {"$ref": "#/$defs/identifier", "description": "A struct type: the output can be read "
+           "as r.data.Field (r.data[i].Field for an array of them)."}
+_INPUT = {"anyOf": [{"$ref": "#/$defs/buffer_pattern"},
+                    {"type": "object", "required": ["struct"], "additionalProperties": False,
+                     "description": "A struct built from expressions (handles, variables...).",
+                     "properties": {"struct": {"$ref": "#/$defs/identifier"},
+                                    "fields": {"type": "object",
+                                               "additionalProperties": _EXPR},
+                                    "count": {"type": "integer", "minimum": 1,
+                                              "maximum": 4096}}}]}
+
+
 def _verbs() -> dict[str, dict[str, Any]]:
     count = {"type": "integer", "minimum": 0}
     return {
         "open": {"type": "string", "minLength": 1,
                  "description": "CreateFile on a path such as '\\\\.\\HelloDDKA'."},
         "read": _obj("ReadFile.", ["handle", "length"], handle=_NAME,
-                     length=count, offset=count, event={"type": "boolean", "description": "overlapped handles: give the OVERLAPPED an "
+                     length=count, offset=count, struct=_STRUCT, event={"type": "boolean", "description": "overlapped handles: give the OVERLAPPED an "
                             "auto-reset event (CreateEvent(NULL, FALSE, FALSE, NULL))"},
                      fill={"type": "integer", "minimum": 0, "maximum": 255,
                            "description": "what the buffer holds before the call "
@@ -41,13 +56,13 @@ def _verbs() -> dict[str, dict[str, Any]]:
                              "description": "null passes a NULL buffer (book: ReadFile(h, "
                                             "NULL, 0, ...))"}),
         "write": _obj("WriteFile.", ["handle", "data"], handle=_NAME,
-                      data={"$ref": "#/$defs/buffer_pattern"}, offset=count, event={"type": "boolean", "description": "overlapped handles: give the OVERLAPPED an "
+                      data=_INPUT, offset=count, event={"type": "boolean", "description": "overlapped handles: give the OVERLAPPED an "
                             "auto-reset event (CreateEvent(NULL, FALSE, FALSE, NULL))"}),
         "ioctl": _obj("DeviceIoControl.", ["handle", "code"], handle=_NAME,
                       code={"anyOf": [_NAME, {"type": "integer", "minimum": 0}],
                             "description": "A name from constants (or an IOCTL_* name) "
                                            "or a number."},
-                      input={"$ref": "#/$defs/buffer_pattern"}, output_length=count,
+                      input=_INPUT, output_length=count, struct=_STRUCT,
                       event={"type": "boolean", "description": "overlapped handles: give the OVERLAPPED an "
                             "auto-reset event (CreateEvent(NULL, FALSE, FALSE, NULL))"}),
         "cancel_io": dict(_NAME, description="CancelIo on a handle."),
@@ -60,8 +75,21 @@ def _verbs() -> dict[str, dict[str, Any]]:
         "get_overlapped_result": _obj("GetOverlappedResult on an overlapped request.",
                                       ["request"], request=_NAME, wait={"type": "boolean"}),
         "wait": dict(_NAME, description="Wait for an overlapped request's event."),
-        "print": {"type": "string", "description": "A line the application prints; "
-                  "{r1.bytes}, {r1.hex}, {r1.error}, {r1.ok}, {r1.size} name results."},
+        "print": {"type": "string", "maxLength": 4096, "description": "A line the "
+                  "application prints (printf): {r1.bytes}, {r1.hex}, {r1.error:u}, {r1.ok}, "
+                  "{r1.size}, {r1.data.Field:08X}, {variable}; {{ and }} are braces."},
+        "set": {"type": "object", "minProperties": 1,
+                "propertyNames": {"$ref": "#/$defs/identifier"},
+                "additionalProperties": _EXPR,
+                "description": "Assign variables: {name: expression}. A variable takes the "
+                               "type of the first value assigned to it."},
+        "if": _obj("Run 'then' or 'else' by a condition.", ["cond"], cond=_EXPR,
+                   then=_STEPS, **{"else": _STEPS}),
+        "while": _obj("Run 'do' while a condition holds (at most 'max' times, default "
+                      "10000: more is an error, not a hang).", ["cond", "do"], cond=_EXPR,
+                      do=_STEPS, max={"type": "integer", "minimum": 1, "maximum": 10**7}),
+        "repeat": _obj("Run 'do' a number of times.", ["times", "do"], times=_EXPR,
+                       do=_STEPS),
         "get_file_size": dict(_NAME, description="GetFileSize on a handle."),
         "spawn": dict(_NAME, description="_beginthreadex: start the thread of that name "
                       "from threads: (a spawned thread does not start on its own)."),

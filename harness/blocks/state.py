@@ -1,0 +1,460 @@
+"""Driver state and the names driver expressions can use.
+
+A scenario driver declares its globals under ``state:`` and each device's extension
+under the device's ``extension:``; both map a name to a WDK type (``ULONG``,
+``UCHAR[16]``, a struct, ``LIST_ENTRY``) and an optional initial value. ``views:``
+name typed pointers into the current request's buffers, as a C driver writes
+``PKEYBOARD_INPUT_DATA keys = Irp->AssociatedIrp.SystemBuffer;``.
+
+:class:`DriverNames` resolves every name an expression, an assignment or a log field
+of the driver's code may use - state, views, ``Irp->...`` and ``stack->...`` fields,
+constants - once, at load, into getters and setters on a :class:`Frame`. An unknown
+name is a located error before anything runs.
+
+Memory faults are what the CPU would raise: a NULL buffer is an access violation,
+which unhandled in kernel mode is bug check 0x1E KMODE_EXCEPTION_NOT_HANDLED (0x7E in
+a system thread); at DISPATCH_LEVEL or above, 0xD1 DRIVER_IRQL_NOT_LESS_OR_EQUAL. An
+access past the end of a buffer would silently hit whatever lies next in pool: that
+is not modelled, and says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Sequence
+
+from ..kernel import (DISPATCH_LEVEL, IRP_MJ, IRQL, NTSTATUS, BugCheckCode, Buffer,
+                      NotModelledError, io_get_current_irp_stack_location,
+                      mm_get_system_address_for_mdl_safe)
+from ..lang.ctype import LONG, LONGLONG, TYPES, ULONG, CType
+from ..lang.diagnostics import did_you_mean
+from ..lang.expr import Binding, Compiled, ExprError, Ref
+from ..lang.layouts import LayoutError, Struct, TypeSpec, parse_type, resolve_path
+from ..lang.units import parse_buffer_pattern
+
+STATUS_ACCESS_VIOLATION = 0xC0000005
+PTR = TYPES["PVOID"]
+BOOLEAN = TYPES["BOOLEAN"]
+UCHAR = TYPES["UCHAR"]
+CHAR = TYPES["CHAR"]
+
+
+@dataclass(frozen=True)
+class StateVar:
+    """One declared variable: a driver global or a device-extension field.
+
+    Attributes:
+        name: the C name.
+        scope: ``"driver"`` (a global) or ``"device"`` (one per device extension).
+        type: the parsed type; None for ``LIST_ENTRY`` (a list head).
+        initial: an int for a scalar, bytes for memory, None for zero.
+    """
+
+    name: str
+    scope: str
+    type: TypeSpec | None
+    initial: int | bytes | None
+
+    @property
+    def scalar(self) -> bool:
+        return self.type is not None and self.type.count is None and self.type.struct is None
+
+    def new_value(self, kernel: Any) -> Any:
+        """A fresh instance for one run (zeroed as pool from ExAllocatePool is not,
+        but a DEVICE_EXTENSION is: IoCreateDevice zeroes it; globals are zeroed BSS)."""
+        if self.type is None:
+            return []
+        if self.scalar:
+            return self.type.ctype.wrap(self.initial or 0)
+        buffer = Buffer.new(kernel.pool, self.type.size)
+        if self.initial:
+            buffer.write(self.initial[:self.type.size])
+        return buffer
+
+
+def declare_state(items: Mapping[str, Any], scope: str, structs: Mapping[str, Struct],
+                  report: Callable[[Sequence[Any], str], None], path: Sequence[Any]
+                  ) -> list[StateVar]:
+    """Parse ``state:`` / ``extension:`` declarations; problems go to ``report``."""
+    out = []
+    for name, decl in items.items():
+        where = [*path, name]
+        text, initial = (decl, None) if isinstance(decl, str) else (decl.get("type"),
+                                                                     decl.get("value"))
+        if text == "LIST_ENTRY":
+            out.append(StateVar(name, scope, None, None))
+            continue
+        try:
+            spec = parse_type(text, structs)
+        except LayoutError as error:
+            report(where, error.message)
+            continue
+        if spec.width is not None:
+            report(where, "a bitfield is only allowed inside a struct")
+            continue
+        value: int | bytes | None = None
+        if initial is not None:
+            scalar = spec.count is None and spec.struct is None
+            if scalar and isinstance(initial, int) and not isinstance(initial, bool):
+                value = initial
+            elif not scalar and isinstance(initial, str):
+                try:
+                    value = parse_buffer_pattern(initial)
+                except ValueError as error:
+                    report([*where, "value"], str(error))
+                if value is not None and len(value) > spec.size:
+                    report([*where, "value"], f"{len(value)} bytes do not fit in "
+                           f"{spec.text} ({spec.size} bytes)")
+            else:
+                wanted = "an integer" if scalar else "a buffer pattern such as AA*16"
+                report([*where, "value"], f"expected {wanted} for {spec.text}")
+        out.append(StateVar(name, scope, spec, value))
+    return out
+
+
+@dataclass(frozen=True)
+class View:
+    """A typed pointer into one of the request's buffers (``views:``)."""
+
+    name: str
+    buffer: str                  # system | mdl | user | type3_input | output | auto
+    element: TypeSpec            # what one element is (UCHAR if not said)
+
+
+VIEW_BUFFERS = ("auto", "system", "mdl", "user", "type3_input")
+
+
+def view_buffer(f: Any, which: str) -> Buffer | None:
+    """The buffer a view points at, for the frame's IRP (kernel-env §8)."""
+    irp = f.irp
+    if which == "system":
+        return irp.system_buffer
+    if which == "mdl":
+        return (mm_get_system_address_for_mdl_safe(f.kernel, irp.mdl_address)
+                if irp.mdl_address is not None else None)
+    if which == "user":
+        return irp.user_buffer
+    if which == "type3_input":
+        return io_get_current_irp_stack_location(irp).parameters.type3_input_buffer
+    # auto: by I/O method, as the data_buffer helper of the fill block
+    if irp.system_buffer is not None and irp.mdl_address is None:
+        return irp.system_buffer
+    if irp.mdl_address is not None:
+        return mm_get_system_address_for_mdl_safe(f.kernel, irp.mdl_address)
+    return irp.user_buffer
+
+
+def fault(f: Any, address: int, write: bool, status: int = STATUS_ACCESS_VIOLATION) -> None:
+    """The bug check an unhandled kernel-mode exception raises in this context."""
+    kernel = f.kernel
+    irql = kernel.cpu.irql
+    if status == STATUS_ACCESS_VIOLATION and irql >= DISPATCH_LEVEL:
+        kernel.bug_check(BugCheckCode.DRIVER_IRQL_NOT_LESS_OR_EQUAL, address, irql,
+                         int(write), 0, reason=f"access to 0x{address:08X} at IRQL {irql}")
+    thread = kernel.current_thread
+    code = (BugCheckCode.SYSTEM_THREAD_EXCEPTION_NOT_HANDLED
+            if thread is not None and thread.process == "System"
+            else BugCheckCode.KMODE_EXCEPTION_NOT_HANDLED)
+    kernel.bug_check(code, status, 0, int(write), address,
+                     reason=f"unhandled exception 0x{status:08X} in driver code")
+
+
+# -- IRP and stack-location fields -------------------------------------------------------
+
+def _p(f: Any) -> Any:
+    return io_get_current_irp_stack_location(f.irp).parameters
+
+
+def _addr(buffer: Any) -> int:
+    return buffer.address if buffer is not None else 0
+
+
+# name path -> (type, getter, setter or None)
+_IRP_FIELDS: dict[str, tuple[CType, Callable[[Any], int], Any]] = {
+    "Cancel": (BOOLEAN, lambda f: int(f.irp.cancel), None),
+    "PendingReturned": (BOOLEAN, lambda f: int(f.irp.pending_returned), None),
+    "IoStatus.Status": (LONG, lambda f: LONG.wrap(f.irp.io_status.status),
+                        lambda f, v: setattr(f.irp.io_status, "status", v & 0xFFFFFFFF)),
+    "IoStatus.Information": (TYPES["ULONG_PTR"], lambda f: f.irp.io_status.information,
+                             lambda f, v: setattr(f.irp.io_status, "information", v)),
+    "Flags": (ULONG, lambda f: f.irp.flags, None),
+    "RequestorMode": (CHAR, lambda f: f.irp.requestor_mode, None),
+    "StackCount": (CHAR, lambda f: f.irp.stack_count, None),
+    "CurrentLocation": (CHAR, lambda f: f.irp.current_location, None),
+    "UserBuffer": (PTR, lambda f: _addr(f.irp.user_buffer), None),
+    "AssociatedIrp.SystemBuffer": (PTR, lambda f: _addr(f.irp.system_buffer), None),
+    "MdlAddress.ByteCount": (ULONG, lambda f: f.irp.mdl_address.byte_count, None),
+    "MdlAddress.ByteOffset": (ULONG, lambda f: f.irp.mdl_address.byte_offset, None),
+    "MdlAddress.StartVa": (PTR, lambda f: f.irp.mdl_address.virtual_address
+                           - f.irp.mdl_address.byte_offset, None),
+}
+
+_STACK_FIELDS: dict[str, tuple[CType, Callable[[Any], int], Any]] = {
+    "MajorFunction": (UCHAR, lambda f: f.stack.major_function, None),
+    "MinorFunction": (UCHAR, lambda f: f.stack.minor_function, None),
+    "Flags": (UCHAR, lambda f: f.stack.flags, None),
+    "Control": (UCHAR, lambda f: f.stack.control, None),
+    "Parameters.DeviceIoControl.IoControlCode": (ULONG, lambda f: _p(f).io_control_code, None),
+    "Parameters.DeviceIoControl.InputBufferLength":
+        (ULONG, lambda f: _p(f).input_buffer_length, None),
+    "Parameters.DeviceIoControl.OutputBufferLength":
+        (ULONG, lambda f: _p(f).output_buffer_length, None),
+    "Parameters.DeviceIoControl.Type3InputBuffer":
+        (PTR, lambda f: _addr(_p(f).type3_input_buffer), None),
+    "Parameters.QueryFile.Length": (ULONG, lambda f: _p(f).length, None),
+    "Parameters.QueryFile.FileInformationClass":
+        (ULONG, lambda f: _p(f).file_information_class, None),
+}
+for _major in ("Read", "Write"):
+    _STACK_FIELDS[f"Parameters.{_major}.Length"] = (ULONG, lambda f: _p(f).length, None)
+    _STACK_FIELDS[f"Parameters.{_major}.Key"] = (ULONG, lambda f: _p(f).key, None)
+    _STACK_FIELDS[f"Parameters.{_major}.ByteOffset"] = (
+        LONGLONG, lambda f: _p(f).byte_offset, None)
+    _STACK_FIELDS[f"Parameters.{_major}.ByteOffset.QuadPart"] = (
+        LONGLONG, lambda f: _p(f).byte_offset, None)
+
+#: The spellings of the IRP and its current stack location that driver code uses.
+IRP_NAMES = ("Irp", "pIrp")
+STACK_NAMES = ("stack", "IrpSp", "irpSp")
+
+#: ``log`` fields kept from the first version of the language (and their kinds).
+LOG_FIELDS: dict[str, tuple[str, Callable[[Any], Any]]] = {
+    "major": ("str", lambda f: IRP_MJ(f.stack.major_function).name),
+    "minor": ("int", lambda f: f.stack.minor_function),
+    "length": ("int", lambda f: _p(f).length),
+    "offset": ("int", lambda f: _p(f).byte_offset),
+    "input_length": ("int", lambda f: _p(f).input_buffer_length),
+    "output_length": ("int", lambda f: _p(f).output_buffer_length),
+    "code": ("int", lambda f: _p(f).io_control_code),
+    "status": ("str", lambda f: _status_name(f.irp.io_status.status)),
+    "information": ("int", lambda f: f.irp.io_status.information),
+    "pending_returned": ("str", lambda f: "TRUE" if f.irp.pending_returned else "FALSE"),
+    "irql": ("str", lambda f: IRQL(f.kernel.cpu.irql).name),
+    "user_buffer": ("int", lambda f: _addr(f.irp.user_buffer)),
+    "system_buffer": ("int", lambda f: _addr(f.irp.system_buffer)),
+    "type3_input": ("int", lambda f: _addr(_p(f).type3_input_buffer)),
+    "mdl_va": ("int", lambda f: _mdl(f).virtual_address),
+    "mdl_count": ("int", lambda f: _mdl(f).byte_count),
+    "mdl_offset": ("int", lambda f: _mdl(f).byte_offset),
+    "system_address": ("int", lambda f: mm_get_system_address_for_mdl_safe(
+        f.kernel, _mdl(f)).address),
+    "device": ("str", lambda f: f.device.label if f.device else ""),
+    "driver": ("str", lambda f: f.model.name),
+    "process": ("str", lambda f: f.kernel.current_thread.process),
+    "thread": ("str", lambda f: f.kernel.current_thread.name),
+    "irp": ("int", lambda f: f.irp.id),
+}
+
+
+def _status_name(status: int) -> str:
+    try:
+        return NTSTATUS(status).name
+    except ValueError:
+        return f"0x{status:08X}"
+
+
+def _mdl(f: Any) -> Any:
+    mdl = f.irp.mdl_address
+    if mdl is None:
+        from .compiler import ScenarioRuntimeError
+        raise ScenarioRuntimeError("the IRP has no MDL (MdlAddress is NULL)")
+    return mdl
+
+
+def _path_text(ref: Ref) -> tuple[str, list[Any]]:
+    """``a.b.c`` of a reference's field parts, and its index parts in order."""
+    names = [p.name for p in ref.parts if p.kind == "field"]
+    return ".".join(names), [p for p in ref.parts if p.kind == "index"]
+
+
+class DriverNames:
+    """Resolves the names of one driver's expressions (see the module docstring)."""
+
+    def __init__(self, constants: Mapping[str, int], state: Sequence[StateVar],
+                 views: Mapping[str, View], structs: Mapping[str, Struct]) -> None:
+        self.constants = constants
+        self.state = {var.name: var for var in state}
+        self.views = dict(views)
+        self.structs = structs
+
+    def all_names(self) -> list[str]:
+        return [*self.state, *self.views, *IRP_NAMES, *STACK_NAMES, *self.constants]
+
+    # -- the expression Resolver protocol -----------------------------------------------
+    def sizeof(self, name: str, offset: int) -> int:
+        if name in self.structs:
+            return self.structs[name].size
+        raise ExprError(f"unknown type {name!r}{did_you_mean(name, self.structs)}", offset)
+
+    def resolve(self, ref: Ref, indexes: tuple[Compiled, ...]) -> Binding:
+        ctype, get, _ = self._access(ref, indexes)
+        return Binding(ctype, get)
+
+    def lvalue(self, text: str) -> tuple[CType, Callable[[Any, int], None]]:
+        """The type and store function of an assignment target (``count``,
+        ``keys[i].MakeCode``, ``Irp->IoStatus.Information``)."""
+        from ..lang.expr import parse
+        node = parse(text)
+        if not isinstance(node, Ref):
+            raise ExprError("the target must be a variable, an element or a field", 0)
+        from ..lang.expr import compile_expr
+        indexes = tuple(compile_expr(p.index, self, text) for p in node.parts
+                        if p.kind == "index")
+        ctype, _, store = self._access(node, indexes)
+        if store is None:
+            raise ExprError(f"{node.text} is read-only here", node.offset)
+        return ctype, store
+
+    def field(self, name: str) -> tuple[str, Callable[[Any], Any]] | str:
+        """A log field: (kind, getter), or a message saying why it is unknown."""
+        if name in LOG_FIELDS and name not in self.state:
+            return LOG_FIELDS[name]
+        from ..lang.expr import parse
+        try:
+            node = parse(name.replace(".", "->", 1) if name.split(".")[0] in IRP_NAMES
+                         + STACK_NAMES else name)
+            binding = self.resolve(node, ()) if isinstance(node, Ref) else None
+        except ExprError:
+            binding = None
+        if binding is None:
+            known = [*LOG_FIELDS, *self.state, *self.views]
+            return f"unknown field {{{name}}}{did_you_mean(name, known)}"
+        return "int", binding.get
+
+    # -- resolution ---------------------------------------------------------------------
+    def _access(self, ref: Ref, indexes: tuple[Compiled, ...]) -> tuple[CType, Any, Any]:
+        name = ref.name
+        if name in IRP_NAMES or name in STACK_NAMES:
+            table = _IRP_FIELDS if name in IRP_NAMES else _STACK_FIELDS
+            path, index_parts = _path_text(ref)
+            if path not in table or index_parts:
+                what = "IRP" if name in IRP_NAMES else "IO_STACK_LOCATION"
+                raise ExprError(f"{ref.text}: the model has no {what} field {path!r}"
+                                f"{did_you_mean(path, table)}", ref.offset)
+            ctype, get, store = table[path]
+            return ctype, _with_irp(get), None if store is None else _with_irp_store(store)
+        if name in self.state:
+            return self._state(self.state[name], ref, indexes)
+        if name in self.views:
+            view = self.views[name]
+            buffer = view.buffer
+            return self._memory(view.element, ref, indexes, lambda f: view_buffer(f, buffer),
+                                array=True)
+        if name in self.constants:
+            if ref.parts:
+                raise ExprError(f"{name} is a constant: it has no fields", ref.offset)
+            value = self.constants[name]
+            ctype = LONG if LONG.min <= value <= LONG.max else (
+                ULONG if 0 <= value <= ULONG.max else LONGLONG)
+            return ctype, lambda f, v=ctype.wrap(value): v, None
+        raise ExprError(f"unknown name {name!r}{did_you_mean(name, self.all_names())}",
+                        ref.offset)
+
+    def _state(self, var: StateVar, ref: Ref, indexes: tuple[Compiled, ...]
+               ) -> tuple[CType, Any, Any]:
+        name = var.name
+        if var.scope == "driver":
+            def home(f: Any) -> dict:
+                return f.model.globals
+        else:
+            def home(f: Any) -> dict:
+                if f.device is None:
+                    from .compiler import ScenarioRuntimeError
+                    raise ScenarioRuntimeError(f"{name} is in the device extension, and "
+                                               "this routine runs for no device")
+                return f.device.device_extension["state"]
+        if var.type is None:
+            raise ExprError(f"{name} is a LIST_ENTRY: use the list blocks", ref.offset)
+        if var.scalar:
+            if ref.parts:
+                raise ExprError(f"{name} is a {var.type.text}: it has no fields or elements",
+                                ref.parts[0].offset)
+            ctype = var.type.ctype
+
+            def get(f: Any) -> int:
+                return home(f)[name]
+
+            def store(f: Any, value: int) -> None:
+                home(f)[name] = ctype.wrap(value)
+            return ctype, get, store
+        return self._memory(var.type, ref, indexes, lambda f: home(f)[name],
+                            array=var.type.count is not None)
+
+    def _memory(self, element: TypeSpec, ref: Ref, indexes: tuple[Compiled, ...],
+                base: Callable[[Any], Any], array: bool) -> tuple[CType, Any, Any]:
+        """Access into typed memory: ``name[i].Field.Sub`` or ``name.Field``."""
+        parts = list(ref.parts)
+        index: Compiled | None = None
+        if parts and parts[0].kind == "index":
+            if not array:
+                raise ExprError(f"{ref.name} is not an array", parts[0].offset)
+            index = indexes[0]
+            parts = parts[1:]
+            indexes = indexes[1:]
+        path: list[Any] = []
+        for k, part in enumerate(parts):
+            if part.kind == "field":
+                path.append(part.name)
+            else:
+                const = indexes[0].constant
+                if const is None:
+                    raise ExprError("an index inside a struct must be a constant",
+                                    part.offset)
+                path.append(const)
+                indexes = indexes[1:]
+        stride = element.struct.size if element.struct else element.ctype.size
+        if element.struct is not None:
+            if not path:
+                raise ExprError(f"{ref.text} is a whole {element.struct.name}: name a field",
+                                ref.offset)
+            try:
+                fref = resolve_path(element.struct, path)
+            except LayoutError as error:
+                raise ExprError(f"{ref.text}: {error.message}", ref.offset) from None
+        else:
+            if path:
+                raise ExprError(f"{ref.name} holds {element.ctype.name} values: they have no "
+                                "fields", ref.offset)
+            from ..lang.layouts import FieldRef
+            fref = FieldRef(0, element.ctype, None, None, ref.name)
+        size = fref.ctype.size
+        offset = fref.offset
+        index_fn = index.fn if index is not None else None
+        text = ref.text
+
+        def locate(f: Any, write: bool) -> tuple[Any, int]:
+            buffer = base(f)
+            start = offset + (index_fn(f) * stride if index_fn is not None else 0)
+            if buffer is None:
+                fault(f, start, write)
+            if start < 0 or start + size > buffer.length:
+                raise NotModelledError(
+                    "a buffer overrun", f"{text} is bytes {start}..{start + size - 1} of a "
+                    f"{buffer.length}-byte buffer at 0x{buffer.address:08X}: what lies "
+                    "beyond it in pool is not modelled")
+            return buffer, start
+
+        def get(f: Any) -> int:
+            buffer, start = locate(f, False)
+            return fref.decode(buffer.read(start, size))
+
+        def store(f: Any, value: int) -> None:
+            buffer, start = locate(f, True)
+            buffer.write(fref.encode(buffer.read(start, size), value), start)
+        return fref.ctype, get, store
+
+
+def _with_irp(get: Callable[[Any], int]) -> Callable[[Any], int]:
+    def checked(f: Any) -> int:
+        if f.irp is None:        # e.g. a DPC whose driver stored no IRP: a NULL pointer
+            fault(f, 0, False)
+        return get(f)
+    return checked
+
+
+def _with_irp_store(store: Callable[[Any, int], None]) -> Callable[[Any, int], None]:
+    def checked(f: Any, value: int) -> None:
+        if f.irp is None:
+            fault(f, 0, True)
+        store(f, value)
+    return checked

@@ -1,0 +1,197 @@
+"""Statements of driver code: assignments, the Interlocked family, if / while / repeat.
+
+Values are expressions (``harness.lang.expr``) over the driver's state, views, the
+IRP and its stack location; targets are state variables, array elements, struct
+fields and the IRP's IoStatus. Names are resolved when the scenario loads.
+
+Every loop has an iteration bound. A driver that really loops forever would spin a
+CPU forever (or, at DISPATCH_LEVEL, freeze the machine); the bound turns the
+simulated spin into a located error instead of a simulator that never returns.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Generator
+
+from ..lang.ctype import LONG
+from ..lang.expr import IntegerFault
+from .actions import EXPR, ROUTINE
+from .compiler import ScenarioRuntimeError, run_steps
+from .registry import block
+from .runtime import STOP, Frame
+from .state import fault
+
+#: Iterations a `while` may run when it names no `max` of its own.
+DEFAULT_MAX_ITERATIONS = 10_000
+NAME_EXPR = {"type": "string", "minLength": 1, "maxLength": 200,
+             "description": "a variable, an element (buf[i]) or a field (keys[i].MakeCode)"}
+
+
+def _evaluate(f: Frame, compiled: Any) -> int:
+    """Evaluate; a divide error in driver code is a CPU fault, i.e. a bug check."""
+    try:
+        return compiled.fn(f)
+    except IntegerFault as error:
+        fault(f, 0, False, error.status)
+        raise   # unreachable: bug_check halts the machine
+
+
+def _assignments(params: dict, cc: Any, path: list) -> list[tuple[Any, Any]]:
+    out = []
+    for target, value in params.items():
+        where = path + [target]
+        store = cc.lvalue(target, where)
+        compiled = cc.expr(value, where)
+        if store is not None:
+            out.append((store[1], compiled))
+    return out
+
+
+@block("set", summary="Assign: {target: expression, ...} in order, as C '='. Targets are "
+       "state variables, elements, struct fields, Irp->IoStatus.Status/Information.",
+       params={"type": "object", "minProperties": 1, "additionalProperties": EXPR},
+       models=())
+def _set(params: dict, cc: Any, path: list) -> Any:
+    pairs = _assignments(params, cc, path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        for store, compiled in pairs:
+            store(f, _evaluate(f, compiled))
+        return None
+        yield
+    return step
+
+
+@block("add", summary="Add: {target: expression, ...}, as C '+=' (wraps at the target's "
+       "width).", params={"type": "object", "minProperties": 1, "additionalProperties": EXPR},
+       models=())
+def _add(params: dict, cc: Any, path: list) -> Any:
+    pairs = []
+    for target, value in params.items():
+        where = path + [target]
+        store = cc.lvalue(target, where)
+        current = cc.expr(target, where)
+        compiled = cc.expr(value, where)
+        if store is not None:
+            pairs.append((store[1], current, compiled))
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        for store, current, compiled in pairs:
+            store(f, _evaluate(f, current) + _evaluate(f, compiled))
+        return None
+        yield
+    return step
+
+
+def _interlocked(name: str, summary: str, operands: tuple[str, ...], op: Any) -> None:
+    """Register one Interlocked* routine: ``op(old, *operands) -> (new, returned)``."""
+    props = {"target": NAME_EXPR, "as": NAME_EXPR}
+    props.update({operand: EXPR for operand in operands})
+
+    def compile_(params: dict, cc: Any, path: list) -> Any:
+        store = cc.lvalue(params["target"], path + ["target"])
+        if store is not None and store[0].bits != 32:
+            cc.report(path + ["target"], f"{name} works on a 32-bit LONG; "
+                      f"{params['target']} is {store[0].name}")
+        current = cc.expr(params["target"], path + ["target"])
+        values = [cc.expr(params[o], path + [o]) for o in operands]
+        result = cc.lvalue(params["as"], path + ["as"]) if "as" in params else None
+
+        def step(f: Frame) -> Generator[Any, Any, None]:
+            # One step runs without interruption in the model: the atomicity is given.
+            old = LONG.wrap(_evaluate(f, current))
+            new, returned = op(old, *(LONG.wrap(_evaluate(f, v)) for v in values))
+            if store is not None:
+                store[1](f, new)
+            if result is not None:
+                result[1](f, LONG.wrap(returned))
+            return None
+            yield
+        return step
+
+    snake = re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()     # interlocked_increment
+    block(snake, summary=summary, models=(name,),
+          params={"type": "object", "required": ["target", *operands],
+                  "additionalProperties": False, "properties": props})(compile_)
+
+
+# Return values as the WDK documents them: Increment/Decrement return the new value,
+# Exchange/ExchangeAdd/CompareExchange the initial one.
+_interlocked("InterlockedIncrement", "InterlockedIncrement(&target): returns the "
+             "incremented value.", (), lambda old: (old + 1, old + 1))
+_interlocked("InterlockedDecrement", "InterlockedDecrement(&target): returns the "
+             "decremented value.", (), lambda old: (old - 1, old - 1))
+_interlocked("InterlockedExchange", "InterlockedExchange(&target, value): returns the "
+             "initial value.", ("value",), lambda old, value: (value, old))
+_interlocked("InterlockedExchangeAdd", "InterlockedExchangeAdd(&target, value): returns "
+             "the initial value.", ("value",), lambda old, value: (old + value, old))
+_interlocked("InterlockedCompareExchange", "InterlockedCompareExchange(&target, exchange, "
+             "comparand): stores exchange if target == comparand; returns the initial value.",
+             ("exchange", "comparand"),
+             lambda old, exchange, comparand: (exchange if old == comparand else old, old))
+
+
+@block("if", summary="{cond: expression, then: steps, else: steps}: run one branch.",
+       params={"type": "object", "required": ["cond"], "additionalProperties": False,
+               "properties": {"cond": EXPR, "then": ROUTINE, "else": ROUTINE}}, models=())
+def _if(params: dict, cc: Any, path: list) -> Any:
+    cond = cc.expr(params["cond"], path + ["cond"])
+    then = cc.steps(params.get("then", []), path + ["then"])
+    other = cc.steps(params.get("else", []), path + ["else"])
+
+    def step(f: Frame) -> Generator[Any, Any, Any]:
+        return (yield from run_steps(then if _evaluate(f, cond) else other, f))
+    return step
+
+
+def _loop_error(where: str, bound: int) -> ScenarioRuntimeError:
+    return ScenarioRuntimeError(f"{where}: the loop ran {bound} times without ending "
+                                f"(its bound; raise 'max' if that is meant)")
+
+
+@block("while", summary="{cond: expression, do: steps, max: N}: C while; more than max "
+       f"iterations (default {DEFAULT_MAX_ITERATIONS}) is an error, not a hang.",
+       params={"type": "object", "required": ["cond", "do"], "additionalProperties": False,
+               "properties": {"cond": EXPR, "do": ROUTINE,
+                              "max": {"type": "integer", "minimum": 1, "maximum": 10**7}}},
+       models=())
+def _while(params: dict, cc: Any, path: list) -> Any:
+    cond = cc.expr(params["cond"], path + ["cond"])
+    body = cc.steps(params["do"], path + ["do"])
+    bound = params.get("max", DEFAULT_MAX_ITERATIONS)
+    where = cc.where(path)
+
+    def step(f: Frame) -> Generator[Any, Any, Any]:
+        for _ in range(bound):
+            if not _evaluate(f, cond):
+                return None
+            if (yield from run_steps(body, f)) is not None:
+                return STOP
+        if _evaluate(f, cond):
+            raise _loop_error(where, bound)
+        return None
+    return step
+
+
+@block("repeat", summary="{times: expression, do: steps}: run the steps that many times "
+       "(at most 10^7).",
+       params={"type": "object", "required": ["times", "do"], "additionalProperties": False,
+               "properties": {"times": EXPR, "do": ROUTINE}}, models=())
+def _repeat(params: dict, cc: Any, path: list) -> Any:
+    times = cc.expr(params["times"], path + ["times"])
+    if times.constant is not None and not 0 <= times.constant <= 10**7:
+        cc.report(path + ["times"], f"repeat count {times.constant} is outside 0..10000000")
+    body = cc.steps(params["do"], path + ["do"])
+    where = cc.where(path)
+
+    def step(f: Frame) -> Generator[Any, Any, Any]:
+        count = _evaluate(f, times)
+        if count > 10**7:
+            raise _loop_error(where, 10**7)
+        for _ in range(count):
+            if (yield from run_steps(body, f)) is not None:
+                return STOP
+        return None
+    return step
+
