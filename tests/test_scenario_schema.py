@@ -44,8 +44,15 @@ def test_schema_is_valid_draft_2020_12(schema):
 def test_shipped_schema_file_is_valid_and_up_to_date():
     shipped = SCHEMA_PATH.read_text(encoding="utf-8")
     Draft202012Validator.check_schema(json.loads(shipped))
-    assert shipped == schema_text(schema_module.registry_blocks()), (
+    assert shipped == schema_text(schema_module.builtin_blocks()), (
         "scenario.schema.json is stale: run python -m harness.scenario.schema")
+
+
+def test_shipped_driver_file_schema_is_up_to_date():
+    shipped = schema_module.DRIVER_FILE_SCHEMA_PATH.read_text(encoding="utf-8")
+    Draft202012Validator.check_schema(json.loads(shipped))
+    assert shipped == schema_module.driver_file_schema_text(schema_module.builtin_blocks()), (
+        "driver_file.schema.json is stale: run python -m harness.scenario.schema")
 
 
 def test_write_schema_is_deterministic_with_trailing_newline(tmp_path, monkeypatch):

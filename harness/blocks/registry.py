@@ -11,6 +11,7 @@ from this registry, and a test checks that the shipped schema file is up to date
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -45,6 +46,7 @@ class BlockSpec:
     max_irql: str
     models: tuple[str, ...]
     compile: Callable[..., Any] = field(compare=False, repr=False)
+    builtin: bool = True
 
 
 REGISTRY: dict[str, BlockSpec] = {}
@@ -66,9 +68,18 @@ def block(name: str, *, summary: str, params: dict[str, Any] | None = None,
     if params is None and not bare:
         raise BlockDefinitionError(f"block {name!r} has no parameters, so it must be bare=True")
 
+    if not summary or not isinstance(summary, str):
+        raise BlockDefinitionError(f"block {name!r} needs a one-line summary")
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+        raise BlockDefinitionError(f"block {name!r}: names are lower_snake_case")
+
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+        if not callable(fn):
+            raise BlockDefinitionError(f"block {name!r} must decorate a compile function")
+        module = getattr(fn, "__module__", "") or ""
         REGISTRY[name] = BlockSpec(name, kind, summary, params or {"type": "null"}, bare,
-                                   max_irql, tuple(models), fn)
+                                   max_irql, tuple(models), fn,
+                                   builtin=module.startswith("harness.blocks."))
         return fn
 
     return register

@@ -731,17 +731,25 @@ def _divide(op: str, t: CType, lf: Callable, rf: Callable, text: str) -> Callabl
 
 
 def _shift(op: str, t: CType, lf: Callable, rf: Callable) -> Callable:
-    # C leaves a count >= the width (or negative) undefined; MSVC emits shl/sar/shr,
-    # which use the count's low 5 bits, so we mask (with 63 for 64-bit operands, as the
-    # brief asks and x64 does). Promotion preserves values, so the left operand needs
-    # no conversion; >> of a signed value is arithmetic (sar), of unsigned logical.
-    m = t.bits - 1
-    if op == ">>":
-        return lambda env: lf(env) >> (rf(env) & m)
+    # C leaves a count >= the width (or negative) undefined; we do what MSVC's x86 code
+    # does. 32-bit: shl/sar/shr use the count's low 5 bits. 64-bit: the CRT helpers
+    # _allshl/_allshr/_aullshr take the count in CL (its low 8 bits) and give 0 (or
+    # the sign repeated, for a signed >>) when it is 64 or more. Promotion preserves
+    # values, so the left operand needs no conversion; >> of a signed value is
+    # arithmetic (sar), of an unsigned one logical.
     mask, half = _masks(t)
+    if t.bits == 32:
+        def count(env: Any) -> int:
+            return rf(env) & 31
+    else:
+        def count(env: Any) -> int:
+            c = rf(env) & 0xFF
+            return 64 if c >= 64 else c
+    if op == ">>":
+        return lambda env: lf(env) >> count(env)
     if t.signed:
-        return lambda env: (((lf(env) << (rf(env) & m)) + half) & mask) - half
-    return lambda env: (lf(env) << (rf(env) & m)) & mask
+        return lambda env: (((lf(env) << count(env)) + half) & mask) - half
+    return lambda env: (lf(env) << count(env)) & mask
 
 
 class _Compiler:

@@ -8,7 +8,6 @@ hover text. Run ``python -m harness.scenario.schema`` after changing a block.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import json
 from pathlib import Path
 from typing import Any, Mapping
@@ -333,15 +332,26 @@ def build_schema(blocks: Mapping[str, BlockSpec]) -> dict[str, Any]:
     }
 
 
-def registry_blocks() -> Mapping[str, BlockSpec]:
-    """Return the global registry with the built-in blocks registered.
+def registry_blocks(root: Path | None = None) -> Mapping[str, BlockSpec]:
+    """Return the global registry with the built-in and custom blocks registered.
+
+    Args:
+        root: the project whose ``steps/`` may define blocks (default: the current
+            directory).
 
     Returns:
-        ``REGISTRY`` after importing ``harness.blocks.builtin`` (when it exists).
+        ``REGISTRY`` after importing the built-ins and discovering custom blocks.
     """
-    if importlib.util.find_spec("harness.blocks.builtin") is not None:
-        importlib.import_module("harness.blocks.builtin")
+    importlib.import_module("harness.blocks.builtin")
+    from harness.blocks.discovery import load_custom_blocks
+    load_custom_blocks(root)
     return REGISTRY
+
+
+def builtin_blocks() -> Mapping[str, BlockSpec]:
+    """The registry's built-in blocks only (what the shipped schema files describe)."""
+    importlib.import_module("harness.blocks.builtin")
+    return {name: spec for name, spec in REGISTRY.items() if spec.builtin}
 
 
 def schema_text(blocks: Mapping[str, BlockSpec]) -> str:
@@ -367,7 +377,7 @@ def write_schema(path: Path = SCHEMA_PATH) -> Path:
     Returns:
         The scenario schema's path.
     """
-    blocks = registry_blocks()
+    blocks = builtin_blocks() if path == SCHEMA_PATH else registry_blocks()
     path.write_text(schema_text(blocks), encoding="utf-8")
     path.with_name(DRIVER_FILE_SCHEMA_PATH.name).write_text(driver_file_schema_text(blocks),
                                                             encoding="utf-8")

@@ -268,9 +268,14 @@ def test_shift_count_masked_to_31_for_32_bit():
     assert ev("0x80000000 >> 32") == 0x80000000
 
 
-def test_shift_count_masked_to_63_for_64_bit():
-    assert ev("1ll << 64") == 1
-    assert ev("1ull << 65") == 2
+def test_64_bit_shift_by_64_or_more_gives_zero_or_the_sign_as_allshl():
+    # MSVC's x86 helpers _allshl/_allshr/_aullshr: count in CL, >= 64 saturates.
+    assert ev("1ll << 64") == 0
+    assert ev("1ull << 65") == 0
+    assert ev("-8ll >> 70") == -1
+    assert ev("8ll >> 64") == 0
+    assert ev("1ll << 256") == 1     # CL is the count's low 8 bits: 256 -> 0
+    assert ev("1ull << 63") == 1 << 63
 
 
 def test_negative_shift_count_is_masked():
