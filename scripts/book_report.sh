@@ -8,7 +8,7 @@ VENV="$VENV" bash scripts/setup.sh
 npm ci --no-audit --no-fund --silent
 rm -rf reports/allure-results reports/allure-report
 status=0
-"$VENV/bin/python" -m pytest -q tests/test_features.py --alluredir reports/allure-results \
+"$VENV/bin/python" -m pytest -q steps/test_features.py --alluredir reports/allure-results \
     || status=$?
 npx allure awesome reports/allure-results --single-file --name "irp-harness: book regression" \
     -o reports/allure-report >/dev/null

@@ -14,12 +14,22 @@ ROOT = Path(__file__).resolve().parent.parent
 STEP_LINE = re.compile(r"^\s*(Given|When|Then|And|But|\*)\s+(.*\S)\s*$")
 
 
+def _project_steps() -> object:
+    """The project's own steps (steps/conftest.py), loaded under a name of its own."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("project_steps", ROOT / "steps" / "conftest.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def _step_parsers() -> list[tuple[str, object]]:
     out = []
-    for name in dir(steps):
-        if name.startswith("pytestbdd_stepdef_"):
-            context = getattr(steps, name)._get_wrapped_function()()
-            out.append((context.type, context.parser))
+    for module in (steps, _project_steps()):
+        for name in dir(module):
+            if name.startswith("pytestbdd_stepdef_"):
+                context = getattr(module, name)._get_wrapped_function()()
+                out.append((context.type, context.parser))
     return out
 
 
