@@ -176,16 +176,17 @@ def _scenario_files(paths: Iterable[str]) -> tuple[list[tuple[Path, bool]], int]
 def _check(file: Path, is_scenario: bool) -> None:
     """Load one file; raises ScenarioError with its problems."""
     from .scenario import load_scenario, load_scenario_text
+    from .scenario.resolve import resolve
 
     if is_scenario or not file.name.endswith(SCENARIO_SUFFIXES):
-        load_scenario(file)
+        resolve(load_scenario(file))
         return
     # An include-only driver file: load it the way a scenario including it would, so
     # its diagnostics (and those of its own includes) name it as the user did.
     host = file.parent / ".irp-harness-validate.yaml"
     text = (f"scenario: validate\ntitle: validate an include-only driver file\n"
             f"include: [{json.dumps(file.name)}]\n")
-    load_scenario_text(text, host)
+    resolve(load_scenario_text(text, host))
 
 
 # -- blocks ------------------------------------------------------------------------------
@@ -305,7 +306,7 @@ def cli() -> None:
 @click.option("--seed", type=click.IntRange(min=0), default=None,
               help="Run seed (default: the scenario's machine.seed, else 0).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Write the trace to FILE (the summary then goes to stdout).")
+              help="Write the trace to FILE (the summary still goes to stdout).")
 def run(scenario: str, fmt: str, seed: int | None, output: str | None) -> None:
     """Run SCENARIO and print its trace and a summary.
 
@@ -321,7 +322,9 @@ def run(scenario: str, fmt: str, seed: int | None, output: str | None) -> None:
             _fail(f"cannot write {output}: {error.strerror or error}")
     elif trace:
         click.echo(trace)
-    console = _console(stderr=output is None)
+    # The summary follows the trace on stdout; only JSON keeps stdout to itself so it
+    # stays parseable (its summary goes to stderr).
+    console = _console(stderr=fmt == "json" and output is None)
     for line in _summary(result):
         console.print(line)
     if result.bugcheck is not None or result.hung_threads:
@@ -330,18 +333,18 @@ def run(scenario: str, fmt: str, seed: int | None, output: str | None) -> None:
 
 def _run_or_exit(scenario: str, seed: int | None) -> Any:
     """Load and run a scenario; user errors exit with status 2 and no traceback."""
-    from .runner import RunError, run_scenario
+    from .blocks import BlockDefinitionError
+    from .runner import RunError, Session
     from .scenario import ScenarioError, load_scenario
+    from .scenario.resolve import resolve
 
     try:
-        loaded = load_scenario(scenario)
-        if seed is None:
-            seed = int(loaded.data.get("machine", {}).get("seed", 0))
-        return run_scenario(loaded, seed)
+        program = resolve(load_scenario(scenario))
+        return Session(program, program.machine.seed if seed is None else seed).run_app()
     except ScenarioError as error:
         _diagnostics(error, err=True)
         raise SystemExit(EXIT_USAGE) from None
-    except RunError as error:
+    except (RunError, BlockDefinitionError) as error:
         _fail(f"cannot run the scenario: {error}")
 
 
@@ -473,8 +476,12 @@ def schema(output: str | None) -> None:
 
 def main(argv: list[str] | None = None, prog_name: str = "irp-harness") -> None:
     """Entry point of the ``irp-harness`` script and ``python -m harness``."""
+    from .blocks import BlockDefinitionError
     try:
         cli.main(args=argv, prog_name=prog_name)
+    except BlockDefinitionError as error:      # a custom block module of the project
+        click.echo(f"{prog_name}: error: {error}", err=True)
+        raise SystemExit(EXIT_USAGE) from None
     except BrokenPipeError:       # `irp-harness run x | head`
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

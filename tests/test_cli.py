@@ -39,7 +39,7 @@ def invoke(monkeypatch):
 # -- run ---------------------------------------------------------------------------------
 def test_run_prints_dbgview_lines_of_the_buffered_read_in_order(invoke):
     result = invoke("run", CH07, "--format", "dbgview")
-    lines = result.stdout.splitlines()
+    lines = result.stdout.splitlines()[:len(CH07_DBGVIEW)]      # then the summary
     assert [line.split("\t", 2)[2] for line in lines] == CH07_DBGVIEW
     assert [line.split("\t")[0] for line in lines] == [f"{i:08d}" for i in range(11)]
 
@@ -53,8 +53,9 @@ def test_run_json_format_is_valid_json_whose_kinds_include_iocalldriver(invoke):
 def test_run_clean_scenario_exits_0_with_a_summary_of_requests_output_and_outcome(invoke):
     result = invoke("run", CH07)
     assert result.exit_code == 0
-    assert "IoCallDriver" in result.stdout                    # the text trace
-    summary = result.stderr
+    trace, summary = result.stdout.split("\nRequests:\n", 1)
+    assert "IoCallDriver" in trace                            # the text trace, then
+    assert result.stderr == ""                                # the summary, on stdout
     assert "r1" in summary and "ReadFile" in summary and "STATUS_SUCCESS" in summary
     assert "Read 10 bytes:AA AA AA AA AA AA AA AA AA AA" in summary
     assert "Outcome: OK" in summary
@@ -63,16 +64,16 @@ def test_run_clean_scenario_exits_0_with_a_summary_of_requests_output_and_outcom
 def test_run_exits_1_when_a_dispatch_routine_completes_an_irp_twice(invoke):
     result = invoke("run", str(DATA.relative_to(ROOT) / "double_complete.yaml"))
     assert result.exit_code == 1
-    assert "BUG CHECK 0x00000044 MULTIPLE_IRP_COMPLETE_REQUESTS" in result.stderr
-    assert "parameters: 0x2, 0x0, 0x0, 0x0" in result.stderr
-    assert "already completed" in result.stderr
+    assert "BUG CHECK 0x00000044 MULTIPLE_IRP_COMPLETE_REQUESTS" in result.stdout
+    assert "parameters: 0x2, 0x0, 0x0, 0x0" in result.stdout
+    assert "already completed" in result.stdout
     assert "Traceback" not in result.output
 
 
 def test_run_exits_1_on_a_hang_and_names_the_blocked_thread(invoke):
     result = invoke("run", "tests/data/cli/pend_forever.yaml", "--format", "dbgview")
     assert result.exit_code == 1
-    assert "HANG: blocked threads: main" in result.stderr
+    assert "HANG: blocked threads: main" in result.stdout
 
 
 def test_run_malformed_scenario_exits_2_with_a_located_message_and_no_traceback(invoke):

@@ -7,13 +7,14 @@ command that reruns the scenario.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from ..kernel import WIN32_ERROR_NAMES, NTSTATUS
+from ..lang.diagnostics import did_you_mean
 from ..runner import Request, RunResult, Session
 from ..scenario import load_scenario
+from ..scenario.resolve import resolve
 from ..trace import TraceEvent, render_text
 
 
@@ -24,19 +25,16 @@ class IrpScenario:
                  machine: dict[str, Any] | None = None) -> None:
         self.path = (root / relative) if not Path(relative).is_absolute() else Path(relative)
         self.scenario = load_scenario(self.path)
-        if machine:
-            data = dict(self.scenario.data)
-            data["machine"] = {**data.get("machine", {}), **machine}
-            self.scenario = replace(self.scenario, data=data)
+        self.program = resolve(self.scenario, machine)
         self.seed = seed
-        self.session = Session(self.scenario, seed)
+        self.session = Session(self.program, seed)
 
     def __repr__(self) -> str:   # short: Allure records step arguments with repr()
         return f"IrpScenario({self.path.name})"
 
     @property
-    def book(self) -> dict[str, Any]:
-        return self.scenario.data.get("book", {})
+    def book(self) -> Any:
+        return self.program.book
 
     # -- actions -------------------------------------------------------------------------
     def run_app(self) -> RunResult:
@@ -78,8 +76,18 @@ class IrpScenario:
 
 
 def status_value(text: str) -> int:
+    """An NTSTATUS written in a step: a name or a number. A misspelt name fails the
+    step with a suggestion (pytest-bdd shows the step)."""
     text = text.strip()
-    return int(text, 0) if text[:1].isdigit() else NTSTATUS[text]
+    if text[:1].isdigit():
+        return int(text, 0)
+    if text not in NTSTATUS.__members__:
+        raise StepError(f"unknown NTSTATUS {text!r}{did_you_mean(text, NTSTATUS.__members__)}")
+    return NTSTATUS[text]
+
+
+class StepError(ValueError):
+    """A Gherkin step names something that does not exist (a status, an error)."""
 
 
 def win32_error_value(text: str) -> int:
@@ -89,7 +97,8 @@ def win32_error_value(text: str) -> int:
     for value, name in WIN32_ERROR_NAMES.items():
         if name == text:
             return value
-    raise ValueError(f"unknown Win32 error {text!r}")
+    raise StepError(f"unknown Win32 error {text!r}"
+                    f"{did_you_mean(text, WIN32_ERROR_NAMES.values())}")
 
 
 def seconds_to_hns(number: str, unit: str) -> int:
