@@ -17,9 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Generator, Iterable, Mapping, Sequence
 
-from ..kernel import NTSTATUS, ctl_code
+from ..kernel import IRP_MJ, NTSTATUS, ctl_code
 from ..kernel import constants as C
-from ..lang.diagnostics import Diagnostic, ScenarioError, did_you_mean
+from ..lang.diagnostics import Diagnostic, ScenarioError, column_of, did_you_mean
 from ..lang.expr import Compiled, ExprError, compile_text
 from ..lang.template import Template, TemplateError, parse_template
 from ..lang.units import parse_duration
@@ -105,7 +105,7 @@ class Compiler:
         """Record a problem at ``path`` (under this driver); compiling goes on."""
         file, line, col = self.source.locate(path)
         self.source.diagnostics.append(Diagnostic(
-            file, line, col + column_offset, self._path(path), message))
+            file, line, column_of(file, line, col, column_offset), self._path(path), message))
 
     def _path(self, path: Sequence[Any]) -> str:
         return "/".join([self.source.prefix, *map(str, path)])
@@ -166,7 +166,9 @@ class Compiler:
         try:
             return self.source.names.lvalue(text)
         except ExprError as error:
-            self.report(path, f"cannot assign to {text!r}: {error.message}")
+            message = error.message
+            self.report(path, message if text in message else f"cannot assign to {text!r}: "
+                        f"{message}")
             return None
 
     def template(self, text: str, path: Sequence[Any], extra: Iterable[str] = ()
@@ -320,5 +322,6 @@ def wdk_constants() -> dict[str, int]:
     out = {name: int(value) for name, value in vars(C).items()
            if name.isupper() and isinstance(value, int) and not isinstance(value, bool)}
     out.update({name: int(value) for name, value in NTSTATUS.__members__.items()})
+    out.update({name: int(value) for name, value in IRP_MJ.__members__.items()})
     out.update(TRUE=1, FALSE=0, NULL=0)
     return out

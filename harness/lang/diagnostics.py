@@ -27,6 +27,24 @@ def format_path(parts: Iterable[object]) -> str:
     return text or ROOT_PATH
 
 
+def known_names(word: object, choices: Iterable[str], limit: int = 8) -> str:
+    """``"; did you mean 'X'?"``, else ``" (known: a, b)"`` when there are few choices."""
+    hint = did_you_mean(word, choices)
+    if hint:
+        return hint
+    names = sorted(set(choices))
+    return f" (known: {', '.join(names)})" if 0 < len(names) <= limit else ""
+
+
+def column_of(file: str, line: int, col: int, offset: int) -> int:
+    """The column of character ``offset`` of the YAML scalar that starts at ``col``:
+    one more when the scalar is quoted (the quote is the node's start)."""
+    import linecache
+    text = linecache.getline(file, line)
+    quoted = col - 1 < len(text) and text[col - 1] in "'\""
+    return col + offset + (1 if quoted and offset else 0)
+
+
 def did_you_mean(word: object, choices: Iterable[str]) -> str:
     """Return ``"; did you mean 'X'?"`` for the closest choice, or ``""``.
 

@@ -232,7 +232,8 @@ def _check_name(name: str, at: int, shown: str) -> None:
         if not ok or (k == len(name) and expect_start):
             raise TemplateError(f"bad field name {shown}: write names of letters, digits"
                                 f" and '_' (not starting with a digit) joined by '.', "
-                                f"e.g. {{r1.bytes}}", at + min(k, len(name)))
+                                f"e.g. {{r1.bytes}}; for literal braces write {{{{ and }}}}",
+                                at + min(k, len(name)))
         expect_start = ch == "."
 
 

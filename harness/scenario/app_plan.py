@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
 from ..lang.ctype import LONG, LONGLONG, TYPES, ULONG, CType
-from ..lang.diagnostics import did_you_mean
+from ..lang.diagnostics import did_you_mean, known_names
 from ..lang.expr import Binding, Compiled, ExprError, Ref, compile_text, parse
 from ..lang.layouts import LayoutError, Struct, resolve_path
 from ..lang.template import TemplateError, parse_template
@@ -339,7 +339,7 @@ class _Planner:
 
     def _known(self, name: Any, known: Any, kind: str, path: list, message: str) -> None:
         if isinstance(name, str) and name not in known:
-            self.report(path, f"{message} {name!r}{did_you_mean(name, known)}")
+            self.report(path, f"{message} {name!r}{known_names(name, known)}")
 
     def _sleep(self, value: Any, path: list) -> int:
         if isinstance(value, int):

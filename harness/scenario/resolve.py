@@ -22,7 +22,7 @@ from ..blocks.compiler import (Compiler, DriverSource, Routine, ctl_code_constan
                                wdk_constants)
 from ..blocks.state import VIEW_BUFFERS, DriverNames, StateVar, View, declare_state
 from ..kernel import FILE_DEVICE_UNKNOWN, IRP_MJ
-from ..lang.diagnostics import Diagnostic, ScenarioError, did_you_mean
+from ..lang.diagnostics import Diagnostic, ScenarioError, column_of, did_you_mean
 from ..lang.layouts import BUILTIN, LayoutError, Struct, declare_struct, parse_type
 from ..lang.units import parse_duration
 from .app_plan import AppPlan, AppStep, plan_app
@@ -101,7 +101,7 @@ class _Problems:
 
     def report(self, path: Sequence[Any], message: str, column_offset: int = 0) -> None:
         file, line, col = self.scenario.locate(list(path))
-        self.list.append(Diagnostic(file, line, col + column_offset,
+        self.list.append(Diagnostic(file, line, column_of(file, line, col, column_offset),
                                     "/".join(map(str, path)), message))
 
 
