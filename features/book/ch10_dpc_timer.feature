@@ -39,3 +39,15 @@ Feature: CH10-DpcTimer - a KTIMER whose DPC re-arms it every 2 s (#30, §10.2)
     And 10 s pass
     # KeCancelTimer removed the queued timer, so its DPC is never queued again (§5.4)
     Then the debug output contains "PollingTimerDpc" 2 times
+
+  Scenario: An interval over 214 s overflows the 32-bit product and fires early
+    Given the scenario "book/ch10_dpc_timer.yaml"
+    When the app opens "\\.\HelloDDK" as "h"
+    # 500 000 000 us = 0x1DCD6500. book-experiments.md #30 "Pitfalls": us * -10 is computed
+    # in 32 bits and overflows above ~214 s: -5 000 000 000 wraps to -705 032 704 hns, so
+    # the timer is due after 70.5 s instead of 500 s.
+    And the app sends IOCTL "IOCTL_START_TIMER" to "h" with input "hex: 00 65 CD 1D" as "start"
+    And 70 s pass
+    Then the debug output does not contain "PollingTimerDpc"
+    When 1 s passes
+    Then the debug output contains "PollingTimerDpc" 1 time

@@ -11,6 +11,7 @@ from ..kernel import (DISPATCH_LEVEL, NTSTATUS, KDpc, dbg_print, io_call_driver,
                       ke_cancel_timer, ke_delay_execution_thread, ke_insert_queue_dpc,
                       ke_set_event, ke_set_timer_ex, ke_wait_for_single_object,
                       mm_get_system_address_for_mdl_safe)
+from ..lang.ctype import LONGLONG
 from .registry import block
 from .runtime import STOP, Frame
 
@@ -250,10 +251,14 @@ def _wait(params: Any, cc: Any, path: list) -> Any:
     return step
 
 
-@block("set_timer", summary="KeSetTimerEx: a relative due time, an optional period (ms) "
-       "and a DPC routine that will see this IRP.",
-       params={"type": "object", "required": ["after"], "additionalProperties": False,
+@block("set_timer", summary="KeSetTimerEx: a relative due time ('after') or DueTime itself "
+       "(due_time_100ns), an optional period (ms) and a DPC routine that will see this IRP.",
+       params={"type": "object", "additionalProperties": False,
                "properties": {"timer": NAME, "after": DURATION,
+                              "due_time_100ns": dict(EXPR, description=(
+                                  "KeSetTimerEx's DueTime itself, in its own unit (100 ns): "
+                                  "negative is relative, positive an absolute system time; "
+                                  "e.g. '-10 * input[0]' for microseconds from the app")),
                               "period_ms": {"type": "integer", "minimum": 0,
                                             "description": "Period in ms, KeSetTimerEx's "
                                             "own unit (0: one-shot)"},
@@ -262,7 +267,12 @@ def _wait(params: Any, cc: Any, path: list) -> Any:
 def _set_timer(params: dict, cc: Any, path: list) -> Any:
     name = params.get("timer", "timer")
     cc.use("timer", name, "produce", path)
-    due = -cc.duration(params["after"], path + ["after"])
+    if ("after" in params) == ("due_time_100ns" in params):
+        cc.report(path, "give the due time as exactly one of 'after' (a duration) or "
+                  "'due_time_100ns' (an expression)")
+    due = (cc.expr(params["due_time_100ns"], path + ["due_time_100ns"])
+           if "due_time_100ns" in params else -cc.duration(params.get("after", "0s"),
+                                                           path + ["after"]))
     period = params.get("period_ms", 0)
     routine = (cc.routine(params["dpc"], "dpc", f"{name}Dpc", path + ["dpc"])
                if "dpc" in params else None)
@@ -277,7 +287,8 @@ def _set_timer(params: dict, cc: Any, path: list) -> Any:
                 dpc = f.model.vars[key] = KDpc(f.kernel, routine.bind(f.model), f.device,
                                                routine.name)
             f.model.vars[f"dpc_irp:{dpc.name}"] = f.irp   # the "currentPendingIRP" field
-        ke_set_timer_ex(timer, due, period, dpc)
+        ke_set_timer_ex(timer, due if isinstance(due, int) else LONGLONG.wrap(due.fn(f)),
+                        period, dpc)
         return None
         yield
     return step

@@ -38,6 +38,12 @@ from .memory import POOL_BASE, SYSTEM_PTE_BASE, AddressSpace
 _ON_THREAD = ("thread", "completion", "cancel")
 
 
+#: The system time (KeQuerySystemTime: hns since 1601-01-01 UTC) when a simulated
+#: machine boots: 2008-06-02 00:00 UTC, the book's era. Fixed, so runs stay
+#: deterministic; simulated time runs on from it.
+BOOT_SYSTEM_TIME = 128_568_384_000_000_000
+
+
 class Cpu:
     """One simulated processor: its IRQL, what runs on it, its DPC queue."""
 
@@ -162,8 +168,10 @@ class Kernel:
     # -- time ---------------------------------------------------------------------------
 
     def relative_delay(self, due: int) -> int:
-        """Convert a kernel due time to a delay: negative = relative, else absolute."""
-        return -due if due < 0 else due - self.env.now
+        """Convert a kernel due time to a delay: negative = relative hns; zero or
+        positive = an absolute system time, hns since 1601-01-01 UTC (kernel-env §3.3,
+        §5.2), so a small positive value is long past and expires at once."""
+        return -due if due < 0 else due - (BOOT_SYSTEM_TIME + self.env.now)
 
     def tick_align(self, delay: int) -> int:
         """Delay until the first clock tick at or after now + delay (never early)."""

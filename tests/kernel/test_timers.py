@@ -157,12 +157,25 @@ def test_timer_fires_on_first_tick_at_or_after_due_never_early(kernel):
         [("a", TICK), ("b", TICK), ("c", 2 * TICK), ("d", 3 * TICK)]
 
 
-def test_absolute_due_time_is_measured_from_boot(kernel):
-    """kernel-env §5.2: a positive DueTime is absolute (here: 100 ns since boot)."""
+def test_absolute_due_time_is_system_time_since_1601(kernel):
+    """kernel-env §5.2 / §3.3: a positive DueTime is an absolute system time (hns since
+    1601-01-01 UTC): the boot time plus two ticks expires two ticks after boot."""
+    from harness.kernel.machine import BOOT_SYSTEM_TIME
+    log = []
+    ke_set_timer(ke_initialize_timer(kernel), BOOT_SYSTEM_TIME + 2 * TICK,
+                 recording_dpc(kernel, log))
+    kernel.run()
+    assert [e[1] for e in log] == [2 * TICK]
+
+
+def test_small_positive_due_time_is_long_past_and_expires_at_once(kernel):
+    """kernel-env §5.2: an absolute time already past expires inside KeSetTimer: a driver
+    whose relative interval overflowed to a small positive value gets an immediate DPC
+    (book #30's pitfall)."""
     log = []
     ke_set_timer(ke_initialize_timer(kernel), 2 * TICK, recording_dpc(kernel, log))
     kernel.run()
-    assert [e[1] for e in log] == [2 * TICK]
+    assert [e[1] for e in log] == [0]
 
 
 def test_periodic_timer_period_is_milliseconds(kernel):
