@@ -171,6 +171,14 @@ class Compiler:
                         f"{message}")
             return None
 
+    def memory(self, name: str, path: Sequence[Any]) -> Callable[[Any], Any]:
+        """The buffer a view or a memory variable names."""
+        try:
+            return self.source.names.memory(name)
+        except ExprError as error:
+            self.report(path, error.message)
+            return lambda f: None
+
     def template(self, text: str, path: Sequence[Any], extra: Iterable[str] = ()
                  ) -> Callable[..., str]:
         """A log line, parsed now with every field checked: returns ``render(frame,
@@ -320,7 +328,7 @@ def ctl_code_constant(parts: Sequence[Any], resolve: Callable[[Any], int]) -> in
 def wdk_constants() -> dict[str, int]:
     """The WDK's named integers a scenario may use without defining them."""
     out = {name: int(value) for name, value in vars(C).items()
-           if name.isupper() and isinstance(value, int) and not isinstance(value, bool)}
+           if name[:1].isupper() and isinstance(value, int) and not isinstance(value, bool)}
     out.update({name: int(value) for name, value in NTSTATUS.__members__.items()})
     out.update({name: int(value) for name, value in IRP_MJ.__members__.items()})
     out.update(TRUE=1, FALSE=0, NULL=0)

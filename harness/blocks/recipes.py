@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Generator
 
-from ..kernel import (IRP_MJ, NTSTATUS, KDpc, dbg_print, io_allocate_mdl,
+from ..kernel import (IRP_MJ, NTSTATUS, FileStandardInformation, KDpc, dbg_print, io_allocate_mdl,
                       io_build_partial_mdl, io_call_driver, io_complete_request,
                       io_copy_current_irp_stack_location_to_next, io_free_mdl,
                       io_get_current_irp_stack_location, io_get_next_irp_stack_location,
@@ -20,7 +20,6 @@ from .registry import block
 from .runtime import Frame
 
 SUCCESS = NTSTATUS.STATUS_SUCCESS
-FileStandardInformation = 5
 
 
 @block("buffered_io", kind="block", bare=True,

@@ -45,7 +45,9 @@ class StateVar:
 
     Attributes:
         name: the C name.
-        scope: ``"driver"`` (a global) or ``"device"`` (one per device extension).
+        scope: ``"driver"`` (a global), ``"device"`` (one per device extension) or
+            ``"local"`` (one per call of a routine: a C local, zero at entry where C
+            leaves it uninitialized; a ``call``ed routine shares its caller's).
         type: the parsed type; None for ``LIST_ENTRY`` (a list head).
         initial: an int for a scalar, bytes for memory, None for zero.
     """
@@ -321,6 +323,38 @@ class DriverNames:
             return f"unknown field {{{name}}}{did_you_mean(name, known)}"
         return "int", binding.get
 
+    def memory(self, name: str) -> Callable[[Any], Any]:
+        """The buffer a view or a memory variable names (for RtlCopyMemory)."""
+        if name in self.views:
+            which = self.views[name].buffer
+            return lambda f: view_buffer(f, which)
+        var = self.state.get(name)
+        if var is not None and var.type is not None and not var.scalar:
+            return self._state_home(var)
+        memory = [*self.views, *(v.name for v in self.state.values()
+                                 if v.type is not None and not v.scalar)]
+        raise ExprError(f"{name!r} is not a view or a memory variable"
+                        f"{did_you_mean(name, memory)}", 0)
+
+    def _state_home(self, var: StateVar) -> Callable[[Any], Any]:
+        name = var.name
+        if var.scope == "driver":
+            return lambda f: f.model.globals[name]
+        if var.scope == "local":
+            def local(f: Any) -> Any:
+                if name not in f.vars:
+                    f.vars[name] = var.new_value(f.kernel)
+                return f.vars[name]
+            return local
+
+        def home(f: Any) -> Any:
+            if f.device is None:
+                from .compiler import ScenarioRuntimeError
+                raise ScenarioRuntimeError(f"{name} is in the device extension, and this "
+                                           "routine runs for no device")
+            return f.device.device_extension["state"][name]
+        return home
+
     # -- resolution ---------------------------------------------------------------------
     def _access(self, ref: Ref, indexes: tuple[Compiled, ...]) -> tuple[CType, Any, Any]:
         name = ref.name
@@ -356,6 +390,12 @@ class DriverNames:
         if var.scope == "driver":
             def home(f: Any) -> dict:
                 return f.model.globals
+        elif var.scope == "local":
+            def home(f: Any) -> dict:      # this call's frame: fresh for every call
+                store = f.vars
+                if name not in store:
+                    store[name] = var.new_value(f.kernel)
+                return store
         else:
             def home(f: Any) -> dict:
                 if f.device is None:

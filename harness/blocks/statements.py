@@ -132,6 +132,46 @@ _interlocked("InterlockedCompareExchange", "InterlockedCompareExchange(&target, 
              lambda old, exchange, comparand: (exchange if old == comparand else old, old))
 
 
+@block("copy", summary="RtlCopyMemory(to + to_offset, from + from_offset, length) between "
+       "views and memory variables (byte offsets and length are expressions).",
+       params={"type": "object", "required": ["to", "from", "length"],
+               "additionalProperties": False,
+               "properties": {"to": NAME_EXPR, "from": NAME_EXPR, "length": EXPR,
+                              "to_offset": EXPR, "from_offset": EXPR}},
+       models=("RtlCopyMemory",))
+def _copy(params: dict, cc: Any, path: list) -> Any:
+    ends = []
+    for key in ("to", "from"):
+        base = cc.memory(params[key], path + [key])
+        offset = cc.expr(params.get(f"{key}_offset", 0), path + [f"{key}_offset"])
+        ends.append((base, offset, params[key]))
+    length = cc.expr(params["length"], path + ["length"])
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        count = _evaluate(f, length)
+        spans = []
+        for (base, offset, name), write in zip(ends, (True, False)):
+            start = _evaluate(f, offset)
+            spans.append((checked_range(f, base(f), start, count, name, write), start))
+        (to, to_at), (source, from_at) = spans
+        to.write(source.read(from_at, count), to_at)
+        return None
+        yield
+    return step
+
+
+def checked_range(f: Frame, buffer: Any, start: int, count: int, name: str, write: bool
+                  ) -> Any:
+    """The buffer, if bytes start..start+count lie in it; else what the CPU would do."""
+    if buffer is None:
+        fault(f, start, write)
+    if start < 0 or count < 0 or start + count > buffer.length:
+        from ..kernel import NotModelledError
+        raise NotModelledError("a buffer overrun", f"{name}: bytes {start}..{start + count - 1}"
+                               f" of a {buffer.length}-byte buffer at 0x{buffer.address:08X}")
+    return buffer
+
+
 @block("if", summary="{cond: expression, then: steps, else: steps}: run one branch.",
        params={"type": "object", "required": ["cond"], "additionalProperties": False,
                "properties": {"cond": EXPR, "then": ROUTINE, "else": ROUTINE}}, models=())

@@ -226,6 +226,12 @@ FILE_DEVICE_KSEC = 0x39
 FILE_DEVICE_FIPS = 0x3A
 FILE_DEVICE_INFINIBAND = 0x3B
 
+# FILE_INFORMATION_CLASS values (wdm.h) the model's callers use
+FileBasicInformation = 4
+FileStandardInformation = 5
+FilePositionInformation = 14
+FileEndOfFileInformation = 20
+
 # IOCTL transfer methods and access (io-core §6.8)
 METHOD_BUFFERED, METHOD_IN_DIRECT, METHOD_OUT_DIRECT, METHOD_NEITHER = 0, 1, 2, 3
 FILE_ANY_ACCESS, FILE_READ_ACCESS, FILE_WRITE_ACCESS = 0, 1, 2

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Generator
 
-from .constants import (ERROR_INVALID_HANDLE, ERROR_INVALID_PARAMETER, ERROR_IO_INCOMPLETE,
-                        ERROR_HANDLE_EOF, NTSTATUS, NotificationEvent, SynchronizationEvent,
-                        nt_success, rtl_nt_status_to_dos_error)
+from .constants import (ERROR_HANDLE_EOF, ERROR_INVALID_HANDLE, ERROR_INVALID_PARAMETER,
+                        ERROR_IO_INCOMPLETE, NTSTATUS, FileStandardInformation,
+                        NotificationEvent, SynchronizationEvent, nt_success,
+                        rtl_nt_status_to_dos_error)
 from .dispatcher import KEvent, ke_set_event, ke_reset_event, ke_wait_for_single_object
 from .irp import IoStatusBlock
 from .memory import USER_BASE, AddressSpace, Buffer
@@ -248,7 +249,7 @@ class Win32:
         handle = self._handle(h)
         if handle is None:
             return INVALID_FILE_SIZE
-        status, data = yield from nt_query_information_file(handle.file, 5, 24,
+        status, data = yield from nt_query_information_file(handle.file, FileStandardInformation, 24,
                                                             IoStatusBlock())
         if not nt_success(status):
             self._fail_nt(status)

@@ -210,11 +210,12 @@ def _driver(scenario: Scenario, index: int, constants: Mapping[str, int],
     state = declare_state(data.get("state", {}), "driver", structs, report, ["state"])
     extension = declare_state(data.get("extension", {}), "device", structs, report,
                               ["extension"])
+    local = declare_state(data.get("locals", {}), "local", structs, report, ["locals"])
     views = _views(data.get("views", {}), structs, report)
-    names = DriverNames(constants, [*state, *extension], views, structs)
+    names = DriverNames(constants, [*state, *extension, *local], views, structs)
     seen: dict[str, str] = {}
-    for var in [*state, *extension]:
-        where = "state" if var.scope == "driver" else "extension"
+    for var in [*state, *extension, *local]:
+        where = {"driver": "state", "device": "extension", "local": "locals"}[var.scope]
         if var.name in seen:
             report([where, var.name], f"{var.name} is declared in {seen[var.name]} too")
         seen[var.name] = where

@@ -207,6 +207,8 @@ def _driver_defs() -> dict[str, Any]:
             "state": dict(variables, description="Driver globals: name -> type."),
             "extension": dict(variables, description="The device extension every device "
                               "of this driver gets (IoCreateDevice's DeviceExtensionSize)."),
+            "locals": dict(variables, description="Local variables: every call of a routine "
+                           "gets its own, zero at entry."),
             "views": {"type": "object", "propertyNames": {"$ref": "#/$defs/identifier"},
                       "additionalProperties": {"$ref": "#/$defs/view"},
                       "description": "Typed pointers into the current request's buffers."},
