@@ -357,3 +357,43 @@ def test_an_app_step_given_by_a_feature_is_checked_too(tmp_path):
     irp = IrpScenario(tmp_path, "s.yaml")
     with pytest.raises(ScenarioError, match="no step opens a handle named 'h'"):
         irp.call({"read": {"handle": "h", "length": 1}, "as": "r1"})
+
+
+# -- properties: random text in a scenario loads or gives located errors, never a traceback --
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_PIECES = st.sampled_from(list("{}:.%0123456789abcxXdslnget_ r()[]+-*/&|!<>=?'\"\\\né")
+                          + ["{length}", "count", "Irp->Cancel", "r1.", "keys[0].", "{r1.bytes}",
+                             "{count:08X}", "MakeCode", "stack->Parameters.Read.Length"])
+_TEXT = st.lists(_PIECES, max_size=12).map("".join)
+
+
+def _load_or_located(text: str, tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(text)
+    try:
+        resolve(load_scenario_text(text, path))
+    except ScenarioError as error:
+        assert error.diagnostics
+        for d in error.diagnostics:
+            assert d.line >= 1 and d.col >= 1 and d.message
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(log=_TEXT, cond=_TEXT, shown=_TEXT)
+def test_random_templates_and_expressions_load_or_give_located_errors(tmp_path, log, cond,
+                                                                       shown):
+    import json
+    text = routine(f"""\
+        - log: {json.dumps(log)}
+        - if: {{cond: {json.dumps(cond)}, then: [complete]}}
+        - complete
+        """, app=f"""\
+        - {{open: '\\\\\\\\.\\\\D', as: h}}
+        - {{read: {{handle: h, length: 1}}, as: r1}}
+        - print: {json.dumps(shown)}
+        """, extra="state: {count: ULONG}\nviews: {keys: {buffer: system, struct: "
+                   "KEYBOARD_INPUT_DATA}}\n")
+    _load_or_located(text, tmp_path)

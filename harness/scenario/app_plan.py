@@ -105,14 +105,14 @@ class AppNames:
     def resolve(self, ref: Ref, indexes: tuple[Compiled, ...]) -> Binding:
         name = ref.name
         parts = ref.parts
+        if name in self.handles and not parts:     # `open ... as h` names both
+            return Binding(HANDLE, lambda env: env.handles.get(name, 0xFFFFFFFF) & 0xFFFFFFFF)
         if name in self.requests:
             return self._request(ref, indexes, self.requests[name])
         if parts:
             raise ExprError(f"{name} has no fields", parts[0].offset)
         if name in self.variables:
-            return Binding(self.variables[name], lambda env: env.vars[name])
-        if name in self.handles:
-            return Binding(HANDLE, lambda env: env.handles.get(name, 0xFFFFFFFF) & 0xFFFFFFFF)
+            return Binding(self.variables[name], lambda env: env.vars.get(name, 0))
         if name in self.constants:
             value = self.constants[name]
             ctype = LONG if LONG.min <= value <= LONG.max else LONGLONG
