@@ -224,3 +224,26 @@ def test_diagram_writes_an_svg_with_a_lane_per_driver(tmp_path):
     svg = out.read_text(encoding="utf-8")
     assert svg.startswith("<svg") and ">DriverA<" in svg and ">DriverB<" in svg
     assert "completion PendingReturned=T" in svg
+
+
+def test_blocks_and_schema_include_the_projects_custom_blocks(invoke):
+    """steps/example_blocks.py registers fill_sequence; the CLI (run from the project)
+    lists it and puts it in the schema it prints, but not in the shipped schema file."""
+    listing = invoke("blocks")
+    assert "fill_sequence" in listing.stdout
+    printed = json.loads(invoke("schema").stdout)
+    assert "fill_sequence" in printed["$defs"]["step"]["anyOf"][1]["properties"]
+    from harness.scenario.schema import SCHEMA_PATH
+    assert "fill_sequence" not in SCHEMA_PATH.read_text(encoding="utf-8")
+
+
+def test_validate_reports_name_errors_with_exit_2(invoke, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("scenario: b\ntitle: b\ndrivers:\n  - name: D\n    devices: [{name: '\\Device\\D'}]\n"
+                   "    dispatch: {IRP_MJ_READ: {complete: {status: STATUS_SUCESS}}}\n"
+                   "app:\n  - wait: r2\n")
+    result = invoke("validate", str(bad))
+    assert result.exit_code == 2
+    assert "6:49: drivers/0/dispatch/IRP_MJ_READ/complete/status: unknown NTSTATUS " \
+           "'STATUS_SUCESS'; did you mean 'STATUS_SUCCESS'?" in result.stdout
+    assert "8:11: app/0/wait: no step makes a request named 'r2'" in result.stdout

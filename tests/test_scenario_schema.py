@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from jsonschema import Draft202012Validator
 import pytest
@@ -149,3 +150,17 @@ def test_hex_buffer_pattern_lists_bytes_and_schema_rejects_bad_hex(schema):
     validator = Draft202012Validator(pattern)
     assert validator.is_valid("hex: 80 84 1E 00") and validator.is_valid("hello")
     assert not validator.is_valid("hex: 8G")
+
+
+def test_shipped_driver_files_validate_against_the_schema_their_modeline_names():
+    """Issue 6: the driver files of scenarios/drivers name driver_file.schema.json."""
+    import re
+
+    import yaml
+    root = Path(__file__).resolve().parent.parent
+    for path in sorted((root / "scenarios" / "drivers").glob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        (target,) = re.findall(r"^# yaml-language-server: \$schema=(\S+)", text, re.M)
+        schema = json.loads((path.parent / target).resolve().read_text(encoding="utf-8"))
+        errors = list(Draft202012Validator(schema).iter_errors(yaml.safe_load(text)))
+        assert not errors, f"{path.name}: {errors[0].message}"
