@@ -23,17 +23,26 @@ def test_readme_opens_with_the_report_and_test_commands():
         assert (ROOT / script).is_file(), script
 
 
-def test_readme_tour_scenario_and_feature_pass(tmp_path):
-    (scenario,) = [b for b in _blocks("yaml") if "scenario: tour-completion" in b]
-    (feature,) = _blocks("gherkin")
+def test_readme_tour_scenarios_and_features_pass(tmp_path):
+    """Every `scenario: tour-NAME` of the README runs under the feature that names
+    tour/NAME.yaml, in a fresh project holding the README's custom block module."""
+    scenarios = {re.search(r"^scenario: tour-(\S+)", b, re.M).group(1): b
+                 for b in _blocks("yaml") if re.search(r"^scenario: tour-", b, re.M)}
+    features = _blocks("gherkin")
+    assert set(scenarios) == {"completion", "language", "custom"}
     (tmp_path / "scenarios" / "tour").mkdir(parents=True)
-    (tmp_path / "scenarios" / "tour" / "completion.yaml").write_text(scenario)
     (tmp_path / "features" / "tour").mkdir(parents=True)
-    (tmp_path / "features" / "tour" / "completion.feature").write_text(feature)
+    for name, scenario in scenarios.items():
+        (tmp_path / "scenarios" / "tour" / f"{name}.yaml").write_text(scenario)
+        (feature,) = [f for f in features if f'"tour/{name}.yaml"' in f]
+        (tmp_path / "features" / "tour" / f"{name}.feature").write_text(feature)
+    (module,) = [b for b in _blocks("python") if b.startswith("# steps/tour_blocks.py")]
+    (tmp_path / "steps").mkdir()
+    (tmp_path / "steps" / "tour_blocks.py").write_text(module)
     (tmp_path / "test_tour.py").write_text("from pytest_bdd import scenarios\nscenarios('')\n")
     (tmp_path / "pytest.ini").write_text("[pytest]\nbdd_features_base_dir = features/\n"
                                          "addopts = -p no:allure_pytest -p no:cacheprovider\n")
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", str(tmp_path)],
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", str(tmp_path / "test_tour.py")],
                          cwd=tmp_path, capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr
-    assert "1 passed" in run.stdout
+    assert "3 passed" in run.stdout

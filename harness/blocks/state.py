@@ -311,17 +311,20 @@ class DriverNames:
         """A log field: (kind, getter), or a message saying why it is unknown."""
         if name in LOG_FIELDS and name not in self.state:
             return LOG_FIELDS[name]
-        from ..lang.expr import parse
+        from ..lang.expr import compile_expr, parse
+        head = name.split(".")[0].split("[")[0]
         try:
-            node = parse(name.replace(".", "->", 1) if name.split(".")[0] in IRP_NAMES
-                         + STACK_NAMES else name)
-            binding = self.resolve(node, ()) if isinstance(node, Ref) else None
-        except ExprError:
-            binding = None
-        if binding is None:
+            node = parse(name.replace(".", "->", 1) if head in IRP_NAMES + STACK_NAMES
+                         else name)
+            if not isinstance(node, Ref):
+                raise ExprError("not a name", 0)
+            compiled = compile_expr(node, self, name)
+        except ExprError as error:
+            if head in self.state or head in self.views or head in IRP_NAMES + STACK_NAMES:
+                return error.message           # a known name, a wrong field or index
             known = [*LOG_FIELDS, *self.state, *self.views]
             return f"unknown field {{{name}}}{did_you_mean(name, known)}"
-        return "int", binding.get
+        return "int", compiled.fn
 
     def memory(self, name: str) -> Callable[[Any], Any]:
         """The buffer a view or a memory variable names (for RtlCopyMemory)."""

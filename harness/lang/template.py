@@ -210,31 +210,46 @@ def _parse_field(text: str, start: int, close: int) -> tuple[Field, Formatter]:
             _formatter(shown, flags, width, prec, length, conv))
 
 
+_FIELD_NAME = re.compile(r"[A-Za-z_]\w*(\[[0-9]{1,5}\])*(\.[A-Za-z_]\w*(\[[0-9]{1,5}\])*)*")
+
+
 def _check_name(name: str, at: int, shown: str) -> None:
-    """Accept ``name(.name)*``; else raise saying what was written instead."""
+    """Accept ``name(.name)*``, each name optionally indexed by numbers (``keys[1].MakeCode``);
+    else raise saying what was written instead."""
+    if _FIELD_NAME.fullmatch(name) and name.isascii():
+        return
     for k, ch in enumerate(name):
-        if ch in "![":  # Python's format syntax; say so rather than "bad name"
+        if ch == "!":  # Python's format syntax; say so rather than "bad name"
             base = name[:k] or "length"
-            if ch == "!":
-                raise TemplateError(f"conversion '{name[k:]}' in {shown} is not supported:"
-                                    f" write {{{base}}} or a format, e.g. {{{base}:s}}",
-                                    at + k)
-            raise TemplateError(f"indexing in {shown} is not supported: name the value "
-                                f"with dots, e.g. {{{base}.name}}", at + k)
+            raise TemplateError(f"conversion '{name[k:]}' in {shown} is not supported:"
+                                f" write {{{base}}} or a format, e.g. {{{base}:s}}", at + k)
+        if ch == "[":
+            close = name.find("]", k)
+            inside = name[k + 1:close] if close > 0 else name[k + 1:]
+            if not (inside.isdigit() and inside.isascii() and len(inside) <= 5):
+                raise TemplateError(f"an index in {shown} must be a number of up to 5 digits, "
+                                    f"e.g. {{keys[0].MakeCode}}", at + k)
     if not name:
         raise TemplateError("empty field: name the value, e.g. {length}", at - 1)
     if all(ch in _DIGITS for ch in name):
         raise TemplateError(f"positional field {shown}: name the value, e.g. {{length}}",
                             at)
     expect_start = True
-    for k, ch in enumerate(name + "."):  # the sentinel '.' checks the last name ends
+    k = 0
+    while k <= len(name):            # the sentinel '.' checks the last name ends
+        ch = (name + ".")[k]
+        if ch == "[" and not expect_start:
+            k = name.index("]", k) + 1       # a checked numeric index
+            continue
         ok = ch in _NAME_START if expect_start else (ch in _NAME_CHAR or ch == ".")
         if not ok or (k == len(name) and expect_start):
-            raise TemplateError(f"bad field name {shown}: write names of letters, digits"
-                                f" and '_' (not starting with a digit) joined by '.', "
-                                f"e.g. {{r1.bytes}}; for literal braces write {{{{ and }}}}",
-                                at + min(k, len(name)))
+            break
         expect_start = ch == "."
+        k += 1
+    raise TemplateError(f"bad field name {shown}: write names of letters, digits"
+                        f" and '_' (not starting with a digit) joined by '.', "
+                        f"e.g. {{r1.bytes}}; for literal braces write {{{{ and }}}}",
+                        at + min(k, len(name)))
 
 
 def _parse_spec(name: str, spec: str, at: int, shown: str):

@@ -22,7 +22,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from ..lang.ctype import LONG, LONGLONG, TYPES, ULONG, CType
 from ..lang.diagnostics import did_you_mean, known_names
-from ..lang.expr import Binding, Compiled, ExprError, Ref, compile_text, parse
+from ..lang.expr import Binding, Compiled, ExprError, Ref, compile_expr, compile_text, parse
 from ..lang.layouts import LayoutError, Struct, resolve_path
 from ..lang.template import TemplateError, parse_template
 from ..lang.units import parse_buffer_pattern, parse_duration
@@ -405,9 +405,8 @@ class _Planner:
             return lambda env: get(env.requests[head])
         try:
             node = parse(name)
-            binding = self.names.resolve(node, ()) if isinstance(node, Ref) else None
+            if not isinstance(node, Ref):
+                return f"unknown field {{{name}}}"
+            return compile_expr(node, self.names, name).fn
         except ExprError as error:
             return error.message
-        if binding is None:
-            return f"unknown field {{{name}}}"
-        return binding.get

@@ -170,7 +170,8 @@ def test_a_value_of_the_wrong_kind_is_a_template_value_error(text, value, words)
     ("x {} y", 2, "empty field: name the value, e.g. {length}"),
     ("{0}", 1, "positional field {0}: name the value, e.g. {length}"),
     ("{a!r}", 2, "conversion '!r' in {a!r} is not supported"),
-    ("{a[0]}", 2, "indexing in {a[0]} is not supported"),
+    ("{a[x]}", 2, "an index in {a[x]} must be a number of up to 5 digits"),
+    ("{a[123456]}", 2, "an index in {a[123456]} must be a number"),
     ("{a:{w}}", 3, "nested field"),
     ("{1a}", 1, "bad field name {1a}"),
     ("{a..b}", 3, "bad field name {a..b}"),
@@ -191,6 +192,12 @@ def test_parse_errors_are_located_and_say_what_to_write(text, offset, message):
         parse_template(text)
     assert str(info.value).startswith(message) and info.value.message == str(info.value)
     assert info.value.offset == offset
+
+
+def test_fields_may_index_with_numbers():
+    template = parse_template("{keys[1].MakeCode:02x} {r.data[0][2]}")
+    assert [f.name for f in template.fields] == ["keys[1].MakeCode", "r.data[0][2]"]
+    assert template.render(lambda name: 0x3A) == "3a 58"
 
 
 def test_at_most_64_fields():
