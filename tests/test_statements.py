@@ -331,3 +331,33 @@ def test_app_variables_conditions_and_printf_formats(tmp_path):
         """)
     assert result.app_output == ["read 4 ok 00", "read 4 ok 01", "{done} after 2 reads, last "
                                  "error 0"]
+
+
+def test_a_declared_list_entry_holds_the_pended_irps_per_device(tmp_path):
+    """pend / complete_queued on an extension's LIST_ENTRY: each device its own list."""
+    text = textwrap.dedent("""\
+        scenario: t
+        title: t
+        drivers:
+          - name: D
+            devices:
+              - {name: '\\Device\\A', link: '\\??\\A', io: buffered}
+              - {name: '\\Device\\B', link: '\\??\\B', io: buffered}
+            extension: {irps: LIST_ENTRY}
+            dispatch:
+              IRP_MJ_CREATE: complete
+              IRP_MJ_CLOSE: complete
+              IRP_MJ_READ: {pend: {queue: irps}}
+              IRP_MJ_CLEANUP: [{complete_queued: {queue: irps, status: STATUS_CANCELLED}}, complete]
+        app:
+          - {open: '\\\\.\\A', as: a, overlapped: true}
+          - {open: '\\\\.\\B', as: b, overlapped: true}
+          - {read: {handle: a, length: 1}, as: ra}
+          - {read: {handle: b, length: 1}, as: rb}
+          - {close: a}
+        """)
+    path = tmp_path / "s.yaml"
+    path.write_text(text)
+    result = Session(resolve(load_scenario_text(text, path))).run_app()
+    assert result.requests["ra"].status_name == "STATUS_CANCELLED"
+    assert result.requests["rb"].completed_at is None        # B's list was not drained

@@ -215,14 +215,14 @@ class Compiler:
     def list(self, name: str, role: str, path: Sequence[Any]) -> Callable[[Any], list]:
         """The list a ``queue:`` parameter names: a declared LIST_ENTRY (a global or a
         device-extension field) or, undeclared, a driver-wide list made on first use."""
-        var = self.source.names.state.get(name)
+        names = self.source.names
+        var = names.state.get(name)
         if var is not None:
             if var.type is not None:
                 self.report(path, f"{name} is a {var.type.text}, not a LIST_ENTRY")
-            elif var.scope == "device":
-                return lambda f: f.device.device_extension["state"][name]
             else:
-                return lambda f: f.model.globals[name]
+                store = names.store_of(var)
+                return lambda f: store(f)[name]
         else:
             self.use("queue", name, role, path)
         return lambda f: f.model.queue(name)

@@ -333,30 +333,35 @@ class DriverNames:
             return lambda f: view_buffer(f, which)
         var = self.state.get(name)
         if var is not None and var.type is not None and not var.scalar:
-            return self._state_home(var)
+            store, name = self.store_of(var), var.name
+            return lambda f: store(f)[name]
         memory = [*self.views, *(v.name for v in self.state.values()
                                  if v.type is not None and not v.scalar)]
         raise ExprError(f"{name!r} is not a view or a memory variable"
                         f"{did_you_mean(name, memory)}", 0)
 
-    def _state_home(self, var: StateVar) -> Callable[[Any], Any]:
+    @staticmethod
+    def store_of(var: StateVar) -> Callable[[Any], dict]:
+        """Where a variable lives in a run: the driver's globals, this call's frame
+        (fresh for every call), or the extension of the device the routine runs for."""
         name = var.name
         if var.scope == "driver":
-            return lambda f: f.model.globals[name]
+            return lambda f: f.model.globals
+
         if var.scope == "local":
-            def local(f: Any) -> Any:
+            def frame(f: Any) -> dict:
                 if name not in f.vars:
                     f.vars[name] = var.new_value(f.kernel)
-                return f.vars[name]
-            return local
+                return f.vars
+            return frame
 
-        def home(f: Any) -> Any:
+        def extension(f: Any) -> dict:
             if f.device is None:
                 from .compiler import ScenarioRuntimeError
                 raise ScenarioRuntimeError(f"{name} is in the device extension, and this "
                                            "routine runs for no device")
-            return f.device.device_extension["state"][name]
-        return home
+            return f.device.device_extension["state"]
+        return extension
 
     # -- resolution ---------------------------------------------------------------------
     def _access(self, ref: Ref, indexes: tuple[Compiled, ...]) -> tuple[CType, Any, Any]:
@@ -390,22 +395,7 @@ class DriverNames:
     def _state(self, var: StateVar, ref: Ref, indexes: tuple[Compiled, ...]
                ) -> tuple[CType, Any, Any]:
         name = var.name
-        if var.scope == "driver":
-            def home(f: Any) -> dict:
-                return f.model.globals
-        elif var.scope == "local":
-            def home(f: Any) -> dict:      # this call's frame: fresh for every call
-                store = f.vars
-                if name not in store:
-                    store[name] = var.new_value(f.kernel)
-                return store
-        else:
-            def home(f: Any) -> dict:
-                if f.device is None:
-                    from .compiler import ScenarioRuntimeError
-                    raise ScenarioRuntimeError(f"{name} is in the device extension, and "
-                                               "this routine runs for no device")
-                return f.device.device_extension["state"]
+        home = self.store_of(var)
         if var.type is None:
             raise ExprError(f"{name} is a LIST_ENTRY: use the list blocks", ref.offset)
         if var.scalar:
