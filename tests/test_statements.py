@@ -361,3 +361,11 @@ def test_a_declared_list_entry_holds_the_pended_irps_per_device(tmp_path):
     result = Session(resolve(load_scenario_text(text, path))).run_app()
     assert result.requests["ra"].status_name == "STATUS_CANCELLED"
     assert result.requests["rb"].completed_at is None        # B's list was not drained
+
+
+def test_a_divide_error_in_a_block_parameter_is_the_same_bug_check(tmp_path):
+    result = run("""\
+        - complete: {information: "8 / z"}
+        """, tmp_path, extra="locals: {z: ULONG}\n")
+    assert result.bugcheck.code == BugCheckCode.KMODE_EXCEPTION_NOT_HANDLED
+    assert result.bugcheck.p1 == 0xC0000094

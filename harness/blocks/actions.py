@@ -259,9 +259,8 @@ def _wait(params: Any, cc: Any, path: list) -> Any:
                                   "KeSetTimerEx's DueTime itself, in its own unit (100 ns): "
                                   "negative is relative, positive an absolute system time; "
                                   "e.g. '-10 * input[0]' for microseconds from the app")),
-                              "period_ms": {"type": "integer", "minimum": 0,
-                                            "description": "Period in ms, KeSetTimerEx's "
-                                            "own unit (0: one-shot)"},
+                              "period_ms": dict(EXPR, description="Period in ms, "
+                                                "KeSetTimerEx's own unit (0: one-shot)"),
                               "dpc": ROUTINE_REF}},
        models=("KeSetTimerEx", "KeInitializeDpc"))
 def _set_timer(params: dict, cc: Any, path: list) -> Any:
@@ -273,7 +272,7 @@ def _set_timer(params: dict, cc: Any, path: list) -> Any:
     due = (cc.expr(params["due_time_100ns"], path + ["due_time_100ns"])
            if "due_time_100ns" in params else -cc.duration(params.get("after", "0s"),
                                                            path + ["after"]))
-    period = params.get("period_ms", 0)
+    period = cc.expr(params.get("period_ms", 0), path + ["period_ms"])
     routine = (cc.routine(params["dpc"], "dpc", f"{name}Dpc", path + ["dpc"])
                if "dpc" in params else None)
     key = f"timer_dpc:{name}"
@@ -288,7 +287,7 @@ def _set_timer(params: dict, cc: Any, path: list) -> Any:
                                                routine.name)
             f.model.vars[f"dpc_irp:{dpc.name}"] = f.irp   # the "currentPendingIRP" field
         ke_set_timer_ex(timer, due if isinstance(due, int) else LONGLONG.wrap(due.fn(f)),
-                        period, dpc)
+                        period.fn(f), dpc)
         return None
         yield
     return step
@@ -367,11 +366,11 @@ def data_buffer(f: Frame, which: str = "auto") -> Any:
 @block("fill", summary="Fill the request's data buffer (SystemBuffer, the MDL's system "
        "mapping, or the user buffer, by I/O method) with a byte.",
        params={"type": "object", "required": ["byte"], "additionalProperties": False,
-               "properties": {"byte": BYTE, "length": COUNT,
+               "properties": {"byte": {"anyOf": [BYTE, EXPR]}, "length": COUNT,
                               "buffer": {"enum": ["auto", "system", "mdl", "mdl_va", "user"]}}},
        models=("RtlFillMemory", "MmGetSystemAddressForMdlSafe"))
 def _fill(params: dict, cc: Any, path: list) -> Any:
-    value = params["byte"]
+    value = cc.expr(params["byte"], path + ["byte"])
     length = count_param(cc, params.get("length", "length"), path + ["length"])
     which = params.get("buffer", "auto")
 
@@ -379,7 +378,7 @@ def _fill(params: dict, cc: Any, path: list) -> Any:
         target = data_buffer(f, which)
         if which == "mdl_va" or (target is not None and target is f.irp.user_buffer):
             require_user_context(f)
-        target.fill(value, _count(f, length))
+        target.fill(value.fn(f) & 0xFF, _count(f, length))
         return None
         yield
     return step
@@ -419,18 +418,18 @@ def _log_bytes(params: dict | None, cc: Any, path: list) -> Any:
 @block("complete_queued", summary="Complete every IRP kept by 'pend' in a queue (newest "
        "first, as RemoveHeadList after InsertHeadList).",
        params={"type": "object", "additionalProperties": False, "properties": {
-           "queue": NAME, "status": STATUS, "information": {"type": "integer", "minimum": 0},
+           "queue": NAME, "status": STATUS, "information": EXPR,
            "order": {"enum": ["lifo", "fifo"]}}},
        bare=True, models=("IoCompleteRequest",))
 def _complete_queued(params: dict | None, cc: Any, path: list) -> Any:
     params = params or {}
     pending = cc.list(params.get("queue", "pending"), "consume", path + ["queue"])
     status = cc.status(params.get("status", "STATUS_SUCCESS"), path)
-    info = params.get("information", 0)
+    info = cc.expr(params.get("information", 0), path + ["information"])
     fifo = params.get("order", "lifo") == "fifo"
 
     def step(f: Frame) -> Generator[Any, Any, None]:
-        yield from complete_all(pending(f), status, info, fifo)
+        yield from complete_all(pending(f), status, info.fn(f), fifo)
     return step
 
 

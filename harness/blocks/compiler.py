@@ -14,13 +14,13 @@ goes on, so ``irp-harness validate`` lists all of a file's problems in one run.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Generator, Iterable, Mapping, Sequence
 
 from ..kernel import IRP_MJ, NTSTATUS, ctl_code
 from ..kernel import constants as C
 from ..lang.diagnostics import Diagnostic, ScenarioError, column_of, did_you_mean
-from ..lang.expr import Compiled, ExprError, compile_text
+from ..lang.expr import Compiled, ExprError, IntegerFault, compile_text
 from ..lang.template import Template, TemplateError, parse_template
 from ..lang.units import parse_duration
 from .registry import REGISTRY
@@ -155,11 +155,24 @@ class Compiler:
         """An integer expression (an int or expression text) for this driver's code."""
         text = str(value).lower() if isinstance(value, bool) else str(value)
         try:
-            return compile_text(text, self.source.names)
+            compiled = compile_text(text, self.source.names)
         except ExprError as error:
             self.report(path, f"in expression {text!r}: {error.message}",
                         _offset(value, error.offset))
             return compile_text("0", self.source.names)
+        if compiled.constant is not None:
+            return compiled
+        fn = compiled.fn
+
+        def guarded(f: Any) -> int:
+            # A divide error in driver code is a CPU fault: the bug check Windows raises.
+            try:
+                return fn(f)
+            except IntegerFault as fault_:
+                from .state import fault
+                fault(f, 0, False, fault_.status)
+                raise
+        return replace(compiled, fn=guarded)
 
     def lvalue(self, text: str, path: Sequence[Any]) -> Any:
         """Where an assignment stores: a state variable, an element or a field."""
