@@ -9,8 +9,13 @@ Exit status: 0 when all went well, 1 when the simulated machine bug-checked or h
 does not model, an unknown block name). User errors never show a traceback.
 
 Streams: ``run`` writes the trace (text, JSON or DbgView lines) to stdout, or to
-``--output FILE``; its human summary goes to stderr, or to stdout when the trace
-went to a file, so a JSON or DbgView trace on stdout stays machine-readable.
+``--output FILE``, and then its human summary to stdout; only with ``--format json``
+on stdout does the summary go to stderr, so the JSON stays machine-readable.
+
+Commands import the harness inside their functions: the only late imports of the
+project, for start-up cost (``--help`` and ``blocks`` need neither SimPy nor the
+kernel), never to dodge a cycle; tests/test_layers.py holds every other module to
+top-level imports.
 """
 
 from __future__ import annotations

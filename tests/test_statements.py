@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.kernel import BugCheckCode, NotModelledError
+from harness.kernel import BugCheckCode
 from harness.runner import RunError, Session
 from harness.scenario import load_scenario_text
 from harness.scenario.resolve import resolve

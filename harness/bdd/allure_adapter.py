@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..trace.diagram import render_sequence_svg
+
 try:
     import allure
 except ImportError:  # pragma: no cover - allure-pytest-bdd is a dependency
@@ -29,7 +31,7 @@ def pytest_irp_scenario_loaded(scenario: Any) -> None:
     if book.get("section"):
         allure.dynamic.story(f"§{book['section']}")
     allure.dynamic.parameter("seed", scenario.seed)
-    allure.dynamic.label("scenario", scenario.scenario.data["scenario"])
+    allure.dynamic.label("scenario", scenario.program.id)
 
 
 def pytest_bdd_after_scenario(request: Any, feature: Any, scenario: Any) -> None:
@@ -39,7 +41,6 @@ def pytest_bdd_after_scenario(request: Any, feature: Any, scenario: Any) -> None
         irp = request.getfixturevalue("irp")
     except Exception:   # the Given step itself failed: nothing to attach
         return
-    from ..trace.diagram import render_sequence_svg
     result = irp.result
     attach = allure.attach
     kind = allure.attachment_type

@@ -13,13 +13,15 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ..blocks.discovery import load_custom_blocks
+from . import hookspecs
+
 pytest_plugins = ["harness.bdd.steps", "harness.bdd.allure_adapter"]
 
 _TAG = re.compile(r"(?<!\S)@([A-Za-z_][\w.-]*)")
 
 
 def pytest_addhooks(pluginmanager: Any) -> None:
-    from . import hookspecs
     pluginmanager.add_hookspecs(hookspecs)
 
 
@@ -44,7 +46,6 @@ def pytest_configure(config: Any) -> None:
     features = Path(config.rootpath) / (base or "features")
     for tag in sorted(feature_tags(features)):
         config.addinivalue_line("markers", f"{tag}: Gherkin tag of features/")
-    from ..blocks.discovery import load_custom_blocks
     load_custom_blocks(Path(config.rootpath))
 
 

@@ -7,6 +7,7 @@ test runs every pattern against every step line of features/).
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 
 import pytest
@@ -178,7 +179,6 @@ def then_debug_is(irp: IrpScenario, docstring: str) -> None:
     expected = docstring.splitlines()
     got = _lines(irp)
     if got != expected:
-        import difflib
         diff = "\n".join(difflib.unified_diff(expected, got, "expected", "DbgView", lineterm=""))
         irp.fail(f"the debug output differs:\n{diff}")
 

@@ -27,9 +27,9 @@ the project (see :mod:`harness.blocks.discovery`). YAML can only name blocks tha
 are registered; it never imports or runs code itself.
 """
 
-from .compiler import Compiler, Routine, Step, run_steps
+from .compiler import Compiler, Routine, Step
 from .registry import REGISTRY, BlockDefinitionError, BlockSpec, block
-from .runtime import STOP, DriverModel, Frame
+from .runtime import STOP, DriverModel, Frame, run_steps
 
 __all__ = ["REGISTRY", "STOP", "BlockDefinitionError", "BlockSpec", "Compiler", "DriverModel",
            "Frame", "Routine", "Step", "block", "run_steps"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Generator
 
-from ..kernel import (DISPATCH_LEVEL, NTSTATUS, KDpc, dbg_print, io_call_driver,
+from ..kernel import (DISPATCH_LEVEL, IRQL, NTSTATUS, BugCheckCode, KDpc, NotModelledError, dbg_print, io_call_driver,
                       io_complete_request, io_copy_current_irp_stack_location_to_next,
                       io_get_current_irp_stack_location, io_mark_irp_pending,
                       io_set_completion_routine, io_skip_current_irp_stack_location,
@@ -13,7 +13,7 @@ from ..kernel import (DISPATCH_LEVEL, NTSTATUS, KDpc, dbg_print, io_call_driver,
                       mm_get_system_address_for_mdl_safe)
 from ..lang.ctype import LONGLONG
 from .registry import block
-from .runtime import STOP, Frame
+from .runtime import STOP, Frame, ScenarioRuntimeError, run_steps
 
 STATUS = {"$ref": "#/$defs/ntstatus"}
 DURATION = {"$ref": "#/$defs/duration"}
@@ -205,7 +205,6 @@ def _conditional(test: Any) -> Any:
 
         def step(f: Frame) -> Generator[Any, Any, Any]:
             if test(f):
-                from .compiler import run_steps
                 return (yield from run_steps(steps, f))
             return None
         return step
@@ -331,7 +330,6 @@ def _queue_dpc(params: Any, cc: Any, path: list) -> Any:
 def _create_devices(params: None, cc: Any, path: list) -> Any:
     def step(f: Frame) -> Generator[Any, Any, None]:
         if f.model.create_devices is None:
-            from .compiler import ScenarioRuntimeError
             raise ScenarioRuntimeError(f"{cc.where(path)}: create_devices is only for "
                                        "driver_entry")
         devices = yield from f.model.create_devices()
@@ -387,7 +385,6 @@ def _fill(params: dict, cc: Any, path: list) -> Any:
 def require_user_context(f: Frame) -> None:
     """A raw user pointer (Irp->UserBuffer, an MDL's user VA) is only valid in the
     requesting thread below DISPATCH_LEVEL, not from a DPC or StartIo (kernel-env §12.30)."""
-    from ..kernel import NotModelledError
     kernel = f.kernel
     if (kernel.cpu.context not in ("thread", "completion") or kernel.cpu.irql >= DISPATCH_LEVEL
             or kernel.current_thread is not f.irp.thread):
@@ -449,7 +446,6 @@ def _call(params: str, cc: Any, path: list) -> Any:
     routine = cc.named(params, "call", path)
 
     def step(f: Frame) -> Generator[Any, Any, Any]:
-        from .compiler import run_steps
         depth = f.vars.get("call_depth", 0)
         if depth >= MAX_CALL_DEPTH:
             overflow_kernel_stack(f)
@@ -470,7 +466,6 @@ MAX_CALL_DEPTH = 100
 def overflow_kernel_stack(f: Frame) -> None:
     """Running off the kernel stack faults while pushing the fault's own frame: a
     double fault, bug check 0x7F UNEXPECTED_KERNEL_MODE_TRAP with parameter 1 = 8."""
-    from ..kernel import BugCheckCode
     f.kernel.bug_check(BugCheckCode.UNEXPECTED_KERNEL_MODE_TRAP, 8, 0, 0, 0,
                        reason=f"kernel stack overflow: 'call' nested {MAX_CALL_DEPTH} deep")
 
@@ -509,7 +504,6 @@ def _by_ioctl(params: dict, cc: Any, path: list) -> Any:
             table[cc.constant(key, path + [key])] = steps
 
     def step(f: Frame) -> Generator[Any, Any, Any]:
-        from .compiler import run_steps
         code = io_get_current_irp_stack_location(f.irp).parameters.io_control_code
         steps = table.get(code, default)
         if steps is None:
@@ -523,7 +517,6 @@ def _by_ioctl(params: dict, cc: Any, path: list) -> Any:
        "current IRQL is above the given one.",
        params={"enum": ["PASSIVE_LEVEL", "APC_LEVEL", "DISPATCH_LEVEL"]}, models=("PAGED_CODE",))
 def _assert_irql(params: str, cc: Any, path: list) -> Any:
-    from ..kernel import IRQL, BugCheckCode
     limit = IRQL[params]
 
     def step(f: Frame) -> Generator[Any, Any, None]:

@@ -21,24 +21,13 @@ from ..kernel import IRP_MJ, NTSTATUS, ctl_code
 from ..kernel import constants as C
 from ..lang.diagnostics import Diagnostic, ScenarioError, column_of, did_you_mean
 from ..lang.expr import Compiled, ExprError, IntegerFault, compile_text
-from ..lang.template import Template, TemplateError, parse_template
+from ..lang.template import TemplateError, parse_template
 from ..lang.units import parse_duration
 from .registry import REGISTRY
-from .runtime import STOP, DriverModel, Frame
+from .runtime import DriverModel, Frame, ScenarioRuntimeError, run_steps
+from .state import fault
 
 Step = Callable[[Frame], Generator[Any, Any, Any]]
-
-
-class ScenarioRuntimeError(Exception):
-    """The scenario asked for something impossible while running (e.g. a dispatch
-    routine that ended without deciding a status). Names the YAML place."""
-
-
-def run_steps(steps: Sequence[Step], frame: Frame) -> Generator[Any, Any, Any]:
-    for step in steps:
-        if (yield from step(frame)) is STOP:
-            return STOP
-    return None
 
 
 class Routine:
@@ -169,7 +158,6 @@ class Compiler:
             try:
                 return fn(f)
             except IntegerFault as fault_:
-                from .state import fault
                 fault(f, 0, False, fault_.status)
                 raise
         return replace(compiled, fn=guarded)

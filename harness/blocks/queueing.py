@@ -6,8 +6,7 @@ from typing import Any, Generator
 
 from ..kernel import (NTSTATUS, io_acquire_cancel_spin_lock, io_mark_irp_pending,
                       io_release_cancel_spin_lock, io_set_cancel_routine)
-from ..kernel.startio import (io_start_next_packet, io_start_packet,
-                              ke_remove_entry_device_queue)
+from ..kernel import io_start_next_packet, io_start_packet, ke_remove_entry_device_queue
 from .actions import ROUTINE, ROUTINE_REF, _conditional
 from .registry import block
 from .runtime import Frame

@@ -7,11 +7,26 @@ gets a :class:`Frame`: which device and IRP it runs for and what it will return.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Generator, Sequence
 
-from ..kernel import KEvent, KTimer, NotificationEvent, io_get_current_irp_stack_location
+from ..kernel import (KEvent, KTimer, NotificationEvent, NotModelledError,
+                      io_get_current_irp_stack_location)
 
 STOP = object()   # a step returns STOP to end its routine (the ``return`` action)
+
+
+class ScenarioRuntimeError(Exception):
+    """The scenario asked for something impossible while running (e.g. a dispatch
+    routine that ended without deciding a status). Names the YAML place."""
+
+
+def run_steps(steps: Sequence[Callable[["Frame"], Generator[Any, Any, Any]]], frame: "Frame"
+              ) -> Generator[Any, Any, Any]:
+    """Run compiled steps in order until one returns STOP."""
+    for step in steps:
+        if (yield from step(frame)) is STOP:
+            return STOP
+    return None
 
 
 class DriverModel:
@@ -74,7 +89,6 @@ class Frame:
     def lower_device(self) -> Any:
         lower = self.device.device_extension.get("lower") if self.device else None
         if lower is None:
-            from ..kernel import NotModelledError
             raise NotModelledError("IoCallDriver", f"device {self.device.label} is not attached "
                                    "to anything (no attach_to): there is no lower device")
         return lower

@@ -28,9 +28,10 @@ from ..kernel import (DISPATCH_LEVEL, IRP_MJ, IRQL, NTSTATUS, BugCheckCode, Buff
                       mm_get_system_address_for_mdl_safe)
 from ..lang.ctype import LONG, LONGLONG, TYPES, ULONG, CType
 from ..lang.diagnostics import did_you_mean
-from ..lang.expr import Binding, Compiled, ExprError, Ref
-from ..lang.layouts import LayoutError, Struct, TypeSpec, parse_type, resolve_path
+from ..lang.expr import Binding, Compiled, ExprError, Ref, compile_expr, parse
+from ..lang.layouts import FieldRef, LayoutError, Struct, TypeSpec, parse_type, resolve_path
 from ..lang.units import parse_buffer_pattern
+from .runtime import ScenarioRuntimeError
 
 STATUS_ACCESS_VIOLATION = 0xC0000005
 PTR = TYPES["PVOID"]
@@ -258,7 +259,6 @@ def _status_name(status: int) -> str:
 def _mdl(f: Any) -> Any:
     mdl = f.irp.mdl_address
     if mdl is None:
-        from .compiler import ScenarioRuntimeError
         raise ScenarioRuntimeError("the IRP has no MDL (MdlAddress is NULL)")
     return mdl
 
@@ -295,11 +295,9 @@ class DriverNames:
     def lvalue(self, text: str) -> tuple[CType, Callable[[Any, int], None]]:
         """The type and store function of an assignment target (``count``,
         ``keys[i].MakeCode``, ``Irp->IoStatus.Information``)."""
-        from ..lang.expr import parse
         node = parse(text)
         if not isinstance(node, Ref):
             raise ExprError("the target must be a variable, an element or a field", 0)
-        from ..lang.expr import compile_expr
         indexes = tuple(compile_expr(p.index, self, text) for p in node.parts
                         if p.kind == "index")
         ctype, _, store = self._access(node, indexes)
@@ -311,7 +309,6 @@ class DriverNames:
         """A log field: (kind, getter), or a message saying why it is unknown."""
         if name in LOG_FIELDS and name not in self.state:
             return LOG_FIELDS[name]
-        from ..lang.expr import compile_expr, parse
         head = name.split(".")[0].split("[")[0]
         try:
             node = parse(name.replace(".", "->", 1) if head in IRP_NAMES + STACK_NAMES
@@ -357,8 +354,7 @@ class DriverNames:
 
         def extension(f: Any) -> dict:
             if f.device is None:
-                from .compiler import ScenarioRuntimeError
-                raise ScenarioRuntimeError(f"{name} is in the device extension, and this "
+                    raise ScenarioRuntimeError(f"{name} is in the device extension, and this "
                                            "routine runs for no device")
             return f.device.device_extension["state"]
         return extension
@@ -448,7 +444,6 @@ class DriverNames:
             if path:
                 raise ExprError(f"{ref.name} holds {element.ctype.name} values: they have no "
                                 "fields", ref.offset)
-            from ..lang.layouts import FieldRef
             fref = FieldRef(0, element.ctype, None, None, ref.name)
         size = fref.ctype.size
         offset = fref.offset

@@ -14,11 +14,11 @@ from __future__ import annotations
 import re
 from typing import Any, Generator
 
+from ..kernel import NotModelledError
 from ..lang.ctype import LONG
 from .actions import EXPR, ROUTINE
-from .compiler import ScenarioRuntimeError, run_steps
 from .registry import block
-from .runtime import STOP, Frame
+from .runtime import STOP, Frame, ScenarioRuntimeError, run_steps
 from .state import fault
 
 #: Iterations a `while` may run when it names no `max` of its own.
@@ -160,7 +160,6 @@ def checked_range(f: Frame, buffer: Any, start: int, count: int, name: str, writ
     if buffer is None:
         fault(f, start, write)
     if start < 0 or count < 0 or start + count > buffer.length:
-        from ..kernel import NotModelledError
         raise NotModelledError("a buffer overrun", f"{name}: bytes {start}..{start + count - 1}"
                                f" of a {buffer.length}-byte buffer at 0x{buffer.address:08X}")
     return buffer

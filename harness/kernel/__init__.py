@@ -1,5 +1,14 @@
 """The simulated Windows kernel. Imports only SimPy and the standard library.
 
+Laid out as ntoskrnl is (ReactOS's ``ntoskrnl/`` is the map): a small core of
+``constants``, ``errors`` and ``instrument``; then ``ke`` (the machine: CPUs, IRQL,
+threads, the clock, DPCs and APCs; dispatcher objects and waits; timers; spin locks;
+device queues), ``mm`` (address spaces, buffers, MDLs), ``ob`` (the namespace, object
+types, references) and ``io`` (IRPs, device/driver/file objects, IoCallDriver and
+IoCompleteRequest, cancel, StartIo, the file services); ``system.Kernel`` composes
+them. Each imports only the ones before it (a test checks the order). The user-mode
+side is ``harness.usermode``, outside the kernel.
+
 Routines are named after the WDK in snake_case (IoCallDriver -> io_call_driver). A
 routine that acts on an object takes that object (the machine is reachable from it);
 one that does not takes the Kernel first. Routines that can run other driver code or
@@ -8,42 +17,50 @@ written as generator functions. See machine.py for why.
 """
 
 from .constants import *  # noqa: F401,F403 - the WDK constants are the kernel's vocabulary
-from .dispatcher import (KEvent, KSemaphore, WaitAll, WaitAny, ke_clear_event,  # noqa: F401
-                         ke_initialize_event, ke_initialize_semaphore, ke_read_state_event,
-                         ke_release_semaphore, ke_reset_event, ke_set_event,
-                         ke_wait_for_multiple_objects, ke_wait_for_single_object)
 from .errors import BugCheck, BugCheckHalt, KernelUsageError, NotModelledError  # noqa: F401
 from .instrument import HOOK_NAMES, Instrument  # noqa: F401
-from .iomgr import (io_call_driver, io_cancel_irp, io_complete_request,  # noqa: F401
-                    iop_complete_request, iop_invalid_device_request)
-from .irp import (Irp, IoStackLocation, IoStatusBlock, KernelMode, UserMode,  # noqa: F401
-                  io_allocate_irp, io_copy_current_irp_stack_location_to_next, io_free_irp,
-                  io_get_current_irp_stack_location, io_get_function_code_from_ctl_code,
-                  io_get_next_irp_stack_location, io_initialize_irp, io_mark_irp_pending,
-                  io_reuse_irp, io_set_cancel_routine, io_set_completion_routine,
-                  io_set_completion_routine_ex, io_set_next_irp_stack_location,
-                  io_skip_current_irp_stack_location)
-from .machine import Cpu, Kernel, KThread, run_nonblocking  # noqa: F401
-from .memory import (Buffer, Mdl, io_allocate_mdl, io_build_partial_mdl,  # noqa: F401
-                     io_free_mdl, mm_get_mdl_byte_count, mm_get_mdl_byte_offset,
-                     mm_get_mdl_virtual_address, mm_get_system_address_for_mdl_safe,
-                     mm_prepare_mdl_for_reuse, mm_probe_and_lock_pages)
-from .objects import (DeviceObject, DriverObject, FileObject,  # noqa: F401
-                      copy_io_flags_from, io_attach_device_to_device_stack, io_create_device,
-                      io_create_driver, io_create_symbolic_link, io_delete_device,
-                      io_delete_symbolic_link, io_detach_device, io_get_attached_device,
-                      io_get_attached_device_reference)
-from .win32 import INVALID_HANDLE_VALUE, FILE_FLAG_OVERLAPPED, Overlapped, Win32  # noqa: F401
-from .services import (io_get_device_object_pointer, io_get_related_device_object,  # noqa: F401
-                       nt_close, nt_create_file, nt_device_io_control_file, nt_read_file,
-                       nt_write_file, ob_dereference_file_object_inline)
-from .spinlock import (KSpinLock, io_acquire_cancel_spin_lock,  # noqa: F401
-                       io_release_cancel_spin_lock, ke_acquire_spin_lock,
-                       ke_initialize_spin_lock, ke_release_spin_lock)
-from .timers import (KDpc, KTimer, ke_cancel_timer, ke_delay_execution_thread,  # noqa: F401
-                     ke_initialize_dpc, ke_initialize_timer, ke_initialize_timer_ex,
-                     ke_insert_queue_dpc, ke_read_state_timer, ke_remove_queue_dpc,
-                     ke_set_timer, ke_set_timer_ex)
+from .io.cancel import (io_acquire_cancel_spin_lock, io_cancel_irp,  # noqa: F401
+                        io_cancel_thread_io, io_release_cancel_spin_lock)
+from .io.device import (DeviceObject, FileObject, copy_io_flags_from,  # noqa: F401
+                        io_attach_device_to_device_stack, io_create_device,
+                        io_create_symbolic_link, io_delete_device, io_delete_symbolic_link,
+                        io_detach_device, io_get_attached_device,
+                        io_get_attached_device_reference)
+from .io.driver import DriverObject, io_create_driver, iop_invalid_device_request  # noqa: F401
+from .io.file import (io_get_device_object_pointer, io_get_related_device_object,  # noqa: F401
+                      nt_cancel_io_file, nt_close, nt_create_file, nt_device_io_control_file,
+                      nt_query_information_file, nt_read_file, nt_write_file,
+                      ob_dereference_file_object_inline)
+from .io.iomgr import io_call_driver, io_complete_request, iop_complete_request  # noqa: F401
+from .io.irp import (Irp, IoStackLocation, IoStatusBlock, KernelMode, UserMode,  # noqa: F401
+                     io_allocate_irp, io_copy_current_irp_stack_location_to_next, io_free_irp,
+                     io_get_current_irp_stack_location, io_get_function_code_from_ctl_code,
+                     io_get_next_irp_stack_location, io_initialize_irp, io_mark_irp_pending,
+                     io_reuse_irp, io_set_cancel_routine, io_set_completion_routine,
+                     io_set_completion_routine_ex, io_set_next_irp_stack_location,
+                     io_skip_current_irp_stack_location)
+from .io.startio import io_start_next_packet, io_start_packet  # noqa: F401
+from .ke.devqueue import (KDeviceQueue, ke_initialize_device_queue,  # noqa: F401
+                          ke_insert_by_key_device_queue, ke_insert_device_queue,
+                          ke_remove_device_queue, ke_remove_entry_device_queue)
+from .ke.dispatcher import (KEvent, KSemaphore, WaitAll, WaitAny, ke_clear_event,  # noqa: F401
+                            ke_initialize_event, ke_initialize_semaphore, ke_read_state_event,
+                            ke_release_semaphore, ke_reset_event, ke_set_event,
+                            ke_wait_for_multiple_objects, ke_wait_for_single_object)
+from .ke.machine import BOOT_SYSTEM_TIME, Cpu, KThread, Machine, run_nonblocking  # noqa: F401
+from .ke.spinlock import (KSpinLock, ke_acquire_spin_lock, ke_initialize_spin_lock,  # noqa: F401
+                          ke_release_spin_lock)
+from .ke.timers import (KDpc, KTimer, ke_cancel_timer, ke_delay_execution_thread,  # noqa: F401
+                        ke_initialize_dpc, ke_initialize_timer, ke_initialize_timer_ex,
+                        ke_insert_queue_dpc, ke_read_state_timer, ke_remove_queue_dpc,
+                        ke_set_timer, ke_set_timer_ex)
+from .mm.memory import (Buffer, Mdl, io_allocate_mdl, io_build_partial_mdl,  # noqa: F401
+                        io_free_mdl, mm_get_mdl_byte_count, mm_get_mdl_byte_offset,
+                        mm_get_mdl_virtual_address, mm_get_system_address_for_mdl_safe,
+                        mm_prepare_mdl_for_reuse, mm_probe_and_lock_pages)
+from .ob.object import (ObjectType, ob_dereference_object_deferred,  # noqa: F401
+                        ob_dereference_object_inline)
+from .system import Kernel  # noqa: F401
 
 
 def dbg_print(kernel: Kernel, text: str) -> None:

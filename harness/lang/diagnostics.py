@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 import difflib
+import linecache
 from typing import Iterable, Sequence
 
 ROOT_PATH = "(root)"
@@ -39,7 +40,6 @@ def known_names(word: object, choices: Iterable[str], limit: int = 8) -> str:
 def column_of(file: str, line: int, col: int, offset: int) -> int:
     """The column of character ``offset`` of the YAML scalar that starts at ``col``:
     one more when the scalar is quoted (the quote is the node's start)."""
-    import linecache
     text = linecache.getline(file, line)
     quoted = col - 1 < len(text) and text[col - 1] in "'\""
     return col + offset + (1 if quoted and offset else 0)

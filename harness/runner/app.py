@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Generator
 
-from ..kernel import (FILE_FLAG_OVERLAPPED, INVALID_HANDLE_VALUE, Instrument, Overlapped,
-                      Win32, ke_wait_for_single_object)
-from ..kernel.win32 import GENERIC_READ, GENERIC_WRITE
+from ..kernel import Instrument
 from ..scenario.app_plan import AppPlan, AppStep
+from ..usermode import (FILE_FLAG_OVERLAPPED, GENERIC_READ, GENERIC_WRITE, INVALID_HANDLE_VALUE,
+                        Overlapped, Win32)
+from ..usermode.ntdll import NtWaitForSingleObject
 from .result import Request
 
 _ACCESS = {"read": GENERIC_READ, "write": GENERIC_WRITE,
@@ -180,7 +181,7 @@ class Application(Instrument):
         event = ov.h_event or (handle.file.event if handle else None)
         if event is None:
             raise AppError(f"nothing to wait on for {target_name!r}")
-        yield from ke_wait_for_single_object(event)
+        yield from NtWaitForSingleObject(event)
         return None
 
     def _do_get_file_size(self, handle: str, name: str | None, step: dict,

@@ -14,7 +14,7 @@ import math
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Sequence
 
-from ..blocks.compiler import ScenarioRuntimeError
+from ..blocks.runtime import ScenarioRuntimeError
 from ..blocks.runtime import DriverModel
 from ..kernel import (DO_BUFFERED_IO, DO_DEVICE_INITIALIZING, DO_DIRECT_IO, BugCheckHalt,
                       Kernel, KernelUsageError, NotModelledError, copy_io_flags_from,

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
 from ..lang.ctype import LONG, LONGLONG, TYPES, ULONG, CType
-from ..lang.diagnostics import did_you_mean, known_names
+from ..lang.diagnostics import Diagnostic, ScenarioError, did_you_mean, known_names
 from ..lang.expr import Binding, Compiled, ExprError, Ref, compile_expr, compile_text, parse
 from ..lang.layouts import LayoutError, Struct, resolve_path
 from ..lang.template import TemplateError, parse_template
@@ -235,7 +235,6 @@ def plan_app(app: Any, constants: Mapping[str, int], structs: Mapping[str, Struc
 def plan_step(plan: AppPlan, step: Mapping[str, Any]) -> AppStep:
     """Plan one step given outside the scenario (a Gherkin step); its ``as`` name
     becomes known to the steps after it."""
-    from ..lang.diagnostics import Diagnostic, ScenarioError
     problems: list[str] = []
     names = plan.names
     verb = _verb(step)

@@ -7,11 +7,12 @@ hover text. Run ``python -m harness.scenario.schema`` after changing a block.
 
 from __future__ import annotations
 
-import importlib
 import json
 from pathlib import Path
 from typing import Any, Mapping
 
+from harness.blocks import builtin  # noqa: F401 - registers the built-in blocks
+from harness.blocks.discovery import load_custom_blocks
 from harness.blocks.registry import REGISTRY, BlockSpec
 from harness.scenario.schema_app import app_defs
 from harness.lang.units import DURATION_PATTERN
@@ -344,15 +345,12 @@ def registry_blocks(root: Path | None = None) -> Mapping[str, BlockSpec]:
     Returns:
         ``REGISTRY`` after importing the built-ins and discovering custom blocks.
     """
-    importlib.import_module("harness.blocks.builtin")
-    from harness.blocks.discovery import load_custom_blocks
     load_custom_blocks(root)
     return REGISTRY
 
 
 def builtin_blocks() -> Mapping[str, BlockSpec]:
     """The registry's built-in blocks only (what the shipped schema files describe)."""
-    importlib.import_module("harness.blocks.builtin")
     return {name: spec for name, spec in REGISTRY.items() if spec.builtin}
 
 

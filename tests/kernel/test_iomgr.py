@@ -17,7 +17,7 @@ from harness.kernel import (DISPATCH_LEVEL, IRP_MJ, NTSTATUS, PASSIVE_LEVEL,
                             io_skip_current_irp_stack_location, ke_initialize_dpc,
                             ke_insert_queue_dpc, ke_wait_for_single_object,
                             mm_probe_and_lock_pages)
-from harness.kernel.memory import USER_BASE, AddressSpace
+from harness.kernel.mm.memory import USER_BASE, AddressSpace
 
 READ = IRP_MJ.IRP_MJ_READ
 SUCCESS = NTSTATUS.STATUS_SUCCESS

@@ -8,7 +8,7 @@ from harness.kernel import (Buffer, Kernel, io_allocate_mdl, io_build_partial_md
                             mm_get_mdl_byte_count, mm_get_mdl_byte_offset,
                             mm_get_mdl_virtual_address, mm_get_system_address_for_mdl_safe,
                             mm_prepare_mdl_for_reuse, mm_probe_and_lock_pages)
-from harness.kernel.memory import PAGE_SIZE, SYSTEM_PTE_BASE, USER_BASE, AddressSpace
+from harness.kernel.mm.memory import PAGE_SIZE, SYSTEM_PTE_BASE, USER_BASE, AddressSpace
 
 
 def user_buffer(size, offset_in_page=0x234):

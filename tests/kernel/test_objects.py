@@ -13,7 +13,7 @@ from harness.kernel import (DO_BUFFERED_IO, DO_DEVICE_HAS_NAME, DO_DEVICE_INITIA
                             io_create_driver, io_create_symbolic_link, io_delete_device,
                             io_delete_symbolic_link, io_detach_device, io_get_attached_device,
                             io_get_attached_device_reference, iop_invalid_device_request)
-from harness.kernel.objects import DOE_DELETE_PENDING
+from harness.kernel.io.device import DOE_DELETE_PENDING
 
 
 def test_dispatch_table_has_0x1c_entries_defaulting_to_invalid_device_request(kernel):

@@ -19,7 +19,7 @@ from harness.kernel import (DO_BUFFERED_IO, DO_DEVICE_INITIALIZING, DO_DIRECT_IO
                             mm_get_mdl_virtual_address, mm_get_system_address_for_mdl_safe,
                             nt_close, nt_create_file, nt_device_io_control_file, nt_read_file,
                             nt_write_file, ob_dereference_file_object_inline)
-from harness.kernel.memory import USER_BASE, AddressSpace
+from harness.kernel.mm.memory import USER_BASE, AddressSpace
 
 MJ = IRP_MJ
 SUCCESS = NTSTATUS.STATUS_SUCCESS

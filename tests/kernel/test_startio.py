@@ -5,10 +5,9 @@ from __future__ import annotations
 from harness.kernel import (DISPATCH_LEVEL, IRP_MJ, NTSTATUS, io_allocate_irp,
                             io_complete_request, io_get_next_irp_stack_location,
                             io_release_cancel_spin_lock, io_cancel_irp)
-from harness.kernel.startio import (io_start_next_packet, io_start_packet,
-                                    ke_initialize_device_queue, ke_insert_by_key_device_queue,
-                                    ke_insert_device_queue, ke_remove_device_queue,
-                                    ke_remove_entry_device_queue)
+from harness.kernel import (io_start_next_packet, io_start_packet, ke_initialize_device_queue,
+                            ke_insert_by_key_device_queue, ke_insert_device_queue,
+                            ke_remove_device_queue, ke_remove_entry_device_queue)
 
 
 def _irp(kernel):

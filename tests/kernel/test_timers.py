@@ -11,7 +11,7 @@ from harness.kernel import (APC_LEVEL, DISPATCH_LEVEL, HIGH_LEVEL, NTSTATUS, PAS
                             ke_initialize_timer, ke_initialize_timer_ex, ke_insert_queue_dpc,
                             ke_read_state_timer, ke_remove_queue_dpc, ke_set_timer,
                             ke_set_timer_ex, ke_wait_for_single_object)
-from harness.kernel.timers import HighImportance, LowImportance
+from harness.kernel.ke.timers import HighImportance, LowImportance
 
 TICK = 156250
 MS = 10_000
@@ -160,7 +160,7 @@ def test_timer_fires_on_first_tick_at_or_after_due_never_early(kernel):
 def test_absolute_due_time_is_system_time_since_1601(kernel):
     """kernel-env §5.2 / §3.3: a positive DueTime is an absolute system time (hns since
     1601-01-01 UTC): the boot time plus two ticks expires two ticks after boot."""
-    from harness.kernel.machine import BOOT_SYSTEM_TIME
+    from harness.kernel.ke.machine import BOOT_SYSTEM_TIME
     log = []
     ke_set_timer(ke_initialize_timer(kernel), BOOT_SYSTEM_TIME + 2 * TICK,
                  recording_dpc(kernel, log))

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Generator, Sequence
 
-from .constants import (DISPATCH_LEVEL, NTSTATUS, NotificationEvent, SynchronizationEvent,
+from ..constants import (DISPATCH_LEVEL, NTSTATUS, NotificationEvent, SynchronizationEvent,
                         BugCheckCode)
-from .errors import KernelUsageError
+from ..errors import KernelUsageError, NotModelledError
 
 if TYPE_CHECKING:
-    from .machine import Kernel
+    from .machine import Machine as Kernel
 
 STATUS_SUCCESS = NTSTATUS.STATUS_SUCCESS
 STATUS_TIMEOUT = NTSTATUS.STATUS_TIMEOUT
@@ -191,7 +191,6 @@ def ke_wait_for_single_object(obj: DispatcherObject, wait_reason: int = 0, wait_
 
 
 def raise_not_modelled(routine: str) -> None:
-    from .errors import NotModelledError
     raise NotModelledError(routine)
 
 

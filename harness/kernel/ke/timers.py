@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, Generator
 
-from .constants import (APC_LEVEL, DISPATCH_LEVEL, NTSTATUS, NotificationTimer,
+from ..constants import (APC_LEVEL, DISPATCH_LEVEL, NTSTATUS, NotificationTimer,
                         SynchronizationTimer, BugCheckCode)
+from ..errors import NotModelledError
 from .dispatcher import DispatcherObject
 
 if TYPE_CHECKING:
-    from .machine import Kernel
+    from .machine import Machine as Kernel
 
 HighImportance, MediumImportance, LowImportance = 2, 1, 0
 
@@ -214,7 +215,6 @@ def ke_delay_execution_thread(kernel: "Kernel", wait_mode: int, alertable: bool,
         kernel.bug_check(BugCheckCode.IRQL_NOT_LESS_OR_EQUAL, 0, kernel.cpu.irql, 0, 0,
                          reason="KeDelayExecutionThread above APC_LEVEL")
     if alertable:
-        from .errors import NotModelledError
         raise NotModelledError("KeDelayExecutionThread(Alertable=TRUE)")
     delay = max(kernel.relative_delay(interval), 0)
     event = kernel.new_event()

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
 
-from .constants import (IRP_MJ, NTSTATUS, SL_INVOKE_ON_CANCEL, SL_INVOKE_ON_ERROR,
-                        SL_INVOKE_ON_SUCCESS, SL_PENDING_RETURNED, BugCheckCode)
-from .errors import KernelUsageError, NotModelledError
+from ..constants import (IRP_MJ, NTSTATUS, SL_INVOKE_ON_CANCEL, SL_INVOKE_ON_ERROR,
+                         SL_INVOKE_ON_SUCCESS, SL_PENDING_RETURNED, BugCheckCode)
+from ..errors import KernelUsageError, NotModelledError
 
 if TYPE_CHECKING:
-    from .machine import Kernel
-    from .objects import DeviceObject, FileObject
+    from ..ke.machine import Machine as Kernel
+    from .device import DeviceObject, FileObject
 
 IO_TYPE_IRP = 6
 KernelMode, UserMode = 0, 1

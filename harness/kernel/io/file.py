@@ -11,17 +11,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Generator
 
-from .constants import (APC_LEVEL, DO_BUFFERED_IO, DO_DEVICE_INITIALIZING, DO_DIRECT_IO,
-                        DO_EXCLUSIVE, IRP_MJ, METHOD_BUFFERED, METHOD_NEITHER, NTSTATUS,
-                        IrpFlags, NotificationEvent)
-from .dispatcher import KEvent, ke_clear_event, ke_wait_for_single_object
-from .irp import Irp, IoStatusBlock, UserMode, KernelMode, io_allocate_irp, io_free_irp
+from ..constants import (APC_LEVEL, DO_BUFFERED_IO, DO_DEVICE_INITIALIZING, DO_DIRECT_IO,
+                         DO_EXCLUSIVE, IRP_MJ, METHOD_BUFFERED, METHOD_NEITHER, NTSTATUS,
+                         IrpFlags, NotificationEvent)
+from ..ke.dispatcher import KEvent, ke_clear_event, ke_wait_for_single_object
+from ..ke.timers import ke_delay_execution_thread
+from ..mm.memory import Buffer, io_allocate_mdl, mm_probe_and_lock_pages
+from ..ob.object import ob_dereference_object_inline
+from .cancel import io_cancel_irp
+from .device import DOE_DELETE_PENDING, DeviceObject, FileObject, io_get_attached_device
 from .iomgr import io_call_driver, iop_complete_request
-from .memory import Buffer, io_allocate_mdl, mm_probe_and_lock_pages
-from .objects import DOE_DELETE_PENDING, DeviceObject, FileObject, io_get_attached_device
+from .irp import Irp, IoStatusBlock, KernelMode, UserMode, io_allocate_irp, io_free_irp
 
 if TYPE_CHECKING:
-    from .machine import Kernel
+    from ..ke.machine import Machine as Kernel
 
 STATUS_PENDING = NTSTATUS.STATUS_PENDING
 _F = IrpFlags
@@ -272,22 +275,14 @@ def iop_delete_file(file: FileObject) -> Generator[Any, Any, None]:
     file.device_object.reference_count -= 1
 
 
-def ob_dereference_file_object(file: FileObject) -> None:
-    """ObDereferenceObject(FileObject) from a context that cannot send an IRP itself.
-
-    Object deletion at raised IRQL or in an APC is deferred to a system worker thread,
-    so IRP_MJ_CLOSE then arrives from that thread.
-    """
-    file.reference_count -= 1
-    if file.reference_count == 0:
-        file.kernel.create_thread(iop_delete_file, file, name="ObpDeferredDelete")
+# IopDeleteFile is what the object manager runs when a file object's last reference
+# goes (ob/object.py): registered here, where IRP_MJ_CLOSE can be built.
+FileObject.object_type.delete_procedure = iop_delete_file
 
 
 def ob_dereference_file_object_inline(file: FileObject) -> Generator[Any, Any, None]:
     """ObDereferenceObject(FileObject) at PASSIVE_LEVEL in a thread: close inline."""
-    file.reference_count -= 1
-    if file.reference_count == 0:
-        yield from iop_delete_file(file)
+    yield from ob_dereference_object_inline(file)
 
 
 def io_get_device_object_pointer(kernel: "Kernel", name: str, access: int = 0
@@ -333,3 +328,19 @@ def nt_query_information_file(file: FileObject, information_class: int, length: 
         _finish_inline(kernel, irp)
     status = yield from _wait_synchronous(file, status)
     return status, out.read()
+
+
+CANCEL_IO_POLL_INTERVAL = -100_000     # 10 ms, relative (kernel-env §7.7)
+
+
+def nt_cancel_io_file(file: FileObject) -> Generator[Any, Any, int]:
+    """NtCancelIoFile (kernel-env §7.7, §12.22): IoCancelIrp on the calling thread's IRPs
+    for this file object, then wait until they are gone, polling every 10 ms."""
+    kernel = file.kernel
+    thread = kernel.current_thread
+    mine = [irp for irp in thread.irp_list if irp.original_file_object is file]
+    for irp in mine:
+        yield from io_cancel_irp(irp)
+    while any(irp in thread.irp_list for irp in mine):
+        yield from ke_delay_execution_thread(kernel, UserMode, False, CANCEL_IO_POLL_INTERVAL)
+    return NTSTATUS.STATUS_SUCCESS

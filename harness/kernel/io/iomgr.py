@@ -1,4 +1,4 @@
-"""The I/O manager's IRP engine: IoCallDriver, IoCompleteRequest, IoCancelIrp.
+"""The I/O manager's IRP engine: IoCallDriver and IoCompleteRequest (cancel: cancel.py).
 
 This module follows io-core-semantics.md §2, §4, §5 and §7 step by step; comments cite
 the rule. The subtle parts (each has a unit test named after it):
@@ -16,16 +16,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Generator
 
-from .constants import (APC_LEVEL, DISPATCH_LEVEL, NTSTATUS, SL_ERROR_RETURNED,
-                        SL_INVOKE_ON_CANCEL, SL_INVOKE_ON_ERROR, SL_INVOKE_ON_SUCCESS,
-                        SL_PENDING_RETURNED, BugCheckCode, IrpFlags, nt_error)
-from .errors import NotModelledError
+from ..constants import (DISPATCH_LEVEL, NTSTATUS, SL_ERROR_RETURNED,
+                         SL_INVOKE_ON_CANCEL, SL_INVOKE_ON_ERROR, SL_INVOKE_ON_SUCCESS,
+                         SL_PENDING_RETURNED, BugCheckCode, IrpFlags, nt_error)
+from ..errors import NotModelledError
+from ..ke.dispatcher import ke_set_event
+from ..mm.memory import io_free_mdl, mm_unlock_pages
+from ..ob.object import ob_dereference_object_deferred
 from .irp import Irp, io_free_irp
-from .memory import io_free_mdl, mm_unlock_pages
-from .spinlock import io_acquire_cancel_spin_lock, io_release_cancel_spin_lock
 
 if TYPE_CHECKING:
-    from .objects import DeviceObject
+    from .device import DeviceObject
 
 STATUS_SUCCESS = NTSTATUS.STATUS_SUCCESS
 STATUS_PENDING = NTSTATUS.STATUS_PENDING
@@ -150,7 +151,6 @@ def _after_walk(irp: Irp, priority_boost: int) -> None:
             irp.user_iosb.status = irp.io_status.status
             irp.user_iosb.information = irp.io_status.information
         if irp.user_event is not None:
-            from .dispatcher import ke_set_event
             ke_set_event(irp.user_event, priority_boost)
         return
     mdl = irp.mdl_address                         # §5.3.4: unlock now, free later
@@ -187,13 +187,11 @@ def _iop_cleanup_irp(irp: Irp) -> None:
     file = irp.original_file_object
     io_free_irp(irp)
     if file is not None:
-        from .services import ob_dereference_file_object
-        ob_dereference_file_object(file)
+        ob_dereference_object_deferred(file)
 
 
 def iop_complete_request(irp: Irp) -> None:
     """IopCompleteRequest: the final phase in the requesting thread (io-core §5.4)."""
-    from .dispatcher import ke_set_event
     kernel = irp.kernel
     status = irp.io_status.status
     info = irp.io_status.information
@@ -248,74 +246,4 @@ def iop_complete_request(irp: Irp) -> None:
         irp.thread.irp_list.remove(irp)
     io_free_irp(irp)
     if file is not None and not is_create:
-        from .services import ob_dereference_file_object
-        ob_dereference_file_object(file)
-
-
-def iop_invalid_device_request(device: "DeviceObject", irp: Irp) -> Generator[Any, Any, int]:
-    """IopInvalidDeviceRequest: the default dispatch entry (io-core §2.4)."""
-    irp.io_status.status = NTSTATUS.STATUS_INVALID_DEVICE_REQUEST
-    irp.io_status.information = 0
-    yield from io_complete_request(irp, 0)
-    return NTSTATUS.STATUS_INVALID_DEVICE_REQUEST
-
-
-def io_cancel_irp(irp: Irp) -> Generator[Any, Any, bool]:
-    """IoCancelIrp (io-core §7.2): Cancel = TRUE always; call the routine under the lock.
-
-    The cancel routine is entered holding the cancel spin lock at DISPATCH_LEVEL, with
-    Irp->CancelIrql set, and must release the lock itself (§10.13).
-    """
-    kernel = irp.kernel
-    old_irql = io_acquire_cancel_spin_lock(kernel)
-    irp.cancel = True
-    routine, irp.cancel_routine = irp.cancel_routine, None
-    kernel.hooks.irp_cancel(irp, routine is not None)
-    if routine is None:
-        io_release_cancel_spin_lock(kernel, old_irql)
-        return False
-    if irp.current_location > irp.stack_count + 1:
-        kernel.bug_check(BugCheckCode.CANCEL_STATE_IN_COMPLETED_IRP, irp.id, 0, 0, 0,
-                         reason=f"IoCancelIrp found a cancel routine on completed IRP#{irp.id}")
-    irp.cancel_irql = old_irql
-    loc = irp.current_location
-    device = irp.stack[loc - 1].device_object if loc <= irp.stack_count else None   # §10.15
-    cpu = kernel.cpu
-    saved = cpu.context
-    cpu.context = "cancel"
-    yield from routine(device, irp)
-    cpu.context = saved
-    return True
-
-
-CANCEL_POLL_INTERVAL = -100 * 10_000   # 100 ms, relative (io-core §7.8)
-CANCEL_POLL_RETRIES = 3000             # 5 minutes, then the IRP is disowned
-
-
-def io_cancel_thread_io(thread: Any) -> Generator[Any, Any, None]:
-    """IoCancelThreadIo (io-core §7.8, kernel-env §7.8), run by a terminating thread.
-
-    IoCancelIrp on every IRP queued to the thread (at APC_LEVEL, so completion APCs do
-    not change the list meanwhile), then poll every 100 ms until the list is empty.
-    After 3000 polls the first remaining IRP is disowned: Thread = NULL and removed from
-    the list (when it is finally completed, canceled, IopCleanupIrp frees it, §5.3.6).
-    """
-    from .irp import KernelMode
-    from .timers import ke_delay_execution_thread
-    kernel = thread.kernel
-    old = kernel.cpu.irql
-    if old < APC_LEVEL:
-        kernel.raise_irql(APC_LEVEL)
-    for irp in list(thread.irp_list):
-        if irp in thread.irp_list:
-            yield from io_cancel_irp(irp)
-    if old < APC_LEVEL:
-        kernel.lower_irql(old)
-    retries = CANCEL_POLL_RETRIES
-    while thread.irp_list:
-        yield from ke_delay_execution_thread(kernel, KernelMode, False, CANCEL_POLL_INTERVAL)
-        retries -= 1
-        if retries == 0 and thread.irp_list:
-            irp = thread.irp_list.pop(0)          # IopDisassociateThreadIrp: the head
-            irp.thread = None
-            retries = CANCEL_POLL_RETRIES
+        ob_dereference_object_deferred(file)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .machine import Kernel
+    from ..ke.machine import Machine as Kernel
 
 PAGE_SIZE = 4096
 

@@ -1,4 +1,4 @@
-"""The user-mode side: kernel32 calls of one simulated process (kernel-env §7).
+"""kernel32: the Win32 calls of one simulated process (kernel-env §7), over ntdll.
 
 CreateFile turns ``\\\\.\\X`` into ``\\??\\X``; requests on synchronous handles wait
 inside the service for a pended IRP; on FILE_FLAG_OVERLAPPED handles they return
@@ -11,22 +11,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Generator
 
-from .constants import (ERROR_HANDLE_EOF, ERROR_INVALID_HANDLE, ERROR_INVALID_PARAMETER,
-                        ERROR_IO_INCOMPLETE, NTSTATUS, FileStandardInformation,
-                        NotificationEvent, SynchronizationEvent, nt_success,
-                        rtl_nt_status_to_dos_error)
-from .dispatcher import KEvent, ke_set_event, ke_reset_event, ke_wait_for_single_object
-from .irp import IoStatusBlock
-from .memory import USER_BASE, AddressSpace, Buffer
-from .errors import NotModelledError
-from .iomgr import io_cancel_irp
-from .services import (nt_close, nt_create_file, nt_device_io_control_file,
-                       nt_query_information_file, nt_read_file, nt_write_file)
-from .timers import ke_delay_execution_thread
+from .ntdll import (ERROR_HANDLE_EOF, ERROR_INVALID_HANDLE, ERROR_INVALID_PARAMETER,
+                    ERROR_IO_INCOMPLETE, NTSTATUS, Buffer, FileStandardInformation, IoStatusBlock,
+                    KEvent, NotModelledError, NtCancelIoFile, NtClose, NtCreateEvent,
+                    NtCreateFile, NtDelayExecution, NtDeviceIoControlFile,
+                    NtQueryInformationFile, NtReadFile, NtResetEvent, NtSetEvent,
+                    NtWaitForSingleObject, NtWriteFile, RtlNtStatusToDosError, allocate,
+                    new_address_space, nt_success)
 
 if TYPE_CHECKING:
-    from .machine import Kernel
-    from .objects import FileObject
+    from ..kernel import FileObject, Kernel
 
 GENERIC_READ, GENERIC_WRITE = 0x80000000, 0x40000000
 FILE_FLAG_OVERLAPPED = 0x40000000
@@ -64,7 +58,7 @@ class Win32:
     def __init__(self, kernel: "Kernel", process: str = "test.exe") -> None:
         self.kernel = kernel
         self.process = process
-        self.user_space = AddressSpace(USER_BASE)
+        self.user_space = new_address_space()
         self.handles: dict[int, Handle] = {}
         self._next_handle = 0x7C
         self._last_error: dict[int, int] = {}
@@ -72,7 +66,7 @@ class Win32:
     # -- helpers -----------------------------------------------------------------------
     def alloc(self, size: int, fill: int = 0xCC) -> Buffer:
         """A user-mode buffer (stack garbage 0xCC unless told otherwise)."""
-        return Buffer.new(self.user_space, size, fill)
+        return allocate(self.user_space, size, fill)
 
     def set_last_error(self, error: int) -> None:
         self._last_error[self.kernel.current_thread.tid] = error
@@ -82,7 +76,7 @@ class Win32:
         return self._last_error.get(self.kernel.current_thread.tid, 0)
 
     def _fail_nt(self, status: int) -> bool:
-        self.set_last_error(rtl_nt_status_to_dos_error(status))
+        self.set_last_error(RtlNtStatusToDosError(status))
         return False
 
     def _handle(self, h: int) -> Handle | None:
@@ -109,7 +103,7 @@ class Win32:
         self._call("CreateFile", name=name, overlapped=bool(flags & FILE_FLAG_OVERLAPPED))
         nt_name = "\\??\\" + name[4:] if name.startswith("\\\\.\\") else name
         overlapped = bool(flags & FILE_FLAG_OVERLAPPED)
-        status, file = yield from nt_create_file(self.kernel, nt_name, not overlapped)
+        status, file = yield from NtCreateFile(self.kernel, nt_name, not overlapped)
         if file is None:
             self._fail_nt(status)
             self._return("CreateFile", handle=INVALID_HANDLE_VALUE, error=self.get_last_error())
@@ -126,14 +120,14 @@ class Win32:
                   overlapped: Overlapped | None = None, tag: Any = None
                   ) -> Generator[Any, Any, tuple[bool, int]]:
         """ReadFile: (BOOL, *lpNumberOfBytesRead)."""
-        return (yield from self._transfer("ReadFile", nt_read_file, h, buffer, length,
+        return (yield from self._transfer("ReadFile", NtReadFile, h, buffer, length,
                                           overlapped, tag))
 
     def write_file(self, h: int, buffer: Buffer | None, length: int,
                    overlapped: Overlapped | None = None, tag: Any = None
                    ) -> Generator[Any, Any, tuple[bool, int]]:
         """WriteFile: (BOOL, *lpNumberOfBytesWritten)."""
-        return (yield from self._transfer("WriteFile", nt_write_file, h, buffer, length,
+        return (yield from self._transfer("WriteFile", NtWriteFile, h, buffer, length,
                                           overlapped, tag))
 
     def _transfer(self, api: str, service: Any, h: int, buffer: Buffer | None, length: int,
@@ -189,12 +183,12 @@ class Win32:
                 self.set_last_error(ERROR_INVALID_PARAMETER)
                 return self._done(api, False, 0)
             overlapped.status, overlapped.information = STATUS_PENDING, 0
-            status = yield from nt_device_io_control_file(
+            status = yield from NtDeviceIoControlFile(
                 handle.file, code, in_buffer, in_length, out_buffer, out_length,
                 overlapped.h_event, overlapped, handle.access, tag=tag)
             return self._done(api, *self._overlapped_result(status, overlapped))
         iosb = IoStatusBlock()
-        status = yield from nt_device_io_control_file(
+        status = yield from NtDeviceIoControlFile(
             handle.file, code, in_buffer, in_length, out_buffer, out_length, None, iosb,
             handle.access, tag=tag)
         if nt_success(status):
@@ -213,7 +207,7 @@ class Win32:
             if not wait:
                 self.set_last_error(ERROR_IO_INCOMPLETE)
                 return self._done(api, False, 0)
-            yield from ke_wait_for_single_object(ov.h_event or handle.file.event)
+            yield from NtWaitForSingleObject(ov.h_event or handle.file.event)
         if nt_success(ov.status):
             return self._done(api, True, ov.information)
         return self._done(api, self._fail_nt(ov.status), ov.information)
@@ -225,12 +219,7 @@ class Win32:
         handle = self._handle(h)
         if handle is None:
             return self._done("CancelIo", False, 0)[0]
-        thread = self.kernel.current_thread
-        mine = [irp for irp in thread.irp_list if irp.original_file_object is handle.file]
-        for irp in mine:
-            yield from io_cancel_irp(irp)
-        while any(irp in thread.irp_list for irp in mine):
-            yield from ke_delay_execution_thread(self.kernel, 1, False, -100_000)
+        yield from NtCancelIoFile(handle.file)
         return self._done("CancelIo", True, 0)[0]
 
     def close_handle(self, h: int) -> Generator[Any, Any, bool]:
@@ -240,7 +229,7 @@ class Win32:
         if handle is None:
             self.set_last_error(ERROR_INVALID_HANDLE)
             return self._done("CloseHandle", False, 0)[0]
-        yield from nt_close(handle.file)
+        yield from NtClose(handle.file)
         return self._done("CloseHandle", True, 0)[0]
 
     def get_file_size(self, h: int) -> Generator[Any, Any, int]:
@@ -249,8 +238,8 @@ class Win32:
         handle = self._handle(h)
         if handle is None:
             return INVALID_FILE_SIZE
-        status, data = yield from nt_query_information_file(handle.file, FileStandardInformation, 24,
-                                                            IoStatusBlock())
+        status, data = yield from NtQueryInformationFile(handle.file, FileStandardInformation,
+                                                         24, IoStatusBlock())
         if not nt_success(status):
             self._fail_nt(status)
             self._return("GetFileSize", size=INVALID_FILE_SIZE, error=self.get_last_error())
@@ -262,22 +251,21 @@ class Win32:
     def sleep(self, milliseconds: int) -> Generator[Any, Any, None]:
         """Sleep(dwMilliseconds)."""
         self._call("Sleep", milliseconds=milliseconds)
-        yield from ke_delay_execution_thread(self.kernel, 1, False, -milliseconds * 10_000)
+        yield from NtDelayExecution(self.kernel, -milliseconds * 10_000)
         self._return("Sleep")
 
     def create_event(self, manual_reset: bool, initial_state: bool, name: str = "") -> KEvent:
         """CreateEvent: the event object itself stands for its handle."""
-        kind = NotificationEvent if manual_reset else SynchronizationEvent
-        return KEvent(self.kernel, kind, initial_state, name or "app event")
+        return NtCreateEvent(self.kernel, manual_reset, initial_state, name or "app event")
 
     def set_event(self, event: KEvent) -> bool:
         """SetEvent."""
-        ke_set_event(event)
+        NtSetEvent(event)
         return True
 
     def reset_event(self, event: KEvent) -> bool:
         """ResetEvent."""
-        ke_reset_event(event)
+        NtResetEvent(event)
         return True
 
     def wait_for_single_object(self, event: KEvent, milliseconds: int = INFINITE
@@ -285,7 +273,7 @@ class Win32:
         """WaitForSingleObject: WAIT_OBJECT_0 or WAIT_TIMEOUT."""
         self._call("WaitForSingleObject", object=event.name, milliseconds=milliseconds)
         timeout = None if milliseconds == INFINITE else -milliseconds * 10_000
-        status = yield from ke_wait_for_single_object(event, timeout=timeout)
+        status = yield from NtWaitForSingleObject(event, timeout)
         result = WAIT_TIMEOUT if status == NTSTATUS.STATUS_TIMEOUT else WAIT_OBJECT_0
         self._return("WaitForSingleObject", result=result)
         return result

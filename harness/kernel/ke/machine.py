@@ -1,5 +1,8 @@
 """The simulated machine: CPUs, IRQL, threads, the clock, DPC and APC delivery.
 
+This is the kernel's core (ke). The subsystems above it (mm, ob, io) add their state
+in :class:`harness.kernel.system.Kernel`, which is what everyone instantiates.
+
 How execution maps onto SimPy. Driver code is written as generator functions and
 calls kernel routines that may run other driver code or block with ``yield from``.
 Such a chain of nested calls runs on one simulated thread as ordinary Python calls —
@@ -26,11 +29,10 @@ from typing import Any, Callable, Generator, Iterable
 import simpy
 from simpy.core import NORMAL, URGENT
 
-from .constants import APC_LEVEL, DISPATCH_LEVEL, PASSIVE_LEVEL, BugCheckCode
+from ..constants import APC_LEVEL, DISPATCH_LEVEL, PASSIVE_LEVEL, BugCheckCode
+from ..errors import BugCheck, BugCheckHalt, KernelUsageError
+from ..instrument import Hooks, Instrument
 from .dispatcher import DispatcherObject
-from .errors import BugCheck, BugCheckHalt, KernelUsageError
-from .instrument import Hooks, Instrument
-from .memory import POOL_BASE, SYSTEM_PTE_BASE, AddressSpace
 
 
 # Contexts in which the CPU runs a thread's own call chain (its dispatch routine, or a
@@ -73,7 +75,7 @@ class KThread(DispatcherObject):
     __slots__ = ("tid", "process", "cpu", "user", "alive", "exit_status", "irp_list",
                  "apc_queue", "blocked", "wait_irql", "wait_context")
 
-    def __init__(self, kernel: "Kernel", tid: int, name: str, process: str, cpu: Cpu | None,
+    def __init__(self, kernel: "Machine", tid: int, name: str, process: str, cpu: Cpu | None,
                  user: bool) -> None:
         super().__init__(kernel, 0, name)
         self.tid = tid
@@ -105,18 +107,10 @@ class _Scheduled:
             self.fn()
 
 
-class Kernel:
-    """The simulated Windows machine.
-
-    Args:
-        cpus: number of simulated processors.
-        clock_tick: KeQueryTimeIncrement in 100 ns units; timers and wait timeouts fire
-            on the first tick at or after their due time (kernel-env §5.3). 156250 is
-            the common 15.625 ms; XP-era machines often used 100144.
-        instruments: observers (trace recorder, verifier, ...).
-        strict: make illegal-but-often-survivable things (a blocking wait at
-            DISPATCH_LEVEL in thread context) bug checks rather than warnings.
-        verifier: apply Driver Verifier's I/O checks (0xC9 / 0xC4 bug checks).
+class Machine:
+    """The processor side of the simulated Windows machine: CPUs and their IRQL, the
+    threads, the clock, DPC and APC delivery, bug checks. ``system.Kernel`` adds the
+    subsystems and documents the arguments.
     """
 
     def __init__(self, cpus: int = 1, clock_tick: int = 156250,
@@ -136,17 +130,13 @@ class Kernel:
         self.cpu = self.cpus[0]
         self.verifier = verifier
         self.bugcheck: BugCheck | None = None
-        self.pool = AddressSpace(POOL_BASE)
-        self.system_ptes = AddressSpace(SYSTEM_PTE_BASE)
+        # What a terminating thread runs after its code: the I/O manager registers its
+        # IoCancelThreadIo here (a true back-edge of Windows, kept as a hook).
+        self.thread_rundown: list[Callable[[KThread], Generator]] = []
         self.instruments: list[Instrument] = []
         self.hooks = Hooks([])
         for instrument in instruments:
             self.add_instrument(instrument)
-        from .objects import ObjectNamespace   # the namespace needs a finished kernel
-        self.namespace = ObjectNamespace(self)
-        self.drivers: list[Any] = []
-        from .spinlock import KSpinLock
-        self.cancel_spin_lock = KSpinLock(self, "IoCancelSpinLock")
 
     # -- identity and observation ------------------------------------------------------
 
@@ -205,14 +195,12 @@ class Kernel:
         self.env.process(self._thread_main(thread, self._thread_body(thread, body(*args))))
         return thread
 
-    @staticmethod
-    def _thread_body(thread: KThread, gen: Generator) -> Generator:
-        """The thread's code, then its I/O rundown: a terminating thread cancels the IRPs
-        still queued to it and waits for them (IoCancelThreadIo, kernel-env §7.8)."""
+    def _thread_body(self, thread: KThread, gen: Generator) -> Generator:
+        """The thread's code, then its rundown: e.g. a terminating thread cancels the
+        IRPs still queued to it and waits for them (IoCancelThreadIo, kernel-env §7.8)."""
         result = yield from gen
-        if thread.irp_list:
-            from .iomgr import io_cancel_thread_io
-            yield from io_cancel_thread_io(thread)
+        for rundown in self.thread_rundown:
+            yield from rundown(thread)
         return result
 
     def _thread_main(self, thread: KThread, gen: Generator) -> Generator:

@@ -1,22 +1,23 @@
-"""Driver and device objects, the object namespace, file objects (io-core §8).
+"""Device and file objects, device stacks, symbolic links (io-core §8).
 
-The namespace is case-insensitive. ``\\DosDevices`` is an alias of ``\\??``.
 Devices are attached vertically (``attached_device`` up, ``attached_to`` down) and
 chained horizontally per driver (``next_device``, newest first: io-core §10.18).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
-from .constants import (DO_BUFFERED_IO, DO_DEVICE_HAS_NAME, DO_DEVICE_INITIALIZING,
-                        DO_DIRECT_IO, DO_EXCLUSIVE, DO_POWER_PAGABLE, FILE_DEVICE_UNKNOWN,
-                        IRP_MJ_MAXIMUM_FUNCTION, NTSTATUS, NotificationEvent)
-from .dispatcher import KEvent
-from .errors import KernelUsageError
+from ..constants import (DO_BUFFERED_IO, DO_DEVICE_HAS_NAME, DO_DEVICE_INITIALIZING,
+                         DO_DIRECT_IO, DO_EXCLUSIVE, DO_POWER_PAGABLE, FILE_DEVICE_UNKNOWN,
+                         NTSTATUS, BugCheckCode, NotificationEvent)
+from ..ke.dispatcher import KEvent
+from ..ob.namespace import SymbolicLink
+from ..ob.object import ObjectType
 
 if TYPE_CHECKING:
-    from .machine import Kernel
+    from ..ke.machine import Machine as Kernel
+    from .driver import DriverObject
 
 IO_TYPE_DEVICE, IO_TYPE_DRIVER, IO_TYPE_FILE = 3, 4, 5
 FO_SYNCHRONOUS_IO = 0x2
@@ -24,36 +25,6 @@ FO_SYNCHRONOUS_IO = 0x2
 # DeviceObjectExtension flags (io-core §8.2)
 DOE_UNLOAD_PENDING, DOE_DELETE_PENDING = 0x1, 0x2
 DOE_REMOVE_PENDING, DOE_REMOVE_PROCESSED, DOE_START_PENDING = 0x4, 0x8, 0x10
-
-
-class DriverObject:
-    """DRIVER_OBJECT: the dispatch table, StartIo, Unload and the device list."""
-
-    def __init__(self, kernel: "Kernel", name: str) -> None:
-        from .iomgr import iop_invalid_device_request
-        self.kernel = kernel
-        self.type = IO_TYPE_DRIVER
-        self.name = name                      # \Driver\Name
-        self.major_function: list[Callable[..., Any]] = \
-            [iop_invalid_device_request] * (IRP_MJ_MAXIMUM_FUNCTION + 1)
-        self.driver_start_io: Callable[..., Any] | None = None
-        self.driver_unload: Callable[..., Any] | None = None
-        self.device_object: DeviceObject | None = None   # head of the NextDevice chain
-
-    @property
-    def short_name(self) -> str:
-        return self.name.rsplit("\\", 1)[-1]
-
-    def devices(self) -> list["DeviceObject"]:
-        """The devices in Windows' list order (newest first)."""
-        out, dev = [], self.device_object
-        while dev is not None:
-            out.append(dev)
-            dev = dev.next_device
-        return out
-
-    def __repr__(self) -> str:
-        return f"<DRIVER_OBJECT {self.name}>"
 
 
 class DeviceObject:
@@ -65,7 +36,7 @@ class DeviceObject:
                  "alignment_requirement", "sector_size", "doe_flags", "device_queue", "dpc",
                  "timer")
 
-    def __init__(self, kernel: "Kernel", driver: DriverObject, name: str | None,
+    def __init__(self, kernel: "Kernel", driver: "DriverObject", name: str | None,
                  device_type: int, characteristics: int) -> None:
         self.kernel = kernel
         self.id = kernel.new_id("obj")
@@ -101,6 +72,8 @@ class DeviceObject:
 class FileObject:
     """FILE_OBJECT: one open of a device; ``device_object`` is the named (bottom) device."""
 
+    object_type = ObjectType("File")   # IoFileObjectType; io/file.py sets its delete procedure
+
     def __init__(self, kernel: "Kernel", device: DeviceObject, synchronous: bool,
                  name: str) -> None:
         self.kernel = kernel
@@ -127,62 +100,7 @@ class FileObject:
         return f"<FILE_OBJECT#{self.id} {self.name} refs={self.reference_count}>"
 
 
-class SymbolicLink:
-    __slots__ = ("name", "target")
-
-    def __init__(self, name: str, target: str) -> None:
-        self.name = name
-        self.target = target
-
-
-def _key(name: str) -> str:
-    key = name.lower()
-    if key.startswith("\\dosdevices\\"):
-        key = "\\??\\" + key[len("\\dosdevices\\"):]
-    return key
-
-
-class ObjectNamespace:
-    """Named objects (\\Device\\X, \\??\\X links, \\Driver\\X)."""
-
-    def __init__(self, kernel: "Kernel") -> None:
-        self.kernel = kernel
-        self._objects: dict[str, Any] = {}
-
-    def insert(self, name: str, obj: Any) -> int:
-        key = _key(name)
-        if key in self._objects:
-            return NTSTATUS.STATUS_OBJECT_NAME_COLLISION
-        self._objects[key] = obj
-        return NTSTATUS.STATUS_SUCCESS
-
-    def remove(self, name: str) -> bool:
-        return self._objects.pop(_key(name), None) is not None
-
-    def lookup(self, name: str) -> Any:
-        """Resolve ``name``, following symbolic links (at most 32 hops)."""
-        obj = self._objects.get(_key(name))
-        for _ in range(32):
-            if not isinstance(obj, SymbolicLink):
-                return obj
-            obj = self._objects.get(_key(obj.target))
-        return None
-
-    def names(self) -> list[str]:
-        return sorted(self._objects)
-
-
-def io_create_driver(kernel: "Kernel", name: str) -> DriverObject:
-    """Create a driver object (what the I/O manager does before DriverEntry)."""
-    full = name if name.startswith("\\") else f"\\Driver\\{name}"
-    driver = DriverObject(kernel, full)
-    if kernel.namespace.insert(full, driver) != NTSTATUS.STATUS_SUCCESS:
-        raise KernelUsageError(f"driver {full} already exists")
-    kernel.drivers.append(driver)
-    return driver
-
-
-def io_create_device(driver: DriverObject, extension_size: int, name: str | None,
+def io_create_device(driver: "DriverObject", extension_size: int, name: str | None,
                      device_type: int = FILE_DEVICE_UNKNOWN, characteristics: int = 0,
                      exclusive: bool = False) -> tuple[int, DeviceObject | None]:
     """IoCreateDevice (io-core §8.3): StackSize 1, DO_DEVICE_INITIALIZING, list head."""
@@ -203,7 +121,6 @@ def io_create_device(driver: DriverObject, extension_size: int, name: str | None
 def io_delete_device(device: DeviceObject) -> None:
     """IoDeleteDevice (io-core §8.5): unlink from the driver list, drop the name."""
     if device.doe_flags & DOE_DELETE_PENDING:
-        from .constants import BugCheckCode
         device.kernel.bug_check(BugCheckCode.DRIVER_VERIFIER_IOMANAGER_VIOLATION, 0x240,
                                 device.id, 0, 0, reason="IoDeleteDevice called twice")
     device.doe_flags |= DOE_DELETE_PENDING
@@ -276,7 +193,6 @@ def io_detach_device(lower: DeviceObject) -> None:
     """IoDetachDevice(Lower): undo the attachment above ``lower`` (io-core §8.8)."""
     upper = lower.attached_device
     if upper is None:
-        from .constants import BugCheckCode
         lower.kernel.bug_check(BugCheckCode.DRIVER_VERIFIER_IOMANAGER_VIOLATION, 0x202,
                                lower.id, 0, 0, reason="IoDetachDevice with nothing attached")
     lower.attached_device = None

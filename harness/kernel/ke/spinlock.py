@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .constants import DISPATCH_LEVEL, BugCheckCode
+from ..constants import DISPATCH_LEVEL, BugCheckCode
 
 if TYPE_CHECKING:
-    from .machine import Kernel
+    from .machine import Machine as Kernel
 
 
 class KSpinLock:
@@ -64,13 +64,3 @@ def ke_release_spin_lock(lock: KSpinLock, new_irql: int) -> None:
     """KeReleaseSpinLock: release, then lower to ``new_irql`` (may run DPCs)."""
     ke_release_spin_lock_from_dpc_level(lock)
     lock.kernel.lower_irql(new_irql)
-
-
-def io_acquire_cancel_spin_lock(kernel: "Kernel") -> int:
-    """IoAcquireCancelSpinLock: returns the previous IRQL."""
-    return ke_acquire_spin_lock(kernel.cancel_spin_lock)
-
-
-def io_release_cancel_spin_lock(kernel: "Kernel", irql: int) -> None:
-    """IoReleaseCancelSpinLock(Irql)."""
-    ke_release_spin_lock(kernel.cancel_spin_lock, irql)

@@ -1,0 +1,91 @@
+"""Cancel: the cancel spin lock, IoCancelIrp, and a terminating thread's IoCancelThreadIo
+(io-core §7.2, §7.8, §10.13-§10.15; kernel-env §7.8).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Generator
+
+from ..constants import APC_LEVEL, BugCheckCode
+from ..ke.spinlock import ke_acquire_spin_lock, ke_release_spin_lock
+from ..ke.timers import ke_delay_execution_thread
+from .irp import Irp, KernelMode
+
+if TYPE_CHECKING:
+    from ..ke.machine import Machine as Kernel
+
+
+def io_acquire_cancel_spin_lock(kernel: "Kernel") -> int:
+    """IoAcquireCancelSpinLock: returns the previous IRQL."""
+    return ke_acquire_spin_lock(kernel.cancel_spin_lock)
+
+
+def io_release_cancel_spin_lock(kernel: "Kernel", irql: int) -> None:
+    """IoReleaseCancelSpinLock(Irql)."""
+    ke_release_spin_lock(kernel.cancel_spin_lock, irql)
+
+
+def io_cancel_irp(irp: Irp) -> Generator[Any, Any, bool]:
+    """IoCancelIrp (io-core §7.2): Cancel = TRUE always; call the routine under the lock.
+
+    The cancel routine is entered holding the cancel spin lock at DISPATCH_LEVEL, with
+    Irp->CancelIrql set, and must release the lock itself (§10.13).
+    """
+    kernel = irp.kernel
+    old_irql = io_acquire_cancel_spin_lock(kernel)
+    irp.cancel = True
+    routine, irp.cancel_routine = irp.cancel_routine, None
+    kernel.hooks.irp_cancel(irp, routine is not None)
+    if routine is None:
+        io_release_cancel_spin_lock(kernel, old_irql)
+        return False
+    if irp.current_location > irp.stack_count + 1:
+        kernel.bug_check(BugCheckCode.CANCEL_STATE_IN_COMPLETED_IRP, irp.id, 0, 0, 0,
+                         reason=f"IoCancelIrp found a cancel routine on completed IRP#{irp.id}")
+    irp.cancel_irql = old_irql
+    loc = irp.current_location
+    device = irp.stack[loc - 1].device_object if loc <= irp.stack_count else None   # §10.15
+    cpu = kernel.cpu
+    saved = cpu.context
+    cpu.context = "cancel"
+    yield from routine(device, irp)
+    cpu.context = saved
+    return True
+
+
+CANCEL_POLL_INTERVAL = -100 * 10_000   # 100 ms, relative (io-core §7.8)
+CANCEL_POLL_RETRIES = 3000             # 5 minutes, then the IRP is disowned
+
+
+def io_cancel_thread_io(thread: Any) -> Generator[Any, Any, None]:
+    """IoCancelThreadIo (io-core §7.8, kernel-env §7.8), run by a terminating thread.
+
+    IoCancelIrp on every IRP queued to the thread (at APC_LEVEL, so completion APCs do
+    not change the list meanwhile), then poll every 100 ms until the list is empty.
+    After 3000 polls the first remaining IRP is disowned: Thread = NULL and removed from
+    the list (when it is finally completed, canceled, IopCleanupIrp frees it, §5.3.6).
+    """
+    kernel = thread.kernel
+    old = kernel.cpu.irql
+    if old < APC_LEVEL:
+        kernel.raise_irql(APC_LEVEL)
+    for irp in list(thread.irp_list):
+        if irp in thread.irp_list:
+            yield from io_cancel_irp(irp)
+    if old < APC_LEVEL:
+        kernel.lower_irql(old)
+    retries = CANCEL_POLL_RETRIES
+    while thread.irp_list:
+        yield from ke_delay_execution_thread(kernel, KernelMode, False, CANCEL_POLL_INTERVAL)
+        retries -= 1
+        if retries == 0 and thread.irp_list:
+            irp = thread.irp_list.pop(0)          # IopDisassociateThreadIrp: the head
+            irp.thread = None
+            retries = CANCEL_POLL_RETRIES
+
+
+def iop_thread_rundown(thread: Any) -> Generator[Any, Any, None]:
+    """The I/O manager's part of thread termination, registered with the machine: a
+    thread with IRPs still queued to it cancels them and waits (kernel-env §7.8)."""
+    if thread.irp_list:
+        yield from io_cancel_thread_io(thread)

@@ -1,0 +1,86 @@
+"""The system StartIo model: IoStartPacket and IoStartNextPacket (kernel-env §6.5,
+io-core §7.7), built on the device queue of ke/devqueue.py.
+
+DeviceObject->CurrentIrp is the IRP handed to StartIo, which runs at DISPATCH_LEVEL
+even when IoStartPacket was called at PASSIVE_LEVEL.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Generator
+
+from ..constants import DISPATCH_LEVEL
+from ..errors import NotModelledError
+from ..ke.devqueue import (KDeviceQueue, ke_insert_by_key_device_queue, ke_insert_device_queue,
+                           ke_remove_device_queue)
+from ..ke.spinlock import ke_acquire_spin_lock_at_dpc_level, ke_release_spin_lock_from_dpc_level
+
+if TYPE_CHECKING:
+    from .device import DeviceObject
+    from .irp import Irp
+
+
+def _queue(device: "DeviceObject") -> KDeviceQueue:
+    if device.device_queue is None:
+        device.device_queue = KDeviceQueue(device.kernel, device.label)
+    return device.device_queue
+
+
+def _start_io(device: "DeviceObject", irp: "Irp") -> Generator[Any, Any, None]:
+    start_io = device.driver_object.driver_start_io
+    if start_io is None:
+        raise NotModelledError("IoStartPacket", f"driver {device.driver_object.name} has no "
+                               "DriverStartIo (Windows would call through NULL)")
+    yield from start_io(device, irp)
+
+
+def io_start_packet(device: "DeviceObject", irp: "Irp", key: int | None = None,
+                    cancel_routine: Any = None) -> Generator[Any, Any, None]:
+    """IoStartPacket (kernel-env §6.3): queue the IRP or hand it to StartIo at DISPATCH."""
+    kernel = device.kernel
+    old_irql = kernel.raise_irql(DISPATCH_LEVEL)
+    lock = kernel.cancel_spin_lock
+    if cancel_routine is not None:
+        ke_acquire_spin_lock_at_dpc_level(lock)
+        irp.cancel_routine = cancel_routine
+    queue = _queue(device)
+    inserted = (ke_insert_device_queue(queue, irp) if key is None
+                else ke_insert_by_key_device_queue(queue, irp, key))
+    if not inserted:
+        device.current_irp = irp
+        if cancel_routine is not None:
+            ke_release_spin_lock_from_dpc_level(lock)     # stays at DISPATCH_LEVEL
+        yield from _start_io(device, irp)
+    elif cancel_routine is not None and irp.cancel:
+        # Queued but already cancelled: call the cancel routine now; it drops the lock.
+        irp.cancel_irql = old_irql
+        routine, irp.cancel_routine = irp.cancel_routine, None
+        if routine is not None:
+            cpu = kernel.cpu
+            saved = cpu.context
+            cpu.context = "cancel"
+            yield from routine(device, irp)
+            cpu.context = saved
+    elif cancel_routine is not None:
+        ke_release_spin_lock_from_dpc_level(lock)
+    kernel.lower_irql(old_irql)
+
+
+def io_start_next_packet(device: "DeviceObject", cancelable: bool
+                         ) -> Generator[Any, Any, None]:
+    """IoStartNextPacket (kernel-env §6.4): clear CurrentIrp, start the next queued IRP.
+
+    It does not look at Irp->Cancel: StartIo must (kernel-env §12.3).
+    """
+    kernel = device.kernel
+    lock = kernel.cancel_spin_lock
+    if cancelable:
+        ke_acquire_spin_lock_at_dpc_level(lock)
+    device.current_irp = None
+    irp = ke_remove_device_queue(_queue(device))
+    if irp is not None:
+        device.current_irp = irp
+    if cancelable:
+        ke_release_spin_lock_from_dpc_level(lock)
+    if irp is not None:
+        yield from _start_io(device, irp)

@@ -1,0 +1,1 @@
+"""Memory (ReactOS ntoskrnl/mm): address spaces, buffers as aliasing views, MDLs."""

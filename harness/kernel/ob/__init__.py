@@ -1,0 +1,1 @@
+"""The object manager: the namespace, object types and references (ReactOS ntoskrnl/ob)."""

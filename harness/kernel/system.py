@@ -1,0 +1,44 @@
+"""The whole simulated kernel: the machine (ke) plus the subsystems' own state.
+
+Like the phase-1 initialisation of ntoskrnl (MmInitSystem, ObInitSystem,
+IoInitSystem), each subsystem adds what it keeps per machine: memory's address
+spaces, the object namespace, the I/O manager's driver list, cancel spin lock and
+thread rundown. This module sits above every subsystem; nothing in them imports it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from .instrument import Instrument
+from .io.cancel import iop_thread_rundown
+from .ke.machine import Machine
+from .ke.spinlock import KSpinLock
+from .mm.memory import POOL_BASE, SYSTEM_PTE_BASE, AddressSpace
+from .ob.namespace import ObjectNamespace
+
+
+class Kernel(Machine):
+    """The simulated Windows machine.
+
+    Args:
+        cpus: number of simulated processors.
+        clock_tick: KeQueryTimeIncrement in 100 ns units; timers and wait timeouts fire
+            on the first tick at or after their due time (kernel-env §5.3). 156250 is
+            the common 15.625 ms; XP-era machines often used 100144.
+        instruments: observers (trace recorder, verifier, ...).
+        strict: make illegal-but-often-survivable things (a blocking wait at
+            DISPATCH_LEVEL in thread context) bug checks rather than warnings.
+        verifier: apply Driver Verifier's I/O checks (0xC9 / 0xC4 bug checks).
+    """
+
+    def __init__(self, cpus: int = 1, clock_tick: int = 156250,
+                 instruments: Iterable[Instrument] = (), strict: bool = True,
+                 verifier: bool = False) -> None:
+        self.pool = AddressSpace(POOL_BASE)                    # mm
+        self.system_ptes = AddressSpace(SYSTEM_PTE_BASE)
+        super().__init__(cpus, clock_tick, instruments, strict, verifier)
+        self.namespace = ObjectNamespace(self)                 # ob
+        self.drivers: list[Any] = []                           # io
+        self.cancel_spin_lock = KSpinLock(self, "IoCancelSpinLock")
+        self.thread_rundown.append(iop_thread_rundown)
