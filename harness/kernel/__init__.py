@@ -21,12 +21,12 @@ from .errors import BugCheck, BugCheckHalt, KernelUsageError, NotModelledError  
 from .instrument import HOOK_NAMES, Instrument  # noqa: F401
 from .io.cancel import (io_acquire_cancel_spin_lock, io_cancel_irp,  # noqa: F401
                         io_cancel_thread_io, io_release_cancel_spin_lock)
-from .io.device import (DeviceObject, FileObject, copy_io_flags_from,  # noqa: F401
+from .io.device import (DeviceObject, DriverObject, FileObject, copy_io_flags_from,  # noqa: F401
                         io_attach_device_to_device_stack, io_create_device,
                         io_create_symbolic_link, io_delete_device, io_delete_symbolic_link,
                         io_detach_device, io_get_attached_device,
                         io_get_attached_device_reference)
-from .io.driver import DriverObject, io_create_driver, iop_invalid_device_request  # noqa: F401
+from .io.driver import io_create_driver, iop_invalid_device_request  # noqa: F401
 from .io.file import (io_get_device_object_pointer, io_get_related_device_object,  # noqa: F401
                       nt_cancel_io_file, nt_close, nt_create_file, nt_device_io_control_file,
                       nt_query_information_file, nt_read_file, nt_write_file,

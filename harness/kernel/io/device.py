@@ -1,4 +1,4 @@
-"""Device and file objects, device stacks, symbolic links (io-core §8).
+"""Driver, device and file objects, device stacks, symbolic links (io-core §8).
 
 Devices are attached vertically (``attached_device`` up, ``attached_to`` down) and
 chained horizontally per driver (``next_device``, newest first: io-core §10.18).
@@ -6,18 +6,17 @@ chained horizontally per driver (``next_device``, newest first: io-core §10.18)
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..constants import (DO_BUFFERED_IO, DO_DEVICE_HAS_NAME, DO_DEVICE_INITIALIZING,
                          DO_DIRECT_IO, DO_EXCLUSIVE, DO_POWER_PAGABLE, FILE_DEVICE_UNKNOWN,
-                         NTSTATUS, BugCheckCode, NotificationEvent)
+                         IRP_MJ_MAXIMUM_FUNCTION, NTSTATUS, BugCheckCode, NotificationEvent)
 from ..ke.dispatcher import KEvent
 from ..ob.namespace import SymbolicLink
 from ..ob.object import ObjectType
 
 if TYPE_CHECKING:
     from ..ke.machine import Machine as Kernel
-    from .driver import DriverObject
 
 IO_TYPE_DEVICE, IO_TYPE_DRIVER, IO_TYPE_FILE = 3, 4, 5
 FO_SYNCHRONOUS_IO = 0x2
@@ -25,6 +24,37 @@ FO_SYNCHRONOUS_IO = 0x2
 # DeviceObjectExtension flags (io-core §8.2)
 DOE_UNLOAD_PENDING, DOE_DELETE_PENDING = 0x1, 0x2
 DOE_REMOVE_PENDING, DOE_REMOVE_PROCESSED, DOE_START_PENDING = 0x4, 0x8, 0x10
+
+
+class DriverObject:
+    """DRIVER_OBJECT: the dispatch table, StartIo, Unload and the device list."""
+
+    def __init__(self, kernel: "Kernel", name: str) -> None:
+        self.kernel = kernel
+        self.type = IO_TYPE_DRIVER
+        self.name = name                      # \Driver\Name
+        # IopCreateDriver fills the table with IopInvalidDeviceRequest (io/driver.py)
+        # before DriverEntry runs; an object made here alone has no dispatch entries.
+        self.major_function: list[Callable[..., Any] | None] = \
+            [None] * (IRP_MJ_MAXIMUM_FUNCTION + 1)
+        self.driver_start_io: Callable[..., Any] | None = None
+        self.driver_unload: Callable[..., Any] | None = None
+        self.device_object: DeviceObject | None = None   # head of the NextDevice chain
+
+    @property
+    def short_name(self) -> str:
+        return self.name.rsplit("\\", 1)[-1]
+
+    def devices(self) -> list["DeviceObject"]:
+        """The devices in Windows' list order (newest first)."""
+        out, dev = [], self.device_object
+        while dev is not None:
+            out.append(dev)
+            dev = dev.next_device
+        return out
+
+    def __repr__(self) -> str:
+        return f"<DRIVER_OBJECT {self.name}>"
 
 
 class DeviceObject:
@@ -36,7 +66,7 @@ class DeviceObject:
                  "alignment_requirement", "sector_size", "doe_flags", "device_queue", "dpc",
                  "timer")
 
-    def __init__(self, kernel: "Kernel", driver: "DriverObject", name: str | None,
+    def __init__(self, kernel: "Kernel", driver: DriverObject, name: str | None,
                  device_type: int, characteristics: int) -> None:
         self.kernel = kernel
         self.id = kernel.new_id("obj")
@@ -100,7 +130,7 @@ class FileObject:
         return f"<FILE_OBJECT#{self.id} {self.name} refs={self.reference_count}>"
 
 
-def io_create_device(driver: "DriverObject", extension_size: int, name: str | None,
+def io_create_device(driver: DriverObject, extension_size: int, name: str | None,
                      device_type: int = FILE_DEVICE_UNKNOWN, characteristics: int = 0,
                      exclusive: bool = False) -> tuple[int, DeviceObject | None]:
     """IoCreateDevice (io-core §8.3): StackSize 1, DO_DEVICE_INITIALIZING, list head."""

@@ -1,14 +1,14 @@
-"""Driver objects: the dispatch table, StartIo, Unload, and the default dispatch entry
+"""Creating a driver object (IopCreateDriver) and its default dispatch entry,
 IopInvalidDeviceRequest (io-core §2.4, §8).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Generator
+from typing import TYPE_CHECKING, Any, Generator
 
-from ..constants import IRP_MJ_MAXIMUM_FUNCTION, NTSTATUS
+from ..constants import NTSTATUS
 from ..errors import KernelUsageError
-from .device import IO_TYPE_DRIVER, DeviceObject
+from .device import DeviceObject, DriverObject
 from .iomgr import io_complete_request
 from .irp import Irp
 
@@ -24,41 +24,11 @@ def iop_invalid_device_request(device: "DeviceObject", irp: Irp) -> Generator[An
     return NTSTATUS.STATUS_INVALID_DEVICE_REQUEST
 
 
-class DriverObject:
-    """DRIVER_OBJECT: the dispatch table, StartIo, Unload and the device list."""
-
-    def __init__(self, kernel: "Kernel", name: str) -> None:
-        self.kernel = kernel
-        self.type = IO_TYPE_DRIVER
-        self.name = name                      # \Driver\Name
-        self.major_function: list[Callable[..., Any]] = \
-            [iop_invalid_device_request] * (IRP_MJ_MAXIMUM_FUNCTION + 1)
-        self.driver_start_io: Callable[..., Any] | None = None
-        self.driver_unload: Callable[..., Any] | None = None
-        self.device_object: "DeviceObject | None" = None   # head of the NextDevice chain
-
-    @property
-    def short_name(self) -> str:
-        return self.name.rsplit("\\", 1)[-1]
-
-    def devices(self) -> list["DeviceObject"]:
-        """The devices in Windows' list order (newest first)."""
-        out, dev = [], self.device_object
-        while dev is not None:
-            out.append(dev)
-            dev = dev.next_device
-        return out
-
-    def __repr__(self) -> str:
-        return f"<DRIVER_OBJECT {self.name}>"
-
-
-
-
 def io_create_driver(kernel: "Kernel", name: str) -> DriverObject:
     """Create a driver object (what the I/O manager does before DriverEntry)."""
     full = name if name.startswith("\\") else f"\\Driver\\{name}"
     driver = DriverObject(kernel, full)
+    driver.major_function = [iop_invalid_device_request] * len(driver.major_function)
     if kernel.namespace.insert(full, driver) != NTSTATUS.STATUS_SUCCESS:
         raise KernelUsageError(f"driver {full} already exists")
     kernel.drivers.append(driver)
