@@ -4,9 +4,10 @@ A thin layer: it parses arguments, calls :mod:`harness.runner`,
 :mod:`harness.scenario` and the block registry, and formats what they return. It
 holds no kernel logic.
 
-Exit status: 0 when all went well, 1 when the simulated machine bug-checked or hung,
-2 for a user error (a malformed scenario, a missing file, something the harness
-does not model, an unknown block name). User errors never show a traceback.
+Exit status: 0 when all went well, 1 when the simulated machine bug-checked, hung or
+reached its time limit, 2 for a user error (a malformed scenario, a missing file,
+something the harness does not model, an unknown block name), 3 for an internal error
+of the harness (printed with a reproducer). User errors never show a traceback.
 
 Streams: ``run`` writes the trace (text, JSON or DbgView lines) to stdout, or to
 ``--output FILE``, and then its human summary to stdout; only with ``--format json``
@@ -22,12 +23,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any, Iterable, Mapping, NoReturn
 
 import click
-import yaml
 from rich.console import Console
 from rich.text import Text
 
@@ -36,6 +37,7 @@ from . import __version__
 EXIT_OK = 0
 EXIT_FAILED = 1      # the machine bug-checked or hung
 EXIT_USAGE = 2       # malformed scenario, missing file, not modelled, unknown name
+EXIT_INTERNAL = 3    # a bug of the harness itself
 
 FORMATS = ("text", "json", "dbgview")
 SCENARIO_SUFFIXES = (".yaml", ".yml")
@@ -129,18 +131,17 @@ def _trace(result: Any, fmt: str) -> str:
 
 # -- validate ----------------------------------------------------------------------------
 def _has_scenario_key(path: Path) -> bool:
-    """True unless the file is readable YAML whose top level lacks ``scenario:``.
+    """True unless the file is readable text with no top-level ``scenario:`` key.
 
-    Unreadable or malformed files count as scenarios, so the loader reports them.
+    Unreadable files count as scenarios, so the loader reports them; only regular files
+    are read (the loader's own rules), and no YAML is parsed here.
     """
+    from .scenario.loader import read_source
     try:
-        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        text = read_source(path)
+    except (OSError, UnicodeDecodeError, ValueError):
         return True
-    if not isinstance(node, yaml.MappingNode):
-        return node is None      # an empty file is reported as such
-    return any(isinstance(key, yaml.ScalarNode) and key.value == "scenario"
-               for key, _ in node.value)
+    return not text.strip() or re.search(r"^scenario[ \t]*:", text, re.M) is not None
 
 
 def _scenario_files(paths: Iterable[str]) -> tuple[list[tuple[Path, bool]], int]:
@@ -491,4 +492,15 @@ def main(argv: list[str] | None = None, prog_name: str = "irp-harness") -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         raise SystemExit(EXIT_FAILED) from None
+    except Exception as error:    # noqa: BLE001 - a bug of the harness, not of the user
+        import shlex
+        import traceback
+        where = traceback.extract_tb(error.__traceback__)[-1]
+        command = " ".join(shlex.quote(a) for a in [prog_name, *(argv or sys.argv[1:])])
+        click.echo(f"{prog_name}: internal error: {type(error).__name__}: {error}\n"
+                   f"  at {where.filename}:{where.lineno} ({where.name})\n"
+                   f"  reproduce: {command}\n"
+                   "  This is a bug of irp-harness, not of your scenario: please report it "
+                   "with the command and the files it names.", err=True)
+        raise SystemExit(EXIT_INTERNAL) from None
 

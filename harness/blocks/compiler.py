@@ -14,10 +14,11 @@ goes on, so ``irp-harness validate`` lists all of a file's problems in one run.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Generator, Iterable, Mapping, Sequence
 
-from ..kernel import IRP_MJ, NTSTATUS, ctl_code
+from ..kernel import IRP_MJ, NTSTATUS, NotModelledError, ctl_code
 from ..kernel import constants as C
 from ..lang.diagnostics import Diagnostic, ScenarioError, column_of, did_you_mean
 from ..lang.expr import Compiled, ExprError, IntegerFault, compile_text
@@ -243,6 +244,9 @@ class Compiler:
             if spec is None:       # the schema reported it (a registry of other blocks)
                 self.report(where, f"unknown block {name!r}{did_you_mean(name, REGISTRY)}")
                 continue
+            if isinstance(item, str) and not spec.bare:   # e.g. a routine name, a block
+                self.report(where, f"block {name!r} needs parameters: write {{{name}: ...}}")
+                continue
             out.append(spec.compile(params, self, where))
         return out
 
@@ -286,7 +290,7 @@ def wrap(role: str, model: DriverModel, steps: list[Step], name: str, where: str
          ) -> Callable[..., Any]:
     """Give compiled steps the signature the kernel calls for ``role``."""
     if role == "dispatch":
-        def routine(device: Any, irp: Any) -> Generator[Any, Any, int]:
+        def body(device: Any, irp: Any) -> Generator[Any, Any, int]:
             frame = Frame(model, device, irp)
             yield from run_steps(steps, frame)
             if frame.result is None:
@@ -295,29 +299,49 @@ def wrap(role: str, model: DriverModel, steps: list[Step], name: str, where: str
                     "(add 'complete', 'pend', 'forward' or 'return')")
             return frame.result
     elif role == "completion":
-        def routine(device: Any, irp: Any, context: Any) -> Generator[Any, Any, int]:
+        def body(device: Any, irp: Any, context: Any) -> Generator[Any, Any, int]:
             frame = Frame(model, device, irp, context)
             yield from run_steps(steps, frame)
             return NTSTATUS.STATUS_SUCCESS if frame.result is None else frame.result
     elif role == "dpc":
-        def routine(dpc: Any, context: Any, arg1: Any, arg2: Any) -> Generator[Any, Any, None]:
+        def body(dpc: Any, context: Any, arg1: Any, arg2: Any) -> Generator[Any, Any, None]:
             # DeferredContext is the device; the IRP is the one the driver stored when it
             # queued the DPC or armed its timer (the book's currentPendingIRP field).
             frame = Frame(model, context, model.vars.get(f"dpc_irp:{dpc.name}"), context)
             yield from run_steps(steps, frame)
     elif role in ("start_io", "cancel"):
-        def routine(device: Any, irp: Any) -> Generator[Any, Any, None]:   # VOID routines
+        def body(device: Any, irp: Any) -> Generator[Any, Any, None]:   # VOID routines
             frame = Frame(model, device, irp)
             yield from run_steps(steps, frame)
     elif role == "thread":
-        def routine(device: Any = None) -> Generator[Any, Any, None]:
+        def body(device: Any = None) -> Generator[Any, Any, None]:
             frame = Frame(model, device, None)
             yield from run_steps(steps, frame)
     else:
         raise ValueError(role)
+
+    def routine(*args: Any) -> Generator[Any, Any, Any]:
+        try:
+            return (yield from body(*args))
+        except (NotModelledError, ScenarioRuntimeError) as error:
+            raise located(error, where, name) from None
     routine.__name__ = name
     routine.__qualname__ = f"{model.name}.{name}"
     return routine
+
+
+def located(error: Exception, where: str, name: str) -> Exception:
+    """The error with the place of the routine it happened in, unless an inner routine
+    already named a place (innermost is most precise)."""
+    if isinstance(error, NotModelledError):
+        if _LOCATED.match(error.detail):
+            return error
+        return NotModelledError(error.routine, f"{where}: in {name}: {error.detail}".rstrip(": "))
+    text = str(error)
+    return error if _LOCATED.match(text) else ScenarioRuntimeError(f"{where}: in {name}: {text}")
+
+
+_LOCATED = re.compile(r"\S+:\d+:\d+: ")
 
 
 def ctl_code_constant(parts: Sequence[Any], resolve: Callable[[Any], int]) -> int:

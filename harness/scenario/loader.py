@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 import os
+import stat
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -23,7 +24,7 @@ from harness.blocks.registry import BlockSpec
 from harness.lang.diagnostics import Diagnostic, ScenarioError, format_path
 from harness.scenario.schema import build_schema, registry_blocks
 from harness.scenario.validate import SchemaChecker
-from harness.scenario.yamlsource import node_at, parse_yaml, position
+from harness.scenario.yamlsource import MAX_TEXT, node_at, parse_yaml, position
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,24 @@ class Scenario:
                 rest = parts[2:]
         file = source.file if source else str(self.path)
         return (file, *position(node_at(node, rest)))
+
+
+def read_source(path: Path) -> str:
+    """The text of a scenario or driver file: a regular file only (a FIFO or a device
+    would block or never end), and at most MAX_TEXT characters of it.
+
+    Raises:
+        FileNotFoundError, OSError, UnicodeDecodeError, ValueError: with a message
+            for the user.
+    """
+    info = os.stat(path)                      # follows links; a loop raises OSError
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError("not a regular file")
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read(MAX_TEXT + 1)
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"larger than {MAX_TEXT} characters")
+    return text
 
 
 def default_root(path: Path) -> Path:
@@ -148,7 +167,10 @@ class _Loader:
             self.diagnostics.append(Diagnostic(source.file, line, col, format_path(path), message))
             return []
 
-        target = (including.parent / item).resolve()
+        try:
+            target = (including.parent / item).resolve()
+        except (RuntimeError, OSError) as error:       # a symlink loop, an unreadable path
+            return refuse(f"cannot follow include {item!r}: {error}")
         if not target.is_relative_to(self.root):
             return refuse(f"include {item!r} is outside the scenarios root {self.root}")
         open_files = [real for real, _ in self.stack]
@@ -158,10 +180,10 @@ class _Loader:
         if target in self.loaded:
             return []  # already included elsewhere; drivers are added once
         try:
-            text = target.read_text(encoding="utf-8")
+            text = read_source(target)
         except FileNotFoundError:
             return refuse(f"included file {item!r} does not exist")
-        except (OSError, UnicodeDecodeError) as error:
+        except (OSError, UnicodeDecodeError, ValueError) as error:
             return refuse(f"cannot read included file {item!r}: {error}")
         self.loaded.add(target)
         self.includes.append(target)
@@ -246,8 +268,8 @@ def load_scenario(path: str | os.PathLike[str], *, root: str | os.PathLike[str] 
             (an unreadable file is one diagnostic too).
     """
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
+        text = read_source(Path(path))
+    except (OSError, UnicodeDecodeError, ValueError) as error:
         raise ScenarioError([Diagnostic(str(path), 1, 1, format_path(()),
                                         f"cannot read scenario: {error}")]) from None
     return load_scenario_text(text, path, root=root, blocks=blocks)

@@ -22,6 +22,12 @@ _TAG = "tag:yaml.org,2002:"
 _PLAIN_TAGS = {_TAG + name
                for name in ("null", "bool", "int", "float", "str", "seq", "map", "merge")}
 
+#: Limits on one document, so no input can exhaust time or memory while loading.
+MAX_TEXT = 1 << 20            # characters of one file (1 MiB)
+MAX_VALUES = 100_000          # values after expanding aliases (an alias bomb is ~10^7)
+MAX_DEPTH = 64                # nesting of mappings and sequences
+MAX_DIGITS = 40               # an integer scalar (the largest C type is 20 digits)
+
 
 @dataclass(frozen=True)
 class ParsedYaml:
@@ -97,6 +103,10 @@ def _scalar_problem(node: Node) -> str | None:
         if isinstance(node, ScalarNode):
             return f"unsupported YAML type {kind!r} for {node.value!r}; quote it for a string"
         return f"unsupported YAML type {kind!r}"
+    if isinstance(node, ScalarNode) and node.tag in (_TAG + "int", _TAG + "float") \
+            and len(node.value) > MAX_DIGITS:
+        return (f"a number of {len(node.value)} characters is out of range (at most "
+                f"{MAX_DIGITS})")
     if (isinstance(node, ScalarNode) and node.tag == _TAG + "bool" and node.style is None
             and node.value.lower() not in ("true", "false")):
         return (f"ambiguous YAML 1.1 boolean {node.value!r}: only true/false are booleans; "
@@ -114,7 +124,7 @@ def _check_nodes(root: Node, file: str) -> list[Diagnostic]:
         if message is None:
             continue
         problems.append(Diagnostic(file, *position(node), format_path(path), message))
-        if node.tag not in _PLAIN_TAGS:
+        if node.tag not in _PLAIN_TAGS or node.tag in (_TAG + "int", _TAG + "float"):
             # Reported already; construct it as plain data so the rest is still checked.
             node.tag = _TAG + {ScalarNode: "str", MappingNode: "map"}.get(type(node), "seq")
     return problems
@@ -138,6 +148,36 @@ def _recursive_alias(node: Node, ancestors: set[int], done: set[int]) -> Node | 
     return None
 
 
+def _size_problem(root: Node) -> tuple[Node, str] | None:
+    """The first node that makes the document too deep, or its alias expansion too big.
+
+    Iterative, so neither a deep document nor a bomb of nested aliases costs more than
+    one visit per distinct node.
+    """
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if id(node) in size:
+            continue
+        children = ([] if isinstance(node, ScalarNode) else node.value
+                    if isinstance(node, SequenceNode) else
+                    [child for pair in node.value for child in pair])
+        if not expanded:
+            stack.append((node, True))
+            stack.extend((child, False) for child in children if id(child) not in size)
+            continue
+        size[id(node)] = 1 + sum(size.get(id(child), 0) for child in children)
+        depth[id(node)] = 1 + max((depth.get(id(child), 0) for child in children), default=0)
+        if depth[id(node)] > MAX_DEPTH:
+            return node, f"nested more than {MAX_DEPTH} levels deep"
+        if size[id(node)] > MAX_VALUES:
+            return node, (f"aliases expand this document to more than {MAX_VALUES} values "
+                          "(an alias bomb?)")
+    return None
+
+
 def parse_yaml(text: str, file: str) -> ParsedYaml:
     """Parse one YAML document safely, keeping its node tree.
 
@@ -151,14 +191,26 @@ def parse_yaml(text: str, file: str) -> ParsedYaml:
     Raises:
         ScenarioError: the text is not well-formed YAML (one located diagnostic).
     """
+    if len(text) > MAX_TEXT:
+        raise ScenarioError([Diagnostic(file, 1, 1, format_path(()), f"the file has "
+                                        f"{len(text)} characters; at most {MAX_TEXT} are read")])
     loader = None
     try:
         loader = yaml.SafeLoader(text)  # checks for unprintable characters already
-        node = loader.get_single_node()
+        try:
+            node = loader.get_single_node()
+        except RecursionError:           # PyYAML composes nested collections recursively
+            raise ScenarioError([Diagnostic(file, 1, 1, format_path(()),
+                                            f"nested more than {MAX_DEPTH} levels deep")]
+                                ) from None
         looped = _recursive_alias(node, set(), set()) if node is not None else None
         if looped is not None:
             raise ScenarioError([Diagnostic(file, *position(looped), format_path(()),
                                             "an alias refers to a node containing it")])
+        too_big = _size_problem(node) if node is not None else None
+        if too_big is not None:
+            raise ScenarioError([Diagnostic(file, *position(too_big[0]), format_path(()),
+                                            too_big[1])])
         problems = _check_nodes(node, file) if node is not None else []
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as error:
