@@ -116,9 +116,13 @@ def _summary(result: Any) -> list[Text]:
             lines.append(Text(f"  reason: {bugcheck.reason}"))
         lines.append(Text(f"  at {_seconds(bugcheck.time)}"))
         lines.append(Text(f"  rerun: {result.rerun_command()}", style="dim"))
-    elif result.hung_threads:
-        lines.append(Text.assemble(("Outcome: ", "bold"), ("HANG", "bold red"),
-                                   f": blocked threads: {', '.join(result.hung_threads)}"))
+    elif result.outcome != "OK":
+        why = (f": {result.frozen}" if result.frozen else f": {result.stopped}"
+               if result.stopped else f": blocked threads: {', '.join(result.hung_threads)}")
+        lines.append(Text.assemble(("Outcome: ", "bold"), (result.outcome, "bold red"), why))
+        if result.active:
+            lines.append(Text("Still active:", style="bold"))
+            lines.extend(Text(f"  {line}") for line in result.active)
         lines.append(Text(f"  rerun: {result.rerun_command()}", style="dim"))
     else:
         lines.append(Text.assemble(("Outcome: ", "bold"), ("OK", "bold green")))
@@ -333,7 +337,7 @@ def run(scenario: str, fmt: str, seed: int | None, output: str | None) -> None:
     console = _console(stderr=fmt == "json" and output is None)
     for line in _summary(result):
         console.print(line)
-    if result.bugcheck is not None or result.hung_threads:
+    if result.outcome != "OK":
         raise SystemExit(EXIT_FAILED)
 
 

@@ -69,8 +69,9 @@ class IrpScenario:
         outcome = ""
         if result.bugcheck is not None:
             outcome = f"\nthe machine bug-checked: {result.bugcheck}"
-        elif result.hung_threads:
-            outcome = f"\nthreads still blocked: {', '.join(result.hung_threads)}"
+        elif result.outcome != "OK" or result.active:
+            outcome = "\n" + "\n".join([f"outcome: {result.outcome}"] + [
+                f"  {line}" for line in result.active])
         raise AssertionError(f"{message}{outcome}\n\n{heading}:\n{render_text(events)}\n\n"
                              f"rerun: irp-harness run {self.path} --seed {self.seed}")
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Generator
 
-from ..kernel import (DISPATCH_LEVEL, IRQL, NTSTATUS, BugCheckCode, KDpc, NotModelledError, dbg_print, io_call_driver,
+from ..kernel import (DISPATCH_LEVEL, IRQL, KERNEL_STACK_CALL_LEVELS, NTSTATUS, BugCheckCode,
+                      KDpc, NotModelledError, dbg_print, io_call_driver,
                       io_complete_request, io_copy_current_irp_stack_location_to_next,
                       io_get_current_irp_stack_location, io_mark_irp_pending,
                       io_set_completion_routine, io_skip_current_irp_stack_location,
@@ -446,28 +447,15 @@ def _call(params: str, cc: Any, path: list) -> Any:
     routine = cc.named(params, "call", path)
 
     def step(f: Frame) -> Generator[Any, Any, Any]:
-        depth = f.vars.get("call_depth", 0)
-        if depth >= MAX_CALL_DEPTH:
-            overflow_kernel_stack(f)
-        f.vars["call_depth"] = depth + 1
-        try:
-            return (yield from run_steps(routine.steps, f))
-        finally:
-            f.vars["call_depth"] = depth
+        # A subroutine call uses the same kernel stack as nested IoCallDriver levels.
+        thread = f.kernel.cpu.thread
+        thread.call_depth += 1
+        if thread.call_depth > KERNEL_STACK_CALL_LEVELS:
+            f.kernel.stack_overflow(thread)
+        result = yield from run_steps(routine.steps, f)
+        thread.call_depth -= 1
+        return result
     return step
-
-
-# The x86 kernel stack is 12 KB; a C routine's frame takes at least ~100 bytes, so a
-# recursion this deep has overrun it. (A chosen bound: the exact depth depends on
-# the frames' sizes, which the model does not know.)
-MAX_CALL_DEPTH = 100
-
-
-def overflow_kernel_stack(f: Frame) -> None:
-    """Running off the kernel stack faults while pushing the fault's own frame: a
-    double fault, bug check 0x7F UNEXPECTED_KERNEL_MODE_TRAP with parameter 1 = 8."""
-    f.kernel.bug_check(BugCheckCode.UNEXPECTED_KERNEL_MODE_TRAP, 8, 0, 0, 0,
-                       reason=f"kernel stack overflow: 'call' nested {MAX_CALL_DEPTH} deep")
 
 
 @block("set_status", summary="Set Irp->IoStatus without completing the IRP.",

@@ -17,7 +17,8 @@ written as generator functions. See machine.py for why.
 """
 
 from .constants import *  # noqa: F401,F403 - the WDK constants are the kernel's vocabulary
-from .errors import BugCheck, BugCheckHalt, KernelUsageError, NotModelledError  # noqa: F401
+from .errors import (BugCheck, BugCheckHalt, KernelUsageError, MachineFrozen,  # noqa: F401
+                     NotModelledError)
 from .instrument import HOOK_NAMES, Instrument  # noqa: F401
 from .io.cancel import (io_acquire_cancel_spin_lock, io_cancel_irp,  # noqa: F401
                         io_cancel_thread_io, io_release_cancel_spin_lock)
@@ -47,9 +48,11 @@ from .ke.dispatcher import (KEvent, KSemaphore, WaitAll, WaitAny, ke_clear_event
                             ke_initialize_event, ke_initialize_semaphore, ke_read_state_event,
                             ke_release_semaphore, ke_reset_event, ke_set_event,
                             ke_wait_for_multiple_objects, ke_wait_for_single_object)
-from .ke.machine import BOOT_SYSTEM_TIME, Cpu, KThread, Machine, run_nonblocking  # noqa: F401
-from .ke.spinlock import (KSpinLock, ke_acquire_spin_lock, ke_initialize_spin_lock,  # noqa: F401
-                          ke_release_spin_lock)
+from .ke.machine import (BOOT_SYSTEM_TIME, DPC_WATCHDOG_DPCS,  # noqa: F401
+                         KERNEL_STACK_CALL_LEVELS, Cpu, KThread, Machine, run_nonblocking)
+from .ke.spinlock import (KSpinLock, ke_acquire_spin_lock,  # noqa: F401
+                          ke_acquire_spin_lock_at_dpc_level, ke_initialize_spin_lock,
+                          ke_release_spin_lock, ke_release_spin_lock_from_dpc_level)
 from .ke.timers import (KDpc, KTimer, ke_cancel_timer, ke_delay_execution_thread,  # noqa: F401
                         ke_initialize_dpc, ke_initialize_timer, ke_initialize_timer_ex,
                         ke_insert_queue_dpc, ke_read_state_timer, ke_remove_queue_dpc,

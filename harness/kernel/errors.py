@@ -66,3 +66,16 @@ class BugCheckHalt(BaseException):
     def __init__(self, bugcheck: BugCheck) -> None:
         super().__init__(str(bugcheck))
         self.bugcheck = bugcheck
+
+
+class MachineFrozen(BaseException):
+    """Unwinds every simulated call stack once a CPU can never leave DISPATCH_LEVEL on a
+    machine without a DPC watchdog (the book's XP): the machine hangs, nothing runs.
+
+    Attributes:
+        reason: what froze it (which DPC kept requeueing, on which CPU).
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

@@ -38,6 +38,7 @@ HOOK_NAMES = (
     "bugcheck",             # (bugcheck)
     "app_print",            # (text)  what the user-mode application printed
     "violation",            # (rule, detail)  a rule broken without a bug check (strict=False)
+    "machine_frozen",       # (reason)  a CPU can never leave DISPATCH_LEVEL (no watchdog)
 )
 
 

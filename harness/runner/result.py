@@ -71,10 +71,25 @@ class RunResult:
     hung_threads: list[str]
     end_time: int
     app_output: list[str] = field(default_factory=list)
+    frozen: str | None = None          # a CPU never left DISPATCH_LEVEL (no DPC watchdog)
+    stopped: str | None = None         # why the run stopped before the machine went idle
+    active: list[str] = field(default_factory=list)   # the wait-for picture (inventory.py)
 
     @property
     def crashed(self) -> bool:
         return self.bugcheck is not None
+
+    @property
+    def outcome(self) -> str:
+        """OK, BUGCHECK, HANG (a blocked thread or a frozen CPU) or TIME_LIMIT (the run
+        stopped with work still going on: its time limit, or a livelock)."""
+        if self.bugcheck is not None:
+            return "BUGCHECK"
+        if self.frozen is not None or (self.hung_threads and self.stopped is None):
+            return "HANG"
+        if self.stopped is not None:
+            return "TIME_LIMIT"
+        return "OK"
 
     @property
     def debug_lines(self) -> list[str]:
@@ -96,6 +111,5 @@ class RunResult:
         return f"irp-harness run {self.path} --seed {self.seed}"
 
     def __repr__(self) -> str:   # short: Allure records step arguments with repr()
-        outcome = self.bugcheck.name if self.bugcheck else (
-            "hang" if self.hung_threads else "ok")
+        outcome = self.bugcheck.name if self.bugcheck else self.outcome.lower()
         return f"RunResult({self.scenario_id}, {len(self.events)} events, {outcome})"

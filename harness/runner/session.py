@@ -17,7 +17,8 @@ from typing import Any, Callable, Iterator, Sequence
 from ..blocks.runtime import ScenarioRuntimeError
 from ..blocks.runtime import DriverModel
 from ..kernel import (DO_BUFFERED_IO, DO_DEVICE_INITIALIZING, DO_DIRECT_IO, BugCheckHalt,
-                      Kernel, KernelUsageError, NotModelledError, copy_io_flags_from,
+                      Kernel, KernelUsageError, MachineFrozen, NotModelledError,
+                      copy_io_flags_from,
                       io_attach_device_to_device_stack, io_create_device, io_create_driver,
                       io_create_symbolic_link, io_get_device_object_pointer,
                       ob_dereference_file_object_inline)
@@ -27,7 +28,14 @@ from ..scenario import Scenario
 from ..scenario.resolve import DevicePlan, DriverPlan, Program, plan_step, resolve
 from ..trace import TraceRecorder
 from .app import AppError, Application
+from .inventory import Inventory, picture
 from .result import RunResult
+
+
+#: Events one run may process: bounds the work of any scenario, whatever its drivers do.
+MAX_EVENTS = 20_000_000
+#: Events at one simulated instant before the run is declared a livelock.
+MAX_EVENTS_PER_INSTANT = 1_000_000
 
 
 class RunError(Exception):
@@ -50,7 +58,11 @@ class Session:
         self.recorder = TraceRecorder()
         self.kernel.add_instrument(self.recorder)
         self.app = Application(self.kernel, program.app)
+        self.inventory = Inventory()
+        self.kernel.add_instrument(self.inventory)
         self.models: dict[str, DriverModel] = {}
+        self.stopped: str | None = None      # why the run stopped before going idle
+        self.events_run = 0
         self._main: Any = None
         self._command: Any = None
         self._idle_main = False
@@ -149,12 +161,29 @@ class Session:
     def _step(self, done: Callable[[], bool], until: int | None) -> None:
         env = self.kernel.env
         limit = self.time_limit if until is None else until
+        instant, at_instant = env.now, 0
         try:
             while not done():
                 if env.peek() > limit:
+                    if until is None and env.peek() != math.inf:
+                        self.stopped = (f"the time limit ({limit / 10_000_000:g} s) was "
+                                        "reached with work still scheduled")
                     break
                 env.step()
-        except BugCheckHalt:
+                self.events_run += 1
+                if env.now != instant:
+                    instant, at_instant = env.now, 0
+                    continue
+                at_instant += 1
+                if at_instant > MAX_EVENTS_PER_INSTANT:
+                    self.stopped = (f"simulated time stopped advancing at "
+                                    f"{env.now / 10_000_000:.7f} s: {MAX_EVENTS_PER_INSTANT} "
+                                    "events ran without it moving on (a livelock)")
+                    break
+                if self.events_run > MAX_EVENTS:
+                    self.stopped = f"the run's budget of {MAX_EVENTS} events was used up"
+                    break
+        except (BugCheckHalt, MachineFrozen):
             pass
         except Exception as exc:
             # SimPy re-raises a copy of an exception from a process; the original is
@@ -211,13 +240,17 @@ class Session:
         self._drive(lambda: self.kernel.bugcheck is not None, until=self.kernel.now + duration)
 
     def result(self) -> RunResult:
-        hung = [t.name for t in self.kernel.threads
-                if t.alive and not (t is self._main and self._idle_main)]
+        blocked = [t for t in self.kernel.threads
+                   if t.alive and not (t is self._main and self._idle_main)]
+        kernel = self.kernel
+        active = [] if kernel.bugcheck is not None else picture(kernel, self.inventory,
+                                                                 blocked)
         return RunResult(
             scenario_id=self.program.id, path=str(self.program.path),
             seed=self.seed, events=self.recorder.events(), requests=self.app.requests,
-            bugcheck=self.kernel.bugcheck, hung_threads=hung, end_time=self.kernel.now,
-            app_output=list(self.app.output))
+            bugcheck=kernel.bugcheck, hung_threads=[t.name for t in blocked],
+            end_time=kernel.now, app_output=list(self.app.output), frozen=kernel.frozen,
+            stopped=self.stopped, active=active)
 
 
 @contextmanager

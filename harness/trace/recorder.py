@@ -212,6 +212,9 @@ class TraceRecorder(Instrument):
     def violation(self, rule: str, detail: str) -> None:
         self._add("Violation", details={"rule": rule, "detail": detail})
 
+    def machine_frozen(self, reason: str) -> None:
+        self._add("MachineFrozen", details={"reason": reason})
+
     def bugcheck(self, bugcheck: Any) -> None:
         self._add("BugCheck", details={"code": bugcheck.code, "name": bugcheck.name,
                                        "parameters": [bugcheck.p1, bugcheck.p2, bugcheck.p3,

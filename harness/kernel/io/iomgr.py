@@ -21,6 +21,7 @@ from ..constants import (DISPATCH_LEVEL, NTSTATUS, SL_ERROR_RETURNED,
                          SL_PENDING_RETURNED, BugCheckCode, IrpFlags, nt_error)
 from ..errors import NotModelledError
 from ..ke.dispatcher import ke_set_event
+from ..ke.machine import KERNEL_STACK_CALL_LEVELS
 from ..mm.memory import io_free_mdl, mm_unlock_pages
 from ..ob.object import ob_dereference_object_deferred
 from .irp import Irp, io_free_irp
@@ -56,7 +57,12 @@ def io_call_driver(device: "DeviceObject", irp: Irp) -> Generator[Any, Any, int]
     stack.device_object = device
     kernel.hooks.irp_call(irp, device)
     routine = device.driver_object.major_function[stack.major_function]
+    thread = kernel.cpu.thread
+    thread.call_depth += 1                       # the kernel stack this call uses
+    if thread.call_depth > KERNEL_STACK_CALL_LEVELS:
+        kernel.stack_overflow(thread)
     status = yield from routine(device, irp)
+    thread.call_depth -= 1
     kernel.hooks.dispatch_return(irp, device, status)
     return status
 

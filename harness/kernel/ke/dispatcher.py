@@ -32,7 +32,7 @@ MAXIMUM_WAIT_OBJECTS = 64
 class DispatcherObject:
     """Base of KEVENT, KTIMER, KTHREAD, KSEMAPHORE: SignalState plus a wait list."""
 
-    __slots__ = ("kernel", "signal_state", "wait_list", "name")
+    __slots__ = ("kernel", "signal_state", "wait_list", "name", "id")
     synchronization = False  # True: satisfying a wait resets the state (auto-reset)
 
     def __init__(self, kernel: "Kernel", signal_state: int = 0, name: str = "") -> None:
@@ -40,6 +40,7 @@ class DispatcherObject:
         self.signal_state = signal_state
         self.wait_list: list[_WaitBlock] = []
         self.name = name
+        self.id = kernel.new_id("dispatcher")   # deterministic, unlike id(): see reprs
 
     def _satisfy(self) -> None:
         """Consume one signal for a satisfied wait (KiSatisfyNonMutantWait)."""
@@ -72,7 +73,7 @@ class KEvent(DispatcherObject):
 
     def __repr__(self) -> str:
         kind = "Notification" if self.event_type == NotificationEvent else "Synchronization"
-        return f"<KEVENT {self.name or hex(id(self))} {kind} state={self.signal_state}>"
+        return f"<KEVENT {self.name or '#' + str(self.id)} {kind} state={self.signal_state}>"
 
 
 class KSemaphore(DispatcherObject):
@@ -177,6 +178,7 @@ def ke_wait_for_multiple_objects(kernel: "Kernel", objects: Sequence[DispatcherO
             hooks.wait_end(objects, STATUS_TIMEOUT)
             return STATUS_TIMEOUT
         block.timer = kernel.call_later(kernel.tick_align(delay), block.time_out, urgent=True)
+    kernel.cpu.thread.waiting_on = objects
     status = yield from kernel.current_thread_wait(block.event)
     hooks.wait_end(objects, status)
     return status

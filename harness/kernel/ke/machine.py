@@ -30,7 +30,7 @@ import simpy
 from simpy.core import NORMAL, URGENT
 
 from ..constants import APC_LEVEL, DISPATCH_LEVEL, PASSIVE_LEVEL, BugCheckCode
-from ..errors import BugCheck, BugCheckHalt, KernelUsageError
+from ..errors import BugCheck, BugCheckHalt, KernelUsageError, MachineFrozen
 from ..instrument import Hooks, Instrument
 from .dispatcher import DispatcherObject
 
@@ -39,6 +39,20 @@ from .dispatcher import DispatcherObject
 # completion or cancel routine called from it): APCs for that thread fire at PASSIVE_LEVEL.
 _ON_THREAD = ("thread", "completion", "cancel")
 
+
+#: DPCs a CPU may run without once dropping below DISPATCH_LEVEL before the DPC
+#: watchdog fires. Windows (8 and later) measures time: 0x133 with parameter 1 = 1 when
+#: a CPU spent the watchdog period (0x1E00 ticks of 15.625 ms = 120 s by default) at
+#: DISPATCH_LEVEL or above. Code takes no simulated time here, so the model counts the
+#: DPCs of one uninterrupted stretch instead: a chosen bound that only a DPC or timer
+#: that requeues itself forever reaches.
+DPC_WATCHDOG_DPCS = 100_000
+DPC_WATCHDOG_PERIOD_TICKS = 0x1E00
+
+#: Nested IoCallDriver levels one thread's kernel stack holds. An x86 kernel stack is
+#: 12 KB; IofCallDriver's frame plus a typical dispatch routine's take about 128 bytes
+#: (a chosen figure: real frames vary), so level 97 overruns the stack: a double fault.
+KERNEL_STACK_CALL_LEVELS = 96
 
 #: The system time (KeQuerySystemTime: hns since 1601-01-01 UTC) when a simulated
 #: machine boots: 2008-06-02 00:00 UTC, the book's era. Fixed, so runs stay
@@ -73,7 +87,8 @@ class KThread(DispatcherObject):
     """KTHREAD: a simulated thread; signaled when it terminates (kernel-env §4.2)."""
 
     __slots__ = ("tid", "process", "cpu", "user", "alive", "exit_status", "irp_list",
-                 "apc_queue", "blocked", "wait_irql", "wait_context")
+                 "apc_queue", "blocked", "wait_irql", "wait_context", "call_depth",
+                 "blocked_since", "waiting_on")
 
     def __init__(self, kernel: "Machine", tid: int, name: str, process: str, cpu: Cpu | None,
                  user: bool) -> None:
@@ -89,6 +104,9 @@ class KThread(DispatcherObject):
         self.blocked = False
         self.wait_irql = PASSIVE_LEVEL   # the IRQL the thread blocked at, restored on resume
         self.wait_context = "thread"
+        self.call_depth = 0              # nested IoCallDriver levels on its kernel stack
+        self.blocked_since = 0           # when it last blocked (for the wait-for picture)
+        self.waiting_on: Any = None      # what it waits on, when the wait says
 
     def __repr__(self) -> str:
         state = "alive" if self.alive else "exited"
@@ -121,7 +139,8 @@ class Machine:
         self.env = simpy.Environment()
         self.clock_tick = clock_tick
         self.strict = strict
-        self._next_id = {"irp": 0, "thread": 0, "file": 0, "mdl": 0, "obj": 0}
+        self._next_id = {"irp": 0, "thread": 0, "file": 0, "mdl": 0, "obj": 0, "lock": 0,
+                         "dispatcher": 0}
         self.threads: list[KThread] = []
         self.cpus = [Cpu(i, KThread(self, 0, f"Idle{i}", "Idle", None, False))
                      for i in range(cpus)]
@@ -130,6 +149,8 @@ class Machine:
         self.cpu = self.cpus[0]
         self.verifier = verifier
         self.bugcheck: BugCheck | None = None
+        self.frozen: str | None = None   # set when a CPU can never leave DISPATCH_LEVEL
+        self.armed_timers: dict[int, Any] = {}   # KTIMERs in the timer table, by id
         # What a terminating thread runs after its code: the I/O manager registers its
         # IoCancelThreadIo here (a true back-edge of Windows, kept as a hook).
         self.thread_rundown: list[Callable[[KThread], Generator]] = []
@@ -215,10 +236,12 @@ class Machine:
                 thread.exit_status = stop.value
                 break
             thread.blocked = True
+            thread.blocked_since = self.env.now
             thread.wait_irql = thread.cpu.irql    # IRQL is per thread across a switch
             thread.wait_context = thread.cpu.context
             send = yield event
             thread.blocked = False
+            thread.waiting_on = None
             self._switch_to(thread, thread.wait_irql)
             thread.cpu.context = thread.wait_context   # e.g. still inside a completion routine
         thread.alive = False
@@ -285,9 +308,13 @@ class Machine:
         cpu.irql, cpu.context = DISPATCH_LEVEL, "dpc"
         cpu.dpc_depth += 1
         queue = cpu.dpc_queue
+        budget = DPC_WATCHDOG_DPCS
         while queue:
             dpc = queue.pop(0)
             dpc.queued = False   # dequeued before the call, so it may requeue itself
+            budget -= 1
+            if budget < 0:
+                self._dpc_watchdog(cpu, dpc)
             self.hooks.dpc_run(dpc)
             run_nonblocking(dpc.routine(dpc, dpc.context, dpc.arg1, dpc.arg2), "a DPC routine")
         cpu.dpc_depth -= 1
@@ -295,6 +322,26 @@ class Machine:
         # An APC queued to the interrupted thread fires once IRQL is back below APC_LEVEL.
         if cpu.irql == PASSIVE_LEVEL and cpu.context in _ON_THREAD and cpu.thread.apc_queue:
             self._deliver_apcs(cpu.thread)
+
+    def _dpc_watchdog(self, cpu: Cpu, dpc: Any) -> None:
+        """The CPU never left DISPATCH_LEVEL: 0x133 (1, period, triage block, 0) where
+        Windows has the DPC watchdog; a frozen machine where it does not (XP)."""
+        reason = (f"CPU{cpu.index} ran {DPC_WATCHDOG_DPCS} DPCs without leaving "
+                  f"DISPATCH_LEVEL (the last: {dpc.name}, which keeps being requeued)")
+        if self.strict:
+            # P3 would point at DPC_WATCHDOG_GLOBAL_TRIAGE_BLOCK, which is not modelled.
+            self.bug_check(BugCheckCode.DPC_WATCHDOG_VIOLATION, 1, DPC_WATCHDOG_PERIOD_TICKS,
+                           0, 0, reason=reason)
+        self.frozen = reason
+        self.hooks.machine_frozen(reason)
+        raise MachineFrozen(reason)
+
+    def stack_overflow(self, thread: KThread) -> None:
+        """A kernel stack ran out (past KERNEL_STACK_CALL_LEVELS nested calls): pushing
+        the fault's own frame faults again, a double fault: 0x7F with parameter 1 = 8."""
+        self.bug_check(BugCheckCode.UNEXPECTED_KERNEL_MODE_TRAP, 8, 0, 0, 0,
+                       reason=f"kernel stack overflow: calls nested {thread.call_depth} "
+                              f"levels deep on {thread.name}")
 
     def run_at_dispatch(self, cpu: Cpu, work: Callable[[], None]) -> None:
         """Clock-driven DISPATCH_LEVEL work (timer expiry) on ``cpu``, then its DPCs."""
@@ -352,7 +399,7 @@ class Machine:
         """Run until nothing is left to do, ``until`` (100 ns) or a bug check."""
         try:
             self.env.run(until=until)
-        except BugCheckHalt:
+        except (BugCheckHalt, MachineFrozen):
             pass
         return self.bugcheck
 

@@ -16,12 +16,13 @@ if TYPE_CHECKING:
 
 
 class KSpinLock:
-    __slots__ = ("kernel", "owner", "name")
+    __slots__ = ("kernel", "owner", "name", "id")
 
     def __init__(self, kernel: "Kernel", name: str = "") -> None:
         self.kernel = kernel
         self.owner: Any = None
         self.name = name
+        self.id = kernel.new_id("lock")    # stands for its address in bug-check parameters
 
     def __repr__(self) -> str:
         return f"<KSPIN_LOCK {self.name} {'held' if self.owner else 'free'}>"
@@ -47,7 +48,7 @@ def ke_acquire_spin_lock_at_dpc_level(lock: KSpinLock) -> None:
     """KeAcquireSpinLockAtDpcLevel: the caller is already at DISPATCH_LEVEL."""
     kernel = lock.kernel
     if lock.owner is not None:
-        kernel.bug_check(BugCheckCode.SPIN_LOCK_ALREADY_OWNED, id(lock) & 0xFFFFFFFF, 0, 0, 0,
+        kernel.bug_check(BugCheckCode.SPIN_LOCK_ALREADY_OWNED, lock.id, 0, 0, 0,
                          reason=f"spin lock {lock.name or ''} acquired while already held")
     lock.owner = kernel.cpu
 
@@ -55,7 +56,7 @@ def ke_acquire_spin_lock_at_dpc_level(lock: KSpinLock) -> None:
 def ke_release_spin_lock_from_dpc_level(lock: KSpinLock) -> None:
     """KeReleaseSpinLockFromDpcLevel."""
     if lock.owner is None:
-        lock.kernel.bug_check(BugCheckCode.SPIN_LOCK_NOT_OWNED, id(lock) & 0xFFFFFFFF, 0, 0, 0,
+        lock.kernel.bug_check(BugCheckCode.SPIN_LOCK_NOT_OWNED, lock.id, 0, 0, 0,
                               reason=f"spin lock {lock.name or ''} released but not held")
     lock.owner = None
 

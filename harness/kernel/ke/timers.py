@@ -69,7 +69,7 @@ class KTimer(DispatcherObject):
 
     def __repr__(self) -> str:
         state = f"due={self.due}" if self.inserted else "idle"
-        return f"<KTIMER {self.name or hex(id(self))} {state} signaled={self.signal_state}>"
+        return f"<KTIMER {self.name or '#' + str(self.id)} {state} signaled={self.signal_state}>"
 
 
 def ke_initialize_dpc(kernel: "Kernel", routine: Callable[..., Generator], context: Any,
@@ -160,6 +160,7 @@ def _insert(timer: KTimer, delay: int) -> None:
     kernel = timer.kernel
     delay = kernel.tick_align(delay) if delay else 0
     timer.due = kernel.now + delay
+    kernel.armed_timers[timer.id] = timer        # the timer table, for the run's report
     timer._pending = kernel.call_later(
         delay, lambda: kernel.run_at_dispatch(kernel.cpus[0], lambda: _expire(timer)),
         urgent=True)
@@ -170,6 +171,7 @@ def _remove(timer: KTimer) -> bool:
         return False
     timer._pending.cancelled = True
     timer._pending = None
+    timer.kernel.armed_timers.pop(timer.id, None)
     return True
 
 
@@ -177,6 +179,7 @@ def _expire(timer: KTimer) -> None:
     """KiTimerExpiration for one timer (kernel-env §5.3)."""
     kernel = timer.kernel
     timer._pending = None
+    kernel.armed_timers.pop(timer.id, None)
     timer.signal_state = 1
     kernel.hooks.timer_expired(timer)
     timer._wait_test()
