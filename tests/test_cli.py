@@ -155,9 +155,9 @@ def test_blocks_with_a_misspelled_name_suggests_the_right_one(invoke):
 def test_blocks_name_shows_parameters_with_required_and_descriptions(invoke):
     result = invoke("blocks", "split_irp")
     assert result.exit_code == 0
-    assert "chunk" in result.stdout and "integer >= 1" in result.stdout
+    assert "chunk" in result.stdout and "integer 1..16777216" in result.stdout
     assert "required" in result.stdout
-    assert "- split_irp: {chunk: <integer >= 1>}" in result.stdout
+    assert "- split_irp: {chunk: <integer 1..16777216>}" in result.stdout
 
 
 def test_blocks_json_dumps_the_catalog(invoke):
@@ -167,7 +167,7 @@ def test_blocks_json_dumps_the_catalog(invoke):
     assert by_name["forward"]["kind"] == "action" and by_name["forward"]["bare"] is True
     assert "IoCallDriver" in by_name["forward"]["models"]
     assert by_name["split_irp"]["kind"] == "block"
-    assert {"name": "chunk", "type": "integer >= 1", "required": True,
+    assert {"name": "chunk", "type": "integer 1..16777216", "required": True,
             "description": ""} in by_name["split_irp"]["parameters"]
 
 

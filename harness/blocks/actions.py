@@ -23,7 +23,7 @@ ROUTINE_REF = {"anyOf": [{"$ref": "#/$defs/identifier"}, ROUTINE],
                "description": "steps, or the name of a routine under routines:"}
 NAME = {"$ref": "#/$defs/identifier"}
 EXPR = {"$ref": "#/$defs/expression"}
-COUNT = {"anyOf": [{"type": "integer", "minimum": 0},
+COUNT = {"anyOf": [{"type": "integer", "minimum": 0, "maximum": 0xFFFFFFFF},
                    {"enum": ["length", "output_length", "input_length", "mdl_count",
                              "keep"]}, EXPR],
          "description": "bytes: a number, the request's length / output_length / "
@@ -75,7 +75,7 @@ def complete_irp(f: Frame, status: int | None, information: Any, boost: int = 0
        "then returns that status unless told otherwise.",
        params={"type": "object", "additionalProperties": False, "properties": {
            "status": {"anyOf": [STATUS, {"const": "keep"}]}, "information": COUNT,
-           "boost": {"type": "integer", "minimum": 0}}},
+           "boost": {"type": "integer", "minimum": 0, "maximum": 127}}},
        models=("IoCompleteRequest",))
 def _complete(params: dict | None, cc: Any, path: list) -> Any:
     params = params or {}

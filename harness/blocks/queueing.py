@@ -69,7 +69,8 @@ block("if_not_current_irp", summary="Run these steps when the IRP is not "
        "at DISPATCH_LEVEL if the device is idle, else the IRP waits in the device queue; the "
        "dispatch routine returns STATUS_PENDING (book §9.3).",
        params={"type": "object", "additionalProperties": False, "properties": {
-           "cancel": ROUTINE_REF, "key": {"type": "integer", "minimum": 0}}},
+           "cancel": ROUTINE_REF, "key": {"type": "integer", "minimum": 0,
+                                                        "maximum": 0xFFFFFFFF}}},
        bare=True, models=("IoMarkIrpPending", "IoStartPacket"))
 def _start_io(params: dict | None, cc: Any, path: list) -> Any:
     params = params or {}

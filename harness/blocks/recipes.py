@@ -27,7 +27,8 @@ SUCCESS = NTSTATUS.STATUS_SUCCESS
        "reads with a byte, or back them with an in-memory file (book §7.2). Also answers "
        "IRP_MJ_QUERY_INFORMATION FileStandardInformation with the file's length.",
        params={"type": "object", "additionalProperties": False, "properties": {
-           "fill": BYTE, "file": NAME, "file_size": {"type": "integer", "minimum": 1}}},
+           "fill": BYTE, "file": NAME, "file_size": {"type": "integer", "minimum": 1,
+                                                            "maximum": 1 << 24}}},
        models=("IoCompleteRequest", "IoGetCurrentIrpStackLocation"))
 def _buffered_io(params: dict | None, cc: Any, path: list) -> Any:
     params = params or {}
@@ -190,7 +191,8 @@ class _SplitContext:
        "STATUS_MORE_PROCESSING_REQUIRED (book §12.3). Assumes the lower driver completes "
        "synchronously, as the book does.",
        params={"type": "object", "required": ["chunk"], "additionalProperties": False,
-               "properties": {"chunk": {"type": "integer", "minimum": 1},
+               "properties": {"chunk": {"type": "integer", "minimum": 1,
+                                                        "maximum": 1 << 24},
                               "log_prefix": {"type": "string"}}},
        models=("IoAllocateMdl", "IoBuildPartialMdl", "MmPrepareMdlForReuse",
                "IoSetCompletionRoutine", "IoCallDriver", "IoFreeMdl", "IoCompleteRequest"))

@@ -79,3 +79,12 @@ class MachineFrozen(BaseException):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class BufferOverrun(NotModelledError):
+    """Driver code wrote or read past the end of a buffer. In Windows that corrupts or
+    reads whatever pool lies next (or faults, with special pool): not modelled."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__("a buffer overrun", detail)
+        self.args = (detail,)        # SimPy re-raises as type(e)(*e.args)

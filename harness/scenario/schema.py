@@ -194,7 +194,7 @@ def _driver_defs() -> dict[str, Any]:
         "additionalProperties": False,
         "properties": {
             "name": {"$ref": "#/$defs/identifier"},
-            "load_order": {"type": "integer"},
+            "load_order": {"type": "integer", "minimum": -1000, "maximum": 1000},
             "devices": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/device"}},
             "driver_entry": dict(_ROUTINE, description=(
                 "DriverEntry, run by the loader thread at boot. Devices are created (and "
@@ -240,7 +240,7 @@ def _driver_defs() -> dict[str, Any]:
 
 
 def _setting_defs() -> dict[str, Any]:
-    count = {"type": "integer", "minimum": 0}
+    count = {"type": "integer", "minimum": 0, "maximum": 0xFFFFFFFF}
     ctl_code = {
         "type": "object", "required": ["ctl_code"], "additionalProperties": False,
         "properties": {"ctl_code": {
@@ -289,7 +289,9 @@ def _setting_defs() -> dict[str, Any]:
                  "additionalProperties": {"$ref": "#/$defs/type_name"}}]}},
         "constant": {"title": "constant",
                      "description": "An integer, a string or {ctl_code: [...]}.",
-                     "anyOf": [{"type": "integer"}, {"type": "string"}, ctl_code]},
+                     "anyOf": [{"type": "integer", "minimum": -(1 << 63),
+                                "maximum": (1 << 64) - 1},
+                               {"type": "string"}, ctl_code]},
     }
 
 

@@ -41,13 +41,20 @@ _INPUT = {"anyOf": [{"$ref": "#/$defs/buffer_pattern"},
                                               "maximum": 4096}}}]}
 
 
+#: The largest buffer an app step may ask for: the model holds buffers in memory.
+MAX_BUFFER = 1 << 24
+
+
 def _verbs() -> dict[str, dict[str, Any]]:
-    count = {"type": "integer", "minimum": 0}
+    count = {"type": "integer", "minimum": 0, "maximum": MAX_BUFFER,
+             "description": f"bytes (the model holds buffers in memory: at most {MAX_BUFFER})"}
+    offset = {"type": "integer", "minimum": 0, "maximum": (1 << 63) - 1,
+              "description": "a byte offset (LARGE_INTEGER)"}
     return {
         "open": {"type": "string", "minLength": 1,
                  "description": "CreateFile on a path such as '\\\\.\\HelloDDKA'."},
         "read": _obj("ReadFile.", ["handle", "length"], handle=_NAME,
-                     length=count, offset=count, struct=_STRUCT, event={"type": "boolean", "description": "overlapped handles: give the OVERLAPPED an "
+                     length=count, offset=offset, struct=_STRUCT, event={"type": "boolean", "description": "overlapped handles: give the OVERLAPPED an "
                             "auto-reset event (CreateEvent(NULL, FALSE, FALSE, NULL))"},
                      fill={"type": "integer", "minimum": 0, "maximum": 255,
                            "description": "what the buffer holds before the call "
@@ -56,7 +63,7 @@ def _verbs() -> dict[str, dict[str, Any]]:
                              "description": "null passes a NULL buffer (book: ReadFile(h, "
                                             "NULL, 0, ...))"}),
         "write": _obj("WriteFile.", ["handle", "data"], handle=_NAME,
-                      data=_INPUT, offset=count, event={"type": "boolean", "description": "overlapped handles: give the OVERLAPPED an "
+                      data=_INPUT, offset=offset, event={"type": "boolean", "description": "overlapped handles: give the OVERLAPPED an "
                             "auto-reset event (CreateEvent(NULL, FALSE, FALSE, NULL))"}),
         "ioctl": _obj("DeviceIoControl.", ["handle", "code"], handle=_NAME,
                       code={"anyOf": [_NAME, {"type": "integer", "minimum": 0}],
@@ -66,7 +73,7 @@ def _verbs() -> dict[str, dict[str, Any]]:
                       event={"type": "boolean", "description": "overlapped handles: give the OVERLAPPED an "
                             "auto-reset event (CreateEvent(NULL, FALSE, FALSE, NULL))"}),
         "cancel_io": dict(_NAME, description="CancelIo on a handle."),
-        "sleep": {"anyOf": [{"type": "integer", "minimum": 0,
+        "sleep": {"anyOf": [{"type": "integer", "minimum": 0, "maximum": 0xFFFFFFFF,
                              "description": "Milliseconds, as for the Win32 Sleep call."},
                             {"$ref": "#/$defs/duration_string"}],
                   "description": "Sleep: an integer is milliseconds (like Win32 Sleep); "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.kernel import (Buffer, Kernel, io_allocate_mdl, io_build_partial_mdl,
+from harness.kernel import (Buffer, BufferOverrun, Kernel, io_allocate_mdl, io_build_partial_mdl,
                             mm_get_mdl_byte_count, mm_get_mdl_byte_offset,
                             mm_get_mdl_virtual_address, mm_get_system_address_for_mdl_safe,
                             mm_prepare_mdl_for_reuse, mm_probe_and_lock_pages)
@@ -92,7 +92,7 @@ def test_buffer_write_past_its_end_is_refused():
     """kernel-env §8.1: the model never silently writes past a buffer (an overrun is a
     harness-visible error, not corrupted neighbouring data)."""
     buf = Buffer(0x1000, bytearray(4))
-    with pytest.raises(IndexError):
+    with pytest.raises(BufferOverrun):
         buf.write(b"12345")
     assert buf.read() == bytes(4)
 

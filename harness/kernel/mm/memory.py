@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..errors import BufferOverrun
+
 if TYPE_CHECKING:
     from ..ke.machine import Machine as Kernel
 
@@ -61,15 +63,20 @@ class Buffer:
         return bytes(self.data[begin:begin + count])
 
     def write(self, payload: bytes, start: int = 0) -> None:
+        self.check(start, len(payload))
         begin = self.offset + start
-        if start + len(payload) > self.length:
-            raise IndexError(f"write of {len(payload)} bytes at {start} overruns "
-                             f"a {self.length}-byte buffer at 0x{self.address:08X}")
         self.data[begin:begin + len(payload)] = payload
 
     def fill(self, value: int, count: int | None = None, start: int = 0) -> None:
         count = self.length - start if count is None else count
+        self.check(start, count)              # before building the bytes, however many
         self.write(bytes([value]) * count, start)
+
+    def check(self, start: int, count: int) -> None:
+        """Bytes start..start+count-1 lie in this view, or BufferOverrun."""
+        if start < 0 or count < 0 or start + count > self.length:
+            raise BufferOverrun(f"{count} bytes at offset {start} of a {self.length}-byte "
+                                f"buffer at 0x{self.address:08X}")
 
     def view(self, address: int, start: int = 0, count: int | None = None) -> "Buffer":
         """Another view of the same bytes (aliasing), at another address."""
@@ -166,7 +173,7 @@ def io_build_partial_mdl(source: Mdl, target: Mdl, virtual_address: int, length:
     """IoBuildPartialMdl: ``target`` describes a sub-range of ``source`` (0 = to the end)."""
     start = virtual_address - source.virtual_address
     if start < 0 or start > source.byte_count:
-        raise IndexError("IoBuildPartialMdl: address outside the source MDL")
+        raise BufferOverrun("IoBuildPartialMdl: the address lies outside the source MDL")
     length = source.byte_count - start if length == 0 else length
     target.buffer = source.buffer.view(virtual_address, start, length)
     target.partial_of = source
