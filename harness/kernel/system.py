@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from .instrument import Instrument
+from .instrument import Hooks, Instrument
 from .io.cancel import iop_thread_rundown
+from .io.verifier import IoVerifier
 from .ke.machine import Machine
 from .ke.spinlock import KSpinLock
 from .mm.memory import POOL_BASE, SYSTEM_PTE_BASE, AddressSpace
@@ -37,8 +38,22 @@ class Kernel(Machine):
                  verifier: bool = False) -> None:
         self.pool = AddressSpace(POOL_BASE)                    # mm
         self.system_ptes = AddressSpace(SYSTEM_PTE_BASE)
+        self.io_verifier: IoVerifier | None = None
         super().__init__(cpus, clock_tick, instruments, strict, verifier)
         self.namespace = ObjectNamespace(self)                 # ob
         self.drivers: list[Any] = []                           # io
         self.cancel_spin_lock = KSpinLock(self, "IoCancelSpinLock")
         self.thread_rundown.append(iop_thread_rundown)
+        if verifier:
+            self.io_verifier = IoVerifier()
+            self.add_instrument(self.io_verifier)
+
+    def add_instrument(self, instrument: Instrument) -> None:
+        """Observers see each event before Driver Verifier acts on it (a trace shows the
+        dispatch return, then the bug check it caused): the verifier stays last."""
+        super().add_instrument(instrument)
+        verifier = self.io_verifier
+        if verifier is not None and self.instruments[-1] is not verifier:
+            self.instruments.remove(verifier)
+            self.instruments.append(verifier)
+            self.hooks = Hooks(self.instruments)

@@ -40,7 +40,8 @@ def io_cancel_irp(irp: Irp) -> Generator[Any, Any, bool]:
         io_release_cancel_spin_lock(kernel, old_irql)
         return False
     if irp.current_location > irp.stack_count + 1:
-        kernel.bug_check(BugCheckCode.CANCEL_STATE_IN_COMPLETED_IRP, irp.id, 0, 0, 0,
+        kernel.bug_check(BugCheckCode.CANCEL_STATE_IN_COMPLETED_IRP, irp.id,
+                         kernel.routine_address(routine), 0, 0,
                          reason=f"IoCancelIrp found a cancel routine on completed IRP#{irp.id}")
     irp.cancel_irql = old_irql
     loc = irp.current_location

@@ -138,8 +138,10 @@ def _verify_completion(kernel: Any, irp: Irp) -> None:
         kernel.bug_check(BugCheckCode.DRIVER_VERIFIER_IOMANAGER_VIOLATION, 0x06, status, irp.id,
                          0, reason="IoCompleteRequest with STATUS_PENDING")
     if irp.cancel_routine is not None:
-        kernel.bug_check(BugCheckCode.DRIVER_VERIFIER_IOMANAGER_VIOLATION, 0x07, 0, irp.id, 0,
-                         reason="IoCompleteRequest while a cancel routine is set")
+        kernel.bug_check(BugCheckCode.DRIVER_VERIFIER_IOMANAGER_VIOLATION, 0x07,
+                         kernel.routine_address(irp.cancel_routine), irp.id, 0,
+                         reason=f"IoCompleteRequest while the cancel routine "
+                                f"{getattr(irp.cancel_routine, '__name__', '?')} is set")
     if kernel.cpu.irql > DISPATCH_LEVEL:
         kernel.bug_check(BugCheckCode.DRIVER_VERIFIER_IOMANAGER_VIOLATION, 0x0E, kernel.cpu.irql,
                          irp.id, 0, reason="IoCompleteRequest above DISPATCH_LEVEL")

@@ -49,6 +49,9 @@ _ON_THREAD = ("thread", "completion", "cancel")
 DPC_WATCHDOG_DPCS = 100_000
 DPC_WATCHDOG_PERIOD_TICKS = 0x1E00
 
+#: Where the stand-in addresses of driver routines start (a driver image's range).
+ROUTINE_BASE = 0xF8C00000
+
 #: Nested IoCallDriver levels one thread's kernel stack holds. An x86 kernel stack is
 #: 12 KB; IofCallDriver's frame plus a typical dispatch routine's take about 128 bytes
 #: (a chosen figure: real frames vary), so level 97 overruns the stack: a double fault.
@@ -151,6 +154,7 @@ class Machine:
         self.bugcheck: BugCheck | None = None
         self.frozen: str | None = None   # set when a CPU can never leave DISPATCH_LEVEL
         self.armed_timers: dict[int, Any] = {}   # KTIMERs in the timer table, by id
+        self._addresses: dict[Any, int] = {}     # routine -> its stand-in address
         # What a terminating thread runs after its code: the I/O manager registers its
         # IoCancelThreadIo here (a true back-edge of Windows, kept as a hook).
         self.thread_rundown: list[Callable[[KThread], Generator]] = []
@@ -165,6 +169,14 @@ class Machine:
         """Per-kernel id allocator: two runs in one process give identical ids."""
         self._next_id[kind] += 1
         return self._next_id[kind]
+
+    def routine_address(self, routine: Any) -> int:
+        """A routine's "address" for bug-check parameters: handed out in first-use order
+        from a fixed base in system space, so every process gives the same numbers."""
+        address = self._addresses.get(routine)
+        if address is None:
+            address = self._addresses[routine] = ROUTINE_BASE + 0x10 * len(self._addresses)
+        return address
 
     def add_instrument(self, instrument: Instrument) -> None:
         self.instruments.append(instrument)

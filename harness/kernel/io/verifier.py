@@ -1,0 +1,135 @@
+"""Driver Verifier's I/O verification at the dispatch and completion boundaries.
+
+Attached as an instrument when the machine runs with ``verifier: true`` (as Verifier
+hooks the DDIs it checks). It follows each IoCallDriver to the dispatch routine's
+return and each completion routine to its return, and applies verifier-rules.md:
+
+* R04 (0xC9 0x5, fatal): the dispatch routine returned at another IRQL than it was
+  entered at (P2 device object, P3 IRQL before, P4 IRQL after);
+* R01 (0xC9 0x226, fatal): it returned a status other than STATUS_PENDING while the IRP
+  was still at its own location, neither completed nor passed down (P3 IRP);
+* R02 (0xC9 0x224, fatal): it returned a status other than the IoStatus.Status of the
+  IRP it (or a lower driver) completed (P3 IRP, P4 the expected status);
+* R22 (0xC9 0x23E, non-fatal): it called IoMarkIrpPending but returned something else;
+* R23 (0xC9 0x23D, non-fatal): it returned STATUS_PENDING without IoMarkIrpPending and
+  without passing down a lower driver's STATUS_PENDING;
+* R31 (0xC9 0x228, non-fatal): a completion routine saw PendingReturned, let completion
+  go on, and did not call IoMarkIrpPending;
+* R42 (0xC9 0x23A, fatal): an IRP other than power, read, write or (internal) device
+  control sent at DISPATCH_LEVEL.
+
+Non-fatal errors are what Verifier prints to the debugger and goes on: here a
+``violation`` trace event. P2 of the level-2 codes is "the address in the driver where
+it was detected", which the model does not have: 0. The checks at IoCompleteRequest
+(0x6, 0x7, 0xE) and IoCallDriver above DISPATCH_LEVEL (0x10) live in iomgr.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..constants import (DISPATCH_LEVEL, IRP_MJ, NTSTATUS, SL_PENDING_RETURNED, BugCheckCode)
+from ..instrument import Instrument
+
+STATUS_PENDING = NTSTATUS.STATUS_PENDING
+SMPR = NTSTATUS.STATUS_MORE_PROCESSING_REQUIRED
+C9 = BugCheckCode.DRIVER_VERIFIER_IOMANAGER_VIOLATION
+#: What may be sent at DISPATCH_LEVEL (R42).
+_AT_DISPATCH = {IRP_MJ.IRP_MJ_POWER, IRP_MJ.IRP_MJ_READ, IRP_MJ.IRP_MJ_WRITE,
+                IRP_MJ.IRP_MJ_DEVICE_CONTROL, IRP_MJ.IRP_MJ_INTERNAL_DEVICE_CONTROL}
+
+
+class _Call:
+    """One dispatch routine running: where it was entered and what it did."""
+
+    __slots__ = ("irp", "device", "location", "irql", "marked", "lower_pending")
+
+    def __init__(self, irp: Any, device: Any, location: int, irql: int) -> None:
+        self.irp, self.device, self.location, self.irql = irp, device, location, irql
+        self.marked = False          # IoMarkIrpPending on its location
+        self.lower_pending = False   # a driver below returned STATUS_PENDING to it
+
+
+class _Completion:
+    __slots__ = ("irp", "pending_returned", "marked")
+
+    def __init__(self, irp: Any, pending_returned: bool) -> None:
+        self.irp, self.pending_returned, self.marked = irp, pending_returned, False
+
+
+class IoVerifier(Instrument):
+    """Driver Verifier's I/O checks at dispatch and completion-routine exit."""
+
+    def __init__(self) -> None:
+        self.kernel: Any = None
+        self.calls: list[_Call] = []
+        self.completions: list[_Completion] = []
+
+    def attach(self, kernel: Any) -> None:
+        self.kernel = kernel
+
+    def _stop(self, code: int, p3: int, p4: int, reason: str, p2: int = 0) -> None:
+        self.kernel.bug_check(C9, code, p2, p3, p4, reason=reason)
+
+    def _report(self, rule: str, detail: str) -> None:
+        self.kernel.hooks.violation(rule, detail)
+
+    # -- dispatch routines ---------------------------------------------------------------
+    def irp_call(self, irp: Any, device: Any) -> None:
+        irql = self.kernel.cpu.irql
+        major = irp.stack[irp.current_location - 1].major_function
+        if irql == DISPATCH_LEVEL and major not in _AT_DISPATCH:
+            self._stop(0x23A, irp.id, irql, f"IRP#{irp.id} {IRP_MJ(major).name} sent at "
+                       "DISPATCH_LEVEL (only power, read, write and device control may be)")
+        self.calls.append(_Call(irp, device, irp.current_location, irql))
+
+    def mark_pending(self, irp: Any, device: Any) -> None:
+        if self.completions and self.completions[-1].irp is irp:
+            self.completions[-1].marked = True
+            return
+        for call in reversed(self.calls):
+            if call.irp is irp and call.location == irp.current_location:
+                call.marked = True
+                return
+
+    def dispatch_return(self, irp: Any, device: Any, status: int) -> None:
+        call = self.calls.pop()
+        kernel = self.kernel
+        name = device.driver_object.short_name
+        if kernel.cpu.irql != call.irql:
+            self._stop(0x5, call.irql, kernel.cpu.irql, f"{name}'s dispatch routine returned "
+                       f"at IRQL {kernel.cpu.irql}, entered at {call.irql}", p2=device.id)
+        if self.calls and self.calls[-1].irp is irp and status == STATUS_PENDING:
+            self.calls[-1].lower_pending = True
+        if status == STATUS_PENDING:
+            if not call.marked and not call.lower_pending:
+                self._report("0xC9 0x23D", f"{name} returned STATUS_PENDING for IRP#{irp.id} "
+                             "without IoMarkIrpPending")
+            return
+        if call.marked:
+            self._report("0xC9 0x23E", f"{name} marked IRP#{irp.id} pending but returned "
+                         f"0x{status:08X}, not STATUS_PENDING")
+        if irp.freed:
+            return
+        if irp.current_location == call.location and not irp.stack[call.location - 1].control \
+                & SL_PENDING_RETURNED:
+            self._stop(0x226, irp.id, 0, f"{name} returned 0x{status:08X} for IRP#{irp.id} "
+                       "without completing it, passing it down or pending it")
+        completed = irp.current_location > irp.stack_count + 1
+        if completed and status != irp.io_status.status:
+            self._stop(0x224, irp.id, irp.io_status.status, f"{name} returned 0x{status:08X} "
+                       f"for IRP#{irp.id}, completed with 0x{irp.io_status.status:08X}")
+
+    # -- completion routines -------------------------------------------------------------
+    def completion_routine(self, irp: Any, device: Any, routine: Any,
+                           pending_returned: bool) -> None:
+        self.completions.append(_Completion(irp, pending_returned))
+
+    def completion_return(self, irp: Any, device: Any, routine: Any, status: int) -> None:
+        done = self.completions.pop()
+        if status != SMPR and done.pending_returned and not done.marked \
+                and device is not None:
+            self._report("0xC9 0x228", f"the completion routine "
+                         f"{getattr(routine, '__name__', '?')} of "
+                         f"{device.driver_object.short_name} saw PendingReturned and did not "
+                         f"call IoMarkIrpPending for IRP#{irp.id}")
