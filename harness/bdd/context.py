@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..kernel import WIN32_ERROR_NAMES, NTSTATUS
+from ..kernel import IRQL, WIN32_ERROR_NAMES, NTSTATUS
 from ..lang.diagnostics import did_you_mean
 from ..runner import Request, RunResult, Session
 from ..scenario import load_scenario
@@ -57,6 +57,31 @@ class IrpScenario:
             self.fail(f"the app made no request named {name!r} (it made: "
                       f"{', '.join(requests) or 'none'})")
         return requests[name]
+
+    def parameter_value(self, text: str) -> int:
+        """A bug-check parameter as a feature writes it (see the step's docstring)."""
+        text = text.strip()
+        kind, _, rest = text.partition(" ")
+        name = rest.strip().strip('"').replace("\\\\", "\\")
+        kernel = self.session.kernel
+        if kind == "IRP" and rest.startswith("of "):
+            return self.request(rest[3:].strip().strip('"')).irp
+        if kind == "device":
+            for driver in kernel.drivers:
+                for device in driver.devices():
+                    if device.name and device.name.lower() == name.lower():
+                        return device.id
+            raise StepError(f"no device named {name!r}")
+        if kind == "routine":
+            for routine, address in kernel.routine_addresses.items():
+                if getattr(routine, "__name__", None) == name:
+                    return address
+            raise StepError(f"no routine {name!r} has an address in this run")
+        if kind == "IRQL":
+            return int(IRQL[name])
+        if kind == "status":
+            return status_value(name)
+        return int(text, 0)
 
     def fail(self, message: str, irp: int | None = None,
              events: list[TraceEvent] | None = None) -> None:

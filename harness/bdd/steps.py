@@ -322,6 +322,21 @@ def then_bugcheck_param_irp(irp: IrpScenario, n: str, name: str) -> None:
         irp.fail(f"bug check parameter {n} is not IRP#{target}: {bc or 'no bug check'}", target)
 
 
+@then(parsers.re(r'the bug check parameters are (?P<params>.+)'))
+def then_bugcheck_params(irp: IrpScenario, params: str) -> None:
+    """Four comma-separated values: a number, IRP of "r1", device "\\Device\\X",
+    routine "Name", IRQL DISPATCH_LEVEL or status STATUS_X."""
+    bc = irp.result.bugcheck
+    if bc is None:
+        irp.fail("the machine did not bug-check")
+    expected = [irp.parameter_value(text) for text in params.split(", ")]
+    got = [bc.p1, bc.p2, bc.p3, bc.p4]
+    if expected != got:
+        irp.fail(f"bug check parameters: expected {params} = "
+                 f"{', '.join(f'0x{v:X}' for v in expected)}, got "
+                 f"{', '.join(f'0x{v:X}' for v in got)} ({bc})")
+
+
 @then(parsers.re(r'the thread "(?P<thread>\w+)" is still blocked'))
 def then_thread_blocked(irp: IrpScenario, thread: str) -> None:
     if thread not in irp.result.hung_threads:

@@ -154,7 +154,7 @@ class Machine:
         self.bugcheck: BugCheck | None = None
         self.frozen: str | None = None   # set when a CPU can never leave DISPATCH_LEVEL
         self.armed_timers: dict[int, Any] = {}   # KTIMERs in the timer table, by id
-        self._addresses: dict[Any, int] = {}     # routine -> its stand-in address
+        self.routine_addresses: dict[Any, int] = {}   # routine -> its stand-in address
         # What a terminating thread runs after its code: the I/O manager registers its
         # IoCancelThreadIo here (a true back-edge of Windows, kept as a hook).
         self.thread_rundown: list[Callable[[KThread], Generator]] = []
@@ -173,9 +173,9 @@ class Machine:
     def routine_address(self, routine: Any) -> int:
         """A routine's "address" for bug-check parameters: handed out in first-use order
         from a fixed base in system space, so every process gives the same numbers."""
-        address = self._addresses.get(routine)
+        address = self.routine_addresses.get(routine)
         if address is None:
-            address = self._addresses[routine] = ROUTINE_BASE + 0x10 * len(self._addresses)
+            address = self.routine_addresses[routine] = ROUTINE_BASE + 0x10 * len(self.routine_addresses)
         return address
 
     def add_instrument(self, instrument: Instrument) -> None:
