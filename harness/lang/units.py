@@ -25,6 +25,9 @@ _TICKS_PER_UNIT = {
     "ns": Fraction(1, 100),
 }
 
+#: The largest buffer a pattern may describe (buffers are real memory in the model).
+MAX_PATTERN_BYTES = 1 << 24
+
 _DURATION_RE = re.compile(DURATION_PATTERN)
 _REPEAT_RE = re.compile(REPEAT_PATTERN)
 
@@ -87,4 +90,8 @@ def parse_buffer_pattern(value: str) -> bytes:
     match = _REPEAT_RE.match(value)
     if match is None:
         return value.encode("utf-8")
-    return bytes([int(match.group(2), 16)]) * int(match.group(3))
+    count = int(match.group(3)) if len(match.group(3)) <= 9 else MAX_PATTERN_BYTES + 1
+    if count > MAX_PATTERN_BYTES:
+        raise ValueError(f"{value!r} asks for more than {MAX_PATTERN_BYTES} bytes (the model "
+                         "holds buffers in memory)")
+    return bytes([int(match.group(2), 16)]) * count

@@ -41,7 +41,7 @@ def _system_call(name: str, service: Callable[..., Generator]) -> Callable[..., 
             reason = f"{name} returned to user mode at IRQL {irql}"
             if kernel.strict:
                 kernel.bug_check(BugCheckCode.IRQL_GT_ZERO_AT_SYSTEM_SERVICE,
-                                 kernel.routine_address(service), irql, 0, 0, reason=reason)
+                                 kernel.routine_address(call), irql, 0, 0, reason=reason)
             kernel.hooks.violation("IRQL_GT_ZERO_AT_SYSTEM_SERVICE", reason)
         return result
     call.__name__ = name

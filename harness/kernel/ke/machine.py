@@ -175,7 +175,8 @@ class Machine:
         from a fixed base in system space, so every process gives the same numbers."""
         address = self.routine_addresses.get(routine)
         if address is None:
-            address = self.routine_addresses[routine] = ROUTINE_BASE + 0x10 * len(self.routine_addresses)
+            address = ROUTINE_BASE + 0x10 * len(self.routine_addresses)
+            self.routine_addresses[routine] = address
         return address
 
     def add_instrument(self, instrument: Instrument) -> None:
