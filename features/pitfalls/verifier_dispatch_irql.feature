@@ -1,4 +1,4 @@
-@pitfall @verifier
+@pitfall @verifier @verifier_dispatch
 Feature: Pitfall - a dispatch routine returns at DISPATCH_LEVEL
   HelloDDKRead acquires the cancel spin lock, completes the read and returns without
   releasing it, so the CPU is still at DISPATCH_LEVEL when the dispatch routine returns.
@@ -26,3 +26,16 @@ Feature: Pitfall - a dispatch routine returns at DISPATCH_LEVEL
     # §4: 0x4A IRQL_GT_ZERO_AT_SYSTEM_SERVICE, P1 the system service, P2 the IRQL
     Then the machine bug-checked with IRQL_GT_ZERO_AT_SYSTEM_SERVICE (0x4A)
     And the bug check parameters are routine "NtReadFile", IRQL DISPATCH_LEVEL, 0, 0
+
+  Scenario: Releasing the cancel spin lock before returning passes the verifier's IRQL check
+    Given the scenario "pitfalls/verifier_dispatch_correct.yaml"
+    When the application runs
+    # spec/verifier-rules.md R04: the dispatch routine returns at the IRQL it was entered at
+    Then no bug check occurred
+    And "r1" returned TRUE with 0 bytes
+    And the trace contains in order:
+      | kind           | irp_of | irql           |
+      | IoCallDriver   | r1     | PASSIVE_LEVEL  |
+      | IrqlChange     |        | DISPATCH_LEVEL |
+      | IrqlChange     |        | PASSIVE_LEVEL  |
+      | DispatchReturn | r1     | PASSIVE_LEVEL  |

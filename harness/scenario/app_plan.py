@@ -130,10 +130,10 @@ class AppNames:
         rest = parts[1:]
         if what in _REQUEST_INTS and not rest:
             ctype, get = _REQUEST_INTS[what]
-            return Binding(ctype, lambda env: get(env.requests[name]))
+            return Binding(ctype, lambda env: get(_request_of(env, name)))
         if what == "buffer" and len(rest) == 1 and rest[0].kind == "index":
             index = indexes[0].fn
-            return Binding(UCHAR, lambda env: _byte(env.requests[name], index(env)))
+            return Binding(UCHAR, lambda env: _byte(_request_of(env, name), index(env)))
         if what == "data":
             if struct is None:
                 raise ExprError(f"{name}.data needs 'struct: NAME' on the step that makes "
@@ -159,7 +159,7 @@ class AppNames:
 
             def get(env: Any) -> int:
                 start = fref.offset + (index(env) * stride if index else 0)
-                buffer = env.requests[name].buffer
+                buffer = _request_of(env, name).buffer
                 if buffer is None or start < 0 or start + size > buffer.length:
                     return 0
                 return fref.decode(buffer.read(start, size))
@@ -167,6 +167,22 @@ class AppNames:
         known = [*_REQUEST_INTS, "buffer[i]", "data"]
         raise ExprError(f"a request has no result {what!r}{did_you_mean(what, known)}",
                         parts[0].offset)
+
+
+class _NotMade:
+    """A request whose step has not run yet: as an uninitialised C variable, but zero."""
+
+    ok = False
+    bytes = last_error = 0
+    status = information = size = buffer = status_name = None
+    hex = error_name = ""
+
+
+_NOT_MADE = _NotMade()
+
+
+def _request_of(env: Any, name: str) -> Any:
+    return env.requests.get(name, _NOT_MADE)
 
 
 def _byte(request: Any, index: int) -> int:
@@ -401,7 +417,7 @@ class _Planner:
         head, _, rest = name.partition(".")
         if head in self.names.requests and rest in _REQUEST_TEXT:
             get = _REQUEST_TEXT[rest]
-            return lambda env: get(env.requests[head])
+            return lambda env: get(_request_of(env, head))
         try:
             node = parse(name)
             if not isinstance(node, Ref):

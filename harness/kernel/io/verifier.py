@@ -16,7 +16,10 @@ return and each completion routine to its return, and applies verifier-rules.md:
 * R31 (0xC9 0x228, non-fatal): a completion routine saw PendingReturned, let completion
   go on, and did not call IoMarkIrpPending;
 * R42 (0xC9 0x23A, fatal): an IRP other than power, read, write or (internal) device
-  control sent at DISPATCH_LEVEL.
+  control sent at DISPATCH_LEVEL;
+* R47 (0xC9 0x203, fatal): an IRP sent down with its cancel routine still set;
+* R09 (0xC9 0x312, non-fatal): completed with Information larger than a buffered
+  caller's output buffer.
 
 Non-fatal errors are what Verifier prints to the debugger and goes on: here a
 ``violation`` trace event. P2 of the level-2 codes is "the address in the driver where
@@ -78,6 +81,9 @@ class IoVerifier(Instrument):
     def irp_call(self, irp: Any, device: Any) -> None:
         irql = self.kernel.cpu.irql
         major = irp.stack[irp.current_location - 1].major_function
+        if irp.cancel_routine is not None:             # R47: clear it before passing down
+            self._stop(0x203, irp.id, 0, f"IRP#{irp.id} sent to {device.label} with its "
+                       "cancel routine still set")
         if irql == DISPATCH_LEVEL and major not in _AT_DISPATCH:
             self._stop(0x23A, irp.id, irql, f"IRP#{irp.id} {IRP_MJ(major).name} sent at "
                        "DISPATCH_LEVEL (only power, read, write and device control may be)")
@@ -119,6 +125,15 @@ class IoVerifier(Instrument):
         if completed and status != irp.io_status.status:
             self._stop(0x224, irp.id, irp.io_status.status, f"{name} returned 0x{status:08X} "
                        f"for IRP#{irp.id}, completed with 0x{irp.io_status.status:08X}")
+
+    def irp_complete(self, irp: Any, device: Any, status: int) -> None:
+        """R09 (0xC9 0x312, non-fatal): a buffered read completed with more bytes than
+        the caller's buffer holds."""
+        buffer = irp.system_buffer
+        info = irp.io_status.information
+        if buffer is not None and irp.user_buffer is not None and info > irp.user_buffer.length:
+            self._report("0xC9 0x312", f"IRP#{irp.id} completed with Information {info}, "
+                         f"more than the {irp.user_buffer.length}-byte output buffer")
 
     # -- completion routines -------------------------------------------------------------
     def completion_routine(self, irp: Any, device: Any, routine: Any,

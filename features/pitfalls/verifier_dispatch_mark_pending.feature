@@ -1,0 +1,30 @@
+@pitfall @verifier @verifier_dispatch
+Feature: Pitfall - a dispatch routine marks the IRP pending but does not return STATUS_PENDING
+  HelloDDKRead calls IoMarkIrpPending, then completes the read at once and returns the
+  completion status, STATUS_SUCCESS, instead of STATUS_PENDING. Driver Verifier reports
+  it as a non-fatal I/O verification error and lets the machine go on.
+
+  Scenario: Driver Verifier reports 0xC9 0x23E for a read marked pending and returned as STATUS_SUCCESS
+    Given the scenario "pitfalls/verifier_dispatch_mark_pending.yaml"
+    When the application runs
+    # spec/verifier-rules.md R22 MarkIrpPending; bug check 0xC9 parameter table §6.1:
+    # 0x23E N = marked pending but did not return STATUS_PENDING (non-fatal: reported,
+    # no bug check)
+    Then the trace reports a rule violation containing "0xC9 0x23E"
+    And no bug check occurred
+    And "r1" returned TRUE with 0 bytes
+    And "r1" completes with STATUS_SUCCESS and 0 bytes
+    And the trace contains in order:
+      | kind              | irp_of | status         |
+      | IoMarkIrpPending  | r1     |                |
+      | IoCompleteRequest | r1     | STATUS_SUCCESS |
+      | DispatchReturn    | r1     | STATUS_SUCCESS |
+      | Violation         |        |                |
+
+  Scenario: Completing the read without marking it pending passes the verifier's check
+    Given the scenario "pitfalls/verifier_dispatch_correct.yaml"
+    When the application runs
+    # spec/verifier-rules.md R22: only a routine that returns STATUS_PENDING marks the IRP
+    Then no bug check occurred
+    And "r1" completes with STATUS_SUCCESS and 0 bytes
+    And "r1" returned TRUE with 0 bytes
