@@ -31,6 +31,11 @@ def run(read: str, tmp_path: Path, extra: str = "", app: str | None = None,
                 - {read: {handle: h, length: 8}, as: r1}
                 - {close: h}
                 """), "  "))
+    return run_text(text, tmp_path)
+
+
+def run_text(text: str, tmp_path: Path) -> object:
+    """Load, resolve and run a scenario given as text."""
     path = tmp_path / "s.yaml"
     path.write_text(text)
     return Session(resolve(load_scenario_text(text, path))).run_app()
@@ -73,9 +78,7 @@ def test_each_device_has_its_own_extension(tmp_path):
           - {open: '\\\\.\\A', as: a2}
           - {open: '\\\\.\\B', as: b1}
         """)
-    path = tmp_path / "s.yaml"
-    path.write_text(text)
-    result = Session(resolve(load_scenario_text(text, path))).run_app()
+    result = run_text(text, tmp_path)
     assert debug(result) == ["\\Device\\A opens=1", "\\Device\\A opens=2", "\\Device\\B opens=1"]
 
 
@@ -206,9 +209,7 @@ def test_a_view_of_the_input_reads_what_the_app_sent(tmp_path):
           - ioctl: {handle: h, code: IOCTL_WAIT,
                     input: {struct: WAIT_INPUT, fields: {Handle: h, Timeout: "t * 2"}}}
         """)
-    path = tmp_path / "s.yaml"
-    path.write_text(text)
-    result = Session(resolve(load_scenario_text(text, path))).run_app()
+    result = run_text(text, tmp_path)
     (line,) = debug(result)
     handle = result.requests["h"]  # the HANDLE CreateFile returned
     assert line.endswith("timeout 2000") and line.startswith("handle 000000")
@@ -297,9 +298,7 @@ def test_complete_after_forward_returns_the_completion_status(tmp_path):
           - {open: '\\\\.\\L', as: h}
           - {read: {handle: h, length: 1}, as: r1}
         """)
-    path = tmp_path / "s.yaml"
-    path.write_text(text)
-    result = Session(resolve(load_scenario_text(text, path))).run_app()
+    result = run_text(text, tmp_path)
     returns = [e for e in result.events if e.kind == "DispatchReturn" and e.driver == "Upper"
                and e.major_name == "IRP_MJ_READ"]
     assert [e.status_name for e in returns] == ["STATUS_INVALID_PARAMETER"]
@@ -356,9 +355,7 @@ def test_a_declared_list_entry_holds_the_pended_irps_per_device(tmp_path):
           - {read: {handle: b, length: 1}, as: rb}
           - {close: a}
         """)
-    path = tmp_path / "s.yaml"
-    path.write_text(text)
-    result = Session(resolve(load_scenario_text(text, path))).run_app()
+    result = run_text(text, tmp_path)
     assert result.requests["ra"].status_name == "STATUS_CANCELLED"
     assert result.requests["rb"].completed_at is None        # B's list was not drained
 
