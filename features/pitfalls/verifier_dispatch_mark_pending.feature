@@ -2,7 +2,9 @@
 Feature: Pitfall - a dispatch routine marks the IRP pending but does not return STATUS_PENDING
   HelloDDKRead calls IoMarkIrpPending, then completes the read at once and returns the
   completion status, STATUS_SUCCESS, instead of STATUS_PENDING. Driver Verifier reports
-  it as a non-fatal I/O verification error and lets the machine go on.
+  it as a non-fatal I/O verification error and lets the machine go on - into the
+  consequence: the completion APC already finished and freed the IRP (it was marked
+  pending), and ReadFile, told "not pending", finishes it a second time.
 
   Scenario: Driver Verifier reports 0xC9 0x23E for a read marked pending and returned as STATUS_SUCCESS
     Given the scenario "pitfalls/verifier_dispatch_mark_pending.yaml"
@@ -11,15 +13,18 @@ Feature: Pitfall - a dispatch routine marks the IRP pending but does not return 
     # 0x23E N = marked pending but did not return STATUS_PENDING (non-fatal: reported,
     # no bug check)
     Then the trace reports a rule violation containing "0xC9 0x23E"
-    And no bug check occurred
-    And "r1" returned TRUE with 0 bytes
-    And "r1" completes with STATUS_SUCCESS and 0 bytes
     And the trace contains in order:
-      | kind              | irp_of | status         |
-      | IoMarkIrpPending  | r1     |                |
-      | IoCompleteRequest | r1     | STATUS_SUCCESS |
-      | DispatchReturn    | r1     | STATUS_SUCCESS |
-      | Violation         |        |                |
+      | kind               | irp_of | status         | context |
+      | IoMarkIrpPending   | r1     |                | thread  |
+      | IoCompleteRequest  | r1     | STATUS_SUCCESS | thread  |
+      | IopCompleteRequest | r1     | STATUS_SUCCESS | apc     |
+      | DispatchReturn     | r1     | STATUS_SUCCESS | thread  |
+      | Violation          | r1     |                | thread  |
+      | IopCompleteRequest | r1     | STATUS_SUCCESS | thread  |
+    # io-core §6.8/§6.9: "mark pending iff return STATUS_PENDING is what keeps this from
+    # hanging or double-processing": the read's deferred completion runs the final phase
+    # again and frees the IRP twice, a double free of pool (BAD_POOL_CALLER, P1 = 7)
+    And the machine bug-checked with BAD_POOL_CALLER (0xC2)
 
   Scenario: Completing the read without marking it pending passes the verifier's check
     Given the scenario "pitfalls/verifier_dispatch_correct.yaml"

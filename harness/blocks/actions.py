@@ -512,7 +512,10 @@ def _assert_irql(params: str, cc: Any, path: list) -> Any:
         if irql > limit:
             code = (BugCheckCode.DRIVER_IRQL_NOT_LESS_OR_EQUAL if irql >= DISPATCH_LEVEL
                     else BugCheckCode.IRQL_NOT_LESS_OR_EQUAL)
-            f.kernel.bug_check(code, 0, irql, 8, 0,
+            # An instruction fetch from a paged-out page: P1 the address referenced and
+            # P4 the instruction's, both the routine's here; P3 8 = execute.
+            address = f.kernel.routine_address(f.routine)
+            f.kernel.bug_check(code, address, irql, 8, address,
                                reason=f"code that must run at <= {params} ran at IRQL {irql}")
         return None
         yield

@@ -292,6 +292,7 @@ def wrap(role: str, model: DriverModel, steps: list[Step], name: str, where: str
     if role == "dispatch":
         def body(device: Any, irp: Any) -> Generator[Any, Any, int]:
             frame = Frame(model, device, irp)
+            frame.routine = routine
             yield from run_steps(steps, frame)
             if frame.result is None:
                 raise ScenarioRuntimeError(
@@ -301,6 +302,7 @@ def wrap(role: str, model: DriverModel, steps: list[Step], name: str, where: str
     elif role == "completion":
         def body(device: Any, irp: Any, context: Any) -> Generator[Any, Any, int]:
             frame = Frame(model, device, irp, context)
+            frame.routine = routine
             yield from run_steps(steps, frame)
             return NTSTATUS.STATUS_SUCCESS if frame.result is None else frame.result
     elif role == "dpc":
@@ -308,14 +310,17 @@ def wrap(role: str, model: DriverModel, steps: list[Step], name: str, where: str
             # DeferredContext is the device; the IRP is the one the driver stored when it
             # queued the DPC or armed its timer (the book's currentPendingIRP field).
             frame = Frame(model, context, model.vars.get(f"dpc_irp:{dpc.name}"), context)
+            frame.routine = routine
             yield from run_steps(steps, frame)
     elif role in ("start_io", "cancel"):
         def body(device: Any, irp: Any) -> Generator[Any, Any, None]:   # VOID routines
             frame = Frame(model, device, irp)
+            frame.routine = routine
             yield from run_steps(steps, frame)
     elif role == "thread":
         def body(device: Any = None) -> Generator[Any, Any, None]:
             frame = Frame(model, device, None)
+            frame.routine = routine
             yield from run_steps(steps, frame)
     else:
         raise ValueError(role)

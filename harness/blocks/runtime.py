@@ -70,7 +70,7 @@ class Frame:
     """One invocation of a compiled routine."""
 
     __slots__ = ("kernel", "model", "device", "irp", "context", "result", "lower_status",
-                 "vars")
+                 "vars", "routine")
 
     def __init__(self, model: DriverModel, device: Any, irp: Any, context: Any = None) -> None:
         self.kernel = model.kernel
@@ -81,6 +81,7 @@ class Frame:
         self.result: Any = None
         self.lower_status: Any = None
         self.vars: dict[str, Any] = {}
+        self.routine: Any = None     # the kernel-callable routine running (its "address")
 
     @property
     def stack(self) -> Any:

@@ -37,7 +37,8 @@ HOOK_NAMES = (
     "win32_return",         # (api, result: dict)
     "bugcheck",             # (bugcheck)
     "app_print",            # (text)  what the user-mode application printed
-    "violation",            # (rule, detail)  a rule broken without a bug check (strict=False)
+    "violation",            # (rule, detail, irp, parameters)  a rule broken without a bug
+                            # check (strict=False, or a non-fatal Verifier error)
     "machine_frozen",       # (reason)  a CPU can never leave DISPATCH_LEVEL (no watchdog)
 )
 

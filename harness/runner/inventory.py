@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..kernel import IRP_MJ, NTSTATUS, SL_PENDING_RETURNED, Instrument
+from ..kernel import IRP_MJ, NTSTATUS, SL_PENDING_RETURNED
+from ..kernel.io.verifier import CallTracker, CompletionCall, DispatchCall
 
 STATUS_PENDING = NTSTATUS.STATUS_PENDING
 
@@ -21,10 +22,11 @@ def _seconds(hns: int) -> str:
     return f"{hns / 10_000_000:.7f} s"
 
 
-class Inventory(Instrument):
+class Inventory(CallTracker):
     """Live IRPs, by id, and certain diagnoses noted while the run went on."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.irps: dict[int, Any] = {}
         self.diagnoses: list[str] = []
 
@@ -34,23 +36,20 @@ class Inventory(Instrument):
     def irp_freed(self, irp: Any) -> None:
         self.irps.pop(irp.id, None)
 
-    def dispatch_return(self, irp: Any, device: Any, status: int) -> None:
-        if status != STATUS_PENDING or irp.freed:
-            return
-        location = _location_of(irp, device)
-        if location is not None and not location.control & SL_PENDING_RETURNED:
+    def returned(self, call: DispatchCall, status: int) -> None:
+        if status == STATUS_PENDING and call.pends_unmarked and not call.irp.freed:
             self.diagnoses.append(
-                f"{device.driver_object.short_name}'s dispatch routine returned STATUS_PENDING "
-                f"for IRP#{irp.id} without IoMarkIrpPending: when the IRP completes the I/O "
-                "manager does not know it was pending, so a synchronous caller waiting for it "
-                "may wait forever (io-core §4.4)")
+                f"{call.device.driver_object.short_name}'s dispatch routine returned "
+                f"STATUS_PENDING for IRP#{call.irp.id} without IoMarkIrpPending: when the IRP "
+                "completes the I/O manager does not know it was pending, so a synchronous "
+                "caller waiting for it may wait forever (io-core §4.4)")
 
-
-def _location_of(irp: Any, device: Any) -> Any:
-    for location in irp.stack:
-        if location.device_object is device:
-            return location
-    return None
+    def pending_lost(self, done: CompletionCall, device: Any, routine: Any) -> None:
+        self.diagnoses.append(
+            f"the completion routine {getattr(routine, '__name__', '?')} of "
+            f"{device.driver_object.short_name} saw PendingReturned for IRP#{done.irp.id} and "
+            "did not call IoMarkIrpPending: the pending bit is lost above it, so the "
+            "originator may wait forever (io-core §4.4)")
 
 
 def _holder(irp: Any) -> str:
@@ -72,6 +71,10 @@ def picture(kernel: Any, inventory: Inventory, threads: list[Any]) -> list[str]:
     lines: list[str] = []
     live = [irp for irp in inventory.irps.values() if not irp.freed]
     for thread in threads:
+        if not thread.blocked:           # cut off while running (a frozen CPU)
+            lines.append(f"thread {thread.name} ({thread.process}) was running on "
+                         f"CPU{thread.cpu.index} when it stopped")
+            continue
         objects = thread.waiting_on or ()
         what = ", ".join(_object(obj, live) for obj in objects) or "an event of its own"
         lines.append(f"thread {thread.name} ({thread.process}) blocked since "

@@ -209,8 +209,12 @@ class TraceRecorder(Instrument):
     def win32_return(self, api: str, result: dict) -> None:
         self._add("Win32Return", details={"api": api, **result})
 
-    def violation(self, rule: str, detail: str) -> None:
-        self._add("Violation", details={"rule": rule, "detail": detail})
+    def violation(self, rule: str, detail: str, irp: Any = None,
+                  parameters: Any = None) -> None:
+        details = {"rule": rule, "detail": detail}
+        if parameters is not None:
+            details["parameters"] = list(parameters)
+        self._add("Violation", irp=irp, details=details)
 
     def machine_frozen(self, reason: str) -> None:
         self._add("MachineFrozen", details={"reason": reason})

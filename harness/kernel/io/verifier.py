@@ -42,7 +42,7 @@ _AT_DISPATCH = {IRP_MJ.IRP_MJ_POWER, IRP_MJ.IRP_MJ_READ, IRP_MJ.IRP_MJ_WRITE,
                 IRP_MJ.IRP_MJ_DEVICE_CONTROL, IRP_MJ.IRP_MJ_INTERNAL_DEVICE_CONTROL}
 
 
-class _Call:
+class DispatchCall:
     """One dispatch routine running: where it was entered and what it did."""
 
     __slots__ = ("irp", "device", "location", "irql", "marked", "lower_pending")
@@ -52,42 +52,38 @@ class _Call:
         self.marked = False          # IoMarkIrpPending on its location
         self.lower_pending = False   # a driver below returned STATUS_PENDING to it
 
+    @property
+    def pends_unmarked(self) -> bool:
+        """Returning STATUS_PENDING now breaks MarkIrpPending2: not marked, and not a
+        lower driver's STATUS_PENDING passed on."""
+        return not self.marked and not self.lower_pending
 
-class _Completion:
+
+class CompletionCall:
+    """One completion routine running, and whether it marked the IRP pending."""
+
     __slots__ = ("irp", "pending_returned", "marked")
 
     def __init__(self, irp: Any, pending_returned: bool) -> None:
         self.irp, self.pending_returned, self.marked = irp, pending_returned, False
 
 
-class IoVerifier(Instrument):
-    """Driver Verifier's I/O checks at dispatch and completion-routine exit."""
+class CallTracker(Instrument):
+    """Follows dispatch and completion routines from entry to return, so a subclass can
+    judge a routine by what it did (IoMarkIrpPending, a lower driver's STATUS_PENDING)
+    when it returns: Driver Verifier here, the hang diagnosis of the runner too."""
 
     def __init__(self) -> None:
         self.kernel: Any = None
-        self.calls: list[_Call] = []
-        self.completions: list[_Completion] = []
+        self.calls: list[DispatchCall] = []
+        self.completions: list[CompletionCall] = []
 
     def attach(self, kernel: Any) -> None:
         self.kernel = kernel
 
-    def _stop(self, code: int, p3: int, p4: int, reason: str, p2: int = 0) -> None:
-        self.kernel.bug_check(C9, code, p2, p3, p4, reason=reason)
-
-    def _report(self, rule: str, detail: str) -> None:
-        self.kernel.hooks.violation(rule, detail)
-
-    # -- dispatch routines ---------------------------------------------------------------
     def irp_call(self, irp: Any, device: Any) -> None:
-        irql = self.kernel.cpu.irql
-        major = irp.stack[irp.current_location - 1].major_function
-        if irp.cancel_routine is not None:             # R47: clear it before passing down
-            self._stop(0x203, irp.id, 0, f"IRP#{irp.id} sent to {device.label} with its "
-                       "cancel routine still set")
-        if irql == DISPATCH_LEVEL and major not in _AT_DISPATCH:
-            self._stop(0x23A, irp.id, irql, f"IRP#{irp.id} {IRP_MJ(major).name} sent at "
-                       "DISPATCH_LEVEL (only power, read, write and device control may be)")
-        self.calls.append(_Call(irp, device, irp.current_location, irql))
+        self.calls.append(DispatchCall(irp, device, irp.current_location,
+                                       self.kernel.cpu.irql))
 
     def mark_pending(self, irp: Any, device: Any) -> None:
         if self.completions and self.completions[-1].irp is irp:
@@ -100,21 +96,64 @@ class IoVerifier(Instrument):
 
     def dispatch_return(self, irp: Any, device: Any, status: int) -> None:
         call = self.calls.pop()
-        kernel = self.kernel
+        if self.calls and self.calls[-1].irp is irp and status == STATUS_PENDING:
+            self.calls[-1].lower_pending = True
+        self.returned(call, status)
+
+    def completion_routine(self, irp: Any, device: Any, routine: Any,
+                           pending_returned: bool) -> None:
+        self.completions.append(CompletionCall(irp, pending_returned))
+
+    def completion_return(self, irp: Any, device: Any, routine: Any, status: int) -> None:
+        done = self.completions.pop()
+        if status != SMPR and done.pending_returned and not done.marked \
+                and device is not None:
+            self.pending_lost(done, device, routine)
+
+    def returned(self, call: DispatchCall, status: int) -> None:
+        """A dispatch routine returned ``status`` (override)."""
+
+    def pending_lost(self, done: CompletionCall, device: Any, routine: Any) -> None:
+        """A completion routine let completion go on without propagating the pending
+        bit it saw (override)."""
+
+
+class IoVerifier(CallTracker):
+    """Driver Verifier's I/O checks at dispatch and completion-routine exit."""
+
+    def _stop(self, code: int, p3: int, p4: int, reason: str, p2: int = 0) -> None:
+        self.kernel.bug_check(C9, code, p2, p3, p4, reason=reason)
+
+    def _report(self, code: int, irp: Any, p4: int, detail: str) -> None:
+        """A non-fatal error: what Verifier prints and goes on from (P2: the site)."""
+        self.kernel.hooks.violation(f"0xC9 0x{code:X}", detail, irp, (code, 0, irp.id, p4))
+
+    # -- dispatch routines ---------------------------------------------------------------
+    def irp_call(self, irp: Any, device: Any) -> None:
+        irql = self.kernel.cpu.irql
+        major = irp.stack[irp.current_location - 1].major_function
+        if irp.cancel_routine is not None:             # R47: clear it before passing down
+            self._stop(0x203, irp.id, 0, f"IRP#{irp.id} sent to {device.label} with its "
+                       "cancel routine still set")
+        if irql == DISPATCH_LEVEL and major not in _AT_DISPATCH:
+            self._stop(0x23A, irp.id, irql, f"IRP#{irp.id} {IRP_MJ(major).name} sent at "
+                       "DISPATCH_LEVEL (only power, read, write and device control may be)")
+        super().irp_call(irp, device)
+
+    def returned(self, call: DispatchCall, status: int) -> None:
+        kernel, irp, device = self.kernel, call.irp, call.device
         name = device.driver_object.short_name
         if kernel.cpu.irql != call.irql:
             self._stop(0x5, call.irql, kernel.cpu.irql, f"{name}'s dispatch routine returned "
                        f"at IRQL {kernel.cpu.irql}, entered at {call.irql}", p2=device.id)
-        if self.calls and self.calls[-1].irp is irp and status == STATUS_PENDING:
-            self.calls[-1].lower_pending = True
         if status == STATUS_PENDING:
-            if not call.marked and not call.lower_pending:
-                self._report("0xC9 0x23D", f"{name} returned STATUS_PENDING for IRP#{irp.id} "
-                             "without IoMarkIrpPending")
+            if call.pends_unmarked:
+                self._report(0x23D, irp, status, f"{name} returned STATUS_PENDING for "
+                             f"IRP#{irp.id} without IoMarkIrpPending")
             return
         if call.marked:
-            self._report("0xC9 0x23E", f"{name} marked IRP#{irp.id} pending but returned "
-                         f"0x{status:08X}, not STATUS_PENDING")
+            self._report(0x23E, irp, status, f"{name} marked IRP#{irp.id} pending but "
+                         f"returned 0x{status:08X}, not STATUS_PENDING")
         if irp.freed:
             return
         if irp.current_location == call.location and not irp.stack[call.location - 1].control \
@@ -132,19 +171,11 @@ class IoVerifier(Instrument):
         buffer = irp.system_buffer
         info = irp.io_status.information
         if buffer is not None and irp.user_buffer is not None and info > irp.user_buffer.length:
-            self._report("0xC9 0x312", f"IRP#{irp.id} completed with Information {info}, "
+            self._report(0x312, irp, info, f"IRP#{irp.id} completed with Information {info}, "
                          f"more than the {irp.user_buffer.length}-byte output buffer")
 
-    # -- completion routines -------------------------------------------------------------
-    def completion_routine(self, irp: Any, device: Any, routine: Any,
-                           pending_returned: bool) -> None:
-        self.completions.append(_Completion(irp, pending_returned))
-
-    def completion_return(self, irp: Any, device: Any, routine: Any, status: int) -> None:
-        done = self.completions.pop()
-        if status != SMPR and done.pending_returned and not done.marked \
-                and device is not None:
-            self._report("0xC9 0x228", f"the completion routine "
-                         f"{getattr(routine, '__name__', '?')} of "
-                         f"{device.driver_object.short_name} saw PendingReturned and did not "
-                         f"call IoMarkIrpPending for IRP#{irp.id}")
+    def pending_lost(self, done: CompletionCall, device: Any, routine: Any) -> None:
+        self._report(0x228, done.irp, 0, f"the completion routine "
+                     f"{getattr(routine, '__name__', '?')} of {device.driver_object.short_name} "
+                     f"saw PendingReturned and did not call IoMarkIrpPending for "
+                     f"IRP#{done.irp.id}")
