@@ -5,7 +5,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 VENV="$VENV" bash scripts/setup.sh
-npm ci --no-audit --no-fund --silent
+# npm ci only when package-lock.json changed since the last install (a stamp).
+lock=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -f node_modules/.irp-harness-installed ] \
+        || [ "$(cat node_modules/.irp-harness-installed)" != "$lock" ]; then
+    npm ci --no-audit --no-fund --silent
+    echo "$lock" > node_modules/.irp-harness-installed
+fi
 rm -rf reports/allure-results reports/allure-report
 status=0
 "$VENV/bin/python" -m pytest -q steps/test_features.py --alluredir reports/allure-results \
