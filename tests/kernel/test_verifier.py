@@ -147,3 +147,52 @@ def test_without_the_verifier_none_of_these_checks_run():
     kernel.raise_irql(DISPATCH_LEVEL)
     assert drive(io_call_driver(device, irp)) == NTSTATUS.STATUS_PENDING
     assert kernel.bugcheck is None
+
+
+C4 = BugCheckCode.DRIVER_VERIFIER_DETECTED_VIOLATION
+
+
+def test_r73_raising_to_a_lower_irql_is_0xc4_0x30(vkernel):
+    vkernel.raise_irql(DISPATCH_LEVEL)
+    with pytest.raises(BugCheckHalt):
+        vkernel.raise_irql(0)
+    check = vkernel.bugcheck
+    assert (check.code, check.p1, check.p2, check.p3, check.p4) == (C4, 0x30, DISPATCH_LEVEL,
+                                                                     0, 0)
+
+
+def test_r73_lowering_to_a_higher_irql_is_0xc4_0x31(vkernel):
+    with pytest.raises(BugCheckHalt):
+        vkernel.lower_irql(DISPATCH_LEVEL)
+    check = vkernel.bugcheck
+    assert (check.code, check.p1, check.p2, check.p3, check.p4) == (C4, 0x31, 0,
+                                                                     DISPATCH_LEVEL, 0)
+
+
+def test_r70_releasing_a_spin_lock_twice_is_0xc4_0x32_not_at_dispatch(vkernel):
+    from harness.kernel import KSpinLock, ke_acquire_spin_lock, ke_release_spin_lock
+    lock = KSpinLock(vkernel, "L")
+    old = ke_acquire_spin_lock(lock)
+    ke_release_spin_lock(lock, old)
+    with pytest.raises(BugCheckHalt):
+        ke_release_spin_lock(lock, old)
+    check = vkernel.bugcheck
+    assert (check.code, check.p1, check.p2, check.p3, check.p4) == (C4, 0x32, 0, lock.id, 0)
+
+
+def test_r74_a_timed_wait_at_dispatch_level_is_0xc4_0x3b(vkernel):
+    from harness.kernel import KEvent, ke_wait_for_single_object
+    event = KEvent(vkernel, name="E")
+    vkernel.raise_irql(DISPATCH_LEVEL)
+    with pytest.raises(BugCheckHalt):
+        drive(ke_wait_for_single_object(event, timeout=-10_000))
+    check = vkernel.bugcheck
+    assert (check.code, check.p1, check.p2, check.p3) == (C4, 0x3B, DISPATCH_LEVEL, event.id)
+    assert check.p4 == (-10_000) & 0xFFFFFFFFFFFFFFFF
+
+
+def test_r74_a_zero_timeout_poll_at_dispatch_level_is_legal(vkernel):
+    from harness.kernel import NTSTATUS, KEvent, ke_wait_for_single_object
+    event = KEvent(vkernel, name="E")
+    vkernel.raise_irql(DISPATCH_LEVEL)
+    assert drive(ke_wait_for_single_object(event, timeout=0)) == NTSTATUS.STATUS_TIMEOUT

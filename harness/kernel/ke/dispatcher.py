@@ -132,11 +132,20 @@ class _WaitBlock:
             self.finish(STATUS_TIMEOUT)
 
 
-def _check_wait_irql(kernel: "Kernel", routine: str, timeout: int | None) -> None:
+def _check_wait_irql(kernel: "Kernel", routine: str, timeout: int | None,
+                     objects: Sequence[Any] = ()) -> None:
     """kernel-env §1.5: only a zero-timeout wait is legal at DISPATCH_LEVEL."""
     cpu = kernel.cpu
     if timeout == 0 or cpu.irql < DISPATCH_LEVEL:
         return
+    if kernel.verifier:
+        # verifier-rules R74: 0xC4 0x3B (P2 IRQL, P3 the object, P4 the timeout: its
+        # value stands for the pointer, 0 for NULL = infinite)
+        first = objects[0] if objects else None
+        kernel.bug_check(BugCheckCode.DRIVER_VERIFIER_DETECTED_VIOLATION, 0x3B, cpu.irql,
+                         first.id if first is not None else 0,
+                         (timeout or 0) & 0xFFFFFFFFFFFFFFFF,
+                         reason=f"{routine} with a nonzero timeout at IRQL {cpu.irql}")
     if cpu.in_dpc:   # also a completion/cancel routine called from a DPC
         kernel.bug_check(BugCheckCode.ATTEMPTED_SWITCH_FROM_DPC, 0, 0, 0, 0,
                          reason=f"{routine} would block inside a DPC routine")
@@ -161,7 +170,7 @@ def ke_wait_for_multiple_objects(kernel: "Kernel", objects: Sequence[DispatcherO
     """
     if len(objects) > MAXIMUM_WAIT_OBJECTS:
         kernel.bug_check(BugCheckCode.MAXIMUM_WAIT_OBJECTS_EXCEEDED, reason="more than 64 objects")
-    _check_wait_irql(kernel, "KeWaitForMultipleObjects", timeout)
+    _check_wait_irql(kernel, "KeWaitForMultipleObjects", timeout, objects)
     block = _WaitBlock(kernel, objects, wait_type)
     hooks = kernel.hooks
     hooks.wait_begin(objects, timeout)

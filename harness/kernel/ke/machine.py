@@ -49,6 +49,8 @@ _ON_THREAD = ("thread", "completion", "cancel")
 DPC_WATCHDOG_DPCS = 100_000
 DPC_WATCHDOG_PERIOD_TICKS = 0x1E00
 
+VERIFIER = BugCheckCode.DRIVER_VERIFIER_DETECTED_VIOLATION
+
 #: Where the stand-in addresses of driver routines start (a driver image's range).
 ROUTINE_BASE = 0xF8C00000
 
@@ -291,6 +293,8 @@ class Machine:
         cpu = self.cpu
         old = cpu.irql
         if new < old:
+            if self.verifier:     # verifier-rules R73: Verifier's own report comes first
+                self.bug_check(VERIFIER, 0x30, old, new, 0, reason="KeRaiseIrql to a lower IRQL")
             self.bug_check(BugCheckCode.IRQL_NOT_GREATER_OR_EQUAL, old, new, 0, 0,
                            reason="KeRaiseIrql to a lower IRQL")
         cpu.irql = new
@@ -302,6 +306,9 @@ class Machine:
         cpu = self.cpu
         old = cpu.irql
         if new > old:
+            if self.verifier:     # R73: P4 = 1 when the call was made inside a DPC
+                self.bug_check(VERIFIER, 0x31, old, new, int(cpu.in_dpc),
+                               reason="KeLowerIrql to a higher IRQL")
             self.bug_check(BugCheckCode.IRQL_NOT_LESS_OR_EQUAL, 0, old, 0, 0,
                            reason="KeLowerIrql to a higher IRQL")
         cpu.irql = new

@@ -63,5 +63,11 @@ def ke_release_spin_lock_from_dpc_level(lock: KSpinLock) -> None:
 
 def ke_release_spin_lock(lock: KSpinLock, new_irql: int) -> None:
     """KeReleaseSpinLock: release, then lower to ``new_irql`` (may run DPCs)."""
+    kernel = lock.kernel
+    if kernel.verifier and kernel.cpu.irql != DISPATCH_LEVEL:
+        # verifier-rules R70: not at DISPATCH_LEVEL (a second release shows up so too)
+        kernel.bug_check(BugCheckCode.DRIVER_VERIFIER_DETECTED_VIOLATION, 0x32,
+                         kernel.cpu.irql, lock.id, 0,
+                         reason=f"KeReleaseSpinLock({lock.name}) at IRQL {kernel.cpu.irql}")
     ke_release_spin_lock_from_dpc_level(lock)
     lock.kernel.lower_irql(new_irql)
