@@ -10,7 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..trace import render_dbgview, render_json, render_text
 from ..trace.diagram import render_sequence_svg
+
+#: Events attached to a report at most (the head and the tail of a longer trace).
+MAX_ATTACHED_EVENTS = 4000
 
 try:
     import allure
@@ -44,10 +48,21 @@ def pytest_bdd_after_scenario(request: Any, feature: Any, scenario: Any) -> None
     result = irp.result
     attach = allure.attach
     kind = allure.attachment_type
-    attach(result.dbgview(), name="DbgView", attachment_type=kind.TEXT)
-    attach(render_sequence_svg(result.events), name="IRP sequence", attachment_type=kind.SVG)
-    attach(result.text(), name="trace.txt", attachment_type=kind.TEXT)
-    attach(result.json(), name="trace.json", attachment_type=kind.JSON)
+    events = result.events
+    note = ""
+    if len(events) > MAX_ATTACHED_EVENTS:
+        # A runaway (a DPC storm) has hundreds of thousands of events: a report shows
+        # how it began and how it ended; `irp-harness run` prints the whole trace.
+        half = MAX_ATTACHED_EVENTS // 2
+        note = (f"{len(events)} events: the first and last {half} are attached; "
+                f"{result.rerun_command()} prints them all")
+        events = events[:half] + events[-half:]
+        attach(note, name="trace too long", attachment_type=kind.TEXT)
+    attach(result.dbgview() if not note else render_dbgview(events), name="DbgView",
+           attachment_type=kind.TEXT)
+    attach(render_sequence_svg(events), name="IRP sequence", attachment_type=kind.SVG)
+    attach(render_text(events), name="trace.txt", attachment_type=kind.TEXT)
+    attach(render_json(events), name="trace.json", attachment_type=kind.JSON)
     attach(irp.scenario.source_text, name=irp.path.name, attachment_type=kind.YAML
            if hasattr(kind, "YAML") else kind.TEXT)
     if result.app_output:
