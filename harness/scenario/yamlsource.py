@@ -157,8 +157,20 @@ def _size_problem(root: Node) -> tuple[Node, str] | None:
     """The first node that makes the document too deep, or its alias expansion too big.
 
     Iterative, so neither a deep document nor a bomb of nested aliases costs more than
-    one visit per distinct node.
+    one visit per distinct node; a document without aliases (every node referenced
+    once) only needs its depth.
     """
+    distinct, references = 0, 1
+    for node, path in _walk(root, (), set()):
+        distinct += 1
+        if len(path) > MAX_DEPTH:
+            return node, f"nested more than {MAX_DEPTH} levels deep"
+        if isinstance(node, SequenceNode):
+            references += len(node.value)
+        elif isinstance(node, MappingNode):
+            references += 2 * len(node.value)
+    if references == distinct:
+        return None                 # nothing is shared: its size is its node count
     size: dict[int, int] = {}
     depth: dict[int, int] = {}
     stack: list[tuple[Node, bool]] = [(root, False)]
