@@ -60,15 +60,19 @@ def test_a_global_counter_persists_across_calls(tmp_path):
     assert debug(result) == ["count=1", "count=2", "count=3"]
 
 
+TWO_DEVICES = textwrap.dedent("""\
+    scenario: t
+    title: t
+    drivers:
+      - name: D
+        devices:
+          - {name: '\\Device\\A', link: '\\??\\A', io: buffered}
+          - {name: '\\Device\\B', link: '\\??\\B', io: buffered}
+    """)
+
+
 def test_each_device_has_its_own_extension(tmp_path):
-    text = textwrap.dedent("""\
-        scenario: t
-        title: t
-        drivers:
-          - name: D
-            devices:
-              - {name: '\\Device\\A', link: '\\??\\A', io: buffered}
-              - {name: '\\Device\\B', link: '\\??\\B', io: buffered}
+    text = TWO_DEVICES + textwrap.dedent("""\
             extension: {opens: ULONG}
             dispatch:
               IRP_MJ_CREATE: [{add: {opens: 1}}, {log: "{device} opens={opens}"}, complete]
@@ -334,14 +338,7 @@ def test_app_variables_conditions_and_printf_formats(tmp_path):
 
 def test_a_declared_list_entry_holds_the_pended_irps_per_device(tmp_path):
     """pend / complete_queued on an extension's LIST_ENTRY: each device its own list."""
-    text = textwrap.dedent("""\
-        scenario: t
-        title: t
-        drivers:
-          - name: D
-            devices:
-              - {name: '\\Device\\A', link: '\\??\\A', io: buffered}
-              - {name: '\\Device\\B', link: '\\??\\B', io: buffered}
+    text = TWO_DEVICES + textwrap.dedent("""\
             extension: {irps: LIST_ENTRY}
             dispatch:
               IRP_MJ_CREATE: complete
