@@ -333,7 +333,7 @@ def then_bugcheck_params(irp: IrpScenario, params: str) -> None:
     got = [bc.p1, bc.p2, bc.p3, bc.p4]
     if expected != got:
         irp.fail(f"bug check parameters: expected {params} = "
-                 f"{', '.join(f'0x{v:X}' for v in expected)}, got "
+                 f"{', '.join('?' if v is None else f'0x{v:X}' for v in expected)}, got "
                  f"{', '.join(f'0x{v:X}' for v in got)} ({bc})")
 
 

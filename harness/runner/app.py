@@ -89,7 +89,7 @@ class Application(Instrument):
         access = _ACCESS[access] if isinstance(access, str) else access
         flags = FILE_FLAG_OVERLAPPED if step.step.get("overlapped") else 0
         request = self._request(name, "CreateFile", thread, None)
-        value = yield from self.win32.create_file(path, access, 0, flags)
+        value = yield from self.win32.create_file(path, access, 0, flags, tag=request)
         ok = value != INVALID_HANDLE_VALUE
         if name is not None:
             # A failed open leaves INVALID_HANDLE_VALUE in the variable, as C code does.

@@ -93,7 +93,8 @@ class Win32:
 
     # -- kernel32 ------------------------------------------------------------------------
     def create_file(self, name: str, access: int = GENERIC_READ | GENERIC_WRITE,
-                    share: int = 0, flags: int = 0) -> Generator[Any, Any, int]:
+                    share: int = 0, flags: int = 0, tag: Any = None
+                    ) -> Generator[Any, Any, int]:
         """CreateFile(OPEN_EXISTING): a handle or INVALID_HANDLE_VALUE.
 
         ``share`` has no effect on a device: the I/O manager checks share access only
@@ -103,7 +104,7 @@ class Win32:
         self._call("CreateFile", name=name, overlapped=bool(flags & FILE_FLAG_OVERLAPPED))
         nt_name = "\\??\\" + name[4:] if name.startswith("\\\\.\\") else name
         overlapped = bool(flags & FILE_FLAG_OVERLAPPED)
-        status, file = yield from NtCreateFile(self.kernel, nt_name, not overlapped)
+        status, file = yield from NtCreateFile(self.kernel, nt_name, not overlapped, tag=tag)
         if file is None:
             self._fail_nt(status)
             self._return("CreateFile", handle=INVALID_HANDLE_VALUE, error=self.get_last_error())

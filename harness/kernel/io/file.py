@@ -91,8 +91,10 @@ def _wait_synchronous(file: FileObject, status: int) -> Generator[Any, Any, int]
 
 
 def nt_create_file(kernel: "Kernel", name: str, synchronous: bool = True,
-                   requestor_mode: int = UserMode) -> Generator[Any, Any, tuple]:
-    """NtCreateFile on a device name: (status, file object or None) (io-core §8.12)."""
+                   requestor_mode: int = UserMode, tag: Any = None
+                   ) -> Generator[Any, Any, tuple]:
+    """NtCreateFile on a device name: (status, file object or None) (io-core §8.12).
+    ``tag`` rides on the IRP_MJ_CREATE IRP for observers, as for reads and writes."""
     device = kernel.namespace.lookup(name)
     if not isinstance(device, DeviceObject):
         return NTSTATUS.STATUS_OBJECT_NAME_NOT_FOUND, None
@@ -105,6 +107,7 @@ def nt_create_file(kernel: "Kernel", name: str, synchronous: bool = True,
     irp = _new_irp(kernel, top, file, IRP_MJ.IRP_MJ_CREATE,
                    _F.IRP_CREATE_OPERATION | _F.IRP_SYNCHRONOUS_API | _F.IRP_DEFER_IO_COMPLETION,
                    requestor_mode)
+    irp.tag = tag
     iosb = irp.user_iosb = IoStatusBlock()
     ke_clear_event(file.event)
     status = yield from io_call_driver(top, irp)
