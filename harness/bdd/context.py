@@ -74,7 +74,7 @@ class IrpScenario:
             raise StepError(f"no device named {name!r}")
         if kind == "routine":
             for routine, address in kernel.routine_addresses.items():
-                if getattr(routine, "__name__", None) == name:
+                if (getattr(routine, "__name__", None) or getattr(routine, "name", None)) == name:
                     return address
             raise StepError(f"no routine {name!r} has an address in this run")
         if kind == "IRQL":

@@ -452,7 +452,9 @@ def _call(params: str, cc: Any, path: list) -> Any:
         thread.call_depth += 1
         if thread.call_depth > KERNEL_STACK_CALL_LEVELS:
             f.kernel.stack_overflow(thread)
+        caller, f.routine = f.routine, routine      # faults in it name it (its address)
         result = yield from run_steps(routine.steps, f)
+        f.routine = caller
         thread.call_depth -= 1
         return result
     return step

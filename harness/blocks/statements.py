@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any, Generator
 
-from ..kernel import NotModelledError
+from ..kernel import IRQL, NotModelledError
 from ..lang.ctype import LONG
 from .actions import EXPR, ROUTINE
 from .registry import block
@@ -228,3 +228,47 @@ def _repeat(params: dict, cc: Any, path: list) -> Any:
         return None
     return step
 
+
+
+_IRQL_VALUE = {"anyOf": [{"enum": ["PASSIVE_LEVEL", "APC_LEVEL", "DISPATCH_LEVEL",
+                                   "PROFILE_LEVEL", "CLOCK_LEVEL", "IPI_LEVEL", "POWER_LEVEL",
+                                   "HIGH_LEVEL"]},
+                         {"type": "integer", "minimum": 0, "maximum": 31,
+                          "description": "a device IRQL (3..26) or any level by number"}]}
+SAVED_IRQLS = "raised_irqls"     # the OldIrql values of this routine's KeRaiseIrql calls
+
+
+def _irql(value: Any) -> int:
+    return value if isinstance(value, int) else int(IRQL[value])
+
+
+@block("raise_irql", summary="KeRaiseIrql(NewIrql, &OldIrql): the old IRQL is kept for "
+       "lower_irql. Raising to a lower IRQL is bug check 0x9 (0xC4 0x30 with the verifier).",
+       params=_IRQL_VALUE, models=("KeRaiseIrql",))
+def _raise_irql(params: Any, cc: Any, path: list) -> Any:
+    new = _irql(params)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        f.vars.setdefault(SAVED_IRQLS, []).append(f.kernel.raise_irql(new))
+        return None
+        yield
+    return step
+
+
+@block("lower_irql", bare=True, summary="KeLowerIrql: back to the IRQL the last raise_irql "
+       "saved, or to the one given. Lowering to a higher IRQL is bug check 0xA (0xC4 0x31 "
+       "with the verifier); dropping below DISPATCH_LEVEL runs queued DPCs.",
+       params=_IRQL_VALUE, models=("KeLowerIrql",))
+def _lower_irql(params: Any, cc: Any, path: list) -> Any:
+    given = None if params is None else _irql(params)
+    where = cc.where(path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        saved = f.vars.get(SAVED_IRQLS)
+        if given is None and not saved:
+            raise ScenarioRuntimeError(f"{where}: lower_irql without a raise_irql before it "
+                                       "in this routine: say which IRQL to lower to")
+        f.kernel.lower_irql(saved.pop() if given is None else given)
+        return None
+        yield
+    return step
