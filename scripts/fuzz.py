@@ -40,6 +40,11 @@ sys.path.insert(0, str(ROOT))
 
 from harness.cli import main as cli_main  # noqa: E402
 from harness.scenario.schema import registry_blocks  # noqa: E402
+# What the CLI imports when a command runs, imported now: the forked children then run
+# the code this process loaded, even if the files change during a long run.
+import harness.runner  # noqa: E402,F401
+import harness.scenario.resolve  # noqa: E402,F401
+import harness.trace  # noqa: E402,F401
 
 LOCATED = re.compile(r"^\S[^\n]*?:\d+:\d+: ", re.M)
 NUMBER = re.compile(r"(?<![\w.])-?\d+(?![\w.])")

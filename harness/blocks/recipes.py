@@ -18,6 +18,7 @@ from .actions import (BYTE, DURATION, NAME, STATUS, complete_all, complete_irp,
                       require_user_context)
 from .registry import block
 from .runtime import Frame
+from .state import fault
 
 SUCCESS = NTSTATUS.STATUS_SUCCESS
 
@@ -228,6 +229,8 @@ def _split_irp(params: dict, cc: Any, path: list) -> Any:
     def step(f: Frame) -> Generator[Any, Any, None]:
         irp = f.irp
         original = irp.mdl_address
+        if original is None:          # MmGetMdlVirtualAddress(NULL): an access violation
+            fault(f, 0, False)
         va, total = original.virtual_address, original.byte_count
         log(f.kernel, f"(pIrp->MdlAddress)MmGetMdlVirtualAddress:{va:08X}")
         log(f.kernel, f"(pIrp->MdlAddress)MmGetMdlByteCount:{total}")

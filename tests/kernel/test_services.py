@@ -849,3 +849,29 @@ def test_kernel_mode_ioctl_skips_the_access_check(kernel, make_device, call):
 
     assert call(body) == SUCCESS
     assert log == [KernelMode]
+
+
+def test_a_null_user_buffer_of_nonzero_length_is_an_access_violation_before_any_irp(kernel):
+    """The service probes a user caller's buffer before it builds an IRP: NULL with a
+    nonzero length is STATUS_ACCESS_VIOLATION, returned (found by the fuzzer: the I/O
+    manager used to build the IRP and fail at the copy-back)."""
+    from harness.kernel import (NTSTATUS, UserMode, io_create_device, io_create_driver,
+                                io_create_symbolic_link, nt_create_file, nt_read_file,
+                                run_nonblocking)
+    from harness.kernel import io_complete_request
+
+    def opens(device, irp):
+        yield from io_complete_request(irp)
+        return 0
+    driver = io_create_driver(kernel, "Probe")
+    driver.major_function[0] = opens                            # IRP_MJ_CREATE
+    _, device = io_create_device(driver, 0, "\\Device\\Probe")
+    device.flags = (device.flags | 0x4) & ~0x80          # DO_BUFFERED_IO, initialized
+    io_create_symbolic_link(kernel, "\\??\\Probe", "\\Device\\Probe")
+    status, file = run_nonblocking(nt_create_file(kernel, "\\??\\Probe"), "open")
+    assert status == 0
+    calls = []
+    driver.major_function[3] = lambda d, i: calls.append(i)    # IRP_MJ_READ: never called
+    assert run_nonblocking(nt_read_file(file, None, 255, requestor_mode=UserMode),
+                           "read") == NTSTATUS.STATUS_ACCESS_VIOLATION
+    assert calls == []

@@ -144,6 +144,11 @@ def _read_write(file: FileObject, major: int, buffer: Buffer | None, length: int
                 byte_offset: int, event: KEvent | None, iosb: IoStatusBlock | None,
                 requestor_mode: int, tag: Any) -> Generator[Any, Any, int]:
     kernel = file.kernel
+    if requestor_mode == UserMode and length and buffer is None:
+        # The service probes a user caller's buffer (ProbeForWrite / ProbeForRead) before
+        # it builds an IRP: a NULL buffer of nonzero length is an access violation,
+        # caught and returned (kernel32 maps it to ERROR_NOACCESS).
+        return NTSTATUS.STATUS_ACCESS_VIOLATION
     yield from _lock_file(file)
     device = io_get_related_device_object(file)
     read = major == IRP_MJ.IRP_MJ_READ
