@@ -20,7 +20,7 @@ from typing import Any, Callable, Generator, Iterable, Mapping, Sequence
 
 from ..kernel import IRP_MJ, NTSTATUS, NotModelledError, ctl_code
 from ..kernel import constants as C
-from ..lang.diagnostics import Diagnostic, ScenarioError, column_of, did_you_mean
+from ..lang.diagnostics import Diagnostic, column_of, did_you_mean
 from ..lang.expr import Compiled, ExprError, IntegerFault, compile_text
 from ..lang.template import TemplateError, parse_template
 from ..lang.units import parse_duration
@@ -99,10 +99,6 @@ class Compiler:
 
     def _path(self, path: Sequence[Any]) -> str:
         return "/".join([self.source.prefix, *map(str, path)])
-
-    def error(self, path: Sequence[Any], message: str) -> ScenarioError:
-        file, line, col = self.source.locate(path)
-        return ScenarioError([Diagnostic(file, line, col, self._path(path), message)])
 
     def use(self, kind: str, name: str, role: str, path: Sequence[Any]) -> None:
         """Note that a step uses the driver object ``name`` of ``kind`` (an event, a

@@ -258,8 +258,8 @@ def _status_name(status: int) -> str:
 
 def _mdl(f: Any) -> Any:
     mdl = f.irp.mdl_address
-    if mdl is None:
-        raise ScenarioRuntimeError("the IRP has no MDL (MdlAddress is NULL)")
+    if mdl is None:                    # MmGetMdl*(NULL): an access violation
+        fault(f, 0, False)
     return mdl
 
 
