@@ -397,3 +397,19 @@ def test_random_templates_and_expressions_load_or_give_located_errors(tmp_path, 
         """, extra="state: {count: ULONG}\nviews: {keys: {buffer: system, struct: "
                    "KEYBOARD_INPUT_DATA}}\n")
     _load_or_located(text, tmp_path)
+
+
+def test_a_spin_lock_block_names_a_declared_kspin_lock(tmp_path):
+    text = routine("""\
+        - acquire_spin_lock: Lok
+        - complete
+        """, extra="extension: {Lock: KSPIN_LOCK}\n")
+    (message,) = problems(text, tmp_path)
+    assert "'Lok' is not a KSPIN_LOCK declared under state: or extension:; did you mean " \
+           "'Lock'?" in message
+
+
+def test_a_spin_lock_on_the_stack_is_refused(tmp_path):
+    (message,) = problems(routine("- complete\n", extra="locals: {Lock: KSPIN_LOCK}\n"),
+                          tmp_path)
+    assert "a KSPIN_LOCK on the stack protects nothing" in message

@@ -169,6 +169,18 @@ class Compiler:
                         f"{message}")
             return None
 
+    def spin_lock(self, name: str, path: Sequence[Any]) -> Callable[[Any], Any]:
+        """The KSPIN_LOCK a block names (declared under state: or extension:)."""
+        names = self.source.names
+        var = names.state.get(name)
+        if var is None or var.object != "KSPIN_LOCK":
+            locks = [v.name for v in names.state.values() if v.object == "KSPIN_LOCK"]
+            self.report(path, f"{name!r} is not a KSPIN_LOCK declared under state: or "
+                        f"extension:{did_you_mean(name, locks)}")
+            return lambda f: None
+        store = names.store_of(var)
+        return lambda f: store(f)[name]
+
     def memory(self, name: str, path: Sequence[Any]) -> Callable[[Any], Any]:
         """The buffer a view or a memory variable names."""
         try:
@@ -216,8 +228,9 @@ class Compiler:
         names = self.source.names
         var = names.state.get(name)
         if var is not None:
-            if var.type is not None:
-                self.report(path, f"{name} is a {var.type.text}, not a LIST_ENTRY")
+            if var.object != "LIST_ENTRY":
+                self.report(path, f"{name} is a {var.object or var.type.text}, not a "
+                            "LIST_ENTRY")
             else:
                 store = names.store_of(var)
                 return lambda f: store(f)[name]

@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
-from ..kernel import (DISPATCH_LEVEL, IRP_MJ, IRQL, NTSTATUS, BugCheckCode, Buffer,
+from ..kernel import (DISPATCH_LEVEL, IRP_MJ, IRQL, NTSTATUS, BugCheckCode, Buffer, KSpinLock,
                       NotModelledError, io_get_current_irp_stack_location,
                       mm_get_system_address_for_mdl_safe)
 from ..lang.ctype import LONG, LONGLONG, TYPES, ULONG, CType
@@ -40,6 +40,10 @@ UCHAR = TYPES["UCHAR"]
 CHAR = TYPES["CHAR"]
 
 
+#: Kernel objects a driver may declare as state (no fields, used through their blocks).
+OBJECT_TYPES = ("LIST_ENTRY", "KSPIN_LOCK")
+
+
 @dataclass(frozen=True)
 class StateVar:
     """One declared variable: a driver global or a device-extension field.
@@ -49,14 +53,16 @@ class StateVar:
         scope: ``"driver"`` (a global), ``"device"`` (one per device extension) or
             ``"local"`` (one per call of a routine: a C local, zero at entry where C
             leaves it uninitialized; a ``call``ed routine shares its caller's).
-        type: the parsed type; None for ``LIST_ENTRY`` (a list head).
+        type: the parsed type; None for a kernel object (``object``).
         initial: an int for a scalar, bytes for memory, None for zero.
+        object: ``"LIST_ENTRY"`` (a list head) or ``"KSPIN_LOCK"``; None for data.
     """
 
     name: str
     scope: str
     type: TypeSpec | None
     initial: int | bytes | None
+    object: str | None = None
 
     @property
     def scalar(self) -> bool:
@@ -65,6 +71,8 @@ class StateVar:
     def new_value(self, kernel: Any) -> Any:
         """A fresh instance for one run (zeroed as pool from ExAllocatePool is not,
         but a DEVICE_EXTENSION is: IoCreateDevice zeroes it; globals are zeroed BSS)."""
+        if self.object == "KSPIN_LOCK":     # zero-filled: an unlocked spin lock
+            return KSpinLock(kernel, self.name)
         if self.type is None:
             return []
         if self.scalar:
@@ -84,8 +92,12 @@ def declare_state(items: Mapping[str, Any], scope: str, structs: Mapping[str, St
         where = [*path, name]
         text, initial = (decl, None) if isinstance(decl, str) else (decl.get("type"),
                                                                      decl.get("value"))
-        if text == "LIST_ENTRY":
-            out.append(StateVar(name, scope, None, None))
+        if text in OBJECT_TYPES:
+            if scope == "local" and text == "KSPIN_LOCK":
+                report(where, "a KSPIN_LOCK on the stack protects nothing: declare it under "
+                       "state: or extension:")
+                continue
+            out.append(StateVar(name, scope, None, None, text))
             continue
         try:
             spec = parse_type(text, structs)
@@ -393,7 +405,7 @@ class DriverNames:
         name = var.name
         home = self.store_of(var)
         if var.type is None:
-            raise ExprError(f"{name} is a LIST_ENTRY: use the list blocks", ref.offset)
+            raise ExprError(f"{name} is a {var.object}: use its blocks", ref.offset)
         if var.scalar:
             if ref.parts:
                 raise ExprError(f"{name} is a {var.type.text}: it has no fields or elements",

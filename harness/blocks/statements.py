@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any, Generator
 
-from ..kernel import IRQL, NotModelledError
+from ..kernel import IRQL, NotModelledError, ke_acquire_spin_lock, ke_release_spin_lock
 from ..lang.ctype import LONG
 from .actions import EXPR, ROUTINE
 from .registry import block
@@ -269,6 +269,40 @@ def _lower_irql(params: Any, cc: Any, path: list) -> Any:
             raise ScenarioRuntimeError(f"{where}: lower_irql without a raise_irql before it "
                                        "in this routine: say which IRQL to lower to")
         f.kernel.lower_irql(saved.pop() if given is None else given)
+        return None
+        yield
+    return step
+
+
+SAVED_LOCK_IRQLS = "spin_lock_irqls"   # lock -> the OldIrql its KeAcquireSpinLock returned
+
+
+@block("acquire_spin_lock", summary="KeAcquireSpinLock(&lock, &OldIrql) on a KSPIN_LOCK of "
+       "the driver's state or extension: raise to DISPATCH_LEVEL and take it.",
+       params=NAME_EXPR, models=("KeAcquireSpinLock",))
+def _acquire_spin_lock(params: str, cc: Any, path: list) -> Any:
+    lock = cc.spin_lock(params, path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        target = lock(f)
+        f.vars.setdefault(SAVED_LOCK_IRQLS, {})[target] = ke_acquire_spin_lock(target)
+        return None
+        yield
+    return step
+
+
+@block("release_spin_lock", summary="KeReleaseSpinLock(&lock, OldIrql): release it and go "
+       "back to the IRQL its acquire_spin_lock saved in this routine.",
+       params=NAME_EXPR, models=("KeReleaseSpinLock",))
+def _release_spin_lock(params: str, cc: Any, path: list) -> Any:
+    lock = cc.spin_lock(params, path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        target = lock(f)
+        saved = f.vars.get(SAVED_LOCK_IRQLS, {})
+        # Without a matching acquire in this routine, OldIrql is whatever the caller
+        # passes: the model passes the current IRQL (nothing is lowered).
+        ke_release_spin_lock(target, saved.pop(target, f.kernel.cpu.irql))
         return None
         yield
     return step
