@@ -412,4 +412,4 @@ def test_a_spin_lock_block_names_a_declared_kspin_lock(tmp_path):
 def test_a_spin_lock_on_the_stack_is_refused(tmp_path):
     (message,) = problems(routine("- complete\n", extra="locals: {Lock: KSPIN_LOCK}\n"),
                           tmp_path)
-    assert "a KSPIN_LOCK on the stack protects nothing" in message
+    assert "a KSPIN_LOCK on the stack does not outlive the call" in message

@@ -169,14 +169,14 @@ class Compiler:
                         f"{message}")
             return None
 
-    def spin_lock(self, name: str, path: Sequence[Any]) -> Callable[[Any], Any]:
-        """The KSPIN_LOCK a block names (declared under state: or extension:)."""
+    def kernel_object(self, kind: str, name: str, path: Sequence[Any]) -> Callable[[Any], Any]:
+        """The KSPIN_LOCK or KDEVICE_QUEUE a block names (under state: or extension:)."""
         names = self.source.names
         var = names.state.get(name)
-        if var is None or var.object != "KSPIN_LOCK":
-            locks = [v.name for v in names.state.values() if v.object == "KSPIN_LOCK"]
-            self.report(path, f"{name!r} is not a KSPIN_LOCK declared under state: or "
-                        f"extension:{did_you_mean(name, locks)}")
+        if var is None or var.object != kind:
+            known = [v.name for v in names.state.values() if v.object == kind]
+            self.report(path, f"{name!r} is not a {kind} declared under state: or "
+                        f"extension:{did_you_mean(name, known)}")
             return lambda f: None
         store = names.store_of(var)
         return lambda f: store(f)[name]

@@ -23,7 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
-from ..kernel import (DISPATCH_LEVEL, IRP_MJ, IRQL, NTSTATUS, BugCheckCode, Buffer, KSpinLock,
+from ..kernel import (DISPATCH_LEVEL, IRP_MJ, IRQL, NTSTATUS, BugCheckCode, Buffer,
+                      KDeviceQueue, KSpinLock,
                       NotModelledError, io_get_current_irp_stack_location,
                       mm_get_system_address_for_mdl_safe)
 from ..lang.ctype import LONG, LONGLONG, TYPES, ULONG, CType
@@ -41,7 +42,7 @@ CHAR = TYPES["CHAR"]
 
 
 #: Kernel objects a driver may declare as state (no fields, used through their blocks).
-OBJECT_TYPES = ("LIST_ENTRY", "KSPIN_LOCK")
+OBJECT_TYPES = ("LIST_ENTRY", "KSPIN_LOCK", "KDEVICE_QUEUE")
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,8 @@ class StateVar:
         but a DEVICE_EXTENSION is: IoCreateDevice zeroes it; globals are zeroed BSS)."""
         if self.object == "KSPIN_LOCK":     # zero-filled: an unlocked spin lock
             return KSpinLock(kernel, self.name)
+        if self.object == "KDEVICE_QUEUE":  # KeInitializeDeviceQueue: empty, not busy
+            return KDeviceQueue(kernel, self.name)
         if self.type is None:
             return []
         if self.scalar:
@@ -93,9 +96,9 @@ def declare_state(items: Mapping[str, Any], scope: str, structs: Mapping[str, St
         text, initial = (decl, None) if isinstance(decl, str) else (decl.get("type"),
                                                                      decl.get("value"))
         if text in OBJECT_TYPES:
-            if scope == "local" and text == "KSPIN_LOCK":
-                report(where, "a KSPIN_LOCK on the stack protects nothing: declare it under "
-                       "state: or extension:")
+            if scope == "local" and text != "LIST_ENTRY":
+                report(where, f"a {text} on the stack does not outlive the call: declare it "
+                       "under state: or extension:")
                 continue
             out.append(StateVar(name, scope, None, None, text))
             continue
@@ -374,6 +377,9 @@ class DriverNames:
     # -- resolution ---------------------------------------------------------------------
     def _access(self, ref: Ref, indexes: tuple[Compiled, ...]) -> tuple[CType, Any, Any]:
         name = ref.name
+        if name in IRP_NAMES and not ref.parts:
+            # The PIRP itself: its stand-in address (the IRP's id), NULL when there is none.
+            return PTR, lambda f: f.irp.id if f.irp is not None else 0, None
         if name in IRP_NAMES or name in STACK_NAMES:
             table = _IRP_FIELDS if name in IRP_NAMES else _STACK_FIELDS
             path, index_parts = _path_text(ref)

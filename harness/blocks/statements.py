@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from typing import Any, Generator
 
-from ..kernel import IRQL, NotModelledError, ke_acquire_spin_lock, ke_release_spin_lock
+from ..kernel import (IRQL, NotModelledError, ke_acquire_spin_lock, ke_insert_device_queue,
+                      ke_release_spin_lock, ke_remove_device_queue)
 from ..lang.ctype import LONG
 from .actions import EXPR, ROUTINE
 from .registry import block
@@ -281,7 +282,7 @@ SAVED_LOCK_IRQLS = "spin_lock_irqls"   # lock -> the OldIrql its KeAcquireSpinLo
        "the driver's state or extension: raise to DISPATCH_LEVEL and take it.",
        params=NAME_EXPR, models=("KeAcquireSpinLock",))
 def _acquire_spin_lock(params: str, cc: Any, path: list) -> Any:
-    lock = cc.spin_lock(params, path)
+    lock = cc.kernel_object("KSPIN_LOCK", params, path)
 
     def step(f: Frame) -> Generator[Any, Any, None]:
         target = lock(f)
@@ -295,7 +296,7 @@ def _acquire_spin_lock(params: str, cc: Any, path: list) -> Any:
        "back to the IRQL its acquire_spin_lock saved in this routine.",
        params=NAME_EXPR, models=("KeReleaseSpinLock",))
 def _release_spin_lock(params: str, cc: Any, path: list) -> Any:
-    lock = cc.spin_lock(params, path)
+    lock = cc.kernel_object("KSPIN_LOCK", params, path)
 
     def step(f: Frame) -> Generator[Any, Any, None]:
         target = lock(f)
@@ -303,6 +304,40 @@ def _release_spin_lock(params: str, cc: Any, path: list) -> Any:
         # Without a matching acquire in this routine, OldIrql is whatever the caller
         # passes: the model passes the current IRQL (nothing is lowered).
         ke_release_spin_lock(target, saved.pop(target, f.kernel.cpu.irql))
+        return None
+        yield
+    return step
+
+
+@block("insert_device_queue", summary="KeInsertDeviceQueue(&queue, &Irp->Tail.Overlay."
+       "DeviceQueueEntry) on a KDEVICE_QUEUE of the state or extension; 'as' gets its "
+       "result: FALSE when the queue was idle (now busy, the IRP NOT inserted: start it "
+       "yourself), TRUE when the IRP was queued.",
+       params={"type": "object", "required": ["queue"], "additionalProperties": False,
+               "properties": {"queue": NAME_EXPR, "as": NAME_EXPR}},
+       max_irql="DISPATCH_LEVEL", models=("KeInsertDeviceQueue",))
+def _insert_device_queue(params: dict, cc: Any, path: list) -> Any:
+    queue = cc.kernel_object("KDEVICE_QUEUE", params["queue"], path + ["queue"])
+    result = cc.lvalue(params["as"], path + ["as"]) if "as" in params else None
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        inserted = ke_insert_device_queue(queue(f), f.irp)
+        if result is not None:
+            result[1](f, int(inserted))
+        return None
+        yield
+    return step
+
+
+@block("remove_device_queue", summary="KeRemoveDeviceQueue: the routine goes on with the "
+       "IRP at the queue's head (CONTAINING_RECORD), or with no IRP (Irp == NULL, and the "
+       "queue no longer busy) when it was empty.",
+       params=NAME_EXPR, max_irql="DISPATCH_LEVEL", models=("KeRemoveDeviceQueue",))
+def _remove_device_queue(params: str, cc: Any, path: list) -> Any:
+    queue = cc.kernel_object("KDEVICE_QUEUE", params, path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        f.irp = ke_remove_device_queue(queue(f))
         return None
         yield
     return step
