@@ -413,3 +413,9 @@ def test_a_spin_lock_on_the_stack_is_refused(tmp_path):
     (message,) = problems(routine("- complete\n", extra="locals: {Lock: KSPIN_LOCK}\n"),
                           tmp_path)
     assert "a KSPIN_LOCK on the stack does not outlive the call" in message
+
+
+def test_pageable_names_a_routine_of_the_driver(tmp_path):
+    (message,) = problems(routine("- complete\n", extra="pageable: [IRP_MJ_RAED]\n"), tmp_path)
+    assert "no routine 'IRP_MJ_RAED' to place in a pageable section; did you mean " \
+           "'IRP_MJ_READ'?" in message

@@ -363,3 +363,41 @@ def test_a_divide_error_in_a_block_parameter_is_the_same_bug_check(tmp_path):
         """, tmp_path, extra="locals: {z: ULONG}\n")
     assert result.bugcheck.code == BugCheckCode.KMODE_EXCEPTION_NOT_HANDLED
     assert result.bugcheck.p1 == 0xC0000094
+
+
+def test_a_pageable_routine_at_dispatch_level_is_reported_without_the_verifier(tmp_path):
+    """verifier-rules R78 without Verifier: the page happens to be resident, the code
+    runs, and the trace reports it once."""
+    result = run("""\
+        - raise_irql: DISPATCH_LEVEL
+        - log: "at DISPATCH_LEVEL"
+        - lower_irql
+        - complete
+        """, tmp_path, extra="pageable: [IRP_MJ_READ]\n")
+    assert result.bugcheck is None and debug(result) == ["at DISPATCH_LEVEL"]
+    found = [e for e in result.events if e.kind == "Violation"]
+    assert [e.details["rule"] for e in found] == ["pageable code at DISPATCH_LEVEL"]
+
+
+def test_a_pageable_routine_at_dispatch_level_under_the_verifier_is_0xd1(tmp_path):
+    body = textwrap.dedent("""\
+        scenario: t
+        title: t
+        machine: {verifier: true}
+        drivers:
+          - name: D
+            devices: [{name: '\\Device\\D', link: '\\??\\D', io: buffered}]
+            pageable: [IRP_MJ_READ]
+            dispatch:
+              IRP_MJ_CREATE: complete
+              IRP_MJ_CLOSE: complete
+              IRP_MJ_READ: [{raise_irql: DISPATCH_LEVEL}, {log: never}]
+        app:
+          - {open: '\\\\.\\D', as: h}
+          - {read: {handle: h, length: 1}, as: r1}
+        """)
+    result = run_text(body, tmp_path)
+    check = result.bugcheck
+    assert check.code == BugCheckCode.DRIVER_IRQL_NOT_LESS_OR_EQUAL
+    assert (check.p2, check.p3) == (2, 8) and check.p1 == check.p4 != 0
+    assert debug(result) == []

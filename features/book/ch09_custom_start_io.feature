@@ -32,16 +32,19 @@ Feature: CH09-CustomStartIO - a driver-managed device queue (#27, §9.3)
     # that thread until 6 s (io-core §6.10)
     And "r1" completes with STATUS_SUCCESS and 0 bytes at 6 s
     And "r2" completes with STATUS_SUCCESS and 0 bytes at 6 s
-    # #27 "Pitfalls": the wait at DISPATCH_LEVEL, as in #26
-    And the trace reports a rule violation containing "DISPATCH_LEVEL"
+    # #27 "Pitfalls": the wait at DISPATCH_LEVEL, as in #26, and the paged Read running
+    # at raised IRQL (reported: the page is resident here, as it was for the book)
+    And the trace reports a rule violation containing "nonzero timeout at DISPATCH_LEVEL"
+    And the trace reports a rule violation containing "pageable code at DISPATCH_LEVEL"
     And no bug check occurred
     And no thread is blocked
 
-  Scenario: Under Driver Verifier the wait at DISPATCH_LEVEL is the first thing caught
+  Scenario: Under Driver Verifier the paged Read running at DISPATCH_LEVEL is caught first
     Given the scenario "book/ch09_custom_start_io.yaml" with machine.verifier=true
     When the application runs
-    # #27 "Pitfalls": the DISPATCH-level wait (as #26) comes before the uncleared cancel
-    # routine; verifier-rules.md R74: 0xC4 (0x3B, the IRQL, the object, the timeout:
-    # -3 s = -30 000 000 hns as 64 bits); the event is the run's eighth dispatcher object
-    Then the machine bug-checked with DRIVER_VERIFIER_DETECTED_VIOLATION (0xC4)
-    And the bug check parameters are 0x3B, IRQL DISPATCH_LEVEL, 8, 0xFFFFFFFFFE363C80
+    # #27 "Pitfalls": "Read runs in a PAGE section but executes at raised IRQL" - the
+    # first of its bugs to fire: Verifier's IRQL checking pages pageable code out at the
+    # raise, so the next instruction of HelloDDKRead faults (verifier-rules.md R78: 0xD1,
+    # P1 the address, P2 the IRQL, P3 8 = execute, P4 the instruction)
+    Then the machine bug-checked with DRIVER_IRQL_NOT_LESS_OR_EQUAL (0xD1)
+    And the bug check parameters are routine "DispatchRead", IRQL DISPATCH_LEVEL, 8, routine "DispatchRead"

@@ -18,7 +18,8 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Generator, Iterable, Mapping, Sequence
 
-from ..kernel import IRP_MJ, NTSTATUS, NotModelledError, ctl_code
+from ..kernel import (DISPATCH_LEVEL, IRP_MJ, NTSTATUS, BugCheckCode, NotModelledError,
+                      ctl_code)
 from ..kernel import constants as C
 from ..lang.diagnostics import Diagnostic, column_of, did_you_mean
 from ..lang.expr import Compiled, ExprError, IntegerFault, compile_text
@@ -85,6 +86,7 @@ class Compiler:
         self.name = source.name
         self.spec = source.spec
         self._named: dict[tuple[str, str], Routine] = {}
+        self.pageable = set(source.spec.get("pageable", []))   # #pragma alloc_text(PAGE)
 
     # -- errors and places ---------------------------------------------------------------
     def where(self, path: Sequence[Any]) -> str:
@@ -271,14 +273,28 @@ class Compiler:
             # Registered before its steps compile, so routines may refer to each other
             # (and to themselves) in any order.
             routine = self._named[key] = Routine(role, name, self.where(["routines", name]), [])
-            routine.steps.extend(self.steps(routines[name], ["routines", name]))
+            routine.steps.extend(self._placed(name, self.steps(routines[name],
+                                                               ["routines", name])))
         return self._named[key]
 
     def routine(self, value: Any, role: str, label: str, path: Sequence[Any]) -> Routine:
         """An inline routine or a reference to a named one, compiled for ``role``."""
         if isinstance(value, str) and value not in REGISTRY:
             return self.named(value, role, path)
-        return Routine(role, label, self.where(path), self.steps(value, path))
+        where = list(path)
+        key = where[1] if where and where[0] == "dispatch" else str(where[0]) if where else ""
+        return Routine(role, label, self.where(path), self._placed(key,
+                                                                   self.steps(value, path)))
+
+    def _placed(self, key: str, steps: list[Step]) -> list[Step]:
+        """A routine in a pageable section checks, before each step, that it does not
+        run at DISPATCH_LEVEL or above (R78): the code could be paged out."""
+        if key not in self.pageable:
+            return steps
+        out: list[Step] = []
+        for step in steps:
+            out += [_paged_code_check, step]
+        return out
 
     def compile_unreferenced(self) -> None:
         """Check named routines nothing refers to (as plain steps), so their mistakes
@@ -342,6 +358,31 @@ def wrap(role: str, model: DriverModel, steps: list[Step], name: str, where: str
     routine.__name__ = name
     routine.__qualname__ = f"{model.name}.{name}"
     return routine
+
+
+def _paged_code_check(f: Frame) -> Generator[Any, Any, None]:
+    """Pageable code about to run at DISPATCH_LEVEL or above (verifier-rules R78).
+
+    Driver Verifier's IRQL checking trims pageable memory on every raise, so the
+    instruction fetch faults every time: 0xD1 (the routine, the IRQL, 8 = execute, the
+    routine). Without it the page is usually resident and the code runs: the model
+    then runs it and reports the violation once per routine.
+    """
+    kernel = f.kernel
+    irql = kernel.cpu.irql
+    if irql >= DISPATCH_LEVEL:
+        address = kernel.routine_address(f.routine)
+        name = getattr(f.routine, "__name__", None) or getattr(f.routine, "name", "?")
+        if kernel.verifier:
+            kernel.bug_check(BugCheckCode.DRIVER_IRQL_NOT_LESS_OR_EQUAL, address, irql, 8,
+                             address, reason=f"pageable {name} ran at IRQL {irql}")
+        reported = f.model.vars.setdefault("paged_code_reported", set())
+        if name not in reported:
+            reported.add(name)
+            kernel.hooks.violation("pageable code at DISPATCH_LEVEL", f"{name} is in a "
+                                   f"pageable section and ran at IRQL {irql}", f.irp, None)
+    return None
+    yield
 
 
 def located(error: Exception, where: str, name: str) -> Exception:

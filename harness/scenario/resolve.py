@@ -248,6 +248,12 @@ def _driver(scenario: Scenario, index: int, constants: Mapping[str, int],
         cc.routine(data["unload"], "thread", "DriverUnload", ["unload"])
     cc.compile_unreferenced()
     _cross_check(source, cc)
+    routine_names = [*table, "start_io", "driver_entry", "default_dispatch",
+                     *data.get("routines", {})]
+    for i, name in enumerate(data.get("pageable", [])):
+        if name not in routine_names:
+            cc.report(["pageable", i], f"no routine {name!r} to place in a pageable "
+                      f"section{did_you_mean(name, routine_names)}")
     devices = tuple(_device(dev, base + ["devices", d], cc)
                     for d, dev in enumerate(data.get("devices", [])))
     problems.list.extend(source.diagnostics)

@@ -210,6 +210,11 @@ def _driver_defs() -> dict[str, Any]:
                               "of this driver gets (IoCreateDevice's DeviceExtensionSize)."),
             "locals": dict(variables, description="Local variables: every call of a routine "
                            "gets its own, zero at entry."),
+            "pageable": {"type": "array", "uniqueItems": True,
+                         "items": {"type": "string", "minLength": 1},
+                         "description": "Routines in a pageable section (#pragma alloc_text("
+                                        "PAGE, ...)): IRP_MJ_* of dispatch, start_io, "
+                                        "driver_entry or names under routines:."},
             "views": {"type": "object", "propertyNames": {"$ref": "#/$defs/identifier"},
                       "additionalProperties": {"$ref": "#/$defs/view"},
                       "description": "Typed pointers into the current request's buffers."},
