@@ -15,6 +15,7 @@ from ..kernel import (DISPATCH_LEVEL, IRQL, KERNEL_STACK_CALL_LEVELS, NTSTATUS, 
 from ..lang.ctype import LONGLONG
 from .registry import block
 from .runtime import STOP, Frame, ScenarioRuntimeError, run_steps
+from .state import fault
 
 STATUS = {"$ref": "#/$defs/ntstatus"}
 DURATION = {"$ref": "#/$defs/duration"}
@@ -349,17 +350,25 @@ def _delay(params: Any, cc: Any, path: list) -> Any:
     return step
 
 
-def data_buffer(f: Frame, which: str = "auto") -> Any:
-    """The buffer a driver writes a request's data to, by I/O method (kernel-env §8)."""
+def data_buffer(f: Frame, which: str = "auto", write: bool = True) -> Any:
+    """The buffer a driver writes a request's data to, by I/O method (kernel-env §8).
+
+    None of them (a zero-length request, an IOCTL without output) is a NULL pointer:
+    touching it faults as the CPU would (see ``state.fault``).
+    """
     irp = f.irp
     if which == "system" or (which == "auto" and irp.system_buffer is not None
                              and not irp.mdl_address):
-        return irp.system_buffer
-    if which in ("mdl", "auto") and irp.mdl_address is not None:
-        return mm_get_system_address_for_mdl_safe(f.kernel, irp.mdl_address)
-    if which == "mdl_va" and irp.mdl_address is not None:
-        return irp.mdl_address.buffer           # the user VA itself (book #46 DriverA)
-    return irp.user_buffer
+        buffer = irp.system_buffer
+    elif which in ("mdl", "auto") and irp.mdl_address is not None:
+        buffer = mm_get_system_address_for_mdl_safe(f.kernel, irp.mdl_address)
+    elif which == "mdl_va" and irp.mdl_address is not None:
+        buffer = irp.mdl_address.buffer         # the user VA itself (book #46 DriverA)
+    else:
+        buffer = irp.user_buffer
+    if buffer is None:
+        fault(f, 0, write)
+    return buffer
 
 
 @block("fill", summary="Fill the request's data buffer (SystemBuffer, the MDL's system "
@@ -406,7 +415,9 @@ def _log_bytes(params: dict | None, cc: Any, path: list) -> Any:
         irp = f.irp
         p = io_get_current_irp_stack_location(irp).parameters
         source = irp.system_buffer if irp.system_buffer is not None else p.type3_input_buffer
-        for byte in source.read(0, p.input_buffer_length):
+        if source is None and p.input_buffer_length:
+            fault(f, 0, False)                    # reading through a NULL input pointer
+        for byte in source.read(0, p.input_buffer_length) if source is not None else ():
             dbg_print(f.kernel, render(f, byte=byte))
         return None
         yield
