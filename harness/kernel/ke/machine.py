@@ -46,7 +46,7 @@ _ON_THREAD = ("thread", "completion", "cancel")
 #: DISPATCH_LEVEL or above. Code takes no simulated time here, so the model counts the
 #: DPCs of one uninterrupted stretch instead: a chosen bound that only a DPC or timer
 #: that requeues itself forever reaches.
-DPC_WATCHDOG_DPCS = 100_000
+DPC_WATCHDOG_DPCS = 10_000
 DPC_WATCHDOG_PERIOD_TICKS = 0x1E00
 
 VERIFIER = BugCheckCode.DRIVER_VERIFIER_DETECTED_VIOLATION
