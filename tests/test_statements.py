@@ -401,3 +401,28 @@ def test_a_pageable_routine_at_dispatch_level_under_the_verifier_is_0xd1(tmp_pat
     assert check.code == BugCheckCode.DRIVER_IRQL_NOT_LESS_OR_EQUAL
     assert (check.p2, check.p3) == (2, 8) and check.p1 == check.p4 != 0
     assert debug(result) == []
+
+
+def test_a_called_routine_gets_the_irp_as_a_parameter_of_its_own(tmp_path):
+    """A callee that moves on to another IRP (remove_device_queue) leaves the caller's
+    Irp as it was, as a C parameter (found by the fuzzer)."""
+    result = run("""\
+        - call: Drain
+        - log: "caller still has IRP#{Irp:d}"
+        - complete
+        """, tmp_path, extra="extension: {q: KDEVICE_QUEUE}\nroutines:\n"
+                             "  Drain: [{remove_device_queue: q}, {log: 'callee: {Irp:d}'}]\n")
+    assert debug(result) == ["callee: 0", "caller still has IRP#2"]
+
+
+def test_completing_a_null_irp_in_a_dpc_is_an_access_violation(tmp_path):
+    """A timer DPC armed in DriverEntry has no IRP: IoCompleteRequest(NULL) dereferences
+    it at DISPATCH_LEVEL: 0xD1 (0, DISPATCH_LEVEL, 0 read, 0)."""
+    result = run("- complete\n", tmp_path, extra=(
+        "driver_entry: [{set_timer: {timer: t, after: 1s, dpc: Late}}]\n"
+        "routines:\n  Late: [complete]\n"), app="""\
+        - sleep: 2000
+        """)
+    check = result.bugcheck
+    assert (check.code, check.p1, check.p2, check.p3) == (
+        BugCheckCode.DRIVER_IRQL_NOT_LESS_OR_EQUAL, 0, 2, 0)

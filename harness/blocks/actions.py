@@ -463,9 +463,11 @@ def _call(params: str, cc: Any, path: list) -> Any:
         thread.call_depth += 1
         if thread.call_depth > KERNEL_STACK_CALL_LEVELS:
             f.kernel.stack_overflow(thread)
-        caller, f.routine = f.routine, routine      # faults in it name it (its address)
+        # The callee gets the caller's IRP as its argument: what it does to its own Irp
+        # (remove_device_queue) stays its own, as a C parameter; faults name the callee.
+        caller, irp, f.routine = f.routine, f.irp, routine
         result = yield from run_steps(routine.steps, f)
-        f.routine = caller
+        f.routine, f.irp = caller, irp
         thread.call_depth -= 1
         return result
     return step

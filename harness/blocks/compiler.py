@@ -318,7 +318,7 @@ def wrap(role: str, model: DriverModel, steps: list[Step], name: str, where: str
         def body(device: Any, irp: Any) -> Generator[Any, Any, int]:
             frame = Frame(model, device, irp)
             frame.routine = routine
-            yield from run_steps(steps, frame)
+            yield from _run_routine(steps, frame)
             if frame.result is None:
                 raise ScenarioRuntimeError(
                     f"{where}: dispatch routine {name} ended without a status "
@@ -328,7 +328,7 @@ def wrap(role: str, model: DriverModel, steps: list[Step], name: str, where: str
         def body(device: Any, irp: Any, context: Any) -> Generator[Any, Any, int]:
             frame = Frame(model, device, irp, context)
             frame.routine = routine
-            yield from run_steps(steps, frame)
+            yield from _run_routine(steps, frame)
             return NTSTATUS.STATUS_SUCCESS if frame.result is None else frame.result
     elif role == "dpc":
         def body(dpc: Any, context: Any, arg1: Any, arg2: Any) -> Generator[Any, Any, None]:
@@ -336,17 +336,17 @@ def wrap(role: str, model: DriverModel, steps: list[Step], name: str, where: str
             # queued the DPC or armed its timer (the book's currentPendingIRP field).
             frame = Frame(model, context, model.vars.get(f"dpc_irp:{dpc.name}"), context)
             frame.routine = routine
-            yield from run_steps(steps, frame)
+            yield from _run_routine(steps, frame)
     elif role in ("start_io", "cancel"):
         def body(device: Any, irp: Any) -> Generator[Any, Any, None]:   # VOID routines
             frame = Frame(model, device, irp)
             frame.routine = routine
-            yield from run_steps(steps, frame)
+            yield from _run_routine(steps, frame)
     elif role == "thread":
         def body(device: Any = None) -> Generator[Any, Any, None]:
             frame = Frame(model, device, None)
             frame.routine = routine
-            yield from run_steps(steps, frame)
+            yield from _run_routine(steps, frame)
     else:
         raise ValueError(role)
 
@@ -358,6 +358,19 @@ def wrap(role: str, model: DriverModel, steps: list[Step], name: str, where: str
     routine.__name__ = name
     routine.__qualname__ = f"{model.name}.{name}"
     return routine
+
+
+def _run_routine(steps: list[Step], frame: Frame) -> Generator[Any, Any, Any]:
+    """Run a routine's steps. A step that dereferences the routine's IRP when it has none
+    (a DPC whose driver stored none, a queue that came back empty) touches a NULL
+    pointer: the access violation Windows raises, not an error of the harness."""
+    try:
+        return (yield from run_steps(steps, frame))
+    except AttributeError:
+        if frame.irp is not None:
+            raise
+        fault(frame, 0, False)
+        raise
 
 
 def _paged_code_check(f: Frame) -> Generator[Any, Any, None]:
