@@ -164,3 +164,14 @@ def test_shipped_driver_files_validate_against_the_schema_their_modeline_names()
         schema = json.loads((path.parent / target).resolve().read_text(encoding="utf-8"))
         errors = list(Draft202012Validator(schema).iter_errors(yaml.safe_load(text)))
         assert not errors, f"{path.name}: {errors[0].message}"
+
+
+def test_an_app_step_written_as_a_list_is_located_not_a_crash(tmp_path):
+    """Found by the fuzzer: `- - wait: r2` (a list where a step should be)."""
+    from harness.scenario import ScenarioError, load_scenario_text
+    text = ("scenario: t\ntitle: t\ndrivers:\n  - name: D\n    devices: [{name: null}]\n"
+            "app:\n  - - wait: r2\n")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario_text(text, tmp_path / "s.yaml")
+    assert [d.message for d in caught.value.diagnostics] == [
+        "expected app step (object), got array"]

@@ -254,6 +254,8 @@ class SchemaChecker:
         return problems
 
     def _explain_app_verbs(self, step: Any, path: tuple) -> list[Problem]:
+        if not isinstance(step, dict):
+            return []  # "expected object" is reported for it on its own
         verbs = [verb for verb in APP_VERBS if verb in step]
         if len(verbs) > 1:
             return [Problem(path, f"an app step has exactly one verb, found {_quote_list(verbs)}")]
