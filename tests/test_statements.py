@@ -426,3 +426,10 @@ def test_completing_a_null_irp_in_a_dpc_is_an_access_violation(tmp_path):
     check = result.bugcheck
     assert (check.code, check.p1, check.p2, check.p3) == (
         BugCheckCode.DRIVER_IRQL_NOT_LESS_OR_EQUAL, 0, 2, 0)
+
+
+def test_an_app_loop_past_its_bound_names_its_place_in_the_file(tmp_path):
+    with pytest.raises(RunError, match=r"s\.yaml:\d+:\d+: the loop ran 3 times"):
+        run("- complete\n", tmp_path, app="""\
+            - while: {cond: "1", do: [{sleep: 1}], max: 3}
+            """)

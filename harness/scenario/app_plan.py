@@ -206,8 +206,10 @@ def _walk(steps: Sequence[Any], path: list) -> Any:
 
 
 def plan_app(app: Any, constants: Mapping[str, int], structs: Mapping[str, Struct],
-             report: Callable[..., None]) -> AppPlan:
-    """Plan ``app:``; problems go to ``report(path, message, column_offset)``."""
+             report: Callable[..., None],
+             locate: Callable[[list], tuple[str, int, int]] | None = None) -> AppPlan:
+    """Plan ``app:``; problems go to ``report(path, message, column_offset)``, and
+    ``locate`` gives each step the ``file:line:col`` its run-time errors name."""
     if isinstance(app, dict):
         threads = app.get("threads", {})
         roots = {name: ["app", "threads", name] for name in threads}
@@ -235,7 +237,7 @@ def plan_app(app: Any, constants: Mapping[str, int], structs: Mapping[str, Struc
         if verb == "spawn":
             spawned.add(step["spawn"])
     planner = _Planner(AppNames(constants, requests, handles, variables), structs, report,
-                       threads, constants)
+                       threads, constants, locate)
     # Variables take the type of the first value assigned to them (C's `auto`), so
     # plan assignments in order first.
     for step, path in everything:
@@ -274,15 +276,20 @@ def _verb(step: Mapping[str, Any]) -> str | None:
 
 class _Planner:
     def __init__(self, names: AppNames, structs: Mapping[str, Struct], report: Any,
-                 threads: Mapping[str, Any], constants: Mapping[str, int]) -> None:
+                 threads: Mapping[str, Any], constants: Mapping[str, int],
+                 locate: Callable[[list], tuple[str, int, int]] | None = None) -> None:
         self.names = names
         self.structs = structs
         self.report = report
         self.threads = threads
         self.constants = constants
+        self.locate = locate
 
     def where(self, path: list) -> str:
-        return "/".join(map(str, path))
+        """``file:line:col`` of a step (its JSON path when there is no file)."""
+        if self.locate is None:
+            return "/".join(map(str, path))
+        return "{}:{}:{}".format(*self.locate(path))
 
     def expr(self, value: Any, path: list) -> Compiled:
         text = str(value)

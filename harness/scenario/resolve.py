@@ -123,7 +123,8 @@ def resolve(scenario: Scenario, machine: Mapping[str, Any] | None = None) -> Pro
     structs = _structs(data.get("structs", {}), problems)
     drivers = tuple(_driver(scenario, index, constants, structs, problems)
                     for index in range(len(data.get("drivers", []))))
-    app = plan_app(data.get("app", []), constants, structs, problems.report)
+    app = plan_app(data.get("app", []), constants, structs, problems.report,
+                   lambda path: scenario.locate(list(path)))
     if problems.list:
         raise ScenarioError(problems.list)
     return Program(scenario, data["scenario"], spec, constants, structs, drivers, app)
