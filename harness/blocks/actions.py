@@ -15,7 +15,7 @@ from ..kernel import (DISPATCH_LEVEL, IRQL, KERNEL_STACK_CALL_LEVELS, NTSTATUS, 
 from ..lang.ctype import LONGLONG
 from .registry import block
 from .runtime import STOP, Frame, ScenarioRuntimeError, run_steps
-from .state import fault
+from .state import fault, view_buffer
 
 STATUS = {"$ref": "#/$defs/ntstatus"}
 DURATION = {"$ref": "#/$defs/duration"}
@@ -357,15 +357,10 @@ def data_buffer(f: Frame, which: str = "auto", write: bool = True) -> Any:
     touching it faults as the CPU would (see ``state.fault``).
     """
     irp = f.irp
-    if which == "system" or (which == "auto" and irp.system_buffer is not None
-                             and not irp.mdl_address):
-        buffer = irp.system_buffer
-    elif which in ("mdl", "auto") and irp.mdl_address is not None:
-        buffer = mm_get_system_address_for_mdl_safe(f.kernel, irp.mdl_address)
-    elif which == "mdl_va" and irp.mdl_address is not None:
-        buffer = irp.mdl_address.buffer         # the user VA itself (book #46 DriverA)
+    if which == "mdl_va":                       # the user VA itself (book #46 DriverA)
+        buffer = irp.mdl_address.buffer if irp.mdl_address is not None else None
     else:
-        buffer = irp.user_buffer
+        buffer = view_buffer(f, which)
     if buffer is None:
         fault(f, 0, write)
     return buffer

@@ -154,7 +154,7 @@ def view_buffer(f: Any, which: str) -> Buffer | None:
         return irp.user_buffer
     if which == "type3_input":
         return io_get_current_irp_stack_location(irp).parameters.type3_input_buffer
-    # auto: by I/O method, as the data_buffer helper of the fill block
+    # auto: by I/O method
     if irp.system_buffer is not None and irp.mdl_address is None:
         return irp.system_buffer
     if irp.mdl_address is not None:
