@@ -23,8 +23,11 @@ Feature: Pitfall - a dispatch routine marks the IRP pending but does not return 
       | IopCompleteRequest | r1     | STATUS_SUCCESS | thread  |
     # io-core §6.8/§6.9: "mark pending iff return STATUS_PENDING is what keeps this from
     # hanging or double-processing": the read's deferred completion runs the final phase
-    # again and frees the IRP twice, a double free of pool (BAD_POOL_CALLER, P1 = 7)
-    And the machine bug-checked with BAD_POOL_CALLER (0xC2)
+    # again and frees the IRP twice. stacks-services 1.28: the first IoFreeIrp cleared the
+    # packet's Type, and Verifier reports the second as 0xC9 0x01 ("free an object whose
+    # type is not IO_TYPE_IRP", P2 = the IRP)
+    And the machine bug-checked with DRIVER_VERIFIER_IOMANAGER_VIOLATION (0xC9)
+    And the bug check parameters are 1, IRP of "r1", 0, 0
 
   Scenario: Completing the read without marking it pending passes the verifier's check
     Given the scenario "pitfalls/verifier_dispatch_correct.yaml"

@@ -23,6 +23,7 @@ HOOK_NAMES = (
     "mark_pending",         # (irp, device)
     "dpc_queued",           # (dpc, inserted)
     "dpc_run",              # (dpc)
+    "apc_run",              # (thread, routine)  a normal kernel APC's routine is called
     "timer_set",            # (timer, due_time, period_ms, replaced)
     "timer_expired",        # (timer)
     "timer_cancelled",      # (timer, was_queued)

@@ -16,6 +16,7 @@ from .io.verifier import IoVerifier
 from .ke.machine import Machine
 from .ke.spinlock import KSpinLock
 from .mm.memory import POOL_BASE, SYSTEM_PTE_BASE, AddressSpace
+from .ob.handle import HandleTable, ObjectTable
 from .ob.namespace import ObjectNamespace
 
 
@@ -41,6 +42,8 @@ class Kernel(Machine):
         self.io_verifier: IoVerifier | None = None
         super().__init__(cpus, clock_tick, instruments, strict, verifier)
         self.namespace = ObjectNamespace(self)                 # ob
+        self.objects = ObjectTable()
+        self.handle_tables: dict[str, HandleTable] = {}
         self.drivers: list[Any] = []                           # io
         self.cancel_spin_lock = KSpinLock(self, "IoCancelSpinLock")
         self.thread_rundown.append(iop_thread_rundown)

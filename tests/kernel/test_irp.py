@@ -41,13 +41,28 @@ def test_fresh_irp_has_no_current_location_and_zeroed_state(kernel):
     assert all(loc.control == 0 and loc.completion_routine is None for loc in irp.stack)
 
 
-def test_io_free_irp_twice_bugchecks(kernel):
-    """kernel-env §11.1: a double free of pool without Verifier is BAD_POOL_CALLER 0xC2."""
+def test_io_free_irp_twice_bugchecks_0x44_without_verifier(kernel):
+    """stacks-services 1.28: the first free clears Type; the second IoFreeIrp finds no
+    IO_TYPE_IRP: 0x44 MULTIPLE_IRP_COMPLETE_REQUESTS with P1 the IRP (the spec's default)."""
+    irp = io_allocate_irp(kernel, 1)
+    io_free_irp(irp)
+    assert irp.type == 0
+    with pytest.raises(BugCheckHalt):
+        io_free_irp(irp)
+    assert kernel.bugcheck.code == BugCheckCode.MULTIPLE_IRP_COMPLETE_REQUESTS
+    assert kernel.bugcheck.p1 == irp.id
+
+
+def test_io_free_irp_twice_under_verifier_is_0xc9_sub_1(recorder):
+    """stacks-services 1.28 / bc:0xC9: Verifier reports the second free as 0xC9 0x01,
+    "free an object whose type is not IO_TYPE_IRP", P2 the IRP."""
+    kernel = Kernel(verifier=True, instruments=[recorder])
     irp = io_allocate_irp(kernel, 1)
     io_free_irp(irp)
     with pytest.raises(BugCheckHalt):
         io_free_irp(irp)
-    assert kernel.bugcheck.code == BugCheckCode.BAD_POOL_CALLER
+    assert (kernel.bugcheck.code, kernel.bugcheck.p1, kernel.bugcheck.p2) == (
+        BugCheckCode.DRIVER_VERIFIER_IOMANAGER_VIOLATION, 0x01, irp.id)
 
 
 def test_free_irp_still_queued_to_thread_bugchecks_0xc9_sub_2(recorder):

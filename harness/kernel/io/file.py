@@ -37,7 +37,7 @@ def io_get_related_device_object(file: FileObject) -> DeviceObject:
 
 def _new_irp(kernel: "Kernel", device: DeviceObject, file: FileObject | None, major: int,
              flags: int, requestor_mode: int) -> Irp:
-    irp = io_allocate_irp(kernel, device.stack_size)
+    irp = io_allocate_irp(kernel, device.stack_size, notify=False)
     irp.allocated_by = "I/O manager"
     irp.flags = flags
     irp.thread = kernel.current_thread
@@ -47,6 +47,7 @@ def _new_irp(kernel: "Kernel", device: DeviceObject, file: FileObject | None, ma
     loc = irp.stack[irp.stack_count - 1]
     loc.major_function = major
     loc.file_object = file
+    kernel.hooks.irp_allocated(irp)
     return irp
 
 
@@ -57,6 +58,7 @@ def _finish_inline(kernel: "Kernel", irp: Irp) -> None:
     cpu.irql = APC_LEVEL
     iop_complete_request(irp)
     cpu.irql = saved
+    kernel.deliver_apcs(cpu.thread)     # e.g. a Zw caller's ApcRoutine (stacks-services 1.15)
 
 
 def _lock_file(file: FileObject) -> Generator[Any, Any, None]:

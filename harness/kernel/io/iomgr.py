@@ -24,7 +24,7 @@ from ..ke.dispatcher import ke_set_event
 from ..ke.machine import KERNEL_STACK_CALL_LEVELS
 from ..mm.memory import io_free_mdl, mm_unlock_pages
 from ..ob.object import ob_dereference_object_deferred
-from .irp import Irp, io_free_irp
+from .irp import IO_TYPE_IRP, KernelMode, Irp, io_free_irp
 
 if TYPE_CHECKING:
     from .device import DeviceObject
@@ -77,8 +77,9 @@ def io_complete_request(irp: Irp, priority_boost: int = 0) -> Generator[Any, Any
     # Recorded before the checks, so a second completion shows up before its bug check.
     hooks.irp_complete(irp, stack[location - 1].device_object if location <= count else None,
                        irp.io_status.status)
-    # §5.1: a walk that already ran to the end means someone completes it again.
-    if irp.current_location > count + 1:
+    # §5.1: a walk that already ran to the end means someone completes it again; a
+    # freed packet no longer has Type IO_TYPE_IRP (stacks-services 1.28): same check.
+    if irp.current_location > count + 1 or irp.type != IO_TYPE_IRP:
         kernel.bug_check(BugCheckCode.MULTIPLE_IRP_COMPLETE_REQUESTS, irp.id, 0, 0, 0,
                          reason=f"IoCompleteRequest on IRP#{irp.id}, already completed")
     if irp.current_location > count:
@@ -128,7 +129,7 @@ def io_complete_request(irp: Irp, priority_boost: int = 0) -> Generator[Any, Any
         if irp.current_location > count:          # the top was examined: walk ran out
             irp.current_location = count + 2      # §0.3: "completed"
             break
-    _after_walk(irp, priority_boost)
+    yield from _after_walk(irp, priority_boost)
 
 
 def _verify_completion(kernel: Any, irp: Irp) -> None:
@@ -147,12 +148,25 @@ def _verify_completion(kernel: Any, irp: Irp) -> None:
                          irp.id, 0, reason="IoCompleteRequest above DISPATCH_LEVEL")
 
 
-def _after_walk(irp: Irp, priority_boost: int) -> None:
+def _after_walk(irp: Irp, priority_boost: int) -> Generator[Any, Any, None]:
     """io-core §5.3: what IofCompleteRequest does once the walk ran to the end."""
     kernel = irp.kernel
     flags = irp.flags
     if flags & IrpFlags.IRP_ASSOCIATED_IRP:
-        raise NotModelledError("IoMakeAssociatedIrp completion (associated IRPs)")
+        # §5.3.1 / stacks-services 1.31: count the master down, free this IRP and its
+        # MDLs; the last one completes the master with whatever is in ITS IoStatus.
+        master = irp.master_irp
+        mdl = irp.mdl_address
+        while mdl is not None:
+            mm_unlock_pages(mdl)
+            io_free_mdl(mdl)
+            mdl = mdl.next
+        irp.mdl_address = None
+        io_free_irp(irp)
+        master.irp_count -= 1
+        if master.irp_count == 0:
+            yield from io_complete_request(master, priority_boost)
+        return
     if flags & (IrpFlags.IRP_PAGING_IO | IrpFlags.IRP_CLOSE_OPERATION):
         # §5.3.3: synchronous close: IOSB and event at once; the issuer frees the IRP.
         if irp.user_iosb is not None:
@@ -238,7 +252,17 @@ def iop_complete_request(irp: Irp) -> None:
             file.final_status = status
             ke_set_event(file.event)
         if irp.user_apc_routine is not None and not is_create:
-            raise NotModelledError("user-mode completion APCs (ReadFileEx)")
+            if irp.requestor_mode != KernelMode:
+                raise NotModelledError("user-mode completion APCs (ReadFileEx)")
+            # stacks-services 1.14: a Zw* caller's ApcRoutine is a NORMAL kernel APC to
+            # the same thread, ApcRoutine(ApcContext, IoStatusBlock, 0); the IRP is freed
+            # first (by that APC's kernel routine in Windows, before the routine runs).
+            routine, context, iosb = irp.user_apc_routine, irp.user_apc_context, irp.user_iosb
+
+            def normal_routine() -> Any:
+                return routine(context, iosb)
+            normal_routine.__name__ = getattr(routine, "__name__", "ApcRoutine")
+            kernel.queue_kernel_apc(irp.thread, normal_routine, normal=True)
     elif irp.pending_returned and file is not None:
         # §5.4.4 the "silent" branch, pended: only the waiter learns the status.
         if flags & _SYNC_API:

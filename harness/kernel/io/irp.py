@@ -166,12 +166,16 @@ def _initialize(irp: Irp, stack_size: int) -> None:
     irp.driver_context = [None, None, None, None]
 
 
-def io_allocate_irp(kernel: "Kernel", stack_size: int, charge_quota: bool = False) -> Irp:
-    """IoAllocateIrp: a zeroed IRP with no thread (io-core §6.1)."""
+def io_allocate_irp(kernel: "Kernel", stack_size: int, charge_quota: bool = False,
+                    notify: bool = True) -> Irp:
+    """IoAllocateIrp: a zeroed IRP with no thread (io-core §6.1). The I/O manager and the
+    builders pass ``notify=False`` and announce the IRP once its major is written, so
+    the trace's allocation event names what the IRP is for."""
     if stack_size < 1:
         raise KernelUsageError("IoAllocateIrp needs at least one stack location")
     irp = Irp(kernel, stack_size)
-    kernel.hooks.irp_allocated(irp)
+    if notify:
+        kernel.hooks.irp_allocated(irp)
     return irp
 
 
@@ -190,15 +194,31 @@ def io_reuse_irp(irp: Irp, status: int) -> None:
 
 
 def io_free_irp(irp: Irp) -> None:
-    """IoFreeIrp. Freeing twice is a double free of pool: BAD_POOL_CALLER (0xC2)."""
+    """IoFreeIrp (io-core §6.3, stacks-services 1.28): the packet's Type is cleared.
+
+    A second free finds Type no longer IO_TYPE_IRP. Driver Verifier reports it as 0xC9
+    DRIVER_VERIFIER_IOMANAGER_VIOLATION 0x01 (P2 the IRP, documented); without Verifier
+    the model gives 0x44 MULTIPLE_IRP_COMPLETE_REQUESTS with P1 the IRP (the spec's
+    probable free-build check; P2 would be a source line number, 0 here). Freeing an IRP
+    still queued to a thread is 0xC9 0x02; freeing one a driver below still holds (sent
+    and not yet completed back) is 0xC9 0x20A under Verifier (R51) and, without it, is
+    noticed when that driver completes the freed packet (io_complete_request).
+    """
     kernel = irp.kernel
     if irp.freed:
-        kernel.bug_check(BugCheckCode.BAD_POOL_CALLER, 7, 0, irp.id, 0,
+        if kernel.verifier:
+            kernel.bug_check(BugCheckCode.DRIVER_VERIFIER_IOMANAGER_VIOLATION, 0x01, irp.id, 0,
+                             0, reason=f"IoFreeIrp of IRP#{irp.id}, which was already freed")
+        kernel.bug_check(BugCheckCode.MULTIPLE_IRP_COMPLETE_REQUESTS, irp.id, 0, 0, 0,
                          reason=f"IoFreeIrp of IRP#{irp.id}, which was already freed")
     if irp.thread is not None and irp in irp.thread.irp_list:
         kernel.bug_check(BugCheckCode.DRIVER_VERIFIER_IOMANAGER_VIOLATION, 0x02, irp.id, 0, 0,
                          reason=f"IoFreeIrp of IRP#{irp.id} still queued to a thread")
+    if kernel.verifier and irp.current_location <= irp.stack_count:
+        kernel.bug_check(BugCheckCode.DRIVER_VERIFIER_IOMANAGER_VIOLATION, 0x20A, irp.id, 0, 0,
+                         reason=f"IoFreeIrp of IRP#{irp.id}, which a lower driver still holds")
     irp.freed = True
+    irp.type = 0
     kernel.hooks.irp_freed(irp)
 
 

@@ -373,21 +373,31 @@ class Machine:
         self.drain_dpcs(cpu)
         cpu.thread, cpu.context, cpu.irql = thread, context, irql
 
-    def queue_kernel_apc(self, thread: KThread, routine: Callable[[], None]) -> None:
-        """Insert a special kernel APC for ``thread`` (io-core §5.3 step 6).
+    def queue_kernel_apc(self, thread: KThread, routine: Callable[[], Any],
+                         normal: bool = False) -> None:
+        """Insert a kernel APC for ``thread`` (io-core §5.3 step 6; stacks-services 1.15).
 
-        Delivered at once when the thread is the one running at PASSIVE_LEVEL (the APC
-        interrupt fires as soon as IoCompleteRequest drops the dispatcher lock);
-        otherwise it runs in the thread's context at the current instant, beside
-        whatever wait the thread is in.
+        A special kernel APC (``normal`` False) runs ``routine()`` at APC_LEVEL. A normal
+        kernel APC runs its normal routine, ``routine()`` returning driver code (a
+        generator), at PASSIVE_LEVEL. Either is delivered at once when the thread is the
+        one running at PASSIVE_LEVEL (the APC interrupt fires as soon as the inserting
+        code drops back); otherwise it runs in the thread's context at the current
+        instant, beside whatever wait the thread is in: kernel APCs reach a waiting
+        thread whether or not its wait is alertable.
         """
-        thread.apc_queue.append(routine)
+        thread.apc_queue.append((routine, normal))
         cpu = self.cpu
         if cpu.thread is thread and cpu.context in _ON_THREAD + ("dpc",):
             if cpu.irql == PASSIVE_LEVEL:
                 self._deliver_apcs(thread)
             return   # delivered when the thread's IRQL drops (lower_irql, drain_dpcs)
         self.call_later(0, lambda: self._deliver_apcs(thread), urgent=False)
+
+    def deliver_apcs(self, thread: KThread) -> None:
+        """Deliver what is queued to the running ``thread`` now that it is back at
+        PASSIVE_LEVEL (e.g. after a service's inline final phase at APC_LEVEL)."""
+        if thread.apc_queue and self.cpu.irql == PASSIVE_LEVEL:
+            self._deliver_apcs(thread)
 
     def _deliver_apcs(self, thread: KThread) -> None:
         if not thread.apc_queue:
@@ -399,9 +409,16 @@ class Machine:
         cpu = thread.cpu
         saved = (self.cpu, cpu.thread, cpu.context, cpu.irql)
         self.cpu = cpu
-        cpu.thread, cpu.context, cpu.irql = thread, "apc", APC_LEVEL
+        cpu.thread, cpu.context = thread, "apc"
         while thread.apc_queue:
-            thread.apc_queue.pop(0)()
+            routine, normal = thread.apc_queue.pop(0)
+            if normal:
+                cpu.irql = PASSIVE_LEVEL
+                self.hooks.apc_run(thread, routine)
+                run_nonblocking(routine(), "a kernel APC routine")
+            else:
+                cpu.irql = APC_LEVEL
+                routine()
         self.cpu = saved[0]
         cpu.thread, cpu.context, cpu.irql = saved[1:]
 
