@@ -150,11 +150,11 @@ def event_field(event: TraceEvent, field: str, scenario: IrpScenario) -> str:
     if field == "pending_returned":
         value = event.details.get("pending_returned")
         return "" if value is None else ("TRUE" if value else "FALSE")
-    if field == "routine":
-        return str(event.details.get("routine", ""))
+    if field in ("routine", "api"):
+        return str(event.details.get(field, ""))
     value = getattr(event, field)
     return "" if value is None else str(value)
 
 
 TRACE_FIELDS = ("kind", "driver", "device", "major", "status", "context", "irql", "thread",
-                "irp_of", "text", "pending_returned", "routine", "information")
+                "irp_of", "text", "pending_returned", "routine", "information", "api")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Generator
 
 from ..kernel import (DISPATCH_LEVEL, IRQL, KERNEL_STACK_CALL_LEVELS, NTSTATUS, BugCheckCode,
-                      KDpc, NotModelledError, dbg_print, io_call_driver,
+                      KDpc, KEvent, NotModelledError, dbg_print, io_call_driver,
                       io_complete_request, io_copy_current_irp_stack_location_to_next,
                       io_get_current_irp_stack_location, io_mark_irp_pending,
                       io_set_completion_routine, io_skip_current_irp_stack_location,
@@ -15,7 +15,7 @@ from ..kernel import (DISPATCH_LEVEL, IRQL, KERNEL_STACK_CALL_LEVELS, NTSTATUS, 
 from ..lang.ctype import LONGLONG
 from .registry import block
 from .runtime import STOP, Frame, ScenarioRuntimeError, run_steps
-from .state import fault, view_buffer
+from .state import deref, fault, view_buffer
 
 STATUS = {"$ref": "#/$defs/ntstatus"}
 DURATION = {"$ref": "#/$defs/duration"}
@@ -221,34 +221,75 @@ block("if_pending_returned", summary="Run these steps when Irp->PendingReturned 
     _conditional(lambda f: f.irp.pending_returned))
 
 
-@block("signal", summary="KeSetEvent on a driver event (created on first use, "
-       "notification type).", params=NAME, models=("KeSetEvent",))
+def event_ref(cc: Any, name: str, role: str, path: list) -> Any:
+    """The KEVENT a block names: a KEVENT declared under state:, extension: or locals:
+    (a local one is fresh on every call), ``Context`` (the event the routine's context
+    points at: a completion or APC routine's), or else a driver-wide named event made on
+    first use (notification type)."""
+    if name == "Context":
+        def context(f: Frame) -> Any:
+            event = f.context
+            if not isinstance(event, KEvent):        # KeSetEvent((PKEVENT)Context)
+                fault(f, 0, role == "produce")
+            return event
+        return context
+    var = cc.source.names.state.get(name)
+    if var is not None:
+        if var.object != "KEVENT":
+            cc.report(path, f"{name} is a {var.object or var.type.text}, not a KEVENT")
+            return lambda f: f.model.event(name)
+        store = cc.source.names.store_of(var)
+        return lambda f: store(f)[name]
+    cc.use("event", name, role, path)
+    return lambda f: f.model.event(name)
+
+
+@block("signal", summary="KeSetEvent on an event: a KEVENT variable, Context, or a driver "
+       "event (created on first use, notification type).", params=NAME, models=("KeSetEvent",))
 def _signal(params: str, cc: Any, path: list) -> Any:
-    cc.use("event", params, "produce", path)
+    event = event_ref(cc, params, "produce", path)
 
     def step(f: Frame) -> Generator[Any, Any, None]:
-        ke_set_event(f.model.event(params))
+        ke_set_event(event(f))
         return None
         yield
     return step
 
 
-@block("wait", summary="KeWaitForSingleObject on a driver event, optionally with a timeout.",
-       params={"anyOf": [NAME, {"type": "object", "required": ["event"],
-                                "additionalProperties": False,
-                                "properties": {"event": NAME, "timeout": DURATION}}]},
+@block("wait", summary="KeWaitForSingleObject on an event (a KEVENT variable, Context, a "
+       "driver event) or on a file object's Event (file_object), optionally with a timeout; "
+       "'status' gets what the wait returned (STATUS_SUCCESS, STATUS_TIMEOUT).",
+       params={"anyOf": [NAME, {"type": "object", "additionalProperties": False,
+                                "properties": {"event": NAME, "file_object": EXPR,
+                                               "timeout": DURATION,
+                                               "status": {"type": "string"}}}]},
        max_irql="DISPATCH_LEVEL", models=("KeWaitForSingleObject",))
 def _wait(params: Any, cc: Any, path: list) -> Any:
-    name = params if isinstance(params, str) else params["event"]
+    params = {"event": params} if isinstance(params, str) else params
     timeout = None
-    if isinstance(params, dict) and "timeout" in params:
+    if "timeout" in params:
         timeout = -cc.duration(params["timeout"], path + ["timeout"])
-    else:       # a wait with a timeout may be a deliberate sleep on an idle event
-        cc.use("event", name, "consume", path)
+    if "file_object" in params:
+        if "event" in params:
+            cc.report(path, "wait on an event or on a file object, not both")
+        pointer = cc.expr(params["file_object"], path + ["file_object"])
+
+        def event(f: Frame) -> Any:          # &FileObject->Event
+            return deref(f, pointer.fn(f), "FileObject").event
+    elif "event" in params:
+        # a wait with a timeout may be a deliberate sleep on an idle event
+        event = event_ref(cc, params["event"], "consume" if timeout is None else "sleep",
+                          path)
+    else:
+        cc.report(path, "wait needs an event or a file_object")
+        return lambda f: iter(())
+    status = cc.lvalue(params["status"], path + ["status"]) if "status" in params else None
 
     def step(f: Frame) -> Generator[Any, Any, None]:
-        f.vars["wait_status"] = yield from ke_wait_for_single_object(
-            f.model.event(name), timeout=timeout)
+        result = yield from ke_wait_for_single_object(event(f), timeout=timeout)
+        f.vars["wait_status"] = result
+        if status is not None:
+            status[1](f, result)
     return step
 
 

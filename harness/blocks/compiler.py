@@ -342,6 +342,12 @@ def wrap(role: str, model: DriverModel, steps: list[Step], name: str, where: str
             frame = Frame(model, device, irp)
             frame.routine = routine
             yield from _run_routine(steps, frame)
+    elif role == "apc":
+        def body(context: Any, iosb: Any = None) -> Generator[Any, Any, None]:
+            # PIO_APC_ROUTINE(ApcContext, IoStatusBlock, Reserved): Context is ApcContext.
+            frame = Frame(model, None, None, context)
+            frame.routine = routine
+            yield from _run_routine(steps, frame)
     elif role == "thread":
         def body(device: Any = None) -> Generator[Any, Any, None]:
             frame = Frame(model, device, None)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
 from ..kernel import (DISPATCH_LEVEL, IRP_MJ, IRQL, NTSTATUS, BugCheckCode, Buffer,
-                      KDeviceQueue, KSpinLock,
+                      KDeviceQueue, KEvent, KSpinLock, NotificationEvent,
                       NotModelledError, io_get_current_irp_stack_location,
                       mm_get_system_address_for_mdl_safe)
 from ..lang.ctype import LONG, LONGLONG, TYPES, ULONG, CType
@@ -42,7 +42,10 @@ CHAR = TYPES["CHAR"]
 
 
 #: Kernel objects a driver may declare as state (no fields, used through their blocks).
-OBJECT_TYPES = ("LIST_ENTRY", "KSPIN_LOCK", "KDEVICE_QUEUE")
+OBJECT_TYPES = ("LIST_ENTRY", "KSPIN_LOCK", "KDEVICE_QUEUE", "KEVENT")
+#: Those a routine may keep on its stack (a local): a list head, and a KEVENT - a fresh
+#: one on every call, which is what forward-and-wait needs (KeInitializeEvent per IRP).
+LOCAL_OBJECTS = ("LIST_ENTRY", "KEVENT")
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,9 @@ class StateVar:
             return KSpinLock(kernel, self.name)
         if self.object == "KDEVICE_QUEUE":  # KeInitializeDeviceQueue: empty, not busy
             return KDeviceQueue(kernel, self.name)
+        if self.object == "KEVENT":         # KeInitializeEvent(Notification, FALSE) unless
+            return KEvent(kernel, NotificationEvent, False, self.name)   # initialize_event
+
         if self.type is None:
             return []
         if self.scalar:
@@ -96,7 +102,7 @@ def declare_state(items: Mapping[str, Any], scope: str, structs: Mapping[str, St
         text, initial = (decl, None) if isinstance(decl, str) else (decl.get("type"),
                                                                      decl.get("value"))
         if text in OBJECT_TYPES:
-            if scope == "local" and text != "LIST_ENTRY":
+            if scope == "local" and text not in LOCAL_OBJECTS:
                 report(where, f"a {text} on the stack does not outlive the call: declare it "
                        "under state: or extension:")
                 continue
@@ -189,23 +195,67 @@ def _addr(buffer: Any) -> int:
 
 # name path -> (type, getter, setter or None)
 _IRP_FIELDS: dict[str, tuple[CType, Callable[[Any], int], Any]] = {
-    "Cancel": (BOOLEAN, lambda f: int(f.irp.cancel), None),
-    "PendingReturned": (BOOLEAN, lambda f: int(f.irp.pending_returned), None),
-    "IoStatus.Status": (LONG, lambda f: LONG.wrap(f.irp.io_status.status),
-                        lambda f, v: setattr(f.irp.io_status, "status", v & 0xFFFFFFFF)),
-    "IoStatus.Information": (TYPES["ULONG_PTR"], lambda f: f.irp.io_status.information,
-                             lambda f, v: setattr(f.irp.io_status, "information", v)),
-    "Flags": (ULONG, lambda f: f.irp.flags, None),
-    "RequestorMode": (CHAR, lambda f: f.irp.requestor_mode, None),
-    "StackCount": (CHAR, lambda f: f.irp.stack_count, None),
-    "CurrentLocation": (CHAR, lambda f: f.irp.current_location, None),
-    "UserBuffer": (PTR, lambda f: _addr(f.irp.user_buffer), None),
-    "AssociatedIrp.SystemBuffer": (PTR, lambda f: _addr(f.irp.system_buffer), None),
-    "MdlAddress.ByteCount": (ULONG, lambda f: f.irp.mdl_address.byte_count, None),
-    "MdlAddress.ByteOffset": (ULONG, lambda f: f.irp.mdl_address.byte_offset, None),
-    "MdlAddress.StartVa": (PTR, lambda f: f.irp.mdl_address.virtual_address
-                           - f.irp.mdl_address.byte_offset, None),
+    "Type": (TYPES["SHORT"], lambda irp: irp.type, None),
+    # IoSizeOfIrp: sizeof(IRP) + StackCount * sizeof(IO_STACK_LOCATION) on x86 (0x70,
+    # 0x24); the lookaside lists' rounding up to 8 locations is not modelled.
+    "Size": (TYPES["USHORT"], lambda irp: 0x70 + 0x24 * irp.stack_count, None),
+    "Cancel": (BOOLEAN, lambda irp: int(irp.cancel), None),
+    "PendingReturned": (BOOLEAN, lambda irp: int(irp.pending_returned), None),
+    "IoStatus.Status": (LONG, lambda irp: LONG.wrap(irp.io_status.status),
+                        lambda irp, v: setattr(irp.io_status, "status", v & 0xFFFFFFFF)),
+    "IoStatus.Information": (TYPES["ULONG_PTR"], lambda irp: irp.io_status.information,
+                             lambda irp, v: setattr(irp.io_status, "information", v)),
+    "Flags": (ULONG, lambda irp: irp.flags, None),
+    "RequestorMode": (CHAR, lambda irp: irp.requestor_mode, None),
+    "StackCount": (CHAR, lambda irp: irp.stack_count, None),
+    "CurrentLocation": (CHAR, lambda irp: irp.current_location, None),
+    "UserBuffer": (PTR, lambda irp: _addr(irp.user_buffer), None),
+    "UserEvent": (PTR, lambda irp: irp.kernel.objects.address_of(irp.user_event), None),
+    "UserIosb": (PTR, lambda irp: _addr(getattr(irp.user_iosb, "buffer", None)), None),
+    "Tail.Overlay.Thread": (PTR, lambda irp: irp.kernel.objects.address_of(irp.thread), None),
+    "AssociatedIrp.SystemBuffer": (PTR, lambda irp: _addr(irp.system_buffer), None),
+    "AssociatedIrp.IrpCount": (LONG, lambda irp: irp.irp_count,
+                               lambda irp, v: setattr(irp, "irp_count", LONG.wrap(v))),
+    "MdlAddress.ByteCount": (ULONG, lambda irp: irp.mdl_address.byte_count, None),
+    "MdlAddress.ByteOffset": (ULONG, lambda irp: irp.mdl_address.byte_offset, None),
+    "MdlAddress.StartVa": (PTR, lambda irp: irp.mdl_address.virtual_address
+                           - irp.mdl_address.byte_offset, None),
 }
+
+#: Fields of a DEVICE_OBJECT / FILE_OBJECT driver code reads through a pointer variable.
+_DEVICE_FIELDS: dict[str, tuple[CType, Callable[[Any], int], Any]] = {
+    "StackSize": (CHAR, lambda d: d.stack_size, None),
+    "Flags": (ULONG, lambda d: d.flags, None),
+    "DeviceType": (ULONG, lambda d: d.device_type, None),
+    "Characteristics": (ULONG, lambda d: d.characteristics, None),
+    "ReferenceCount": (LONG, lambda d: d.reference_count, None),
+    "DriverObject": (PTR, lambda d: d.kernel.objects.address_of(d.driver_object), None),
+    "AttachedDevice": (PTR, lambda d: d.kernel.objects.address_of(d.attached_device), None),
+    "NextDevice": (PTR, lambda d: d.kernel.objects.address_of(d.next_device), None),
+}
+_FILE_FIELDS: dict[str, tuple[CType, Callable[[Any], int], Any]] = {
+    "DeviceObject": (PTR, lambda fo: fo.kernel.objects.address_of(fo.device_object), None),
+    "Flags": (ULONG, lambda fo: fo.flags, None),
+    "FinalStatus": (LONG, lambda fo: LONG.wrap(fo.final_status), None),
+    "CurrentByteOffset.QuadPart": (LONGLONG, lambda fo: fo.current_byte_offset, None),
+}
+_DRIVER_FIELDS: dict[str, tuple[CType, Callable[[Any], int], Any]] = {
+    "DeviceObject": (PTR, lambda d: d.kernel.objects.address_of(d.device_object), None),
+}
+#: pointer type -> (the model class name it points at, its fields)
+_POINTEE = {"PIRP": ("Irp", _IRP_FIELDS), "PDEVICE_OBJECT": ("DeviceObject", _DEVICE_FIELDS),
+            "PFILE_OBJECT": ("FileObject", _FILE_FIELDS),
+            "PDRIVER_OBJECT": ("DriverObject", _DRIVER_FIELDS)}
+
+
+def deref(f: Any, address: int, kind: str) -> Any:
+    """The object a pointer of driver code points at; a NULL or wild pointer, or one to
+    another kind of object, is the access violation the CPU raises."""
+    obj = f.kernel.objects.at(address)
+    if obj is None or type(obj).__name__ != kind:
+        fault(f, address, False)
+    return obj
+
 
 _STACK_FIELDS: dict[str, tuple[CType, Callable[[Any], int], Any]] = {
     "MajorFunction": (UCHAR, lambda f: f.stack.major_function, None),
@@ -321,9 +371,14 @@ class DriverNames:
         return ctype, store
 
     def field(self, name: str) -> tuple[str, Callable[[Any], Any]] | str:
-        """A log field: (kind, getter), or a message saying why it is unknown."""
+        """A log field: (kind, getter), or a message saying why it is unknown. A
+        UNICODE_STRING variable is its text (``%wZ``)."""
         if name in LOG_FIELDS and name not in self.state:
             return LOG_FIELDS[name]
+        var = self.state.get(name)
+        if (var is not None and var.type is not None and var.type.struct is not None
+                and var.type.struct.name == "UNICODE_STRING" and var.type.count is None):
+            return "str", _unicode_text(self.store_of(var), name)
         head = name.split(".")[0].split("[")[0]
         try:
             node = parse(name.replace(".", "->", 1) if head in IRP_NAMES + STACK_NAMES
@@ -388,6 +443,8 @@ class DriverNames:
                 raise ExprError(f"{ref.text}: the model has no {what} field {path!r}"
                                 f"{did_you_mean(path, table)}", ref.offset)
             ctype, get, store = table[path]
+            if table is _STACK_FIELDS:
+                return ctype, _with_frame_irp(get), None
             return ctype, _with_irp(get), None if store is None else _with_irp_store(store)
         if name in self.state:
             return self._state(self.state[name], ref, indexes)
@@ -412,6 +469,8 @@ class DriverNames:
         home = self.store_of(var)
         if var.type is None:
             raise ExprError(f"{name} is a {var.object}: use its blocks", ref.offset)
+        if ref.parts and var.scalar and var.type.ctype.name in _POINTEE:
+            return self._pointee(var, ref, home)
         if var.scalar:
             if ref.parts:
                 raise ExprError(f"{name} is a {var.type.text}: it has no fields or elements",
@@ -426,6 +485,26 @@ class DriverNames:
             return ctype, get, store
         return self._memory(var.type, ref, indexes, lambda f: home(f)[name],
                             array=var.type.count is not None)
+
+    @staticmethod
+    def _pointee(var: StateVar, ref: Ref, home: Callable[[Any], dict]
+                 ) -> tuple[CType, Any, Any]:
+        """``pNewIrp->UserEvent``, ``DeviceObject->StackSize``: a field of the kernel
+        object a pointer variable points at."""
+        kind, table = _POINTEE[var.type.ctype.name]
+        path, index_parts = _path_text(ref)
+        if path not in table or index_parts:
+            raise ExprError(f"{ref.text}: the model has no {kind} field {path!r}"
+                            f"{did_you_mean(path, table)}", ref.offset)
+        ctype, get, store = table[path]
+        name = var.name
+
+        def read(f: Any) -> int:
+            return get(deref(f, home(f)[name], kind))
+
+        def write(f: Any, value: int) -> None:
+            store(deref(f, home(f)[name], kind), value)
+        return ctype, read, None if store is None else write
 
     def _memory(self, element: TypeSpec, ref: Ref, indexes: tuple[Compiled, ...],
                 base: Callable[[Any], Any], array: bool) -> tuple[CType, Any, Any]:
@@ -490,9 +569,33 @@ class DriverNames:
         return fref.ctype, get, store
 
 
+def _unicode_text(home: Callable[[Any], dict], name: str) -> Callable[[Any], str]:
+    """What %wZ prints for a UNICODE_STRING: Length bytes at Buffer, as UTF-16LE."""
+    def text(f: Any) -> str:
+        header = home(f)[name].read(0, 8)
+        length = int.from_bytes(header[0:2], "little")
+        address = int.from_bytes(header[4:8], "little")
+        if length == 0:
+            return ""
+        memory = f.kernel.objects.at(address)
+        if not isinstance(memory, Buffer) or length > memory.length:
+            fault(f, address, False)          # Buffer is garbage: DbgPrint reads it
+        return memory.read(0, length).decode("utf-16-le", "replace")
+    return text
+
+
 def _with_irp(get: Callable[[Any], int]) -> Callable[[Any], int]:
     def checked(f: Any) -> int:
-        if f.irp is None:        # e.g. a DPC whose driver stored no IRP: a NULL pointer
+        irp = f.irp
+        if irp is None:          # e.g. a DPC whose driver stored no IRP: a NULL pointer
+            fault(f, 0, False)
+        return get(irp)
+    return checked
+
+
+def _with_frame_irp(get: Callable[[Any], int]) -> Callable[[Any], int]:
+    def checked(f: Any) -> int:
+        if f.irp is None:
             fault(f, 0, False)
         return get(f)
     return checked
@@ -502,5 +605,5 @@ def _with_irp_store(store: Callable[[Any, int], None]) -> Callable[[Any, int], N
     def checked(f: Any, value: int) -> None:
         if f.irp is None:
             fault(f, 0, True)
-        store(f, value)
+        store(f.irp, value)
     return checked

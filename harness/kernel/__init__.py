@@ -27,6 +27,9 @@ from .io.device import (DeviceObject, DriverObject, FileObject, copy_io_flags_fr
                         io_create_symbolic_link, io_delete_device, io_delete_symbolic_link,
                         io_detach_device, io_get_attached_device,
                         io_get_attached_device_reference)
+from .io.build import (io_build_asynchronous_fsd_request,  # noqa: F401
+                       io_build_device_io_control_request, io_build_synchronous_fsd_request,
+                       io_make_associated_irp)
 from .io.driver import io_create_driver, iop_invalid_device_request  # noqa: F401
 from .io.file import (io_get_device_object_pointer, io_get_related_device_object,  # noqa: F401
                       nt_cancel_io_file, nt_close, nt_create_file, nt_device_io_control_file,
@@ -41,6 +44,10 @@ from .io.irp import (Irp, IoStackLocation, IoStatusBlock, KernelMode, UserMode, 
                      io_set_completion_routine_ex, io_set_next_irp_stack_location,
                      io_skip_current_irp_stack_location)
 from .io.startio import io_start_next_packet, io_start_packet  # noqa: F401
+from .io.zw import (io_get_base_file_system_device_object,  # noqa: F401
+                    ob_reference_object_by_name, zw_close, zw_create_file,
+                    zw_device_io_control_file, zw_open_file, zw_open_symbolic_link_object,
+                    zw_query_symbolic_link_object, zw_read_file)
 from .ke.devqueue import (KDeviceQueue, ke_initialize_device_queue,  # noqa: F401
                           ke_insert_by_key_device_queue, ke_insert_device_queue,
                           ke_remove_device_queue, ke_remove_entry_device_queue)
@@ -61,6 +68,9 @@ from .mm.memory import (Buffer, Mdl, io_allocate_mdl, io_build_partial_mdl,  # n
                         io_free_mdl, mm_get_mdl_byte_count, mm_get_mdl_byte_offset,
                         mm_get_mdl_virtual_address, mm_get_system_address_for_mdl_safe,
                         mm_prepare_mdl_for_reuse, mm_probe_and_lock_pages)
+from .ob.handle import (EVENT_TYPE, KERNEL_HANDLE_BIT, HandleTable,  # noqa: F401
+                        ObjectTable, handle_table, ob_reference_object_by_handle,
+                        object_type_name)
 from .ob.object import (ObjectType, ob_dereference_object_deferred,  # noqa: F401
                         ob_dereference_object_inline)
 from .system import Kernel  # noqa: F401

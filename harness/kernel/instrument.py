@@ -34,6 +34,8 @@ HOOK_NAMES = (
     "thread_exit",          # (thread)
     "irql_change",          # (old, new)
     "dbg_print",            # (text)
+    "service_call",         # (api, args: dict)  a driver calls a Zw*/Ob*/Io* service
+    "service_return",       # (api, result: dict)  ... and what it returned
     "win32_call",           # (api, args: dict)
     "win32_return",         # (api, result: dict)
     "bugcheck",             # (bugcheck)

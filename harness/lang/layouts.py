@@ -412,6 +412,8 @@ _BUILTINS = [
     _builtin("FILE_END_OF_FILE_INFORMATION", "LARGE_INTEGER EndOfFile"),
     # ntdef.h: Buffer is a PWCH, a 32-bit pointer here.
     _builtin("UNICODE_STRING", "USHORT Length; USHORT MaximumLength; PVOID Buffer"),
+    # wdm.h: the Status/Pointer union is 32 bits on x86.
+    _builtin("IO_STATUS_BLOCK", "LONG Status; ULONG_PTR Information"),
     # scsi.h: arms of union _CDB (under #pragma pack(push, cdb, 1) there); all UCHAR.
     _builtin("CDB6GENERIC", "UCHAR OperationCode; UCHAR Immediate:1;"
              " UCHAR CommandUniqueBits:4; UCHAR LogicalUnitNumber:3;"

@@ -19,7 +19,8 @@ KINDS = (
     "CompletionRoutine", "CompletionReturn", "IopCompleteRequest", "IoCancelIrp",
     "IoMarkIrpPending", "KeInsertQueueDpc", "DpcRoutine", "KeSetTimer", "TimerExpired",
     "KeCancelTimer", "KeSetEvent", "WaitBegin", "WaitEnd", "ThreadStart", "ThreadExit",
-    "IrqlChange", "DbgPrint", "Win32Call", "Win32Return", "AppPrint", "BugCheck", "Violation",
+    "IrqlChange", "DbgPrint", "ServiceCall", "ServiceReturn", "KernelApc",
+    "Win32Call", "Win32Return", "AppPrint", "BugCheck", "Violation",
 )
 
 

@@ -203,6 +203,16 @@ class TraceRecorder(Instrument):
     def app_print(self, text: str) -> None:
         self._add("AppPrint", details={"text": text})
 
+    def service_call(self, api: str, args: dict) -> None:
+        self._add("ServiceCall", details={"api": api, **args})
+
+    def service_return(self, api: str, result: dict) -> None:
+        self._add("ServiceReturn", status=result.get("status"),
+                  details={"api": api, **result})
+
+    def apc_run(self, thread: Any, routine: Any) -> None:
+        self._add("KernelApc", details={"routine": getattr(routine, "__name__", "?")})
+
     def win32_call(self, api: str, args: dict) -> None:
         self._add("Win32Call", details={"api": api, **args})
 

@@ -93,10 +93,17 @@ def _wait_synchronous(file: FileObject, status: int) -> Generator[Any, Any, int]
 
 
 def nt_create_file(kernel: "Kernel", name: str, synchronous: bool = True,
-                   requestor_mode: int = UserMode, tag: Any = None
+                   requestor_mode: int = UserMode, tag: Any = None,
+                   iosb: IoStatusBlock | None = None, options: int = 0, disposition: int = 1,
+                   share_access: int = 0, desired_access: int = 0
                    ) -> Generator[Any, Any, tuple]:
     """NtCreateFile on a device name: (status, file object or None) (io-core §8.12).
-    ``tag`` rides on the IRP_MJ_CREATE IRP for observers, as for reads and writes."""
+    ``tag`` rides on the IRP_MJ_CREATE IRP for observers, as for reads and writes.
+
+    The driver sees Parameters.Create.Options = (Disposition << 24) | CreateOptions and
+    the ShareAccess; neither changes anything for a plain device (stacks-services 1.5,
+    1.6). ``iosb`` receives what the driver left in IoStatus (its Information, usually 0,
+    reads as FILE_SUPERSEDED whatever was asked)."""
     device = kernel.namespace.lookup(name)
     if not isinstance(device, DeviceObject):
         return NTSTATUS.STATUS_OBJECT_NAME_NOT_FOUND, None
@@ -110,7 +117,10 @@ def nt_create_file(kernel: "Kernel", name: str, synchronous: bool = True,
                    _F.IRP_CREATE_OPERATION | _F.IRP_SYNCHRONOUS_API | _F.IRP_DEFER_IO_COMPLETION,
                    requestor_mode)
     irp.tag = tag
-    iosb = irp.user_iosb = IoStatusBlock()
+    iosb = irp.user_iosb = iosb if iosb is not None else IoStatusBlock()
+    params = irp.stack[irp.stack_count - 1].parameters
+    params.other = {"Options": (disposition << 24) | (options & 0x00FFFFFF),
+                    "ShareAccess": share_access, "DesiredAccess": desired_access}
     ke_clear_event(file.event)
     status = yield from io_call_driver(top, irp)
     if status == STATUS_PENDING:
@@ -128,23 +138,27 @@ def nt_create_file(kernel: "Kernel", name: str, synchronous: bool = True,
 
 def nt_read_file(file: FileObject, buffer: Buffer | None, length: int, byte_offset: int = 0,
                  event: KEvent | None = None, iosb: IoStatusBlock | None = None,
-                 requestor_mode: int = UserMode, tag: Any = None) -> Generator[Any, Any, int]:
-    """NtReadFile: buffering by the top device's flags (kernel-env §8.1)."""
+                 requestor_mode: int = UserMode, tag: Any = None,
+                 apc: tuple[Any, Any] | None = None) -> Generator[Any, Any, int]:
+    """NtReadFile: buffering by the top device's flags (kernel-env §8.1). ``apc`` is
+    (ApcRoutine, ApcContext)."""
     return (yield from _read_write(file, IRP_MJ.IRP_MJ_READ, buffer, length, byte_offset,
-                                   event, iosb, requestor_mode, tag))
+                                   event, iosb, requestor_mode, tag, apc))
 
 
 def nt_write_file(file: FileObject, buffer: Buffer | None, length: int, byte_offset: int = 0,
                   event: KEvent | None = None, iosb: IoStatusBlock | None = None,
-                  requestor_mode: int = UserMode, tag: Any = None) -> Generator[Any, Any, int]:
+                  requestor_mode: int = UserMode, tag: Any = None,
+                  apc: tuple[Any, Any] | None = None) -> Generator[Any, Any, int]:
     """NtWriteFile: buffered writes copy the caller's data in at request time."""
     return (yield from _read_write(file, IRP_MJ.IRP_MJ_WRITE, buffer, length, byte_offset,
-                                   event, iosb, requestor_mode, tag))
+                                   event, iosb, requestor_mode, tag, apc))
 
 
 def _read_write(file: FileObject, major: int, buffer: Buffer | None, length: int,
                 byte_offset: int, event: KEvent | None, iosb: IoStatusBlock | None,
-                requestor_mode: int, tag: Any) -> Generator[Any, Any, int]:
+                requestor_mode: int, tag: Any, apc: tuple[Any, Any] | None = None
+                ) -> Generator[Any, Any, int]:
     kernel = file.kernel
     if requestor_mode == UserMode and length and buffer is None:
         # The service probes a user caller's buffer (ProbeForWrite / ProbeForRead) before
@@ -162,6 +176,8 @@ def _read_write(file: FileObject, major: int, buffer: Buffer | None, length: int
     irp.tag = tag
     irp.user_iosb = iosb
     irp.user_event = event
+    if apc is not None:
+        irp.user_apc_routine, irp.user_apc_context = apc
     if device.flags & DO_BUFFERED_IO:             # tested first: buffered wins (§8.1)
         if length:
             irp.system_buffer = Buffer.new(kernel.pool, length)
@@ -195,7 +211,8 @@ def nt_device_io_control_file(file: FileObject, code: int, input_buffer: Buffer 
                               output_length: int, event: KEvent | None = None,
                               iosb: IoStatusBlock | None = None, granted_access: int = 3,
                               requestor_mode: int = UserMode,
-                              tag: Any = None) -> Generator[Any, Any, int]:
+                              tag: Any = None, apc: tuple[Any, Any] | None = None
+                              ) -> Generator[Any, Any, int]:
     """NtDeviceIoControlFile: buffers by method = code & 3 (kernel-env §8.2, io-core §6.8)."""
     kernel = file.kernel
     required = (code >> 14) & 3
@@ -210,6 +227,8 @@ def nt_device_io_control_file(file: FileObject, code: int, input_buffer: Buffer 
     irp.tag = tag
     irp.user_iosb = iosb
     irp.user_event = event
+    if apc is not None:
+        irp.user_apc_routine, irp.user_apc_context = apc
     method = code & 3
     if method == METHOD_BUFFERED:
         size = max(input_length, output_length)
@@ -303,7 +322,10 @@ def io_get_device_object_pointer(kernel: "Kernel", name: str, access: int = 0
     object and closes the handle at once (IRP_MJ_CLEANUP now); IRP_MJ_CLOSE comes
     when the caller dereferences the file object.
     """
-    status, file = yield from nt_create_file(kernel, name, True, KernelMode)
+    # ZwOpenFile(share 0, FILE_NON_DIRECTORY_FILE): no FILE_SYNCHRONOUS_IO_* option, so
+    # the file object is asynchronous (stacks-services 1.9, 1.21)
+    status, file = yield from nt_create_file(kernel, name, False, KernelMode,
+                                             options=0x40, desired_access=access)
     if file is None:
         return status, None, None
     file.reference_count += 1

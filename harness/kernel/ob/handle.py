@@ -73,6 +73,12 @@ class ObjectTable:
             self._objects[address] = obj
         return address
 
+    def register(self, address: int, obj: Any) -> int:
+        """Make memory that has its own address (a Buffer) findable by that address, as
+        when driver code stores a pointer to it (UNICODE_STRING.Buffer)."""
+        self._objects[address] = obj
+        return address
+
     def at(self, address: int) -> Any:
         """The object at ``address``, or None: a wild or NULL pointer."""
         return self._objects.get(address)

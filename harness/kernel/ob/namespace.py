@@ -46,9 +46,12 @@ class ObjectNamespace:
     def remove(self, name: str) -> bool:
         return self._objects.pop(_key(name), None) is not None
 
-    def lookup(self, name: str) -> Any:
-        """Resolve ``name``, following symbolic links (at most 32 hops)."""
+    def lookup(self, name: str, reparse: bool = True) -> Any:
+        """Resolve ``name``, following symbolic links (at most 32 hops); ``reparse``
+        False returns a link itself (ZwOpenSymbolicLinkObject)."""
         obj = self._objects.get(_key(name))
+        if not reparse:
+            return obj
         for _ in range(32):
             if not isinstance(obj, SymbolicLink):
                 return obj
