@@ -262,13 +262,21 @@ def _signal(params: str, cc: Any, path: list) -> Any:
        params={"anyOf": [NAME, {"type": "object", "additionalProperties": False,
                                 "properties": {"event": NAME, "file_object": EXPR,
                                                "timeout": DURATION,
+                                               "timeout_100ns": dict(EXPR, description=(
+                                                   "the Timeout argument itself, in 100 ns "
+                                                   "(negative: relative), e.g. "
+                                                   "-10000 * Milliseconds")),
                                                "status": {"type": "string"}}}]},
        max_irql="DISPATCH_LEVEL", models=("KeWaitForSingleObject",))
 def _wait(params: Any, cc: Any, path: list) -> Any:
     params = {"event": params} if isinstance(params, str) else params
     timeout = None
+    timeout_expr = None
     if "timeout" in params:
         timeout = -cc.duration(params["timeout"], path + ["timeout"])
+    elif "timeout_100ns" in params:
+        timeout_expr = cc.expr(params["timeout_100ns"], path + ["timeout_100ns"]).fn
+        timeout = 0     # (a timed wait: not "consumed" for the misspelling check)
     if "file_object" in params:
         if "event" in params:
             cc.report(path, "wait on an event or on a file object, not both")
@@ -286,7 +294,8 @@ def _wait(params: Any, cc: Any, path: list) -> Any:
     status = cc.lvalue(params["status"], path + ["status"]) if "status" in params else None
 
     def step(f: Frame) -> Generator[Any, Any, None]:
-        result = yield from ke_wait_for_single_object(event(f), timeout=timeout)
+        result = yield from ke_wait_for_single_object(
+            event(f), timeout=timeout if timeout_expr is None else timeout_expr(f))
         f.vars["wait_status"] = result
         if status is not None:
             status[1](f, result)

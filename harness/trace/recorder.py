@@ -260,16 +260,32 @@ class TraceRecorder(Instrument):
                 (kind, time, cpu, irql, thread, context, irp, major, device, status, info,
                  details) = raw[i:i + _WIDTH]
                 i += _WIDTH
+            if device is not None:
+                driver = device.driver_object.short_name
+            elif kind in ("CompletionRoutine", "CompletionReturn"):
+                # The routine of an IRP's creator runs with DeviceObject NULL (it has no
+                # location, stacks-services 1.29): its driver is the routine's owner.
+                routine = details[0] if kind == "CompletionRoutine" else details
+                driver = _routine_owner(routine)
+            else:
+                driver = None
             out.append(TraceEvent(
                 seq=len(out), time=time, cpu=cpu, irql=irql, thread=thread.name,
                 process=thread.process, context=context, kind=kind,
-                driver=device.driver_object.short_name if device is not None else None,
+                driver=driver,
                 device=device.label if device is not None else None, irp=irp, major=major,
                 status=None if status is None else int(status), information=info,
                 details=_details(kind, details)))
         self._cache = out
         self._cached_len = end
         return out
+
+
+def _routine_owner(routine: Any) -> str | None:
+    """The driver of a scenario routine (its qualname is ``Driver.Routine``)."""
+    qualname = getattr(routine, "__qualname__", "")
+    head = qualname.split(".", 1)[0]
+    return head if "." in qualname and "<" not in head else None
 
 
 def _details(kind: str, raw: Any) -> dict[str, Any]:

@@ -259,6 +259,28 @@ def test_second_complete_after_smpr_resumes_from_level_above(kernel, make_device
     assert [(e["name"], e["device"]) for e in log] == [("b", b), ("a", a), ("creator", None)]
 
 
+def test_creator_resuming_after_its_own_smpr_runs_only_the_final_phase(kernel, make_device,
+                                                                       drive, recorder):
+    """io-core §5.2 / stacks-services 1.33: the walk begins by moving up one location, so
+    IoCompleteRequest on an IRP at StackCount + 1 (its creator's routine stopped the walk
+    with SMPR; MakeSynchronousIoctlWithTimeOut resumes it) runs no routine again: it goes
+    straight to the final phase, which frees the threaded IRP and sets its event."""
+    log = []
+    device = make_device(dispatch={READ: completes()})
+    event = KEvent(kernel, NotificationEvent, False, "done")
+    irp = threaded_irp(kernel, device, IoStatusBlock(), event)
+    io_set_completion_routine(irp, recording_routine(log, "creator", SMPR, kernel), None,
+                              True, True, True)
+    drive(io_call_driver(device, irp))
+    assert [e["name"] for e in log] == ["creator"]
+    assert irp.current_location == irp.stack_count + 1 and not irp.freed
+    drive(io_complete_request(irp))
+    assert [e["name"] for e in log] == ["creator"]        # not called a second time
+    assert kernel.bugcheck is None
+    assert irp.freed and event.signal_state == 1
+    assert irp.user_iosb.status == SUCCESS
+
+
 def test_complete_twice_bugchecks_0x44(kernel, make_device, drive):
     """io-core §5.1: IoCompleteRequest on an IRP whose walk already ran to the end is
     MULTIPLE_IRP_COMPLETE_REQUESTS 0x44 with parameter 1 = the IRP."""

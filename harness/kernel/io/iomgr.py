@@ -82,11 +82,15 @@ def io_complete_request(irp: Irp, priority_boost: int = 0) -> Generator[Any, Any
     if irp.current_location > count + 1 or irp.type != IO_TYPE_IRP:
         kernel.bug_check(BugCheckCode.MULTIPLE_IRP_COMPLETE_REQUESTS, irp.id, 0, 0, 0,
                          reason=f"IoCompleteRequest on IRP#{irp.id}, already completed")
-    if irp.current_location > count:
-        raise NotModelledError("IoCompleteRequest", f"IRP#{irp.id} has no location to complete "
-                               "(its creator completed it); the walk would read past the stack")
     if kernel.verifier:
         _verify_completion(kernel, irp)
+    if irp.current_location > count:
+        # §5.2: the walk starts by moving up one; from StackCount + 1 (the creator's view,
+        # e.g. resuming after its own completion routine returned SMPR, stacks-services
+        # 1.33) that is already past the top, so no routine runs: the final phase only.
+        irp.current_location = count + 2
+        yield from _after_walk(irp, priority_boost)
+        return
     cpu = kernel.cpu
     while True:
         level = irp.current_location
@@ -221,9 +225,13 @@ def iop_complete_request(irp: Irp) -> None:
     if flags & IrpFlags.IRP_BUFFERED_IO:
         if (flags & IrpFlags.IRP_INPUT_OPERATION and status != NTSTATUS.STATUS_VERIFY_REQUIRED
                 and not nt_error(status)):        # §5.4.1 / §10.5: warnings copy too
-            if info > irp.user_buffer.length:
+            # A builder read with Buffer NULL, Length 0 (stacks-services 1.25, #38/#39)
+            # has no UserBuffer: RtlCopyMemory of 0 bytes touches nothing.
+            if info and (irp.user_buffer is None or info > irp.user_buffer.length):
                 raise NotModelledError("IopCompleteRequest copy-back", f"Information {info} "
-                                       f"overruns the {irp.user_buffer.length}-byte user buffer")
+                                       "overruns the user buffer of "
+                                       f"{irp.user_buffer.length if irp.user_buffer else 0} "
+                                       "bytes")
             if info:
                 irp.user_buffer.write(irp.system_buffer.read(0, info))
         if flags & IrpFlags.IRP_DEALLOCATE_BUFFER and irp.system_buffer is not None:
