@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from ..ke.machine import Machine as Kernel
 
 IO_TYPE_DEVICE, IO_TYPE_DRIVER, IO_TYPE_FILE = 3, 4, 5
-FO_SYNCHRONOUS_IO = 0x2
+FO_SYNCHRONOUS_IO, FO_ALERTABLE_IO = 0x2, 0x4
 
 # DeviceObjectExtension flags (io-core §8.2)
 DOE_UNLOAD_PENDING, DOE_DELETE_PENDING = 0x1, 0x2
@@ -105,7 +105,7 @@ class FileObject:
     object_type = ObjectType("File")   # IoFileObjectType; io/file.py sets its delete procedure
 
     def __init__(self, kernel: "Kernel", device: DeviceObject, synchronous: bool,
-                 name: str) -> None:
+                 name: str, file_name: str = "") -> None:
         self.kernel = kernel
         self.id = kernel.new_id("file")
         self.type = IO_TYPE_FILE
@@ -117,6 +117,7 @@ class FileObject:
         self.handle_count = 0
         self.reference_count = 0
         self.name = name
+        self.file_name = file_name           # FileName: what follows the device's name
         self.cleanup_done = False
         self.closed = False
         self.lock_busy = False               # FO_SYNCHRONOUS_IO request lock (kernel-env §7.2)

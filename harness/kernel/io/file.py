@@ -104,15 +104,17 @@ def nt_create_file(kernel: "Kernel", name: str, synchronous: bool = True,
     the ShareAccess; neither changes anything for a plain device (stacks-services 1.5,
     1.6). ``iosb`` receives what the driver left in IoStatus (its Information, usually 0,
     reads as FILE_SUPERSEDED whatever was asked)."""
-    device = kernel.namespace.lookup(name)
+    status, device, rest = kernel.namespace.parse(name)
+    if device is None:
+        return status, None
     if not isinstance(device, DeviceObject):
-        return NTSTATUS.STATUS_OBJECT_NAME_NOT_FOUND, None
+        return NTSTATUS.STATUS_OBJECT_TYPE_MISMATCH, None
     if device.flags & DO_DEVICE_INITIALIZING or device.doe_flags & DOE_DELETE_PENDING:
         return NTSTATUS.STATUS_NO_SUCH_DEVICE, None
     if device.flags & DO_EXCLUSIVE and device.reference_count > 0:
         return NTSTATUS.STATUS_ACCESS_DENIED, None
     top = io_get_attached_device(device)
-    file = FileObject(kernel, device, synchronous, name)
+    file = FileObject(kernel, device, synchronous, name, rest)
     irp = _new_irp(kernel, top, file, IRP_MJ.IRP_MJ_CREATE,
                    _F.IRP_CREATE_OPERATION | _F.IRP_SYNCHRONOUS_API | _F.IRP_DEFER_IO_COMPLETION,
                    requestor_mode)

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Generator
 
-from ..constants import (FILE_SYNCHRONOUS_IO_ALERT, FILE_SYNCHRONOUS_IO_NONALERT, NTSTATUS,
+from ..constants import (FILE_SYNCHRONOUS_IO_ALERT, FILE_SYNCHRONOUS_IO_NONALERT,
+                         FILE_USE_FILE_POINTER_POSITION, NTSTATUS,
                          PASSIVE_LEVEL, BugCheckCode)
 from ..ob.handle import handle_table, ob_close_handle, ob_reference_object_by_handle
 from ..ob.namespace import SymbolicLink
-from .device import DeviceObject, DriverObject, FileObject
+from .device import FO_ALERTABLE_IO, DeviceObject, DriverObject, FileObject
 from .file import nt_close, nt_create_file, nt_device_io_control_file, nt_read_file, \
     nt_write_file
 from .irp import IoStatusBlock, KernelMode
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from ..mm.memory import Buffer
 
 STATUS_SUCCESS = NTSTATUS.STATUS_SUCCESS
+#: ByteOffset {LowPart FILE_USE_FILE_POINTER_POSITION, HighPart -1} as a LONGLONG
+USE_FILE_POINTER = -(1 << 32) + FILE_USE_FILE_POINTER_POSITION
 
 
 def _require_passive(kernel: "Kernel", routine: str) -> None:
@@ -61,6 +64,8 @@ def zw_create_file(kernel: "Kernel", name: str, desired_access: int, iosb: IoSta
     if file is None:
         iosb.status = status
         return status, 0
+    if create_options & FILE_SYNCHRONOUS_IO_ALERT:
+        file.flags |= FO_ALERTABLE_IO             # alertable waits: not modelled (1.9)
     handle = handle_table(kernel, kernel_handle=kernel_handle).insert(file, desired_access)
     return status, handle
 
@@ -98,7 +103,9 @@ def zw_read_file(kernel: "Kernel", handle: int, event: "KEvent | None", apc_rout
     status, file = _file_of(kernel, handle)
     if file is None:
         return status
-    if byte_offset is None:
+    if byte_offset is None or (file.synchronous and byte_offset == USE_FILE_POINTER):
+        # NULL, or {FILE_USE_FILE_POINTER_POSITION, -1} on a synchronous file: the
+        # file's current position (1.11)
         if not file.synchronous:
             return NTSTATUS.STATUS_INVALID_PARAMETER
         byte_offset = file.current_byte_offset

@@ -22,6 +22,11 @@ class SymbolicLink:
         self.target = target
 
 
+#: Object directories every Windows namespace has, whether or not anything is in them.
+_DIRECTORIES = frozenset(("\\device", "\\driver", "\\??", "\\dosdevices", "\\global??",
+                          "\\filesystem", "\\objecttypes"))
+
+
 def _key(name: str) -> str:
     key = name.lower()
     if key.startswith("\\dosdevices\\"):
@@ -57,6 +62,28 @@ class ObjectNamespace:
                 return obj
             obj = self._objects.get(_key(obj.target))
         return None
+
+    def parse(self, name: str) -> tuple[int, Any, str]:
+        """ObpLookupObjectName for an open (stacks-services 1.2, 1.5): (status, object,
+        the remaining path). A device's name may be followed by a path its driver gets as
+        FileName (``\\Device\\X\\abc``); an empty component is
+        STATUS_OBJECT_NAME_INVALID; a missing leaf STATUS_OBJECT_NAME_NOT_FOUND; a missing
+        directory on the way STATUS_OBJECT_PATH_NOT_FOUND."""
+        parts = name.split("\\")
+        if not name.startswith("\\") or any(p == "" for p in parts[1:]):
+            return NTSTATUS.STATUS_OBJECT_NAME_INVALID, None, ""
+        for end in range(len(parts), 1, -1):
+            obj = self.lookup("\\".join(parts[:end]))
+            if obj is not None:
+                rest = "\\".join(parts[end:])
+                if rest and type(obj).__name__ != "DeviceObject":
+                    return NTSTATUS.STATUS_OBJECT_PATH_NOT_FOUND, None, ""
+                return NTSTATUS.STATUS_SUCCESS, obj, "\\" + rest if rest else ""
+        directories = {key.rsplit("\\", 1)[0] for key in self._objects} | _DIRECTORIES
+        parent = _key("\\".join(parts[:-1]))
+        if len(parts) > 2 and parent not in directories:
+            return NTSTATUS.STATUS_OBJECT_PATH_NOT_FOUND, None, ""
+        return NTSTATUS.STATUS_OBJECT_NAME_NOT_FOUND, None, ""
 
     def names(self) -> list[str]:
         return sorted(self._objects)
