@@ -196,3 +196,37 @@ def test_r74_a_zero_timeout_poll_at_dispatch_level_is_legal(vkernel):
     event = KEvent(vkernel, name="E")
     vkernel.raise_irql(DISPATCH_LEVEL)
     assert drive(ke_wait_for_single_object(event, timeout=0)) == NTSTATUS.STATUS_TIMEOUT
+
+
+def test_r50_io_allocate_forward_without_completion_routine_is_reported(recorder):
+    """verifier-rules R50 (SDV IoAllocateForward): an IoAllocateIrp IRP sent without a
+    completion routine is reported - its creator can never get it back to free it; the
+    same IRP sent with one is not."""
+    from harness.kernel import (IRP_MJ, io_allocate_irp, io_call_driver, io_create_driver,
+                                io_create_device, io_get_next_irp_stack_location,
+                                io_set_completion_routine)
+    kernel = Kernel(verifier=True, instruments=[recorder])
+    driver = io_create_driver(kernel, "Target")
+
+    def pend(device, irp):
+        return NTSTATUS.STATUS_PENDING
+        yield
+
+    def routine(device, irp, context):
+        return NTSTATUS.STATUS_MORE_PROCESSING_REQUIRED
+        yield
+
+    driver.major_function[IRP_MJ.IRP_MJ_READ] = pend
+    _, device = io_create_device(driver, 0, "\\Device\\Target")
+    for with_routine in (True, False):
+        irp = io_allocate_irp(kernel, 1)
+        io_get_next_irp_stack_location(irp).major_function = IRP_MJ.IRP_MJ_READ
+        if with_routine:
+            io_set_completion_routine(irp, routine, None, True, True, True)
+        gen = io_call_driver(device, irp)
+        try:
+            gen.send(None)
+        except StopIteration:
+            pass
+    reported = [args[2] for args in recorder.of("violation") if args[0] == "IoAllocateForward"]
+    assert len(reported) == 1 and reported[0] is irp        # only the IRP sent without one

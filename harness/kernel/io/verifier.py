@@ -19,7 +19,9 @@ return and each completion routine to its return, and applies verifier-rules.md:
   control sent at DISPATCH_LEVEL;
 * R47 (0xC9 0x203, fatal): an IRP sent down with its cancel routine still set;
 * R09 (0xC9 0x312, non-fatal): completed with Information larger than a buffered
-  caller's output buffer.
+  caller's output buffer;
+* R50 (SDV IoAllocateForward / IoBuildFsdForward, reported): an IRP from IoAllocateIrp
+  or IoBuildAsynchronousFsdRequest sent without a completion routine.
 
 Non-fatal errors are what Verifier prints to the debugger and goes on: here a
 ``violation`` trace event. P2 of the level-2 codes is "the address in the driver where
@@ -31,12 +33,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..constants import (DISPATCH_LEVEL, IRP_MJ, NTSTATUS, SL_PENDING_RETURNED, BugCheckCode)
+from ..constants import (DISPATCH_LEVEL, IRP_MJ, NTSTATUS, SL_INVOKE_ON_CANCEL,
+                         SL_INVOKE_ON_ERROR, SL_INVOKE_ON_SUCCESS, SL_PENDING_RETURNED,
+                         BugCheckCode)
 from ..instrument import Instrument
 
 STATUS_PENDING = NTSTATUS.STATUS_PENDING
 SMPR = NTSTATUS.STATUS_MORE_PROCESSING_REQUIRED
 C9 = BugCheckCode.DRIVER_VERIFIER_IOMANAGER_VIOLATION
+#: IRPs their creator must free, so must get back (R50).
+_CREATOR_OWNED = ("IoAllocateIrp", "IoBuildAsynchronousFsdRequest")
+_INVOKE = SL_INVOKE_ON_SUCCESS | SL_INVOKE_ON_ERROR | SL_INVOKE_ON_CANCEL
 #: What may be sent at DISPATCH_LEVEL (R42).
 _AT_DISPATCH = {IRP_MJ.IRP_MJ_POWER, IRP_MJ.IRP_MJ_READ, IRP_MJ.IRP_MJ_WRITE,
                 IRP_MJ.IRP_MJ_DEVICE_CONTROL, IRP_MJ.IRP_MJ_INTERNAL_DEVICE_CONTROL}
@@ -135,6 +142,15 @@ class IoVerifier(CallTracker):
         if irp.cancel_routine is not None:             # R47: clear it before passing down
             self._stop(0x203, irp.id, 0, f"IRP#{irp.id} sent to {device.label} with its "
                        "cancel routine still set")
+        if (irp.current_location == irp.stack_count and irp.allocated_by in _CREATOR_OWNED
+                and not irp.stack[irp.current_location - 1].control & _INVOKE):
+            # R50 IoAllocateForward / IoBuildFsdForward (an SDV rule, reported): the
+            # creator of such an IRP must get it back through a completion routine
+            kernel = self.kernel
+            kernel.hooks.violation("IoAllocateForward", f"IRP#{irp.id} from "
+                                   f"{irp.allocated_by} sent to {device.label} without a "
+                                   "completion routine: nobody gets it back to free it",
+                                   irp, None)
         if irql == DISPATCH_LEVEL and major not in _AT_DISPATCH:
             self._stop(0x23A, irp.id, irql, f"IRP#{irp.id} {IRP_MJ(major).name} sent at "
                        "DISPATCH_LEVEL (only power, read, write and device control may be)")
