@@ -80,6 +80,8 @@ def test_step_library_phrases_do_not_overlap():
                  'the application printed a line containing "AA"',
                  'the debug output shows "mdl_address:0X" followed by the buffer address of "r1"',
                  'the debug output shows "kernel_address:0X" followed by a system-space address',
+                 'the debug output shows "DeviceObject " followed by the address of device '
+                 r'"\Device\X"',
                  'the trace of "r1" contains in order:',
                  "the completion routine of DriverB saw PendingReturned TRUE",
                  "the completion routine of DriverB ran at DISPATCH_LEVEL",
@@ -87,6 +89,9 @@ def test_step_library_phrases_do_not_overlap():
                  'the trace reports a rule violation containing "DISPATCH_LEVEL"',
                  "the machine bug-checked with MULTIPLE_IRP_COMPLETE_REQUESTS (0x44)",
                  'the bug check parameter 1 is the IRP of "r1"',
+                 'the bug check parameter 1 is 0x01',
+                 'the bug check parameter 1 is pointer printed after "DriverB:pNewIrp:"',
+                 'the bug check parameters are 0x44, 0, 0, 0',
                  'the thread "main" is still blocked', "no thread is blocked"],
     }
     parsers = _step_parsers()

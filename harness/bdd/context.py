@@ -58,20 +58,38 @@ class IrpScenario:
                       f"{', '.join(requests) or 'none'})")
         return requests[name]
 
+    def device(self, name: str) -> Any:
+        """The device object named ``name`` (``\\Device\\X``, any case)."""
+        for driver in self.session.kernel.drivers:
+            for device in driver.devices():
+                if device.name and device.name.lower() == name.lower():
+                    return device
+        raise StepError(f"no device named {name!r}")
+
+    def printed_value(self, prefix: str) -> int:
+        """The hex number that follows ``prefix`` on the first DbgView line starting
+        with it: a pointer a driver printed (``DriverB:pNewIrp:%x``)."""
+        __tracebackhide__ = True
+        for line in self.result.debug_lines:
+            if line.startswith(prefix):
+                try:
+                    return int(line[len(prefix):].split()[0], 16)
+                except (ValueError, IndexError):
+                    break
+        self.fail(f"no debug line starts with {prefix!r} followed by a hex number")
+
     def parameter_value(self, text: str) -> int:
         """A bug-check parameter as a feature writes it (see the step's docstring)."""
         text = text.strip()
         kind, _, rest = text.partition(" ")
         name = rest.strip().strip('"').replace("\\\\", "\\")
         kernel = self.session.kernel
+        if text.startswith("pointer printed after "):
+            return self.printed_value(text[len("pointer printed after "):].strip().strip('"'))
         if kind == "IRP" and rest.startswith("of "):
             return self.request(rest[3:].strip().strip('"')).irp
         if kind == "device":
-            for driver in kernel.drivers:
-                for device in driver.devices():
-                    if device.name and device.name.lower() == name.lower():
-                        return device.id
-            raise StepError(f"no device named {name!r}")
+            return self.device(name).id
         if kind == "routine":
             for routine, address in kernel.routine_addresses.items():
                 if (getattr(routine, "__name__", None) or getattr(routine, "name", None)) == name:

@@ -88,7 +88,11 @@ class TraceRecorder(Instrument):
         cpu = self.kernel.cpu
         stack = irp.stack
         loc = irp.current_location
-        major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
+        # A driver's IoAllocateIrp does not say what the IRP is for (its locations are
+        # zero until the driver fills one in); builders and the I/O manager announce it
+        # once the major is written.
+        major = None if irp.allocated_by == "IoAllocateIrp" else (
+            stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0)
         self.raw.extend((_ALLOCATE, self._env._now, cpu.index, cpu.irql, cpu.thread,
                          cpu.context, irp.id, major, irp.stack_count))
 
