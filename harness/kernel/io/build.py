@@ -92,6 +92,18 @@ def io_build_device_io_control_request(kernel: "Kernel", code: int, device: "Dev
     irp = _builder_irp(kernel, device, major, "IoBuildDeviceIoControlRequest")
     irp.user_iosb = iosb
     irp.user_event = event
+    set_up_ioctl_buffers(kernel, irp, code, input_buffer, input_length, output_buffer,
+                         output_length)
+    irp.thread.irp_list.insert(0, irp)
+    kernel.hooks.irp_allocated(irp)
+    return irp
+
+
+def set_up_ioctl_buffers(kernel: "Kernel", irp: Irp, code: int, input_buffer: Buffer | None,
+                         input_length: int, output_buffer: Buffer | None,
+                         output_length: int) -> None:
+    """Buffers of a device control by the code's method, and its parameters in the top
+    location (io-core §6.7; the same for NtDeviceIoControlFile, kernel-env §8.2)."""
     method = code & 3
     loc = irp.stack[irp.stack_count - 1]
     if method == METHOD_BUFFERED:
@@ -101,13 +113,13 @@ def io_build_device_io_control_request(kernel: "Kernel", code: int, device: "Dev
             if input_length and input_buffer is not None:
                 irp.system_buffer.write(input_buffer.read(0, input_length))
             irp.flags |= _F.IRP_BUFFERED_IO | _F.IRP_DEALLOCATE_BUFFER
-            if output_buffer is not None:
+            if output_buffer is not None and output_length:
                 irp.flags |= _F.IRP_INPUT_OPERATION
         irp.user_buffer = output_buffer
     elif method == METHOD_NEITHER:
         loc.parameters.type3_input_buffer = input_buffer
         irp.user_buffer = output_buffer
-    else:
+    else:                                         # IN_DIRECT / OUT_DIRECT
         if input_length and input_buffer is not None:
             irp.system_buffer = Buffer.new(kernel.pool, input_length)
             irp.system_buffer.write(input_buffer.read(0, input_length))
@@ -121,9 +133,6 @@ def io_build_device_io_control_request(kernel: "Kernel", code: int, device: "Dev
     params.io_control_code = code
     params.input_buffer_length = input_length
     params.output_buffer_length = output_length
-    irp.thread.irp_list.insert(0, irp)
-    kernel.hooks.irp_allocated(irp)
-    return irp
 
 
 def _set_up_buffer(kernel: "Kernel", irp: Irp, device: "DeviceObject", read: bool,

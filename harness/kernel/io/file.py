@@ -12,12 +12,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Generator
 
 from ..constants import (APC_LEVEL, DO_BUFFERED_IO, DO_DEVICE_INITIALIZING, DO_DIRECT_IO,
-                         DO_EXCLUSIVE, IRP_MJ, METHOD_BUFFERED, METHOD_NEITHER, NTSTATUS,
+                         DO_EXCLUSIVE, IRP_MJ, NTSTATUS,
                          IrpFlags, NotificationEvent)
 from ..ke.dispatcher import KEvent, ke_clear_event, ke_wait_for_single_object
 from ..ke.timers import ke_delay_execution_thread
 from ..mm.memory import Buffer, io_allocate_mdl, mm_probe_and_lock_pages
 from ..ob.object import ob_dereference_object_inline
+from .build import set_up_ioctl_buffers
 from .cancel import io_cancel_irp
 from .device import DOE_DELETE_PENDING, DeviceObject, FileObject, io_get_attached_device
 from .iomgr import io_call_driver, iop_complete_request
@@ -231,34 +232,8 @@ def nt_device_io_control_file(file: FileObject, code: int, input_buffer: Buffer 
     irp.user_event = event
     if apc is not None:
         irp.user_apc_routine, irp.user_apc_context = apc
-    method = code & 3
-    if method == METHOD_BUFFERED:
-        size = max(input_length, output_length)
-        if size:
-            irp.system_buffer = Buffer.new(kernel.pool, size)
-            if input_length:
-                irp.system_buffer.write(input_buffer.read(0, input_length))
-            irp.flags |= _F.IRP_BUFFERED_IO | _F.IRP_DEALLOCATE_BUFFER
-            if output_buffer is not None and output_length:
-                irp.flags |= _F.IRP_INPUT_OPERATION
-        irp.user_buffer = output_buffer
-    elif method == METHOD_NEITHER:
-        irp.stack[-1].parameters.type3_input_buffer = input_buffer
-        irp.user_buffer = output_buffer
-    else:                                         # IN_DIRECT / OUT_DIRECT
-        if input_length and input_buffer is not None:
-            irp.system_buffer = Buffer.new(kernel.pool, input_length)
-            irp.system_buffer.write(input_buffer.read(0, input_length))
-            irp.flags |= _F.IRP_BUFFERED_IO | _F.IRP_DEALLOCATE_BUFFER
-        if output_length and output_buffer is not None:
-            mdl = io_allocate_mdl(kernel, output_buffer.view(output_buffer.address, 0,
-                                                             output_length))
-            mm_probe_and_lock_pages(mdl)
-            irp.mdl_address = mdl
-    params = irp.stack[-1].parameters
-    params.io_control_code = code
-    params.input_buffer_length = input_length
-    params.output_buffer_length = output_length
+    set_up_ioctl_buffers(kernel, irp, code, input_buffer, input_length, output_buffer,
+                         output_length)
     file.reference_count += 1
     status = yield from io_call_driver(device, irp)
     status = yield from _wait_synchronous(file, status)
