@@ -633,6 +633,11 @@ def _set_irp(params: dict, cc: Any, path: list) -> Any:
     return step
 
 
+#: set_next_stack_location's parameters -> the Parameters member each fills
+_NEXT_FIELDS = {"length": "length", "offset": "byte_offset", "code": "io_control_code",
+                "input_length": "input_buffer_length", "output_length": "output_buffer_length"}
+
+
 @block("set_next_stack_location", summary="IoGetNextIrpStackLocation(irp) and fill it in: "
        "major, minor, file_object, length, offset, code (the IOCTL), input_length, "
        "output_length.",
@@ -658,19 +663,10 @@ def _set_next(params: dict, cc: Any, path: list) -> Any:
             loc.file_object = deref(f, address, "FileObject") if address else None
         p = loc.parameters
         for key, value in fields.items():
-            v = value(f)
             if key == "minor":
-                loc.minor_function = v
-            elif key == "length":
-                p.length = v
-            elif key == "offset":
-                p.byte_offset = v
-            elif key == "code":
-                p.io_control_code = v
-            elif key == "input_length":
-                p.input_buffer_length = v
+                loc.minor_function = value(f)
             else:
-                p.output_buffer_length = v
+                setattr(p, _NEXT_FIELDS[key], value(f))
         return None
         yield
     return step

@@ -68,7 +68,7 @@ from .mm.memory import (Buffer, Mdl, io_allocate_mdl, io_build_partial_mdl,  # n
                         io_free_mdl, mm_get_mdl_byte_count, mm_get_mdl_byte_offset,
                         mm_get_mdl_virtual_address, mm_get_system_address_for_mdl_safe,
                         mm_prepare_mdl_for_reuse, mm_probe_and_lock_pages)
-from .ob.handle import (EVENT_TYPE, KERNEL_HANDLE_BIT, HandleTable,  # noqa: F401
+from .ob.handle import (KERNEL_HANDLE_BIT, HandleTable,  # noqa: F401
                         ObjectTable, handle_table, ob_reference_object_by_handle,
                         object_type_name)
 from .ob.object import (ObjectType, ob_dereference_object_deferred,  # noqa: F401

@@ -1310,3 +1310,22 @@ def test_associated_irp_stopped_with_smpr_does_not_complete_the_master(kernel, m
     assert master.irp_count == 1 and not master.freed
     assert not made[0][0].freed and held[0].current_location == held[0].stack_count + 1
 
+
+
+def test_zw_services_are_passive_level_only(recorder):
+    """stacks-services 1.8: Zw* file services run at PASSIVE_LEVEL only. Above it the call
+    is reported; at DISPATCH_LEVEL under Driver Verifier (pageable code trimmed) the
+    service's own code faults: 0xA with P3 = 8 (execute)."""
+    from harness.kernel import APC_LEVEL, DISPATCH_LEVEL, BugCheckHalt, Kernel
+    kernel = Kernel(instruments=[recorder])
+    kernel.cpu.irql = APC_LEVEL
+    gen = zw_close(kernel, 4)
+    with pytest.raises(StopIteration):
+        gen.send(None)
+    assert [args[0] for args in recorder.of("violation")] == ["PASSIVE_LEVEL"]
+    verified = Kernel(verifier=True)
+    verified.cpu.irql = DISPATCH_LEVEL
+    with pytest.raises(BugCheckHalt):
+        zw_close(verified, 4).send(None)
+    assert (verified.bugcheck.code, verified.bugcheck.p2, verified.bugcheck.p3) == (
+        0xA, DISPATCH_LEVEL, 8)

@@ -11,7 +11,7 @@ children complete their master when the last one finishes (1.31).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..constants import (DO_BUFFERED_IO, DO_DIRECT_IO, IRP_MJ, METHOD_BUFFERED,
                          METHOD_NEITHER, IrpFlags)
@@ -167,10 +167,3 @@ def io_make_associated_irp(master: Irp, stack_size: int) -> Irp:
     master.kernel.hooks.irp_allocated(irp)
     return irp
 
-
-def irp_complete_associated(irp: Irp) -> Any:
-    """What IofCompleteRequest does after an associated IRP's walk (io-core §5.3.1):
-    the master (or None) to complete next, once its count reached 0."""
-    master = irp.master_irp
-    master.irp_count -= 1
-    return master if master.irp_count == 0 else None

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Generator
 from ..constants import (FILE_SYNCHRONOUS_IO_ALERT, FILE_SYNCHRONOUS_IO_NONALERT,
                          FILE_USE_FILE_POINTER_POSITION, NTSTATUS,
                          PASSIVE_LEVEL, BugCheckCode)
-from ..ob.handle import handle_table, ob_close_handle, ob_reference_object_by_handle
+from ..ob.handle import handle_table, ob_close_handle
 from ..ob.namespace import SymbolicLink
 from .device import FO_ALERTABLE_IO, DeviceObject, DriverObject, FileObject
 from .file import nt_close, nt_create_file, nt_device_io_control_file, nt_read_file, \
@@ -201,8 +201,3 @@ def io_get_base_file_system_device_object(file: FileObject) -> DeviceObject:
     (VPBs) are not modelled, so it is the named device."""
     return file.device_object
 
-
-__all__ = ["ob_reference_object_by_handle", "zw_close", "zw_create_file",
-           "zw_device_io_control_file", "zw_open_file", "zw_open_symbolic_link_object",
-           "zw_query_symbolic_link_object", "zw_read_file", "ob_reference_object_by_name",
-           "io_get_base_file_system_device_object"]

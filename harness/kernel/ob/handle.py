@@ -19,7 +19,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..constants import NTSTATUS, BugCheckCode
-from .object import ObjectType
 
 if TYPE_CHECKING:
     from ..ke.machine import Machine
@@ -33,10 +32,6 @@ KERNEL_HANDLE_BIT = 0x80000000
 #: the addresses depends on them).
 _SIZES = {"File": 0x70, "Device": 0xB8, "Driver": 0xA8, "Event": 0x10, "SymbolicLink": 0x20,
           "Irp": 0x70}
-
-#: The object types a caller may name in ObReferenceObjectByHandle / ByName.
-EVENT_TYPE = ObjectType("Event")            # *ExEventObjectType
-SYMBOLIC_LINK_TYPE = ObjectType("SymbolicLink")
 
 
 def object_type_name(obj: Any) -> str:
@@ -120,14 +115,6 @@ def handle_table(kernel: "Machine", handle: int | None = None, kernel_handle: bo
     if table is None:
         table = tables[key] = HandleTable(key == "<kernel>")
     return table
-
-
-def ob_insert_object(kernel: "Machine", obj: Any, access: int, kernel_handle: bool) -> int:
-    """ObInsertObject / ObOpenObjectByPointer: a new handle to ``obj``; a handle is a
-    reference (``handle_count`` and ``reference_count`` move together)."""
-    if hasattr(obj, "handle_count"):
-        obj.handle_count += 1
-    return handle_table(kernel, kernel_handle=kernel_handle).insert(obj, access)
 
 
 def ob_reference_object_by_handle(kernel: "Machine", handle: int, object_type: str | None
