@@ -28,6 +28,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("harness.kernel.__init__",),            # the kernel's public face
     ("harness.kernel.system",),              # composes the subsystems
     ("harness.kernel.io",),
+    ("harness.kernel.ps",),
+    ("harness.kernel.ex",),
     ("harness.kernel.ob",),
     ("harness.kernel.mm",),
     ("harness.kernel.ke",),

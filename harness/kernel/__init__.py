@@ -51,15 +51,35 @@ from .io.zw import (io_get_base_file_system_device_object,  # noqa: F401
 from .ke.devqueue import (KDeviceQueue, ke_initialize_device_queue,  # noqa: F401
                           ke_insert_by_key_device_queue, ke_insert_device_queue,
                           ke_remove_device_queue, ke_remove_entry_device_queue)
-from .ke.dispatcher import (KEvent, KSemaphore, WaitAll, WaitAny, ke_clear_event,  # noqa: F401
-                            ke_initialize_event, ke_initialize_semaphore, ke_read_state_event,
-                            ke_release_semaphore, ke_reset_event, ke_set_event,
-                            ke_wait_for_multiple_objects, ke_wait_for_single_object)
+from .ke.clock import (PERFORMANCE_FREQUENCY, ke_query_interrupt_time,  # noqa: F401
+                       ke_query_performance_counter, ke_query_system_time, ke_query_tick_count,
+                       ke_query_time_increment, ke_stall_execution_processor)
+from .ke.dispatcher import (DispatcherObject, KEvent, KSemaphore, WaitAll,  # noqa: F401
+                            WaitAny, ke_clear_event, ke_initialize_event,
+                            ke_initialize_semaphore, ke_pulse_event, ke_read_state_event,
+                            ke_read_state_semaphore, ke_release_semaphore, ke_reset_event,
+                            ke_set_event, ke_wait_for_multiple_objects,
+                            ke_wait_for_single_object)
 from .ke.machine import (BOOT_SYSTEM_TIME, DPC_WATCHDOG_DPCS,  # noqa: F401
-                         KERNEL_STACK_CALL_LEVELS, Cpu, KThread, Machine, run_nonblocking)
+                         KERNEL_STACK_CALL_LEVELS, Cpu, KThread, Machine, ThreadTerminated,
+                         run_nonblocking)
+from .ke.mutex import (FastMutex, KMutant, ex_acquire_fast_mutex,  # noqa: F401
+                       ex_initialize_fast_mutex, ex_release_fast_mutex,
+                       ex_try_to_acquire_fast_mutex, ke_initialize_mutant,
+                       ke_initialize_mutex, ke_read_state_mutex, ke_release_mutant,
+                       ke_release_mutex)
 from .ke.spinlock import (KSpinLock, ke_acquire_spin_lock,  # noqa: F401
-                          ke_acquire_spin_lock_at_dpc_level, ke_initialize_spin_lock,
-                          ke_release_spin_lock, ke_release_spin_lock_from_dpc_level)
+                          ke_acquire_spin_lock_at_dpc_level, ke_acquire_spin_lock_spinning,
+                          ke_initialize_spin_lock, ke_release_spin_lock,
+                          ke_release_spin_lock_from_dpc_level)
+from .ex.event import (io_create_event, zw_clear_event, zw_create_event,  # noqa: F401
+                       zw_open_event, zw_reset_event, zw_set_event, zw_wait_for_single_object)
+from .ex.time import (ex_local_time_to_system_time,  # noqa: F401
+                      ex_system_time_to_local_time, parse_time_zone, rtl_time_fields_to_time,
+                      rtl_time_to_time_fields)
+from .ps.thread import (NT_CURRENT_PROCESS, EProcess, process_object,  # noqa: F401
+                        ps_create_system_thread, ps_get_current_process,
+                        ps_get_process_image_file_name, ps_terminate_system_thread)
 from .ke.timers import (KDpc, KTimer, ke_cancel_timer, ke_delay_execution_thread,  # noqa: F401
                         ke_initialize_dpc, ke_initialize_timer, ke_initialize_timer_ex,
                         ke_insert_queue_dpc, ke_read_state_timer, ke_remove_queue_dpc,

@@ -18,6 +18,7 @@ from .ke.spinlock import KSpinLock
 from .mm.memory import POOL_BASE, SYSTEM_PTE_BASE, AddressSpace
 from .ob.handle import HandleTable, ObjectTable
 from .ob.namespace import ObjectNamespace
+from .ps.thread import process_object
 
 
 class Kernel(Machine):
@@ -44,12 +45,17 @@ class Kernel(Machine):
         self.namespace = ObjectNamespace(self)                 # ob
         self.objects = ObjectTable()
         self.handle_tables: dict[str, HandleTable] = {}
+        self.processes: dict[str, Any] = {}                    # ps: EPROCESS by name
         self.drivers: list[Any] = []                           # io
         self.cancel_spin_lock = KSpinLock(self, "IoCancelSpinLock")
         self.thread_rundown.append(iop_thread_rundown)
         if verifier:
             self.io_verifier = IoVerifier()
             self.add_instrument(self.io_verifier)
+
+    def process_of(self, thread: Any) -> Any:
+        """The EPROCESS of ``thread``."""
+        return process_object(self, thread.process)
 
     def add_instrument(self, instrument: Instrument) -> None:
         """Observers see each event before Driver Verifier acts on it (a trace shows the

@@ -282,12 +282,18 @@ def test_semaphore_release_returns_previous_count_and_wakes_one_per_unit(kernel,
     assert sem.signal_state == 0
 
 
-def test_semaphore_release_beyond_limit_is_not_modelled(kernel):
-    """kernel-env §3.6: count + Adjustment > Limit raises STATUS_SEMAPHORE_LIMIT_EXCEEDED;
-    the model refuses loudly and leaves the count unchanged."""
+def test_semaphore_release_beyond_limit_raises_limit_exceeded(kernel, spawn):
+    """sync-objects 3.5: count + Adjustment > Limit raises STATUS_SEMAPHORE_LIMIT_EXCEEDED
+    with the count unchanged; unhandled in a system thread that is bug check 0x7E."""
     sem = ke_initialize_semaphore(kernel, 1, 1)
-    with pytest.raises(NotModelledError):
+
+    def body():
         ke_release_semaphore(sem, 0, 1)
+        yield from ()
+    spawn(body)
+    check = kernel.run()
+    assert check is not None and check.code == BugCheckCode.SYSTEM_THREAD_EXCEPTION_NOT_HANDLED
+    assert check.p1 == NTSTATUS.STATUS_SEMAPHORE_LIMIT_EXCEEDED
     assert sem.signal_state == 1
 
 

@@ -27,10 +27,11 @@ STATUS_SUCCESS = NTSTATUS.STATUS_SUCCESS
 STATUS_TIMEOUT = NTSTATUS.STATUS_TIMEOUT
 WaitAll, WaitAny = 0, 1
 MAXIMUM_WAIT_OBJECTS = 64
+THREAD_WAIT_OBJECTS = 3
 
 
 class DispatcherObject:
-    """Base of KEVENT, KTIMER, KTHREAD, KSEMAPHORE: SignalState plus a wait list."""
+    """Base of KEVENT, KTIMER, KTHREAD, KSEMAPHORE, KMUTANT: SignalState plus a wait list."""
 
     __slots__ = ("kernel", "signal_state", "wait_list", "name", "id")
     synchronization = False  # True: satisfying a wait resets the state (auto-reset)
@@ -42,10 +43,16 @@ class DispatcherObject:
         self.name = name
         self.id = kernel.new_id("dispatcher")   # deterministic, unlike id(): see reprs
 
-    def _satisfy(self) -> None:
-        """Consume one signal for a satisfied wait (KiSatisfyNonMutantWait)."""
+    def satisfiable(self, thread: Any) -> bool:
+        """Would a wait by ``thread`` be satisfied now? (a mutant also by its owner)"""
+        return self.signal_state > 0
+
+    def _satisfy(self, thread: Any) -> int:
+        """Consume one signal for ``thread``'s satisfied wait (KiSatisfyNonMutantWait);
+        returns STATUS_ABANDONED for an abandoned mutant, else 0."""
         if self.synchronization:
             self.signal_state = 0
+        return 0
 
     def _wait_test(self) -> None:
         """Release waiters in arrival order while the object stays signaled (KiWaitTest)."""
@@ -85,14 +92,15 @@ class KSemaphore(DispatcherObject):
         super().__init__(kernel, count, name)
         self.limit = limit
 
-    def _satisfy(self) -> None:
+    def _satisfy(self, thread: Any) -> int:
         self.signal_state -= 1
+        return 0
 
 
 class _WaitBlock:
     """One thread waiting on one or more objects."""
 
-    __slots__ = ("kernel", "objects", "wait_type", "event", "done", "timer")
+    __slots__ = ("kernel", "objects", "wait_type", "event", "done", "timer", "thread")
 
     def __init__(self, kernel: "Kernel", objects: Sequence[DispatcherObject],
                  wait_type: int) -> None:
@@ -102,20 +110,24 @@ class _WaitBlock:
         self.event = kernel.new_event()
         self.done = False
         self.timer: Any = None
+        self.thread = kernel.current_thread
 
     def try_satisfy(self) -> bool:
-        objs = self.objects
+        """sync-objects 3.7: WaitAny takes the lowest satisfiable index (STATUS_WAIT_0 + i,
+        STATUS_ABANDONED_WAIT_0 + i for an abandoned mutant); WaitAll needs every object
+        satisfiable at the same moment and consumes them all."""
+        objs, thread = self.objects, self.thread
         if self.wait_type == WaitAny:
             for index, obj in enumerate(objs):
-                if obj.signal_state > 0:
-                    obj._satisfy()
-                    self.finish(STATUS_SUCCESS + index)
+                if obj.satisfiable(thread):
+                    self.finish(obj._satisfy(thread) + index)
                     return True
             return False
-        if all(o.signal_state > 0 for o in objs):  # WaitAll: all at the same moment
+        if all(o.satisfiable(thread) for o in objs):
+            abandoned = 0
             for obj in objs:
-                obj._satisfy()
-            self.finish(STATUS_SUCCESS)
+                abandoned |= obj._satisfy(thread)
+            self.finish(abandoned)
             return True
         return False
 
@@ -161,15 +173,26 @@ def _check_wait_irql(kernel: "Kernel", routine: str, timeout: int | None,
 
 def ke_wait_for_multiple_objects(kernel: "Kernel", objects: Sequence[DispatcherObject],
                                  wait_type: int = WaitAny,
-                                 timeout: int | None = None) -> Generator[Any, Any, int]:
-    """KeWaitForMultipleObjects (kernel-env §3.3, §3.4).
+                                 timeout: int | None = None,
+                                 wait_block_array: bool = True) -> Generator[Any, Any, int]:
+    """KeWaitForMultipleObjects (kernel-env §3.3, §3.4; sync-objects 3.7).
 
-    ``timeout`` is in 100 ns units: None waits forever, 0 polls, negative is relative.
-    Positive (absolute system time) is measured from boot here.
-    Returns STATUS_WAIT_0 + index (WaitAny), STATUS_SUCCESS (WaitAll) or STATUS_TIMEOUT.
+    ``timeout`` is in 100 ns units: None waits forever, 0 polls, negative is relative,
+    positive an absolute system time. ``wait_block_array`` False is a NULL WaitBlockArray:
+    the thread's own THREAD_WAIT_OBJECTS (3) blocks. Returns STATUS_WAIT_0 + index
+    (WaitAny), STATUS_SUCCESS (WaitAll), STATUS_ABANDONED(_WAIT_0 + i) or STATUS_TIMEOUT.
     """
-    if len(objects) > MAXIMUM_WAIT_OBJECTS:
-        kernel.bug_check(BugCheckCode.MAXIMUM_WAIT_OBJECTS_EXCEEDED, reason="more than 64 objects")
+    limit = MAXIMUM_WAIT_OBJECTS if wait_block_array else THREAD_WAIT_OBJECTS
+    if len(objects) > limit:
+        kernel.bug_check(BugCheckCode.MAXIMUM_WAIT_OBJECTS_EXCEEDED,
+                         reason=f"{len(objects)} objects with "
+                                f"{'a' if wait_block_array else 'no'} WaitBlockArray")
+    for obj in objects:
+        if not isinstance(obj, DispatcherObject):
+            # sync-objects 3.9: a spin lock, fast mutex or DPC passed as a dispatcher
+            # header is memory corruption; the model stops where Windows would go astray
+            raise KernelUsageError(f"KeWaitForMultipleObjects on {obj!r}: not a dispatcher "
+                                   "object")
     _check_wait_irql(kernel, "KeWaitForMultipleObjects", timeout, objects)
     block = _WaitBlock(kernel, objects, wait_type)
     hooks = kernel.hooks
@@ -199,6 +222,8 @@ def ke_wait_for_single_object(obj: DispatcherObject, wait_reason: int = 0, wait_
     """KeWaitForSingleObject: STATUS_SUCCESS or STATUS_TIMEOUT (kernel-env §3.3)."""
     if alertable:
         raise_not_modelled("KeWaitForSingleObject(Alertable=TRUE)")
+    if not isinstance(obj, DispatcherObject):
+        raise KernelUsageError(f"KeWaitForSingleObject on {obj!r}: not a dispatcher object")
     return (yield from ke_wait_for_multiple_objects(obj.kernel, (obj,), WaitAny, timeout))
 
 
@@ -212,7 +237,8 @@ def ke_initialize_event(kernel: "Kernel", event_type: int, state: bool, name: st
 
 
 def ke_set_event(event: KEvent, increment: int = 0, wait: bool = False) -> int:
-    """KeSetEvent: returns the PREVIOUS state; wakes all (notification) or one (sync)."""
+    """KeSetEvent (sync-objects 3.1): returns the PREVIOUS state; the state becomes exactly
+    1; a notification event releases every waiter, a synchronization event one."""
     if wait:
         raise_not_modelled("KeSetEvent(Wait=TRUE)")
     previous = event.signal_state
@@ -220,6 +246,19 @@ def ke_set_event(event: KEvent, increment: int = 0, wait: bool = False) -> int:
     if previous == 0:
         event.signal_state = 1
         event._wait_test()
+    return previous
+
+
+def ke_pulse_event(event: KEvent, increment: int = 0, wait: bool = False) -> int:
+    """KePulseEvent (sync-objects 3.4): release what the signal would release, then leave
+    the event non-signaled whatever it was; returns the previous state."""
+    if wait:
+        raise_not_modelled("KePulseEvent(Wait=TRUE)")
+    previous = event.signal_state
+    if previous == 0 and event.wait_list:
+        event.signal_state = 1
+        event._wait_test()
+    event.signal_state = 0
     return previous
 
 
@@ -240,18 +279,31 @@ def ke_read_state_event(event: KEvent) -> int:
     return event.signal_state
 
 
-def ke_initialize_semaphore(kernel: "Kernel", count: int, limit: int) -> KSemaphore:
-    """KeInitializeSemaphore."""
-    return KSemaphore(kernel, count, limit)
+def ke_initialize_semaphore(kernel: "Kernel", count: int, limit: int, name: str = ""
+                            ) -> KSemaphore:
+    """KeInitializeSemaphore: stores both, validates neither (sync-objects 3.5)."""
+    return KSemaphore(kernel, count, limit, name)
+
+
+def ke_read_state_semaphore(sem: KSemaphore) -> int:
+    """KeReadStateSemaphore: the current count."""
+    return sem.signal_state
 
 
 def ke_release_semaphore(sem: KSemaphore, increment: int, adjustment: int,
                          wait: bool = False) -> int:
-    """KeReleaseSemaphore: returns the previous count (kernel-env §3.6)."""
+    """KeReleaseSemaphore (sync-objects 3.5): returns the previous count. Past the limit
+    (or a negative adjustment) it raises STATUS_SEMAPHORE_LIMIT_EXCEEDED and leaves the
+    count as it was; waiters are released only when the count was 0."""
+    if wait:
+        raise_not_modelled("KeReleaseSemaphore(Wait=TRUE)")
     previous = sem.signal_state
-    if previous + adjustment > sem.limit:
-        raise_not_modelled("KeReleaseSemaphore beyond its limit (raises "
-                           "STATUS_SEMAPHORE_LIMIT_EXCEEDED)")
-    sem.signal_state = previous + adjustment
-    sem._wait_test()
+    new = previous + adjustment
+    if new > sem.limit or new < previous:
+        sem.kernel.raise_status(NTSTATUS.STATUS_SEMAPHORE_LIMIT_EXCEEDED,
+                                f"KeReleaseSemaphore({adjustment}) on a count of {previous} "
+                                f"with limit {sem.limit}")
+    sem.signal_state = new
+    if previous == 0:
+        sem._wait_test()
     return previous

@@ -68,7 +68,8 @@ BOOT_SYSTEM_TIME = 128_568_384_000_000_000
 class Cpu:
     """One simulated processor: its IRQL, what runs on it, its DPC queue."""
 
-    __slots__ = ("index", "irql", "thread", "context", "dpc_queue", "idle", "dpc_depth")
+    __slots__ = ("index", "irql", "thread", "context", "dpc_queue", "idle", "dpc_depth",
+                 "busy", "busy_waiters")
 
     def __init__(self, index: int, idle: "KThread") -> None:
         self.index = index
@@ -78,6 +79,10 @@ class Cpu:
         self.context = "thread"   # thread | dpc | completion | cancel | apc | isr
         self.dpc_queue: list[Any] = []
         self.dpc_depth = 0        # > 0 while a DPC routine (or timer expiry) is on the stack
+        # The thread that keeps this CPU busy for a stretch of simulated time (a
+        # KeStallExecutionProcessor, a spin on a lock): no other thread runs here meanwhile
+        self.busy: "KThread | None" = None
+        self.busy_waiters: list[Any] = []
 
     @property
     def in_dpc(self) -> bool:
@@ -91,17 +96,24 @@ class Cpu:
 class KThread(DispatcherObject):
     """KTHREAD: a simulated thread; signaled when it terminates (kernel-env §4.2)."""
 
-    __slots__ = ("tid", "process", "cpu", "user", "alive", "exit_status", "irp_list",
+    __slots__ = ("tid", "process", "cpu", "user", "system", "alive", "exit_status", "irp_list",
                  "apc_queue", "blocked", "wait_irql", "wait_context", "call_depth",
-                 "blocked_since", "waiting_on")
+                 "blocked_since", "waiting_on", "kernel_apc_disable", "owned_mutants")
 
     def __init__(self, kernel: "Machine", tid: int, name: str, process: str, cpu: Cpu | None,
-                 user: bool) -> None:
+                 user: bool, system: bool | None = None) -> None:
         super().__init__(kernel, 0, name)
         self.tid = tid
         self.process = process
         self.cpu = cpu
         self.user = user
+        # PsCreateSystemThread's threads (and the System process's): kernel mode only;
+        # an unhandled exception in one is 0x7E, and PsTerminateSystemThread works
+        self.system = (not user) if system is None else system
+        # KernelApcDisable: KeEnterCriticalRegion and each owned KMUTEX take 1 from it
+        # (sync-objects 1.3); normal kernel APCs wait while it is negative
+        self.kernel_apc_disable = 0
+        self.owned_mutants: list[Any] = []   # in acquisition order (1.6)
         self.alive = True
         self.exit_status: Any = None
         self.irp_list: list[Any] = []   # threaded IRPs (io-core §1.7 ThreadListEntry)
@@ -116,6 +128,14 @@ class KThread(DispatcherObject):
     def __repr__(self) -> str:
         state = "alive" if self.alive else "exited"
         return f"<KTHREAD {self.tid} {self.name!r} {self.process} {state}>"
+
+
+class ThreadTerminated(Exception):
+    """PsTerminateSystemThread: unwinds the calling thread's code (it does not return)."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
 
 
 class _Scheduled:
@@ -153,6 +173,8 @@ class Machine:
             cpu.idle.cpu = cpu
         self.cpu = self.cpus[0]
         self.verifier = verifier
+        self.boot_system_time = BOOT_SYSTEM_TIME   # KeQuerySystemTime at boot (UTC)
+        self.time_zone_bias = 0    # UTC - local time in hns (ExSystemTimeToLocalTime)
         self.bugcheck: BugCheck | None = None
         self.frozen: str | None = None   # set when a CPU can never leave DISPATCH_LEVEL
         self.armed_timers: dict[int, Any] = {}   # KTIMERs in the timer table, by id
@@ -197,7 +219,7 @@ class Machine:
         """Convert a kernel due time to a delay: negative = relative hns; zero or
         positive = an absolute system time, hns since 1601-01-01 UTC (kernel-env §3.3,
         §5.2), so a small positive value is long past and expires at once."""
-        return -due if due < 0 else due - (BOOT_SYSTEM_TIME + self.env.now)
+        return -due if due < 0 else due - (self.boot_system_time + self.env.now)
 
     def tick_align(self, delay: int) -> int:
         """Delay until the first clock tick at or after now + delay (never early)."""
@@ -222,11 +244,14 @@ class Machine:
 
     def create_thread(self, body: Callable[..., Generator], *args: Any, name: str,
                       process: str = "System", user: bool = False,
-                      cpu: int | None = None) -> KThread:
-        """Start a simulated thread running the generator function ``body(*args)``."""
+                      cpu: int | None = None, system: bool | None = None) -> KThread:
+        """Start a simulated thread running the generator function ``body(*args)``.
+
+        Without ``cpu`` threads go round the CPUs in creation order (a fixed choice, so
+        runs are deterministic; Windows' choice depends on load and ideal processors)."""
         tid = self.new_id("thread") * 4
         index = (len(self.threads) if cpu is None else cpu) % len(self.cpus)
-        thread = KThread(self, tid, name, process, self.cpus[index], user)
+        thread = KThread(self, tid, name, process, self.cpus[index], user, system)
         self.threads.append(thread)
         self.env.process(self._thread_main(thread, self._thread_body(thread, body(*args))))
         return thread
@@ -234,14 +259,38 @@ class Machine:
     def _thread_body(self, thread: KThread, gen: Generator) -> Generator:
         """The thread's code, then its rundown: e.g. a terminating thread cancels the
         IRPs still queued to it and waits for them (IoCancelThreadIo, kernel-env §7.8)."""
-        result = yield from gen
+        try:
+            result = yield from gen
+        except ThreadTerminated as terminated:       # PsTerminateSystemThread
+            result = terminated.status
+        self._exit_checks(thread)
         for rundown in self.thread_rundown:
             yield from rundown(thread)
         return result
 
+    def _exit_checks(self, thread: KThread) -> None:
+        """PspExitThread's checks, in its order (sync-objects 1.6): a non-zero APC-disable
+        count is 0x20 KERNEL_APC_PENDING_DURING_EXIT (P2 CombinedApcDisable: 0xFFFF for one
+        KMUTEX still owned); a KMUTEX owned with a balanced count is 0x4000008A; owned
+        mutants are abandoned and hand STATUS_ABANDONED to their next owner."""
+        if thread.kernel_apc_disable:
+            self.bug_check(BugCheckCode.KERNEL_APC_PENDING_DURING_EXIT, 0,
+                           thread.kernel_apc_disable & 0xFFFF, 0, 1,
+                           reason=f"{thread.name} exited with kernel APCs disabled "
+                                  f"({thread.kernel_apc_disable}): a KMUTEX or critical "
+                                  "region still held")
+        for mutant in list(thread.owned_mutants):
+            if mutant.apc_disable:
+                self.bug_check(BugCheckCode.THREAD_TERMINATE_HELD_MUTEX, thread.tid,
+                               mutant.id, 0, 0,
+                               reason=f"{thread.name} exited owning KMUTEX {mutant.name}")
+            mutant.abandon()
+
     def _thread_main(self, thread: KThread, gen: Generator) -> Generator:
         """The SimPy process of one simulated thread: drive its generator chain."""
         send: Any = None
+        while thread.cpu.busy is not None:
+            yield self._cpu_free(thread.cpu)
         self._switch_to(thread)
         self.hooks.thread_start(thread)
         while True:
@@ -255,6 +304,8 @@ class Machine:
             thread.wait_irql = thread.cpu.irql    # IRQL is per thread across a switch
             thread.wait_context = thread.cpu.context
             send = yield event
+            while thread.cpu.busy not in (None, thread):   # another thread holds the CPU
+                yield self._cpu_free(thread.cpu)
             thread.blocked = False
             thread.waiting_on = None
             self._switch_to(thread, thread.wait_irql)
@@ -263,6 +314,40 @@ class Machine:
         self.hooks.thread_exit(thread)
         thread.signal_state = 1
         thread._wait_test()
+
+    def _cpu_free(self, cpu: Cpu) -> simpy.Event:
+        event = self.new_event()
+        cpu.busy_waiters.append(event)
+        return event
+
+    def occupy_cpu(self, hns: int) -> Generator[Any, Any, None]:
+        """Keep the current CPU busy for ``hns`` of simulated time with the current thread
+        on it (KeStallExecutionProcessor, spinning): other threads of this CPU wait; its
+        DPCs and timers still interrupt a thread below DISPATCH_LEVEL (simplified: they
+        do not lengthen the stretch). Code in a DPC or APC has no thread to hold the CPU
+        with: its time is not modelled."""
+        cpu = self.cpu
+        thread = cpu.thread
+        if hns <= 0 or cpu.context not in _ON_THREAD or thread is cpu.idle:
+            return
+        cpu.busy = thread
+        yield self.env.timeout(hns)
+        cpu.busy = None
+        waiters, cpu.busy_waiters = cpu.busy_waiters, []
+        for event in waiters:
+            event.succeed()
+
+    def raise_status(self, status: int, reason: str) -> None:
+        """ExRaiseStatus with no handler (book drivers have no __try around these calls):
+        0x7E SYSTEM_THREAD_EXCEPTION_NOT_HANDLED in a system thread, else 0x1E
+        KMODE_EXCEPTION_NOT_HANDLED; P1 the exception code (sync-objects 1.5). The
+        exception address and records are not modelled (0)."""
+        thread = self.current_thread
+        code = (BugCheckCode.SYSTEM_THREAD_EXCEPTION_NOT_HANDLED
+                if thread.system and self.cpu.context != "dpc"
+                else BugCheckCode.KMODE_EXCEPTION_NOT_HANDLED)
+        self.bug_check(code, status, 0, 0, 0, reason=f"unhandled exception 0x{status:08X}: "
+                                                      f"{reason}")
 
     def _switch_to(self, thread: KThread, irql: int = PASSIVE_LEVEL) -> None:
         cpu = thread.cpu
@@ -364,7 +449,13 @@ class Machine:
                               f"levels deep on {thread.name}")
 
     def run_at_dispatch(self, cpu: Cpu, work: Callable[[], None]) -> None:
-        """Clock-driven DISPATCH_LEVEL work (timer expiry) on ``cpu``, then its DPCs."""
+        """Clock-driven DISPATCH_LEVEL work (timer expiry) on ``cpu``, then its DPCs. A CPU
+        kept busy at DISPATCH_LEVEL or above (a stall under a spin lock) takes it when
+        it drops (sync-objects 5.2: its DPCs are deferred)."""
+        busy = cpu.busy
+        if busy is not None and busy.wait_irql >= DISPATCH_LEVEL:
+            self._cpu_free(cpu).callbacks.append(lambda _: self.run_at_dispatch(cpu, work))
+            return
         self.cpu = cpu
         thread, context, irql = cpu.thread, cpu.context, cpu.irql
         cpu.thread, cpu.context, cpu.irql = cpu.idle, "dpc", DISPATCH_LEVEL
@@ -410,8 +501,14 @@ class Machine:
         saved = (self.cpu, cpu.thread, cpu.context, cpu.irql)
         self.cpu = cpu
         cpu.thread, cpu.context = thread, "apc"
+        held = []
         while thread.apc_queue:
             routine, normal = thread.apc_queue.pop(0)
+            if normal and thread.kernel_apc_disable:
+                # sync-objects 1.3: a KMUTEX owner (or a critical region) gets special
+                # kernel APCs only; normal ones wait for KeReleaseMutex
+                held.append((routine, normal))
+                continue
             if normal:
                 cpu.irql = PASSIVE_LEVEL
                 self.hooks.apc_run(thread, routine)
@@ -419,6 +516,7 @@ class Machine:
             else:
                 cpu.irql = APC_LEVEL
                 routine()
+        thread.apc_queue[:0] = held
         self.cpu = saved[0]
         cpu.thread, cpu.context, cpu.irql = saved[1:]
 

@@ -1,26 +1,30 @@
 """Spin locks and the global cancel spin lock (kernel-env §2.1, §2.4; io-core §7.1).
 
-Code takes no simulated time, so a lock found held at acquire time can only be a
-recursive acquire or a lock that was never released: modelled as the checked-build
-outcome, bug check 0xF SPIN_LOCK_ALREADY_OWNED (kernel-env §2.2, §12.13).
+A lock found held by the acquiring CPU itself is a recursive acquire: modelled as the
+checked-build outcome, bug check 0xF SPIN_LOCK_ALREADY_OWNED (kernel-env §2.2, §12.13).
+Held by another CPU (whose owner stalls, or blocked at DISPATCH_LEVEL on a free
+build), the acquiring CPU spins at DISPATCH_LEVEL until it is released, running
+nothing else (sync-objects 5.2); the trace shows the spin and how long it took.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generator
 
 from ..constants import DISPATCH_LEVEL, BugCheckCode
+from ..errors import NotModelledError
 
 if TYPE_CHECKING:
     from .machine import Machine as Kernel
 
 
 class KSpinLock:
-    __slots__ = ("kernel", "owner", "name", "id")
+    __slots__ = ("kernel", "owner", "name", "id", "spinners")
 
     def __init__(self, kernel: "Kernel", name: str = "") -> None:
         self.kernel = kernel
-        self.owner: Any = None
+        self.owner: Any = None          # the CPU that holds it
+        self.spinners: list[Any] = []   # SimPy events of CPUs spinning on it
         self.name = name
         self.id = kernel.new_id("lock")    # stands for its address in bug-check parameters
 
@@ -44,6 +48,46 @@ def ke_acquire_spin_lock(lock: KSpinLock) -> int:
     return old
 
 
+def ke_acquire_spin_lock_spinning(lock: KSpinLock) -> Generator[Any, Any, int]:
+    """KeAcquireSpinLock where the lock may be held by another CPU: raise to
+    DISPATCH_LEVEL, spin while it is held elsewhere (sync-objects 5.2), take it."""
+    kernel = lock.kernel
+    if kernel.cpu.irql > DISPATCH_LEVEL:
+        kernel.bug_check(BugCheckCode.IRQL_NOT_LESS_OR_EQUAL, 0, kernel.cpu.irql, 0, 0,
+                         reason="KeAcquireSpinLock above DISPATCH_LEVEL")
+    old = kernel.raise_irql(DISPATCH_LEVEL)
+    yield from spin_while_held(lock)
+    ke_acquire_spin_lock_at_dpc_level(lock)
+    return old
+
+
+def spin_while_held(lock: KSpinLock) -> Generator[Any, Any, None]:
+    """Spin at DISPATCH_LEVEL while another CPU holds ``lock``: this CPU stays busy with
+    the spinning thread. Ordinary spin locks are not fair: spinners are let go in
+    arrival order here (a fixed choice)."""
+    kernel = lock.kernel
+    cpu = kernel.cpu
+    if lock.owner is None or lock.owner is cpu:
+        return
+    if cpu.context not in ("thread", "completion", "cancel") or cpu.thread is cpu.idle:
+        raise NotModelledError("a DPC spinning on a spin lock another CPU holds")
+    thread, start = cpu.thread, kernel.now
+    kernel.hooks.service_call("KeAcquireSpinLock", {"spin_lock": lock.name,
+                                                    "spinning": f"CPU{cpu.index}"})
+    cpu.busy = thread
+    while lock.owner is not None:
+        event = kernel.new_event()
+        lock.spinners.append(event)
+        yield event
+    cpu.busy = None
+    kernel._switch_to(thread, DISPATCH_LEVEL)
+    kernel.hooks.service_return("KeAcquireSpinLock", {"spin_lock": lock.name,
+                                                      "spun_100ns": kernel.now - start})
+    waiters, cpu.busy_waiters = cpu.busy_waiters, []
+    for waiter in waiters:
+        waiter.succeed()
+
+
 def ke_acquire_spin_lock_at_dpc_level(lock: KSpinLock) -> None:
     """KeAcquireSpinLockAtDpcLevel: the caller is already at DISPATCH_LEVEL."""
     kernel = lock.kernel
@@ -59,6 +103,8 @@ def ke_release_spin_lock_from_dpc_level(lock: KSpinLock) -> None:
         lock.kernel.bug_check(BugCheckCode.SPIN_LOCK_NOT_OWNED, lock.id, 0, 0, 0,
                               reason=f"spin lock {lock.name or ''} released but not held")
     lock.owner = None
+    if lock.spinners:                   # the first spinning CPU gets it next
+        lock.spinners.pop(0).succeed()
 
 
 def ke_release_spin_lock(lock: KSpinLock, new_irql: int) -> None:

@@ -31,7 +31,8 @@ KERNEL_HANDLE_BIT = 0x80000000
 #: Bytes each kind of object takes (x86 sizes of the book's era; only the spacing of
 #: the addresses depends on them).
 _SIZES = {"File": 0x70, "Device": 0xB8, "Driver": 0xA8, "Event": 0x10, "SymbolicLink": 0x20,
-          "Irp": 0x70}
+          "Irp": 0x70, "Thread": 0x258, "Process": 0x260, "Semaphore": 0x14, "Mutant": 0x20,
+          "Timer": 0x28}
 
 
 def object_type_name(obj: Any) -> str:
@@ -41,7 +42,9 @@ def object_type_name(obj: Any) -> str:
         return kind.name
     name = type(obj).__name__
     return {"KEvent": "Event", "DeviceObject": "Device", "DriverObject": "Driver",
-            "SymbolicLink": "SymbolicLink", "Irp": "Irp"}.get(name, name)
+            "SymbolicLink": "SymbolicLink", "Irp": "Irp", "KThread": "Thread",
+            "EProcess": "Process", "KSemaphore": "Semaphore", "KMutant": "Mutant",
+            "KTimer": "Timer"}.get(name, name)
 
 
 class ObjectTable:
@@ -117,20 +120,34 @@ def handle_table(kernel: "Machine", handle: int | None = None, kernel_handle: bo
     return table
 
 
-def ob_reference_object_by_handle(kernel: "Machine", handle: int, object_type: str | None
-                                  ) -> tuple[int, Any]:
-    """ObReferenceObjectByHandle from kernel mode (no access check): (status, object).
-
-    A handle to another kind of object than ``object_type`` (e.g. a file handle asked for
-    as *ExEventObjectType, the book's #36 defect) is STATUS_OBJECT_TYPE_MISMATCH and no
-    pointer; an unknown handle is STATUS_INVALID_HANDLE. The caller owns one reference."""
+def ob_reference_object_by_handle(kernel: "Machine", handle: int, object_type: str | None,
+                                  desired_access: int = 0, user_mode: bool = False,
+                                  count: bool = True) -> tuple[int, Any]:
+    """ObReferenceObjectByHandle (sync-objects 7.3): (status, object), checked in order:
+    the pseudo-handles NtCurrentProcess()/NtCurrentThread(); a kernel handle (top bit)
+    only for KernelMode; a handle not in the table is STATUS_INVALID_HANDLE; another
+    type than ``object_type`` (e.g. a file handle asked for as *ExEventObjectType, the
+    book's #36 defect) STATUS_OBJECT_TYPE_MISMATCH; UserMode checks the granted access
+    (STATUS_ACCESS_DENIED), KernelMode skips it. The caller owns one reference
+    (``count`` False: a service's own transient reference, not tracked)."""
+    handle &= 0xFFFFFFFF
+    if handle in (0xFFFFFFFF, 0xFFFFFFFE):
+        thread = kernel.current_thread
+        obj: Any = thread if handle == 0xFFFFFFFE else kernel.process_of(thread)
+        if object_type is not None and object_type_name(obj) != object_type:
+            return NTSTATUS.STATUS_OBJECT_TYPE_MISMATCH, None
+        return NTSTATUS.STATUS_SUCCESS, obj
+    if user_mode and handle & KERNEL_HANDLE_BIT:
+        return NTSTATUS.STATUS_INVALID_HANDLE, None
     entry = handle_table(kernel, handle).lookup(handle)
     if entry is None:
         return NTSTATUS.STATUS_INVALID_HANDLE, None
-    obj = entry[0]
+    obj, granted = entry
     if object_type is not None and object_type_name(obj) != object_type:
         return NTSTATUS.STATUS_OBJECT_TYPE_MISMATCH, None
-    if hasattr(obj, "reference_count"):
+    if user_mode and desired_access & ~granted:
+        return NTSTATUS.STATUS_ACCESS_DENIED, None
+    if count and hasattr(obj, "reference_count"):
         obj.reference_count += 1
     return NTSTATUS.STATUS_SUCCESS, obj
 

@@ -23,8 +23,11 @@ class SymbolicLink:
 
 
 #: Object directories every Windows namespace has, whether or not anything is in them.
+#: \BaseNamedObjects is the Win32 subsystem's (sync-objects 7.6); boot-start drivers are
+#: not modelled, so it exists from the start. \KernelObjects holds the standard events.
 _DIRECTORIES = frozenset(("\\device", "\\driver", "\\??", "\\dosdevices", "\\global??",
-                          "\\filesystem", "\\objecttypes"))
+                          "\\filesystem", "\\objecttypes", "\\basenamedobjects",
+                          "\\kernelobjects"))
 
 
 def _key(name: str) -> str:
@@ -84,6 +87,12 @@ class ObjectNamespace:
         if len(parts) > 2 and parent not in directories:
             return NTSTATUS.STATUS_OBJECT_PATH_NOT_FOUND, None, ""
         return NTSTATUS.STATUS_OBJECT_NAME_NOT_FOUND, None, ""
+
+    def directory_exists(self, name: str) -> bool:
+        """Does the directory part of ``name`` exist (directories are never created
+        implicitly, sync-objects 7.6)?"""
+        parent = _key(name.rsplit("\\", 1)[0])
+        return parent == "" or parent in _DIRECTORIES
 
     def names(self) -> list[str]:
         return sorted(self._objects)

@@ -1,0 +1,1 @@
+"""Processes and system threads (ps): PsCreateSystemThread and what a driver asks of them."""
