@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Generator
+import re
+from typing import Any, Callable, Generator
 
 from ..kernel import (DISPATCH_LEVEL, IRQL, KERNEL_STACK_CALL_LEVELS, NTSTATUS, BugCheckCode,
-                      KDpc, KEvent, NotModelledError, dbg_print, io_call_driver,
+                      DispatcherObject, FastMutex, KDpc, KEvent, KMutant, KSemaphore, KTimer,
+                      NotModelledError, dbg_print, io_call_driver,
                       io_complete_request, io_copy_current_irp_stack_location_to_next,
                       io_get_current_irp_stack_location, io_mark_irp_pending,
                       io_set_completion_routine, io_skip_current_irp_stack_location,
@@ -15,7 +17,7 @@ from ..kernel import (DISPATCH_LEVEL, IRQL, KERNEL_STACK_CALL_LEVELS, NTSTATUS, 
 from ..lang.ctype import LONGLONG
 from .registry import block
 from .runtime import STOP, Frame, ScenarioRuntimeError, run_steps
-from .state import deref, fault, view_buffer
+from .state import WAITABLE_OBJECTS, deref, fault, view_buffer
 
 STATUS = {"$ref": "#/$defs/ntstatus"}
 DURATION = {"$ref": "#/$defs/duration"}
@@ -221,27 +223,60 @@ block("if_pending_returned", summary="Run these steps when Irp->PendingReturned 
     _conditional(lambda f: f.irp.pending_returned))
 
 
-def event_ref(cc: Any, name: str, role: str, path: list) -> Any:
-    """The KEVENT a block names: a KEVENT declared under state:, extension: or locals:
-    (a local one is fresh on every call), ``Context`` (the event the routine's context
-    points at: a completion or APC routine's), or else a driver-wide named event made on
-    first use (notification type)."""
-    if name == "Context":
+#: object kind (as declared under state:) -> the model classes a pointer to it may name
+OBJECT_CLASSES: dict[str, tuple[type, ...]] = {
+    "KEVENT": (KEvent,), "KSEMAPHORE": (KSemaphore,), "KMUTEX": (KMutant,),
+    "KTIMER": (KTimer,), "FAST_MUTEX": (FastMutex,), "DISPATCHER": (DispatcherObject,)}
+
+
+def object_ref(cc: Any, value: Any, kind: str, path: list) -> Callable[[Frame], Any]:
+    """The kernel object a block names, as C code reaches it: a variable declared as that
+    object (``&kEvent``), ``Context`` (the routine's context argument), or an expression
+    whose value is its address (a PKEVENT from IoCreateNotificationEvent, a PKTHREAD
+    from ObReferenceObjectByHandle, ``Pointer_Array[1]``). A pointer that names no such
+    object - NULL, garbage, another kind - faults as the CPU would."""
+    classes = OBJECT_CLASSES[kind]
+    kinds = WAITABLE_OBJECTS if kind == "DISPATCHER" else (kind,)
+    if value == "Context":
         def context(f: Frame) -> Any:
-            event = f.context
-            if not isinstance(event, KEvent):        # KeSetEvent((PKEVENT)Context)
-                fault(f, 0, role == "produce")
-            return event
+            target = f.context
+            if isinstance(target, int):
+                target = f.kernel.objects.at(target)
+            if not isinstance(target, classes):
+                fault(f, f.context if isinstance(f.context, int) else 0, False)
+            return target
         return context
-    var = cc.source.names.state.get(name)
-    if var is not None:
-        if var.object != "KEVENT":
-            cc.report(path, f"{name} is a {var.object or var.type.text}, not a KEVENT")
-            return lambda f: f.model.event(name)
+    var = cc.source.names.state.get(value) if isinstance(value, str) else None
+    if var is not None and var.object is not None:
+        if var.object not in kinds:
+            cc.report(path, f"{value} is a {var.object}, not a {' or '.join(kinds)}")
+            return lambda f: None
         store = cc.source.names.store_of(var)
-        return lambda f: store(f)[name]
+        return lambda f: store(f)[value]
+    pointer = cc.expr(value, path).fn
+
+    def pointee(f: Frame) -> Any:
+        address = pointer(f)
+        target = f.kernel.objects.at(address)
+        if not isinstance(target, classes):
+            fault(f, address, False)
+        return target
+    return pointee
+
+
+def event_ref(cc: Any, name: str, role: str, path: list) -> Any:
+    """The KEVENT a block names: see :func:`object_ref` (a local KEVENT is fresh on every
+    call); an identifier nothing declares is a driver-wide named event made on first use
+    (notification type)."""
+    names = cc.source.names
+    if name == "Context" or name in names.state or not _IDENTIFIER.fullmatch(name) \
+            or name in names.constants:
+        return object_ref(cc, name, "KEVENT", path)
     cc.use("event", name, role, path)
     return lambda f: f.model.event(name)
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 @block("signal", summary="KeSetEvent on an event: a KEVENT variable, Context, or a driver "
@@ -257,10 +292,13 @@ def _signal(params: str, cc: Any, path: list) -> Any:
 
 
 @block("wait", summary="KeWaitForSingleObject on an event (a KEVENT variable, Context, a "
-       "driver event) or on a file object's Event (file_object), optionally with a timeout; "
-       "'status' gets what the wait returned (STATUS_SUCCESS, STATUS_TIMEOUT).",
+       "driver event), on any dispatcher object (object: a KEVENT, KSEMAPHORE, KMUTEX or "
+       "KTIMER variable, Context, or a pointer such as a PKTHREAD) or on a file object's "
+       "Event (file_object), optionally with a timeout; 'status' gets what the wait "
+       "returned (STATUS_SUCCESS, STATUS_TIMEOUT, STATUS_ABANDONED).",
        params={"anyOf": [NAME, {"type": "object", "additionalProperties": False,
-                                "properties": {"event": NAME, "file_object": EXPR,
+                                "properties": {"event": NAME, "object": EXPR,
+                                               "file_object": EXPR,
                                                "timeout": DURATION,
                                                "timeout_100ns": dict(EXPR, description=(
                                                    "the Timeout argument itself, in 100 ns "
@@ -277,9 +315,11 @@ def _wait(params: Any, cc: Any, path: list) -> Any:
     elif "timeout_100ns" in params:
         timeout_expr = cc.expr(params["timeout_100ns"], path + ["timeout_100ns"]).fn
         timeout = 0     # (a timed wait: not "consumed" for the misspelling check)
-    if "file_object" in params:
-        if "event" in params:
-            cc.report(path, "wait on an event or on a file object, not both")
+    if sum(key in params for key in ("event", "object", "file_object")) > 1:
+        cc.report(path, "wait on one of event, object or file_object")
+    if "object" in params:
+        event = object_ref(cc, params["object"], "DISPATCHER", path + ["object"])
+    elif "file_object" in params:
         pointer = cc.expr(params["file_object"], path + ["file_object"])
 
         def event(f: Frame) -> Any:          # &FileObject->Event
@@ -289,7 +329,7 @@ def _wait(params: Any, cc: Any, path: list) -> Any:
         event = event_ref(cc, params["event"], "consume" if timeout is None else "sleep",
                           path)
     else:
-        cc.report(path, "wait needs an event or a file_object")
+        cc.report(path, "wait needs an event, an object or a file_object")
         return lambda f: iter(())
     status = cc.lvalue(params["status"], path + ["status"]) if "status" in params else None
 
@@ -390,13 +430,31 @@ def _create_devices(params: None, cc: Any, path: list) -> Any:
     return step
 
 
-@block("delay", summary="KeDelayExecutionThread for a relative interval (PASSIVE_LEVEL).",
-       params=DURATION, max_irql="APC_LEVEL", models=("KeDelayExecutionThread",))
+@block("delay", summary="KeDelayExecutionThread(KernelMode, FALSE, &Interval) for a "
+       "relative duration, or Interval itself (interval_100ns: negative relative, positive "
+       "an absolute system time); ends at a clock tick (sync-objects 4.5). 'status' gets "
+       "what it returned.",
+       params={"anyOf": [DURATION, {"type": "object", "additionalProperties": False,
+                                    "required": ["interval_100ns"],
+                                    "properties": {"interval_100ns": EXPR,
+                                                   "status": {"type": "string"}}}]},
+       max_irql="APC_LEVEL", models=("KeDelayExecutionThread",))
 def _delay(params: Any, cc: Any, path: list) -> Any:
-    interval = -cc.duration(params, path)
+    if isinstance(params, dict):
+        interval = cc.expr(params["interval_100ns"], path + ["interval_100ns"]).fn
+        status = cc.lvalue(params["status"], path + ["status"]) if "status" in params else None
+    else:
+        fixed = -cc.duration(params, path)
+        interval, status = (lambda f: fixed), None
 
     def step(f: Frame) -> Generator[Any, Any, None]:
-        yield from ke_delay_execution_thread(f.kernel, 0, False, interval)
+        value = LONGLONG.wrap(interval(f))
+        hooks = f.kernel.hooks
+        hooks.service_call("KeDelayExecutionThread", {"interval_100ns": value})
+        result = yield from ke_delay_execution_thread(f.kernel, 0, False, value)
+        hooks.service_return("KeDelayExecutionThread", {"status": result})
+        if status is not None:
+            status[1](f, result)
     return step
 
 

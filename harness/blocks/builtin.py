@@ -1,3 +1,3 @@
 """Importing this module registers every built-in block."""
 
-from . import actions, driver_io, queueing, recipes, statements  # noqa: F401
+from . import actions, driver_io, queueing, recipes, statements, sync  # noqa: F401

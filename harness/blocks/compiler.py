@@ -349,8 +349,9 @@ def wrap(role: str, model: DriverModel, steps: list[Step], name: str, where: str
             frame.routine = routine
             yield from _run_routine(steps, frame)
     elif role == "thread":
-        def body(device: Any = None) -> Generator[Any, Any, None]:
-            frame = Frame(model, device, None)
+        def body(context: Any = None) -> Generator[Any, Any, None]:
+            # KSTART_ROUTINE(StartContext): Context is what PsCreateSystemThread was given
+            frame = Frame(model, None, None, context)
             frame.routine = routine
             yield from _run_routine(steps, frame)
     else:

@@ -40,10 +40,11 @@ TEXT = {"type": "string", "minLength": 1, "maxLength": 260}
 FLAGS = dict(EXPR, description="an expression, e.g. FILE_READ_ATTRIBUTES | SYNCHRONIZE")
 
 OBJECT_TYPES = {"IoFileObjectType": "FileObject", "ExEventObjectType": "KEvent",
-                "IoDriverObjectType": "DriverObject", "IoDeviceObjectType": "DeviceObject"}
+                "IoDriverObjectType": "DriverObject", "IoDeviceObjectType": "DeviceObject",
+                "PsThreadType": "KThread", "PsProcessType": "EProcess"}
 #: The model's names of the OBJECT_TYPEs (ob/handle.object_type_name).
 _OB_TYPE_NAMES = {"FileObject": "File", "KEvent": "Event", "DriverObject": "Driver",
-                  "DeviceObject": "Device"}
+                  "DeviceObject": "Device", "KThread": "Thread", "EProcess": "Process"}
 
 
 class IosbView:
@@ -386,21 +387,27 @@ def _zw_query_link(params: dict, cc: Any, path: list) -> Any:
 # -- object pointers ---------------------------------------------------------------------------
 
 @block("ob_reference_object_by_handle", summary="ObReferenceObjectByHandle(handle, access, "
-       "*type, KernelMode, &object, NULL): a handle of another type is "
-       "STATUS_OBJECT_TYPE_MISMATCH and no pointer.",
+       "*type, access_mode, &object, NULL) in the calling thread's process (sync-objects "
+       "7.3): an unknown handle is STATUS_INVALID_HANDLE, another type "
+       "STATUS_OBJECT_TYPE_MISMATCH; UserMode also rejects kernel handles and checks the "
+       "access (STATUS_ACCESS_DENIED), KernelMode (the default) skips that check.",
        params={"type": "object", "required": ["handle", "object"], "additionalProperties": False,
                "properties": {"handle": EXPR, "access": FLAGS,
-                              "type": {"enum": list(OBJECT_TYPES)}, "object": LVALUE,
-                              "status": LVALUE}},
+                              "type": {"enum": list(OBJECT_TYPES)},
+                              "access_mode": {"enum": ["KernelMode", "UserMode"]},
+                              "object": LVALUE, "status": LVALUE}},
        max_irql="DISPATCH_LEVEL", models=("ObReferenceObjectByHandle",))
 def _ob_ref_by_handle(params: dict, cc: Any, path: list) -> Any:
     handle = _value(cc, params, "handle", path)
+    access = _value(cc, params, "access", path)
     kind = _object_type(cc, params, path)
+    user_mode = params.get("access_mode") == "UserMode"
     object_out, status_out = _out(cc, params, "object", path), _out(cc, params, "status", path)
 
     def step(f: Frame) -> Generator[Any, Any, None]:
         value = handle(f) & 0xFFFFFFFF
-        status, obj = ob_reference_object_by_handle(f.kernel, value, kind)
+        status, obj = ob_reference_object_by_handle(f.kernel, value, kind, access(f),
+                                                    user_mode)
         if obj is not None:
             object_out(f, _address(f, obj))
         status_out(f, status)
@@ -442,8 +449,10 @@ def _ob_deref(params: Any, cc: Any, path: list) -> Any:
     def step(f: Frame) -> Generator[Any, Any, None]:
         address = pointer.fn(f)
         obj = f.kernel.objects.at(address)
-        if obj is None or not hasattr(obj, "reference_count"):
+        if obj is None or isinstance(obj, (IosbView, bytes)) or type(obj).__name__ == "Buffer":
             deref(f, address, "FileObject")          # a wild pointer: faults
+        if not hasattr(obj, "reference_count"):
+            return       # threads, processes, events: their pointer counts are not tracked
         if not isinstance(obj, FileObject):
             obj.reference_count -= 1
         elif f.kernel.cpu.irql == PASSIVE_LEVEL and f.kernel.cpu.context != "apc":

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
 from ..kernel import (DISPATCH_LEVEL, IRP_MJ, IRQL, NTSTATUS, BugCheckCode, Buffer,
-                      KDeviceQueue, KEvent, KSpinLock, NotificationEvent,
+                      FastMutex, KDeviceQueue, KEvent, KMutant, KSemaphore, KSpinLock, KTimer,
+                      NotificationEvent,
                       NotModelledError, io_get_current_irp_stack_location,
                       mm_get_system_address_for_mdl_safe)
 from ..lang.ctype import LONG, LONGLONG, TYPES, ULONG, CType
@@ -42,10 +43,14 @@ CHAR = TYPES["CHAR"]
 
 
 #: Kernel objects a driver may declare as state (no fields, used through their blocks).
-OBJECT_TYPES = ("LIST_ENTRY", "KSPIN_LOCK", "KDEVICE_QUEUE", "KEVENT")
-#: Those a routine may keep on its stack (a local): a list head, and a KEVENT - a fresh
-#: one on every call, which is what forward-and-wait needs (KeInitializeEvent per IRP).
-LOCAL_OBJECTS = ("LIST_ENTRY", "KEVENT")
+OBJECT_TYPES = ("LIST_ENTRY", "KSPIN_LOCK", "KDEVICE_QUEUE", "KEVENT", "KSEMAPHORE", "KMUTEX",
+                "FAST_MUTEX", "KTIMER")
+#: Those a routine may keep on its stack (a local): a list head, and the dispatcher
+#: objects - a fresh one on every call, which is what forward-and-wait needs
+#: (KeInitializeEvent per IRP) and what the book's chapter 8 and 10 tests keep there.
+LOCAL_OBJECTS = ("LIST_ENTRY", "KEVENT", "KSEMAPHORE", "KMUTEX", "FAST_MUTEX", "KTIMER")
+#: Objects a wait may name (dispatcher objects).
+WAITABLE_OBJECTS = ("KEVENT", "KSEMAPHORE", "KMUTEX", "KTIMER")
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,17 @@ class StateVar:
             return KDeviceQueue(kernel, self.name)
         if self.object == "KEVENT":         # KeInitializeEvent(Notification, FALSE) unless
             return KEvent(kernel, NotificationEvent, False, self.name)   # initialize_event
+        # Zeroed memory until its KeInitializeXxx: a count and limit of 0 (no wait is
+        # satisfied, any release exceeds the limit), a mutex held by nobody that no wait
+        # gets, a fast mutex with Count 0 (every acquire waits), a timer not set.
+        if self.object == "KSEMAPHORE":
+            return KSemaphore(kernel, 0, 0, self.name)
+        if self.object == "KMUTEX":
+            return KMutant(kernel, 1, self.name, signal_state=0)
+        if self.object == "FAST_MUTEX":
+            return FastMutex(kernel, self.name, count=0)
+        if self.object == "KTIMER":
+            return KTimer(kernel, name=self.name)
 
         if self.type is None:
             return []
@@ -379,6 +395,9 @@ class DriverNames:
         if (var is not None and var.type is not None and var.type.struct is not None
                 and var.type.struct.name == "UNICODE_STRING" and var.type.count is None):
             return "str", _unicode_text(self.store_of(var), name)
+        if (var is not None and var.type is not None and var.type.count is not None
+                and var.type.struct is None and var.type.ctype.name in ("CHAR", "UCHAR")):
+            return "str", _c_string(self.store_of(var), name)   # %s of a CHAR array
         head = name.split(".")[0].split("[")[0]
         try:
             node = parse(name.replace(".", "->", 1) if head in IRP_NAMES + STACK_NAMES
@@ -581,6 +600,14 @@ def _unicode_text(home: Callable[[Any], dict], name: str) -> Callable[[Any], str
         if not isinstance(memory, Buffer) or length > memory.length:
             fault(f, address, False)          # Buffer is garbage: DbgPrint reads it
         return memory.read(0, length).decode("utf-16-le", "replace")
+    return text
+
+
+def _c_string(home: Callable[[Any], dict], name: str) -> Callable[[Any], str]:
+    """What %s prints for a CHAR array: its bytes up to the first NUL."""
+    def text(f: Any) -> str:
+        data = home(f)[name].read()
+        return data.split(b"\0", 1)[0].decode("latin-1")
     return text
 
 

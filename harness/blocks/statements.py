@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any, Generator
 
-from ..kernel import (IRQL, NotModelledError, ke_acquire_spin_lock, ke_insert_device_queue,
+from ..kernel import (IRQL, NotModelledError, ke_acquire_spin_lock_spinning, ke_insert_device_queue,
                       ke_release_spin_lock, ke_remove_device_queue)
 from ..lang.ctype import LONG
 from .actions import EXPR, ROUTINE
@@ -286,9 +286,9 @@ def _acquire_spin_lock(params: str, cc: Any, path: list) -> Any:
 
     def step(f: Frame) -> Generator[Any, Any, None]:
         target = lock(f)
-        f.vars.setdefault(SAVED_LOCK_IRQLS, {})[target] = ke_acquire_spin_lock(target)
-        return None
-        yield
+        # on a multi-CPU machine another CPU may hold it: this one spins (sync-objects 5.2)
+        old = yield from ke_acquire_spin_lock_spinning(target)
+        f.vars.setdefault(SAVED_LOCK_IRQLS, {})[target] = old
     return step
 
 

@@ -410,6 +410,9 @@ _BUILTINS = [
              " LARGE_INTEGER LastAccessTime; LARGE_INTEGER LastWriteTime;"
              " LARGE_INTEGER ChangeTime; ULONG FileAttributes"),
     _builtin("FILE_END_OF_FILE_INFORMATION", "LARGE_INTEGER EndOfFile"),
+    # wdm.h: RtlTimeToTimeFields' output, all CSHORT (Weekday 0 = Sunday).
+    _builtin("TIME_FIELDS", "CSHORT Year; CSHORT Month; CSHORT Day; CSHORT Hour;"
+             " CSHORT Minute; CSHORT Second; CSHORT Milliseconds; CSHORT Weekday"),
     # ntdef.h: Buffer is a PWCH, a 32-bit pointer here.
     _builtin("UNICODE_STRING", "USHORT Length; USHORT MaximumLength; PVOID Buffer"),
     # wdm.h: the Status/Pointer union is 32 bits on x86.

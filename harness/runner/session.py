@@ -55,6 +55,8 @@ class Session:
         self.time_limit = machine.time_limit
         self.kernel = Kernel(cpus=machine.cpus, clock_tick=machine.clock_tick,
                              verifier=machine.verifier, strict=machine.strict)
+        self.kernel.boot_system_time = machine.boot_time
+        self.kernel.time_zone_bias = machine.time_zone_bias
         self.recorder = TraceRecorder()
         self.kernel.add_instrument(self.recorder)
         self.app = Application(self.kernel, program.app)

@@ -14,6 +14,7 @@ The runner builds the machine from the Program alone and never reads the YAML.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
@@ -21,7 +22,7 @@ from ..blocks import builtin  # noqa: F401 - registers the blocks
 from ..blocks.compiler import (Compiler, DriverSource, Routine, ctl_code_constant,
                                wdk_constants)
 from ..blocks.state import VIEW_BUFFERS, DriverNames, StateVar, View, declare_state
-from ..kernel import FILE_DEVICE_UNKNOWN, IRP_MJ
+from ..kernel import BOOT_SYSTEM_TIME, FILE_DEVICE_UNKNOWN, IRP_MJ, parse_time_zone
 from ..lang.diagnostics import Diagnostic, ScenarioError, column_of, did_you_mean
 from ..lang.layouts import BUILTIN, LayoutError, Struct, declare_struct, parse_type
 from ..lang.units import parse_duration
@@ -40,6 +41,8 @@ class MachineSpec:
     strict: bool = True
     time_limit: int = 60 * 10_000_000
     seed: int = 0
+    boot_time: int = BOOT_SYSTEM_TIME    # KeQuerySystemTime at boot
+    time_zone_bias: int = 0              # UTC - local, 100 ns
 
 
 @dataclass(frozen=True)
@@ -155,7 +158,27 @@ def _machine(settings: Mapping[str, Any], problems: _Problems) -> MachineSpec:
             if values[key] == 0:
                 problems.report(["machine", key], f"{key} must be longer than 0")
                 del values[key]
+    if "timezone" in settings:
+        try:
+            values["time_zone_bias"] = parse_time_zone(str(settings["timezone"]))
+        except ValueError as error:
+            problems.report(["machine", "timezone"], str(error))
+    if "boot_time" in settings:
+        try:
+            values["boot_time"] = _system_time(str(settings["boot_time"]))
+        except ValueError as error:
+            problems.report(["machine", "boot_time"], str(error))
     return MachineSpec(**values)
+
+
+def _system_time(text: str) -> int:
+    """``2008-06-02T09:30:00Z`` (UTC) -> a system time (100 ns since 1601-01-01)."""
+    try:
+        moment = dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        raise ValueError(f"boot_time {text!r}: expected UTC as 2008-06-02T09:30:00Z") from None
+    delta = moment - dt.datetime(1601, 1, 1)
+    return (delta.days * 86_400 + delta.seconds) * 10_000_000
 
 
 def _constants(spec: Mapping[str, Any], problems: _Problems) -> dict[str, int]:

@@ -277,6 +277,12 @@ def _setting_defs() -> dict[str, Any]:
                     "the trace records the rule violation.")},
                 "time_limit": dict({"$ref": "#/$defs/duration"},
                                    description="Simulated time after which the run fails."),
+                "timezone": {"type": "string", "pattern": r"^UTC([+-]\d{1,2}(:\d{2})?)?$",
+                             "description": "The local time zone ExSystemTimeToLocalTime "
+                                            "uses, e.g. UTC+08:00 (default UTC)."},
+                "boot_time": {"type": "string", "description": (
+                    "KeQuerySystemTime at boot, UTC, e.g. 2008-06-02T00:00:00Z (the "
+                    "default).")},
             },
         },
         "structs": {

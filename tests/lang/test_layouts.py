@@ -167,6 +167,9 @@ BUILTIN_LAYOUTS = {
     "FILE_END_OF_FILE_INFORMATION": (8, {"EndOfFile": 0}),
     "UNICODE_STRING": (8, {"Length": 0, "MaximumLength": 2, "Buffer": 4}),
     "IO_STATUS_BLOCK": (8, {"Status": 0, "Information": 4}),
+    # wdm.h TIME_FIELDS: eight CSHORTs, 16 bytes
+    "TIME_FIELDS": (16, {"Year": 0, "Month": 2, "Day": 4, "Hour": 6, "Minute": 8,
+                         "Second": 10, "Milliseconds": 12, "Weekday": 14}),
     "CDB6GENERIC": (6, {"OperationCode": 0, "Immediate": 1, "CommandUniqueBits": 1,
                         "LogicalUnitNumber": 1, "CommandUniqueBytes": 2, "Link": 5,
                         "Flag": 5, "Reserved": 5, "VendorUnique": 5}),

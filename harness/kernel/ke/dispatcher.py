@@ -257,7 +257,13 @@ def ke_pulse_event(event: KEvent, increment: int = 0, wait: bool = False) -> int
     previous = event.signal_state
     if previous == 0 and event.wait_list:
         event.signal_state = 1
-        event._wait_test()
+        # A WaitAll waiter is only woken to re-evaluate; by the time it does, the event
+        # is reset again, so it goes back to waiting: a pulse never satisfies a WaitAll.
+        for block in list(event.wait_list):
+            if event.signal_state <= 0:
+                break
+            if block.wait_type == WaitAny:
+                block.try_satisfy()
     event.signal_state = 0
     return previous
 

@@ -1,0 +1,586 @@
+"""Blocks for threads, synchronization and time (book chapters 8 and 10).
+
+One WDK call each, written as the C driver writes it. Objects are named as in C: a
+variable declared as ``KEVENT``, ``KSEMAPHORE``, ``KMUTEX``, ``FAST_MUTEX`` or ``KTIMER``
+(under state:, extension: or locals:), ``Context`` (the routine's context argument), or
+a pointer expression (a PKTHREAD from ObReferenceObjectByHandle, a PKEVENT from
+IoCreateNotificationEvent). Results go where C assigns them (``status:``, ``previous:``).
+
+The rules are in sync-objects-semantics.md; the routines in harness.kernel (ke/mutex.py,
+ke/clock.py, ps/thread.py, ex/).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Generator
+
+from ..kernel import (NT_CURRENT_PROCESS, OBJ_KERNEL_HANDLE, KEvent, KMutant,
+                      NotificationEvent, SynchronizationEvent, WaitAll, WaitAny,
+                      ex_acquire_fast_mutex, ex_release_fast_mutex,
+                      ex_system_time_to_local_time, ex_try_to_acquire_fast_mutex,
+                      io_create_event, ke_clear_event, ke_pulse_event, ke_query_interrupt_time,
+                      ke_query_performance_counter, ke_query_system_time, ke_query_tick_count,
+                      ke_query_time_increment, ke_read_state_mutex, ke_read_state_semaphore,
+                      ke_release_mutex, ke_release_semaphore, ke_reset_event,
+                      ke_stall_execution_processor, ke_wait_for_multiple_objects,
+                      ps_create_system_thread, ps_get_current_process,
+                      ps_get_process_image_file_name, ps_terminate_system_thread,
+                      rtl_time_to_time_fields, zw_clear_event, zw_create_event, zw_open_event,
+                      zw_set_event, zw_wait_for_single_object)
+from ..kernel.ex.time import TIME_FIELDS
+from ..lang.ctype import LONG, LONGLONG
+from .actions import EXPR, ROUTINE_REF, STATUS, object_ref
+from .driver_io import FLAGS, LVALUE, TEXT, _out, _struct_var, _value
+from .registry import block
+from .runtime import Frame
+from .state import deref
+
+REF = dict(EXPR, description="the object: a variable declared as it, Context, or a "
+                             "pointer expression")
+
+
+def _report(f: Frame, api: str, args: dict) -> None:
+    f.kernel.hooks.service_call(api, args)
+
+
+def _returned(f: Frame, api: str, **result: Any) -> None:
+    f.kernel.hooks.service_return(api, result)
+
+
+def _ref(cc: Any, params: Any, key: str, kind: str, path: list) -> Callable[[Frame], Any]:
+    """The object of a block given either bare (``acquire_fast_mutex: m``) or as
+    ``{key: m, ...}``."""
+    if isinstance(params, dict):
+        return object_ref(cc, params[key], kind, path + [key])
+    return object_ref(cc, params, kind, path)
+
+
+def _obj(key: str, extra: dict, required: tuple[str, ...] = ()) -> dict:
+    """Params: the object bare, or an object with ``key`` and ``extra`` properties."""
+    return {"anyOf": [REF, {"type": "object", "required": [key, *required],
+                            "additionalProperties": False,
+                            "properties": {key: REF, **extra}}]}
+
+
+def _nothing() -> Generator[Any, Any, None]:
+    return None
+    yield
+
+
+# -- system threads -----------------------------------------------------------------------
+
+@block("create_system_thread", summary="PsCreateSystemThread(&handle, 0, NULL, process, NULL, "
+       "routine, context): process NULL = the System process, NtCurrentProcess = the "
+       "caller's; the handle goes to the caller's process unless OBJ_KERNEL_HANDLE is in "
+       "attributes (XP). The thread is readied; the caller runs on until it waits.",
+       params={"type": "object", "required": ["routine"], "additionalProperties": False,
+               "properties": {"routine": ROUTINE_REF, "context": REF,
+                              "process": {"enum": ["NULL", "NtCurrentProcess"]},
+                              "attributes": FLAGS, "handle": LVALUE, "status": LVALUE}},
+       max_irql="PASSIVE_LEVEL", models=("PsCreateSystemThread",))
+def _create_system_thread(params: dict, cc: Any, path: list) -> Any:
+    routine = cc.routine(params["routine"], "thread", "SystemThread", path + ["routine"])
+    context = _context(cc, params, path)
+    process = NT_CURRENT_PROCESS if params.get("process") == "NtCurrentProcess" else 0
+    attributes = _value(cc, params, "attributes", path)
+    handle_out, status_out = _out(cc, params, "handle", path), _out(cc, params, "status", path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        _report(f, "PsCreateSystemThread", {"routine": routine.name,
+                                            "process": params.get("process", "NULL")})
+        status, handle = ps_create_system_thread(
+            f.kernel, routine.bind(f.model), context(f), process,
+            bool(attributes(f) & OBJ_KERNEL_HANDLE), routine.name)
+        if handle:
+            handle_out(f, handle)
+        status_out(f, status)
+        return None
+        yield
+    return step
+
+
+def _context(cc: Any, params: dict, path: list) -> Callable[[Frame], Any]:
+    """StartContext: an object variable passes the object (``&kEvent``), else the value of
+    an expression (NULL by default)."""
+    if "context" not in params:
+        return lambda f: None
+    value = params["context"]
+    var = cc.source.names.state.get(value) if isinstance(value, str) else None
+    if value == "Context" or (var is not None and var.object is not None):
+        return object_ref(cc, value, _kind_of(var), path + ["context"])
+    return cc.expr(value, path + ["context"]).fn
+
+
+def _kind_of(var: Any) -> str:
+    return "DISPATCHER" if var is None or var.object != "FAST_MUTEX" else "FAST_MUTEX"
+
+
+@block("terminate_system_thread", summary="PsTerminateSystemThread(status): ends the calling "
+       "system thread here; from a thread that is not one it returns "
+       "STATUS_INVALID_PARAMETER (into 'result') and nothing ends (sync-objects 4.3).",
+       params={"anyOf": [STATUS, {"type": "object", "additionalProperties": False,
+                                  "properties": {"status": STATUS, "result": LVALUE}}]},
+       bare=True, max_irql="PASSIVE_LEVEL", models=("PsTerminateSystemThread",))
+def _terminate_system_thread(params: Any, cc: Any, path: list) -> Any:
+    params = params if isinstance(params, dict) else {"status": params or "STATUS_SUCCESS"}
+    status = cc.status(params.get("status", "STATUS_SUCCESS"), path + ["status"])
+    result_out = _out(cc, params, "result", path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        _report(f, "PsTerminateSystemThread", {"status": status})
+        result = ps_terminate_system_thread(f.kernel, status)
+        _returned(f, "PsTerminateSystemThread", status=result)
+        result_out(f, result)
+        return None
+        yield
+    return step
+
+
+@block("get_current_process", summary="PsGetCurrentProcess(): the PEPROCESS of the process "
+       "the calling thread belongs to.", params=LVALUE, models=("PsGetCurrentProcess",))
+def _get_current_process(params: str, cc: Any, path: list) -> Any:
+    target = _out(cc, {"into": params}, "into", path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        target(f, f.kernel.objects.address_of(ps_get_current_process(f.kernel)))
+        return None
+        yield
+    return step
+
+
+@block("get_process_image_file_name", summary="PsGetProcessImageFileName(process) copied into "
+       "a CHAR array (the 15-character ImageFileName at EPROCESS+0x174 on XP, what the "
+       "book's sample prints): 'System', 'test.exe'.",
+       params={"type": "object", "required": ["process", "into"], "additionalProperties": False,
+               "properties": {"process": EXPR, "into": {"$ref": "#/$defs/identifier"}}},
+       models=("PsGetProcessImageFileName",))
+def _get_process_image_file_name(params: dict, cc: Any, path: list) -> Any:
+    process = object_pointer(cc, params["process"], "EProcess", path + ["process"])
+    memory = cc.memory(params["into"], path + ["into"])
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        name = ps_get_process_image_file_name(process(f)).encode("latin-1") + b"\0"
+        buffer = memory(f)
+        buffer.write(name[:buffer.length])
+        return None
+        yield
+    return step
+
+
+def object_pointer(cc: Any, value: str, class_name: str, path: list) -> Callable[[Frame], Any]:
+    pointer = cc.expr(value, path).fn
+    return lambda f: deref(f, pointer(f), class_name)
+
+
+# -- semaphores, mutexes, fast mutexes, events ----------------------------------------------
+
+@block("initialize_semaphore", summary="KeInitializeSemaphore(&semaphore, count, limit).",
+       params={"type": "object", "required": ["semaphore", "count", "limit"],
+               "additionalProperties": False,
+               "properties": {"semaphore": REF, "count": EXPR, "limit": EXPR}},
+       models=("KeInitializeSemaphore",))
+def _initialize_semaphore(params: dict, cc: Any, path: list) -> Any:
+    sem = object_ref(cc, params["semaphore"], "KSEMAPHORE", path + ["semaphore"])
+    count, limit = _value(cc, params, "count", path), _value(cc, params, "limit", path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        target = sem(f)        # initialised in place: its address stays what C's &s is
+        target.signal_state, target.limit = LONG.wrap(count(f)), LONG.wrap(limit(f))
+        target.wait_list.clear()
+        return None
+        yield
+    return step
+
+
+@block("release_semaphore", summary="KeReleaseSemaphore(&semaphore, increment, adjustment, "
+       "FALSE); 'previous' gets the count before. Past the limit it raises "
+       "STATUS_SEMAPHORE_LIMIT_EXCEEDED (a bug check when unhandled).",
+       params=_obj("semaphore", {"increment": EXPR, "adjustment": EXPR, "previous": LVALUE}),
+       models=("KeReleaseSemaphore",))
+def _release_semaphore(params: Any, cc: Any, path: list) -> Any:
+    sem = _ref(cc, params, "semaphore", "KSEMAPHORE", path)
+    params = params if isinstance(params, dict) else {}
+    increment = _value(cc, params, "increment", path)
+    adjustment = _value(cc, params, "adjustment", path, 1)
+    previous = _out(cc, params, "previous", path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        previous(f, ke_release_semaphore(sem(f), increment(f), adjustment(f)))
+        return None
+        yield
+    return step
+
+
+def _read_state(name: str, kind: str, read: Callable[[Any], int], api: str) -> None:
+    @block(name, summary=f"{api}(&object) into a variable.",
+           params={"type": "object", "required": [kind.lower(), "into"],
+                   "additionalProperties": False,
+                   "properties": {kind.lower(): REF, "into": LVALUE}}, models=(api,))
+    def compile_(params: dict, cc: Any, path: list) -> Any:
+        obj = object_ref(cc, params[kind.lower()], kind, path + [kind.lower()])
+        into = _out(cc, params, "into", path)
+
+        def step(f: Frame) -> Generator[Any, Any, None]:
+            into(f, read(obj(f)))
+            return None
+            yield
+        return step
+
+
+_read_state("read_state_semaphore", "KSEMAPHORE", ke_read_state_semaphore,
+            "KeReadStateSemaphore")
+_read_state("read_state_mutex", "KMUTEX", ke_read_state_mutex, "KeReadStateMutex")
+
+
+@block("initialize_mutex", summary="KeInitializeMutex(&mutex, 0): free, no owner (the level "
+       "is reserved and ignored).", params=REF, models=("KeInitializeMutex",))
+def _initialize_mutex(params: str, cc: Any, path: list) -> Any:
+    mutex = object_ref(cc, params, "KMUTEX", path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        target: KMutant = mutex(f)
+        target.signal_state, target.owner, target.abandoned = 1, None, False
+        target.wait_list.clear()
+        return None
+        yield
+    return step
+
+
+@block("release_mutex", summary="KeReleaseMutex(&mutex, FALSE); 'previous' gets the "
+       "SignalState before (0: now free; negative: still owned). A thread that does not "
+       "own it raises STATUS_MUTANT_NOT_OWNED (0x7E in a system thread).",
+       params=_obj("mutex", {"previous": LVALUE}), models=("KeReleaseMutex",))
+def _release_mutex(params: Any, cc: Any, path: list) -> Any:
+    mutex = _ref(cc, params, "mutex", "KMUTEX", path)
+    previous = _out(cc, params if isinstance(params, dict) else {}, "previous", path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        target = mutex(f)
+        _report(f, "KeReleaseMutex", {"mutex": target.name})
+        previous(f, ke_release_mutex(target))
+        return None
+        yield
+    return step
+
+
+@block("initialize_fast_mutex", summary="ExInitializeFastMutex(&mutex).", params=REF,
+       models=("ExInitializeFastMutex",))
+def _initialize_fast_mutex(params: str, cc: Any, path: list) -> Any:
+    mutex = object_ref(cc, params, "FAST_MUTEX", path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        target = mutex(f)
+        target.count, target.owner, target.contention = 1, None, 0
+        target.event.signal_state = 0
+        return None
+        yield
+    return step
+
+
+@block("acquire_fast_mutex", summary="ExAcquireFastMutex(&mutex): raise to APC_LEVEL, take it "
+       "or wait for it; its owner acquiring it again waits forever (no recursion).",
+       params=REF, max_irql="APC_LEVEL", models=("ExAcquireFastMutex",))
+def _acquire_fast_mutex(params: str, cc: Any, path: list) -> Any:
+    mutex = object_ref(cc, params, "FAST_MUTEX", path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        target = mutex(f)
+        _report(f, "ExAcquireFastMutex", {"mutex": target.name})
+        yield from ex_acquire_fast_mutex(target)
+        _returned(f, "ExAcquireFastMutex", mutex=target.name)
+    return step
+
+
+@block("release_fast_mutex", summary="ExReleaseFastMutex(&mutex): wake the first waiter and "
+       "return to the IRQL of the acquire.", params=REF, max_irql="APC_LEVEL",
+       models=("ExReleaseFastMutex",))
+def _release_fast_mutex(params: str, cc: Any, path: list) -> Any:
+    mutex = object_ref(cc, params, "FAST_MUTEX", path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        target = mutex(f)
+        _report(f, "ExReleaseFastMutex", {"mutex": target.name})
+        ex_release_fast_mutex(target)
+        return None
+        yield
+    return step
+
+
+@block("try_to_acquire_fast_mutex", summary="ExTryToAcquireFastMutex(&mutex): TRUE (held, at "
+       "APC_LEVEL) or FALSE; never waits.",
+       params={"type": "object", "required": ["mutex", "result"], "additionalProperties": False,
+               "properties": {"mutex": REF, "result": LVALUE}},
+       max_irql="APC_LEVEL", models=("ExTryToAcquireFastMutex",))
+def _try_fast_mutex(params: dict, cc: Any, path: list) -> Any:
+    mutex = object_ref(cc, params["mutex"], "FAST_MUTEX", path + ["mutex"])
+    result = _out(cc, params, "result", path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        result(f, int(ex_try_to_acquire_fast_mutex(mutex(f))))
+        return None
+        yield
+    return step
+
+
+def _event_call(name: str, api: str, call: Callable[[KEvent], Any], summary: str) -> None:
+    @block(name, summary=summary, params=_obj("event", {"previous": LVALUE}), models=(api,))
+    def compile_(params: Any, cc: Any, path: list) -> Any:
+        event = _ref(cc, params, "event", "KEVENT", path)
+        previous = _out(cc, params if isinstance(params, dict) else {}, "previous", path)
+
+        def step(f: Frame) -> Generator[Any, Any, None]:
+            result = call(event(f))
+            previous(f, result or 0)
+            return None
+            yield
+        return step
+
+
+_event_call("pulse_event", "KePulseEvent", ke_pulse_event, "KePulseEvent(&event, 0, FALSE): "
+            "release what a KeSetEvent would, then leave it non-signaled; 'previous' gets "
+            "the state before.")
+_event_call("reset_event", "KeResetEvent", ke_reset_event, "KeResetEvent(&event): "
+            "non-signaled; 'previous' gets the state before.")
+_event_call("clear_event", "KeClearEvent", ke_clear_event, "KeClearEvent(&event): "
+            "non-signaled.")
+
+
+@block("wait_multiple", summary="KeWaitForMultipleObjects(count, objects, WaitAll|WaitAny, "
+       "Executive, KernelMode, FALSE, timeout, NULL): more than 3 objects without "
+       "wait_block_array is bug check 0xC; 'status' gets STATUS_WAIT_0 + i, STATUS_SUCCESS, "
+       "STATUS_ABANDONED(+i) or STATUS_TIMEOUT.",
+       params={"type": "object", "required": ["objects"], "additionalProperties": False,
+               "properties": {"objects": {"type": "array", "items": REF, "minItems": 1,
+                                          "maxItems": 100},
+                              "wait_type": {"enum": ["WaitAll", "WaitAny"]},
+                              "timeout_100ns": EXPR, "wait_block_array": {"type": "boolean"},
+                              "status": LVALUE}},
+       max_irql="DISPATCH_LEVEL", models=("KeWaitForMultipleObjects",))
+def _wait_multiple(params: dict, cc: Any, path: list) -> Any:
+    objects = [object_ref(cc, value, "DISPATCHER", path + ["objects", i])
+               for i, value in enumerate(params["objects"])]
+    wait_type = WaitAll if params.get("wait_type", "WaitAny") == "WaitAll" else WaitAny
+    timeout = (cc.expr(params["timeout_100ns"], path + ["timeout_100ns"]).fn
+               if "timeout_100ns" in params else (lambda f: None))
+    array = params.get("wait_block_array", False)
+    status_out = _out(cc, params, "status", path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        targets = [obj(f) for obj in objects]
+        due = timeout(f)
+        status = yield from ke_wait_for_multiple_objects(
+            f.kernel, targets, wait_type, None if due is None else LONGLONG.wrap(due), array)
+        status_out(f, status)
+    return step
+
+
+# -- time ---------------------------------------------------------------------------------
+
+@block("stall", summary="KeStallExecutionProcessor(microseconds): busy-wait on this CPU at "
+       "the current IRQL (any IRQL); nothing else runs on the CPU meanwhile.",
+       params=EXPR, max_irql="DISPATCH_LEVEL", models=("KeStallExecutionProcessor",))
+def _stall(params: Any, cc: Any, path: list) -> Any:
+    microseconds = cc.expr(params, path).fn
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        yield from ke_stall_execution_processor(f.kernel, microseconds(f) & 0xFFFFFFFF)
+    return step
+
+
+def _query(name: str, api: str, read: Callable[[Any], int], summary: str) -> None:
+    @block(name, summary=summary, params=LVALUE, models=(api,), max_irql="DISPATCH_LEVEL")
+    def compile_(params: str, cc: Any, path: list) -> Any:
+        target = _out(cc, {"into": params}, "into", path)
+
+        def step(f: Frame) -> Generator[Any, Any, None]:
+            target(f, read(f.kernel))
+            return None
+            yield
+        return step
+
+
+_query("query_system_time", "KeQuerySystemTime", ke_query_system_time,
+       "KeQuerySystemTime(&t): UTC in 100 ns since 1601, as of the last clock tick.")
+_query("query_tick_count", "KeQueryTickCount", ke_query_tick_count,
+       "KeQueryTickCount(&n): clock ticks since boot.")
+_query("query_time_increment", "KeQueryTimeIncrement", ke_query_time_increment,
+       "KeQueryTimeIncrement(): the clock tick in 100 ns.")
+_query("query_interrupt_time", "KeQueryInterruptTime", ke_query_interrupt_time,
+       "KeQueryInterruptTime(): 100 ns since boot, as of the last clock tick.")
+
+
+@block("query_performance_counter", summary="KeQueryPerformanceCounter(&frequency): the "
+       "count now and its frequency (3,579,545 Hz).",
+       params={"type": "object", "additionalProperties": False,
+               "properties": {"count": LVALUE, "frequency": LVALUE}},
+       max_irql="DISPATCH_LEVEL", models=("KeQueryPerformanceCounter",))
+def _performance_counter(params: dict, cc: Any, path: list) -> Any:
+    count, frequency = _out(cc, params, "count", path), _out(cc, params, "frequency", path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        value, hz = ke_query_performance_counter(f.kernel)
+        count(f, value)
+        frequency(f, hz)
+        return None
+        yield
+    return step
+
+
+@block("system_time_to_local_time", summary="ExSystemTimeToLocalTime(&system, &local) with "
+       "the machine's time zone (machine.timezone).",
+       params={"type": "object", "required": ["system_time", "local_time"],
+               "additionalProperties": False,
+               "properties": {"system_time": EXPR, "local_time": LVALUE}},
+       max_irql="DISPATCH_LEVEL", models=("ExSystemTimeToLocalTime",))
+def _to_local_time(params: dict, cc: Any, path: list) -> Any:
+    system = _value(cc, params, "system_time", path)
+    local = _out(cc, params, "local_time", path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        local(f, ex_system_time_to_local_time(f.kernel, system(f)))
+        return None
+        yield
+    return step
+
+
+@block("time_to_time_fields", summary="RtlTimeToTimeFields(&time, &fields) into a "
+       "TIME_FIELDS variable: Year..Milliseconds, Weekday 0 = Sunday.",
+       params={"type": "object", "required": ["time", "fields"], "additionalProperties": False,
+               "properties": {"time": EXPR, "fields": {"$ref": "#/$defs/identifier"}}},
+       max_irql="DISPATCH_LEVEL", models=("RtlTimeToTimeFields",))
+def _time_fields(params: dict, cc: Any, path: list) -> Any:
+    time = _value(cc, params, "time", path)
+    memory = _struct_var(cc, params["fields"], "TIME_FIELDS", path + ["fields"])
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        fields = rtl_time_to_time_fields(LONGLONG.wrap(time(f)))
+        data = b"".join(fields[name].to_bytes(2, "little", signed=True) for name in TIME_FIELDS)
+        memory(f).write(data)
+        return None
+        yield
+    return step
+
+
+# -- named events and event handles ----------------------------------------------------------
+
+def _io_create_event(name: str, api: str, event_type: int) -> None:
+    @block(name, summary=f"{api}(name, &handle): the PKEVENT of \\BaseNamedObjects\\X (or any "
+           "name), created SIGNALED if new, else the existing event unchanged; NULL on "
+           "failure. A kernel handle; the pointer holds no reference of its own.",
+           params={"type": "object", "required": ["name", "event"],
+                   "additionalProperties": False,
+                   "properties": {"name": TEXT, "event": LVALUE, "handle": LVALUE}},
+           max_irql="PASSIVE_LEVEL", models=(api,))
+    def compile_(params: dict, cc: Any, path: list) -> Any:
+        event_out, handle_out = _out(cc, params, "event", path), _out(cc, params, "handle", path)
+
+        def step(f: Frame) -> Generator[Any, Any, None]:
+            _report(f, api, {"name": params["name"]})
+            event, handle = io_create_event(f.kernel, params["name"], event_type)
+            event_out(f, f.kernel.objects.address_of(event))
+            handle_out(f, handle)
+            _returned(f, api, event=event.name if event is not None else "NULL",
+                      state=event.signal_state if event is not None else None)
+            return None
+            yield
+        return step
+
+
+_io_create_event("create_notification_event", "IoCreateNotificationEvent", NotificationEvent)
+_io_create_event("create_synchronization_event", "IoCreateSynchronizationEvent",
+                 SynchronizationEvent)
+
+
+@block("zw_create_event", summary="ZwCreateEvent(&handle, access, attributes+name, type, "
+       "initial_state): a name taken opens it with OBJ_OPENIF (STATUS_OBJECT_NAME_EXISTS) "
+       "and fails STATUS_OBJECT_NAME_COLLISION without.",
+       params={"type": "object", "required": ["handle"], "additionalProperties": False,
+               "properties": {"name": TEXT, "access": FLAGS, "attributes": FLAGS,
+                              "type": {"enum": ["NotificationEvent", "SynchronizationEvent"]},
+                              "initial_state": EXPR, "handle": LVALUE, "status": LVALUE}},
+       max_irql="PASSIVE_LEVEL", models=("ZwCreateEvent",))
+def _zw_create_event(params: dict, cc: Any, path: list) -> Any:
+    access, attributes = _value(cc, params, "access", path), _value(cc, params, "attributes",
+                                                                     path)
+    state = _value(cc, params, "initial_state", path)
+    event_type = (SynchronizationEvent if params.get("type") == "SynchronizationEvent"
+                  else NotificationEvent)
+    handle_out, status_out = _out(cc, params, "handle", path), _out(cc, params, "status", path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        _report(f, "ZwCreateEvent", {"name": params.get("name")})
+        status, handle, _event = zw_create_event(f.kernel, access(f), params.get("name"),
+                                                 attributes(f), event_type, bool(state(f)))
+        if handle:
+            handle_out(f, handle)
+        status_out(f, status)
+        _returned(f, "ZwCreateEvent", status=status, handle=handle)
+        return None
+        yield
+    return step
+
+
+@block("zw_open_event", summary="ZwOpenEvent(&handle, access, attributes+name): an existing "
+       "event (STATUS_OBJECT_NAME_NOT_FOUND otherwise).",
+       params={"type": "object", "required": ["name", "handle"], "additionalProperties": False,
+               "properties": {"name": TEXT, "access": FLAGS, "attributes": FLAGS,
+                              "handle": LVALUE, "status": LVALUE}},
+       max_irql="PASSIVE_LEVEL", models=("ZwOpenEvent",))
+def _zw_open_event(params: dict, cc: Any, path: list) -> Any:
+    access, attributes = _value(cc, params, "access", path), _value(cc, params, "attributes",
+                                                                     path)
+    handle_out, status_out = _out(cc, params, "handle", path), _out(cc, params, "status", path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        status, handle, _event = zw_open_event(f.kernel, access(f), params["name"],
+                                               attributes(f))
+        if handle:
+            handle_out(f, handle)
+        status_out(f, status)
+        _returned(f, "ZwOpenEvent", status=status, handle=handle)
+        return None
+        yield
+    return step
+
+
+@block("zw_set_event", summary="ZwSetEvent(handle, &previous) / ZwClearEvent(handle) with "
+       "clear: true.",
+       params={"type": "object", "required": ["handle"], "additionalProperties": False,
+               "properties": {"handle": EXPR, "clear": {"type": "boolean"},
+                              "previous": LVALUE, "status": LVALUE}},
+       max_irql="PASSIVE_LEVEL", models=("ZwSetEvent", "ZwClearEvent"))
+def _zw_set_event(params: dict, cc: Any, path: list) -> Any:
+    handle = _value(cc, params, "handle", path)
+    previous, status_out = _out(cc, params, "previous", path), _out(cc, params, "status", path)
+    clear = params.get("clear", False)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        value = handle(f) & 0xFFFFFFFF
+        if clear:
+            status, before = zw_clear_event(f.kernel, value), 0
+        else:
+            status, before = zw_set_event(f.kernel, value)
+            previous(f, before)
+        status_out(f, status)
+        return None
+        yield
+    return step
+
+
+@block("zw_wait_for_single_object", summary="ZwWaitForSingleObject(handle, FALSE, timeout) on "
+       "the handle's object (a file's own event); STATUS_INVALID_HANDLE for a bad handle.",
+       params={"type": "object", "required": ["handle"], "additionalProperties": False,
+               "properties": {"handle": EXPR, "timeout_100ns": EXPR, "status": LVALUE}},
+       max_irql="PASSIVE_LEVEL", models=("ZwWaitForSingleObject",))
+def _zw_wait(params: dict, cc: Any, path: list) -> Any:
+    handle = _value(cc, params, "handle", path)
+    timeout = (cc.expr(params["timeout_100ns"], path + ["timeout_100ns"]).fn
+               if "timeout_100ns" in params else (lambda f: None))
+    status_out = _out(cc, params, "status", path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        due = timeout(f)
+        status = yield from zw_wait_for_single_object(
+            f.kernel, handle(f) & 0xFFFFFFFF, None if due is None else LONGLONG.wrap(due))
+        status_out(f, status)
+    return step

@@ -1,0 +1,977 @@
+"""Rules of mutexes, fast mutexes, events, semaphores, waits, system threads, the object
+manager and the time services (sync-objects §1-§5, §7, §8)."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.kernel import (APC_LEVEL, BOOT_SYSTEM_TIME, DISPATCH_LEVEL, EVENT_MODIFY_STATE,
+                            EVENT_QUERY_STATE, KERNEL_HANDLE_BIT, NT_CURRENT_PROCESS, NTSTATUS,
+                            OBJ_KERNEL_HANDLE, OBJ_OPENIF, PASSIVE_LEVEL,
+                            PERFORMANCE_FREQUENCY, BugCheckCode, BugCheckHalt, KEvent, Kernel,
+                            NotificationEvent, SynchronizationEvent, WaitAll, WaitAny,
+                            ex_acquire_fast_mutex, ex_initialize_fast_mutex,
+                            ex_local_time_to_system_time, ex_release_fast_mutex,
+                            ex_system_time_to_local_time, ex_try_to_acquire_fast_mutex,
+                            io_create_event, ke_acquire_spin_lock,
+                            ke_acquire_spin_lock_spinning, ke_clear_event,
+                            ke_delay_execution_thread, ke_initialize_mutant,
+                            ke_initialize_mutex, ke_initialize_semaphore,
+                            ke_initialize_spin_lock, ke_initialize_timer, ke_pulse_event,
+                            ke_query_interrupt_time, ke_query_performance_counter,
+                            ke_query_system_time, ke_query_tick_count, ke_query_time_increment,
+                            ke_read_state_event, ke_read_state_mutex, ke_read_state_semaphore,
+                            ke_release_mutant, ke_release_mutex, ke_release_semaphore,
+                            ke_release_spin_lock, ke_set_event, ke_set_timer,
+                            ke_stall_execution_processor, ke_wait_for_multiple_objects,
+                            ke_wait_for_single_object, ob_reference_object_by_handle,
+                            parse_time_zone, ps_create_system_thread, ps_get_current_process,
+                            ps_terminate_system_thread, rtl_time_fields_to_time,
+                            rtl_time_to_time_fields, zw_create_event)
+
+SUCCESS = NTSTATUS.STATUS_SUCCESS
+TIMEOUT = NTSTATUS.STATUS_TIMEOUT
+ABANDONED = NTSTATUS.STATUS_ABANDONED
+TICK = 156250
+HNS_PER_DAY = 864_000_000_000
+HOUR = 36_000_000_000
+
+
+def delay(kernel, hns):
+    """KeDelayExecutionThread for ``hns`` (relative; ends on the next tick at/after it)."""
+    return ke_delay_execution_thread(kernel, 0, False, -hns)
+
+
+def app_thread(kernel, body, name="App", process="test.exe"):
+    """A thread of an application (a dispatch routine in its context): not a system thread."""
+    return kernel.create_thread(body, name=name, process=process, user=True)
+
+
+# -- 1. KMUTEX / KMUTANT ---------------------------------------------------------------------
+
+def test_owner_recursive_wait_succeeds_at_once_and_non_owner_blocks(kernel, spawn):
+    """sync-objects 1.3: a mutex is satisfiable for its owner, so the owner's recursive wait
+    returns STATUS_SUCCESS at once even with a zero timeout (SignalState -> -1); another
+    thread's zero-timeout wait times out without touching it, and its blocking wait lasts
+    until the owner's last release."""
+    mutex = ke_initialize_mutex(kernel, 0)
+    log = []
+
+    def owner():
+        log.append(("owner", (yield from ke_wait_for_single_object(mutex))))
+        log.append(("recursive", (yield from ke_wait_for_single_object(mutex, timeout=0)),
+                    ke_read_state_mutex(mutex)))
+        yield from delay(kernel, 1)
+        ke_release_mutex(mutex)
+        ke_release_mutex(mutex)
+
+    def other():
+        log.append(("poll", (yield from ke_wait_for_single_object(mutex, timeout=0)),
+                    ke_read_state_mutex(mutex)))
+        log.append(("blocking", (yield from ke_wait_for_single_object(mutex)), kernel.now))
+        ke_release_mutex(mutex)
+
+    spawn(owner, name="Owner")
+    spawn(other, name="Other")
+    assert kernel.run() is None
+    assert log == [("owner", SUCCESS), ("recursive", SUCCESS, -1), ("poll", TIMEOUT, -1),
+                   ("blocking", SUCCESS, TICK)]
+
+
+def test_release_mutex_returns_previous_signal_state(kernel, call):
+    """sync-objects 1.4: KeReleaseMutex returns the PREVIOUS SignalState: negative while the
+    caller still owns it recursively, 0 when this call freed it (KeReadStateMutex: 1 free,
+    0 owned once, negative owned recursively)."""
+    mutex = ke_initialize_mutex(kernel, 0)
+
+    def body():
+        states = [ke_read_state_mutex(mutex)]
+        for _ in range(3):
+            yield from ke_wait_for_single_object(mutex)
+            states.append(ke_read_state_mutex(mutex))
+        returned = [ke_release_mutex(mutex) for _ in range(3)]
+        return states, returned, mutex.owner
+
+    assert call(body) == ([1, 0, -1, -2], [-2, -1, 0], None)
+    assert ke_read_state_mutex(mutex) == 1
+
+
+def test_released_mutex_passes_to_first_waiter_without_barging(kernel, spawn):
+    """sync-objects 1.4: the release makes the FIRST waiter the owner at once (SignalState
+    back to 0); a third thread that waits after the release but before the woken waiter
+    runs finds the mutex owned and blocks behind it."""
+    mutex = ke_initialize_mutex(kernel, 0)
+    log, after_release = [], []
+
+    def holder():
+        yield from ke_wait_for_single_object(mutex)
+        yield from delay(kernel, 1)
+        after_release.append(ke_release_mutex(mutex))
+        after_release.append((mutex.owner.name, ke_read_state_mutex(mutex)))
+        spawn(waiter, "Late", name="Late")        # runs before First is resumed
+
+    def waiter(name):
+        status = yield from ke_wait_for_single_object(mutex)
+        log.append((name, status, kernel.now))
+        yield from delay(kernel, 1)
+        ke_release_mutex(mutex)
+
+    spawn(holder, name="Holder")
+    spawn(waiter, "First", name="First")
+    assert kernel.run() is None
+    assert after_release == [0, ("First", 0)]
+    assert log == [("First", SUCCESS, TICK), ("Late", SUCCESS, 2 * TICK)]
+
+
+def test_kmutex_owner_gets_normal_kernel_apcs_only_after_release(kernel, spawn):
+    """sync-objects 1.3 / 1.4: owning a KMUTEX blocks NORMAL kernel APCs for the owner (they
+    run when KeReleaseMutex leaves the critical region); special kernel APCs still arrive."""
+    mutex = ke_initialize_mutex(kernel, 0)
+    log = []
+
+    def normal_apc():
+        log.append(("normal", kernel.now, kernel.cpu.irql))
+        yield from ()
+
+    def owner():
+        yield from ke_wait_for_single_object(mutex)
+        yield from delay(kernel, 1)
+        log.append(("release", kernel.now))
+        ke_release_mutex(mutex)
+        log.append(("released", kernel.now))
+
+    def queuer(target):
+        kernel.queue_kernel_apc(target, normal_apc, normal=True)
+        kernel.queue_kernel_apc(target, lambda: log.append(("special", kernel.now)))
+        yield from ()
+
+    target = spawn(owner, name="Owner")
+    spawn(queuer, target, name="Queuer")
+    assert kernel.run() is None
+    assert log == [("special", 0), ("release", TICK), ("normal", TICK, PASSIVE_LEVEL),
+                   ("released", TICK)]
+
+
+def test_mutant_owner_still_gets_normal_kernel_apcs(kernel, call):
+    """sync-objects 1.1 / 1.3: a mutant (KeInitializeMutant, ApcDisable 0) changes no APC
+    state: a normal kernel APC reaches its owner at once."""
+    mutant = ke_initialize_mutant(kernel, False)
+    log = []
+
+    def normal_apc():
+        log.append("normal")
+        yield from ()
+
+    def body():
+        yield from ke_wait_for_single_object(mutant)
+        kernel.queue_kernel_apc(kernel.current_thread, normal_apc, normal=True)
+        log.append("queued")
+        ke_release_mutant(mutant)
+
+    call(body)
+    assert log == ["normal", "queued"]
+
+
+@pytest.mark.parametrize("owned_by", ["another thread", "nobody"])
+def test_non_owner_release_raises_mutant_not_owned_0x7e(kernel, spawn, owned_by):
+    """sync-objects 1.5: KeReleaseMutex by a thread that does not own the mutex changes
+    nothing and raises STATUS_MUTANT_NOT_OWNED; unhandled in a system thread that is bug
+    check 0x7E with P1 = 0xC0000046."""
+    mutex = ke_initialize_mutex(kernel, 0)
+
+    def owner():
+        yield from ke_wait_for_single_object(mutex)
+        yield from delay(kernel, 10 * TICK)
+        ke_release_mutex(mutex)
+
+    def intruder():
+        ke_release_mutex(mutex)
+        yield from ()
+
+    holder = spawn(owner, name="Owner") if owned_by == "another thread" else None
+    spawn(intruder, name="Intruder")
+    check = kernel.run()
+    assert check is not None
+    assert check.code == BugCheckCode.SYSTEM_THREAD_EXCEPTION_NOT_HANDLED == 0x7E
+    assert check.p1 == NTSTATUS.STATUS_MUTANT_NOT_OWNED == 0xC0000046
+    assert (mutex.owner, ke_read_state_mutex(mutex)) == ((holder, 0) if holder else (None, 1))
+
+
+def test_release_of_abandoned_mutant_by_non_owner_raises_status_abandoned(kernel, spawn):
+    """sync-objects 1.5: a non-owner release of a mutant in the abandoned state raises
+    STATUS_ABANDONED instead of STATUS_MUTANT_NOT_OWNED."""
+    mutant = ke_initialize_mutant(kernel, False)
+
+    def quitter():
+        yield from ke_wait_for_single_object(mutant)
+
+    def releaser():
+        yield from delay(kernel, 1)
+        ke_release_mutant(mutant)
+
+    spawn(quitter, name="Quitter")
+    spawn(releaser, name="Releaser")
+    check = kernel.run()
+    assert check is not None and check.code == BugCheckCode.SYSTEM_THREAD_EXCEPTION_NOT_HANDLED
+    assert check.p1 == ABANDONED
+    assert mutant.abandoned and ke_read_state_mutex(mutant) == 1
+
+
+@pytest.mark.parametrize("mutexes, acquisitions, p2", [(1, 1, 0xFFFF), (1, 2, 0xFFFF),
+                                                        (2, 1, 0xFFFE)])
+def test_system_thread_exiting_with_kmutex_bugchecks_0x20(kernel, spawn, mutexes,
+                                                          acquisitions, p2):
+    """sync-objects 1.6 step 1: a thread that exits still owning a KMUTEX stops at the
+    APC-disable check: 0x20 KERNEL_APC_PENDING_DURING_EXIT (P1 0, P2 CombinedApcDisable =
+    0xFFFF for one KMUTEX however often it is held, 0xFFFE for two, P3 0, P4 1), not
+    0x4000008A."""
+    held = [ke_initialize_mutex(kernel, 0) for _ in range(mutexes)]
+
+    def body():
+        for mutex in held:
+            for _ in range(acquisitions):
+                yield from ke_wait_for_single_object(mutex)
+
+    spawn(body)
+    check = kernel.run()
+    assert check is not None
+    assert check.code == BugCheckCode.KERNEL_APC_PENDING_DURING_EXIT == 0x20
+    assert (check.p1, check.p2, check.p3, check.p4) == (0, p2, 0, 1)
+
+
+def test_ps_terminate_with_kmutex_held_bugchecks_0x20(kernel, spawn):
+    """sync-objects 1.6 / 4.3: PsTerminateSystemThread runs the same exit checks: a KMUTEX
+    still owned is 0x20 with P2 0xFFFF."""
+    mutex = ke_initialize_mutex(kernel, 0)
+
+    def body():
+        yield from ke_wait_for_single_object(mutex)
+        ps_terminate_system_thread(kernel, SUCCESS)
+
+    spawn(body)
+    check = kernel.run()
+    assert check is not None and (check.code, check.p2) == (0x20, 0xFFFF)
+
+
+def test_mutant_owned_recursively_by_exiting_thread_is_abandoned(kernel, spawn):
+    """sync-objects 1.6 step 3 (BE #17): a mutant still owned by an exiting thread, even
+    recursively (acquired twice, released once), is freed and abandoned; the next waiter
+    becomes its owner and its wait returns STATUS_ABANDONED (0x80)."""
+    mutant = ke_initialize_mutant(kernel, False)
+    log = []
+
+    def quitter():
+        yield from ke_wait_for_single_object(mutant)
+        yield from ke_wait_for_single_object(mutant)
+        ke_release_mutant(mutant)
+        yield from delay(kernel, 1)
+
+    def waiter():
+        status = yield from ke_wait_for_single_object(mutant)
+        log.append((status, kernel.now, mutant.owner.name, ke_read_state_mutex(mutant),
+                    mutant.abandoned))
+        log.append(ke_release_mutant(mutant))
+
+    spawn(quitter, name="Quitter")
+    spawn(waiter, name="Waiter")
+    assert kernel.run() is None
+    assert log == [(ABANDONED, TICK, "Waiter", 0, False), 0]
+    assert ke_read_state_mutex(mutant) == 1
+
+
+# -- 2. FAST_MUTEX ---------------------------------------------------------------------------
+
+def test_fast_mutex_runs_at_apc_level_and_release_restores_irql(kernel, call):
+    """sync-objects 2.2 / 2.3: ExAcquireFastMutex returns at APC_LEVEL with the caller as
+    owner; ExReleaseFastMutex frees it and goes back to the IRQL the acquire was called at
+    (PASSIVE_LEVEL, or APC_LEVEL if the caller was already there)."""
+    fm = ex_initialize_fast_mutex(kernel, "FM")
+
+    def body():
+        seen = []
+        yield from ex_acquire_fast_mutex(fm)
+        seen.append((kernel.cpu.irql, fm.owner is kernel.current_thread, fm.count))
+        ex_release_fast_mutex(fm)
+        seen.append((kernel.cpu.irql, fm.owner, fm.count))
+        kernel.raise_irql(APC_LEVEL)
+        yield from ex_acquire_fast_mutex(fm)
+        ex_release_fast_mutex(fm)
+        seen.append(kernel.cpu.irql)
+        kernel.lower_irql(PASSIVE_LEVEL)
+        return seen
+
+    assert call(body) == [(APC_LEVEL, True, 0), (PASSIVE_LEVEL, None, 1), APC_LEVEL]
+
+
+def test_fast_mutex_holds_off_all_apcs_until_release(kernel, call):
+    """sync-objects 2.2: the holder runs at APC_LEVEL, so no APC of any kind (a special
+    kernel APC either) reaches it until ExReleaseFastMutex lowers the IRQL."""
+    fm = ex_initialize_fast_mutex(kernel, "FM")
+    log = []
+
+    def body():
+        yield from ex_acquire_fast_mutex(fm)
+        kernel.queue_kernel_apc(kernel.current_thread, lambda: log.append("special"))
+        log.append("holding")
+        ex_release_fast_mutex(fm)
+        log.append("released")
+
+    call(body)
+    assert log == ["holding", "special", "released"]
+
+
+def test_fast_mutex_release_wakes_exactly_one_waiter_fifo(kernel, spawn):
+    """sync-objects 2.3: ExReleaseFastMutex releases exactly the first waiter, which owns the
+    mutex when it runs; the others keep waiting in arrival order. Waiters resume at
+    APC_LEVEL (the IRQL they waited at)."""
+    fm = ex_initialize_fast_mutex(kernel, "FM")
+    log = []
+
+    def user(name):
+        yield from ex_acquire_fast_mutex(fm)
+        log.append((name, kernel.now, kernel.cpu.irql, fm.owner.name))
+        yield from delay(kernel, 1)
+        ex_release_fast_mutex(fm)
+
+    for name in ("A", "B", "C"):
+        spawn(user, name, name=name)
+    assert kernel.run() is None
+    assert log == [("A", 0, APC_LEVEL, "A"), ("B", TICK, APC_LEVEL, "B"),
+                   ("C", 2 * TICK, APC_LEVEL, "C")]
+    assert (fm.count, fm.owner, fm.contention) == (1, None, 2)
+
+
+def test_try_to_acquire_fast_mutex_fails_without_waiting_when_held(kernel, spawn):
+    """sync-objects 2.4: ExTryToAcquireFastMutex takes a free mutex (TRUE, APC_LEVEL); on a
+    held one it returns FALSE at once with the IRQL restored and the count unchanged."""
+    fm = ex_initialize_fast_mutex(kernel, "FM")
+    log = []
+
+    def holder():
+        log.append(("holder", ex_try_to_acquire_fast_mutex(fm), kernel.cpu.irql))
+        yield from delay(kernel, 1)
+        ex_release_fast_mutex(fm)
+
+    def trier():
+        log.append(("trier", ex_try_to_acquire_fast_mutex(fm), kernel.cpu.irql, kernel.now,
+                    fm.count, fm.owner.name))
+        yield from ()
+
+    spawn(holder, name="Holder")
+    spawn(trier, name="Trier")
+    assert kernel.run() is None
+    assert log == [("holder", True, APC_LEVEL), ("trier", False, PASSIVE_LEVEL, 0, 0, "Holder")]
+
+
+def test_recursive_fast_mutex_acquire_hangs_silently(kernel, spawn):
+    """sync-objects 2.6: the owner acquiring its fast mutex again waits forever (Count -1):
+    no bug check, the thread is still blocked when the machine runs out of work."""
+    fm = ex_initialize_fast_mutex(kernel, "FM")
+    reached = []
+
+    def body():
+        yield from ex_acquire_fast_mutex(fm)
+        yield from ex_acquire_fast_mutex(fm)
+        reached.append("second acquire returned")
+
+    thread = spawn(body)
+    assert kernel.run() is None
+    assert thread.alive and thread.blocked and reached == []
+    assert fm.count == -1
+
+
+# -- 3. Events, semaphores, waits ------------------------------------------------------------
+
+def test_set_event_returns_previous_state_not_whether_a_waiter_woke(kernel, spawn):
+    """sync-objects 3.1: KeSetEvent returns the previous SignalState and leaves it exactly 1
+    (or 0 again when a synchronization event's waiter took it); 0 is returned both when a
+    waiter was released and when nobody waited."""
+    sync = KEvent(kernel, SynchronizationEvent)
+    lonely = KEvent(kernel, SynchronizationEvent)
+    log = []
+
+    def waiter():
+        log.append(("woken", (yield from ke_wait_for_single_object(sync))))
+
+    def setter():
+        log.append(("with waiter", ke_set_event(sync), ke_read_state_event(sync)))
+        log.append(("no waiter", ke_set_event(lonely), ke_read_state_event(lonely)))
+        log.append(("again", ke_set_event(lonely), ke_read_state_event(lonely)))
+        yield from ()
+
+    spawn(waiter, name="W")
+    spawn(setter, name="S")
+    assert kernel.run() is None
+    assert log == [("with waiter", 0, 0), ("no waiter", 0, 1), ("again", 1, 1),
+                   ("woken", SUCCESS)]
+
+
+def test_pulse_event_releases_waiters_and_leaves_event_reset(kernel, spawn):
+    """sync-objects 3.4: KePulseEvent on a non-signaled notification event releases every
+    waiter, leaves the event non-signaled and returns 0; on an already-signaled event it
+    just resets it (returns 1)."""
+    event = KEvent(kernel, NotificationEvent)
+    log = []
+
+    def waiter(name):
+        log.append((name, (yield from ke_wait_for_single_object(event)), kernel.now))
+
+    def pulser():
+        yield from delay(kernel, 1)
+        log.append(("pulse", ke_pulse_event(event), ke_read_state_event(event)))
+        ke_set_event(event)
+        log.append(("pulse signaled", ke_pulse_event(event), ke_read_state_event(event)))
+
+    spawn(waiter, "a", name="a")
+    spawn(waiter, "b", name="b")
+    spawn(pulser, name="P")
+    assert kernel.run() is None
+    assert log == [("pulse", 0, 0), ("pulse signaled", 1, 0), ("a", SUCCESS, TICK),
+                   ("b", SUCCESS, TICK)]
+
+
+def test_pulse_event_never_satisfies_wait_all(kernel, spawn):
+    """sync-objects 3.4 / 9.8: a WaitAll waiter woken by a pulse finds the event reset and
+    goes back to waiting, even if every other object of its wait is signaled."""
+    pulsed = KEvent(kernel, NotificationEvent)
+    other = KEvent(kernel, NotificationEvent, state=True)
+    log = []
+
+    def waiter():
+        log.append((yield from ke_wait_for_multiple_objects(kernel, [other, pulsed], WaitAll)))
+
+    def pulser():
+        yield from delay(kernel, 1)
+        log.append(("pulse", ke_pulse_event(pulsed)))
+
+    thread = spawn(waiter, name="W")
+    spawn(pulser, name="P")
+    assert kernel.run() is None
+    assert log == [("pulse", 0)]
+    assert thread.alive and ke_read_state_event(pulsed) == 0
+
+
+def test_release_semaphore_beyond_limit_raises_and_keeps_count(kernel, spawn):
+    """sync-objects 3.5: a release past the Limit raises STATUS_SEMAPHORE_LIMIT_EXCEEDED with
+    the count unchanged; unhandled in a system thread: bug check 0x7E, P1 0xC0000047."""
+    sem = ke_initialize_semaphore(kernel, 1, 2)
+
+    def body():
+        ke_release_semaphore(sem, 0, 2)
+        yield from ()
+
+    spawn(body)
+    check = kernel.run()
+    assert check is not None and check.code == BugCheckCode.SYSTEM_THREAD_EXCEPTION_NOT_HANDLED
+    assert check.p1 == NTSTATUS.STATUS_SEMAPHORE_LIMIT_EXCEEDED == 0xC0000047
+    assert ke_read_state_semaphore(sem) == 1
+
+
+def test_release_semaphore_negative_adjustment_raises(kernel, spawn):
+    """sync-objects 3.5: an Adjustment that makes the count smaller (New < Prev) raises
+    STATUS_SEMAPHORE_LIMIT_EXCEEDED too, count unchanged."""
+    sem = ke_initialize_semaphore(kernel, 1, 2)
+
+    def body():
+        ke_release_semaphore(sem, 0, -1)
+        yield from ()
+
+    spawn(body)
+    check = kernel.run()
+    assert check is not None and check.p1 == NTSTATUS.STATUS_SEMAPHORE_LIMIT_EXCEEDED
+    assert ke_read_state_semaphore(sem) == 1
+
+
+def test_release_semaphore_wakes_waiter_and_returns_previous_count(kernel, spawn):
+    """sync-objects 3.5 / 3.6 (BE #22): (2, 2): two waits leave 0, the third blocks until a
+    KeReleaseSemaphore(+1), which returns 0 and releases it (the count goes back to 0)."""
+    sem = ke_initialize_semaphore(kernel, 2, 2)
+    log = []
+
+    def taker():
+        for _ in range(3):
+            yield from ke_wait_for_single_object(sem)
+            log.append(("took", kernel.now, ke_read_state_semaphore(sem)))
+
+    def releaser():
+        yield from delay(kernel, 1)
+        log.append(("release", ke_release_semaphore(sem, 0, 1)))
+
+    spawn(taker, name="Taker")
+    spawn(releaser, name="Releaser")
+    assert kernel.run() is None
+    assert log == [("took", 0, 1), ("took", 0, 0), ("release", 0), ("took", TICK, 0)]
+
+
+def test_wait_any_takes_lowest_satisfiable_index(kernel, drive):
+    """sync-objects 3.6 / 3.7: WaitAny over semaphores takes the lowest index whose count is
+    > 0 and decrements only that one: STATUS_WAIT_0 + index."""
+    sems = [ke_initialize_semaphore(kernel, count, 5) for count in (0, 1, 1)]
+    assert drive(ke_wait_for_multiple_objects(kernel, sems, WaitAny, 0)) == 1
+    assert [ke_read_state_semaphore(s) for s in sems] == [0, 0, 1]
+
+
+def test_wait_any_abandoned_mutant_returns_abandoned_wait_0_plus_index(kernel, spawn):
+    """sync-objects 3.7 / 1.6: a WaitAny satisfied by an abandoned mutant at index i returns
+    STATUS_ABANDONED_WAIT_0 + i."""
+    mutant = ke_initialize_mutant(kernel, False)
+    event = KEvent(kernel, NotificationEvent)
+    log = []
+
+    def quitter():
+        yield from ke_wait_for_single_object(mutant)
+        yield from delay(kernel, 1)
+
+    def waiter():
+        log.append((yield from ke_wait_for_multiple_objects(kernel, [event, mutant], WaitAny)))
+        ke_release_mutant(mutant)
+
+    spawn(quitter, name="Quitter")
+    spawn(waiter, name="Waiter")
+    assert kernel.run() is None
+    assert log == [ABANDONED + 1]
+
+
+def test_wait_all_on_two_thread_objects_succeeds_after_both_exit(kernel, spawn):
+    """sync-objects 3.7 / 3.9 (BE #22): KeWaitForMultipleObjects(WaitAll) on two thread
+    objects returns STATUS_SUCCESS once both threads have exited (the later exit)."""
+    log = []
+
+    def worker(ticks):
+        yield from delay(kernel, ticks * TICK)
+
+    first = spawn(worker, 1, name="W1")
+    second = spawn(worker, 3, name="W2")
+
+    def creator():
+        status = yield from ke_wait_for_multiple_objects(kernel, [first, second], WaitAll)
+        log.append((status, kernel.now, first.alive, second.alive))
+
+    spawn(creator, name="Creator")
+    assert kernel.run() is None
+    assert log == [(SUCCESS, 3 * TICK, False, False)]
+
+
+def test_more_than_three_objects_without_wait_block_array_bugchecks_0xc(kernel, drive):
+    """sync-objects 3.7: with a NULL WaitBlockArray the thread's 3 built-in wait blocks are
+    the limit: 3 objects wait normally, 4 are bug check 0xC (no parameters)."""
+    events = [KEvent(kernel, NotificationEvent) for _ in range(4)]
+    assert drive(ke_wait_for_multiple_objects(kernel, events[:3], WaitAny, 0,
+                                              wait_block_array=False)) == TIMEOUT
+    assert drive(ke_wait_for_multiple_objects(kernel, events, WaitAny, 0)) == TIMEOUT
+    with pytest.raises(BugCheckHalt):
+        drive(ke_wait_for_multiple_objects(kernel, events, WaitAny, 0, wait_block_array=False))
+    check = kernel.bugcheck
+    assert check.code == BugCheckCode.MAXIMUM_WAIT_OBJECTS_EXCEEDED == 0xC
+    assert (check.p1, check.p2, check.p3, check.p4) == (0, 0, 0, 0)
+
+
+def test_wait_on_ktimer_returns_at_first_tick_after_due(kernel, call):
+    """sync-objects 3.9 (BE #31 method 4): waiting with no timeout on a KTIMER set by
+    KeSetTimer (no DPC) returns STATUS_SUCCESS at the first clock tick at or after the due
+    time; a notification timer then stays signaled."""
+    timer = ke_initialize_timer(kernel)
+
+    def body():
+        yield from ke_stall_execution_processor(kernel, 50)      # off the tick: t = 500
+        ke_set_timer(timer, -TICK)                                 # due at TICK + 500
+        first = yield from ke_wait_for_single_object(timer)
+        at = kernel.now
+        again = yield from ke_wait_for_single_object(timer, timeout=0)
+        return first, at, again
+
+    assert call(body) == (SUCCESS, 2 * TICK, SUCCESS)
+
+
+# -- 4. System threads -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("process_handle, process", [(NT_CURRENT_PROCESS, "test.exe"),
+                                                      (0, "System")])
+def test_ps_create_system_thread_process_context(kernel, process_handle, process):
+    """sync-objects 4.1: from a thread of test.exe, PsCreateSystemThread with
+    NtCurrentProcess() starts the system thread in test.exe, with ProcessHandle NULL in the
+    System process; the new thread is readied, not run: the creator goes on first."""
+    seen = []
+
+    def start(context):
+        seen.append((context, ps_get_current_process(kernel).name,
+                     kernel.current_thread.system))
+        yield from ()
+
+    def creator():
+        status, _h = ps_create_system_thread(kernel, start, "ctx", process_handle)
+        seen.append(("created", status))
+        yield from ()
+
+    app_thread(kernel, creator)
+    assert kernel.run() is None
+    assert seen == [("created", SUCCESS), ("ctx", process, True)]
+
+
+@pytest.mark.parametrize("kernel_handle", [False, True])
+def test_ps_create_system_thread_handle_placement(kernel, kernel_handle):
+    """sync-objects 4.1 / 4.2 / 7.1: the thread handle lands in the calling process's table
+    (test.exe) unless OBJ_KERNEL_HANDLE, which gives a kernel handle (top bit set);
+    ObReferenceObjectByHandle(h, *PsThreadType) gives the KTHREAD."""
+    seen = {}
+
+    def start(context):
+        yield from ()
+
+    def creator():
+        status, handle = ps_create_system_thread(kernel, start, None, 0,
+                                                 kernel_handle=kernel_handle, name="Sys")
+        seen["handle"] = handle
+        seen["ref"] = ob_reference_object_by_handle(kernel, handle, "Thread")
+        yield from ()
+
+    app_thread(kernel, creator)
+    assert kernel.run() is None
+    handle = seen["handle"]
+    status, thread = seen["ref"]
+    assert status == SUCCESS and thread.name == "Sys" and thread.system
+    assert bool(handle & KERNEL_HANDLE_BIT) == kernel_handle
+    app_table = kernel.handle_tables.get("test.exe")
+    in_app_table = app_table is not None and app_table.lookup(handle) is not None
+    assert in_app_table == (not kernel_handle)
+    kernel_table = kernel.handle_tables.get("<kernel>")
+    in_kernel_table = kernel_table is not None and kernel_table.lookup(handle) is not None
+    assert in_kernel_table == kernel_handle
+
+
+def test_ps_terminate_system_thread_from_non_system_thread_returns_invalid_parameter(kernel):
+    """sync-objects 4.3: PsTerminateSystemThread called in a thread that is not a system
+    thread (an app's thread) returns STATUS_INVALID_PARAMETER and terminates nothing."""
+    log = []
+
+    def body():
+        log.append(ps_terminate_system_thread(kernel, 0x1234))
+        log.append("continued")
+        yield from ()
+
+    thread = app_thread(kernel, body)
+    assert kernel.run() is None
+    assert log == [NTSTATUS.STATUS_INVALID_PARAMETER, "continued"]
+    assert thread.exit_status is None
+
+
+def test_ps_terminate_system_thread_ends_the_thread_with_exit_status(kernel, spawn):
+    """sync-objects 4.3: in a system thread PsTerminateSystemThread does not return: the
+    code after it never runs, the thread ends with ExitStatus and its object is signaled."""
+    log = []
+
+    def start(context):
+        log.append("started")
+        yield from delay(kernel, 1)
+        ps_terminate_system_thread(kernel, 0x1234)
+        log.append("after terminate")
+
+    def creator():
+        _status, handle = ps_create_system_thread(kernel, start, None)
+        _s, thread = ob_reference_object_by_handle(kernel, handle, "Thread")
+        log.append(("waited", (yield from ke_wait_for_single_object(thread)), kernel.now))
+        log.append(("exit status", thread.exit_status, thread.alive))
+
+    spawn(creator, name="Creator")
+    assert kernel.run() is None
+    assert log == ["started", ("waited", SUCCESS, TICK), ("exit status", 0x1234, False)]
+
+
+def test_stall_keeps_the_cpu_busy(kernel, spawn):
+    """sync-objects 4.6: KeStallExecutionProcessor(50) burns 50 us of the caller's CPU: the
+    caller's time advances by 500 hns and another thread bound to the same CPU starts only
+    when the stall ends."""
+    log = []
+
+    def staller():
+        log.append(("stall begins", kernel.now))
+        yield from ke_stall_execution_processor(kernel, 50)
+        log.append(("stall ends", kernel.now))
+
+    def neighbour():
+        log.append(("neighbour runs", kernel.now))
+        yield from ()
+
+    spawn(staller, name="Staller", cpu=0)
+    spawn(neighbour, name="Neighbour", cpu=0)
+    assert kernel.run() is None
+    assert log == [("stall begins", 0), ("stall ends", 500), ("neighbour runs", 500)]
+
+
+def test_stall_delays_a_woken_thread_of_the_same_cpu(kernel, spawn):
+    """sync-objects 4.6: the stall never yields: a thread of the same CPU released by an
+    event the staller set just before stalling runs only after the stall."""
+    event = KEvent(kernel, NotificationEvent)
+    log = []
+
+    def waiter():
+        yield from ke_wait_for_single_object(event)
+        log.append(("waiter resumes", kernel.now))
+
+    def staller():
+        ke_set_event(event)
+        yield from ke_stall_execution_processor(kernel, 50)
+        log.append(("stall ends", kernel.now))
+
+    spawn(waiter, name="Waiter", cpu=0)
+    spawn(staller, name="Staller", cpu=0)
+    assert kernel.run() is None
+    assert log == [("stall ends", 500), ("waiter resumes", 500)]
+
+
+def test_stall_does_not_hold_another_cpu(recorder):
+    """sync-objects 4.6: the stall occupies only its own CPU: a thread on CPU 1 runs at once."""
+    kernel = Kernel(cpus=2, instruments=[recorder])
+    log = []
+
+    def staller():
+        yield from ke_stall_execution_processor(kernel, 50)
+        log.append(("stall ends", kernel.now))
+
+    def other():
+        log.append(("cpu1 runs", kernel.now, kernel.cpu.index))
+        yield from ()
+
+    kernel.create_thread(staller, name="Staller", cpu=0)
+    kernel.create_thread(other, name="Other", cpu=1)
+    assert kernel.run() is None
+    assert log == [("cpu1 runs", 0, 1), ("stall ends", 500)]
+
+
+# -- 5. Multiprocessor spin locks ------------------------------------------------------------
+
+def test_spinning_cpu_gets_lock_when_holder_releases(recorder):
+    """sync-objects 5.2: on 2 CPUs, a thread acquiring a spin lock held by the other CPU
+    (whose holder stalls 50 us under it) spins at DISPATCH_LEVEL and gets the lock exactly
+    when it is released, 50 us later; meanwhile no other thread runs on the spinning CPU."""
+    kernel = Kernel(cpus=2, instruments=[recorder])
+    lock = ke_initialize_spin_lock(kernel, "L")
+    log = []
+
+    def holder():
+        old = ke_acquire_spin_lock(lock)
+        yield from ke_stall_execution_processor(kernel, 50)
+        log.append(("holder releases", kernel.now))
+        ke_release_spin_lock(lock, old)
+
+    def spinner():
+        old = yield from ke_acquire_spin_lock_spinning(lock)
+        log.append(("spinner owns", kernel.now, kernel.cpu.irql, lock.owner is kernel.cpu))
+        ke_release_spin_lock(lock, old)
+
+    def bystander():
+        log.append(("cpu1 bystander runs", kernel.now))
+        yield from ()
+
+    kernel.create_thread(holder, name="Holder", cpu=0)
+    kernel.create_thread(spinner, name="Spinner", cpu=1)
+    kernel.create_thread(bystander, name="Bystander", cpu=1)
+    assert kernel.run() is None
+    assert log == [("holder releases", 500), ("spinner owns", 500, DISPATCH_LEVEL, True),
+                   ("cpu1 bystander runs", 500)]
+
+
+# -- 7. Object manager -----------------------------------------------------------------------
+
+def test_reference_by_handle_mode_checks(kernel):
+    """sync-objects 7.3: UserMode rejects a kernel handle (STATUS_INVALID_HANDLE) and a
+    handle lacking the desired access (STATUS_ACCESS_DENIED); KernelMode skips the access
+    check (and accepts the kernel handle) but still checks the type."""
+    seen = {}
+
+    def body():
+        _s, handle, event = zw_create_event(kernel, EVENT_QUERY_STATE, None, 0,
+                                            NotificationEvent, False)
+        _s, khandle, kevent = zw_create_event(kernel, EVENT_QUERY_STATE, None,
+                                              OBJ_KERNEL_HANDLE, NotificationEvent, False)
+        ref = ob_reference_object_by_handle
+        seen["objects"] = (event, kevent)
+        seen["results"] = [
+            ref(kernel, khandle, "Event", EVENT_QUERY_STATE, user_mode=True),
+            ref(kernel, handle, "Event", EVENT_MODIFY_STATE, user_mode=True),
+            ref(kernel, handle, "Event", EVENT_QUERY_STATE, user_mode=True),
+            ref(kernel, handle, "Event", EVENT_MODIFY_STATE, user_mode=False),
+            ref(kernel, khandle, "Event", EVENT_MODIFY_STATE, user_mode=False),
+            ref(kernel, handle, "Thread", 0, user_mode=False),
+        ]
+        yield from ()
+
+    app_thread(kernel, body)
+    assert kernel.run() is None
+    event, kevent = seen["objects"]
+    assert seen["results"] == [(NTSTATUS.STATUS_INVALID_HANDLE, None),
+                               (NTSTATUS.STATUS_ACCESS_DENIED, None),
+                               (SUCCESS, event), (SUCCESS, event), (SUCCESS, kevent),
+                               (NTSTATUS.STATUS_OBJECT_TYPE_MISMATCH, None)]
+
+
+def test_process_handle_is_meaningless_in_another_process(kernel, spawn):
+    """sync-objects 7.1: a handle in test.exe's table does not resolve from a thread of the
+    System process (STATUS_INVALID_HANDLE); a kernel handle resolves from both."""
+    handles, seen = {}, []
+
+    def app():
+        handles["process"] = zw_create_event(kernel, EVENT_QUERY_STATE, None, 0,
+                                             NotificationEvent, False)[1]
+        handles["kernel"] = zw_create_event(kernel, EVENT_QUERY_STATE, None,
+                                            OBJ_KERNEL_HANDLE, NotificationEvent, False)[1]
+        yield from ()
+
+    def system():
+        yield from delay(kernel, 1)
+        seen.append(ob_reference_object_by_handle(kernel, handles["process"], "Event")[0])
+        seen.append(ob_reference_object_by_handle(kernel, handles["kernel"], "Event")[0])
+
+    app_thread(kernel, app)
+    spawn(system, name="Sys")
+    assert kernel.run() is None
+    assert seen == [NTSTATUS.STATUS_INVALID_HANDLE, SUCCESS]
+
+
+def test_named_create_collision_and_openif(kernel, drive):
+    """sync-objects 7.7: creating a taken name fails with STATUS_OBJECT_NAME_COLLISION (no
+    handle) without OBJ_OPENIF; with it the EXISTING object is opened, its type and state
+    untouched, with the success status STATUS_OBJECT_NAME_EXISTS."""
+    name = "\\BaseNamedObjects\\SyncTest"
+    status, handle, event = zw_create_event(kernel, EVENT_QUERY_STATE, name, 0,
+                                            NotificationEvent, False)
+    assert status == SUCCESS and handle and isinstance(event, KEvent)
+    assert zw_create_event(kernel, EVENT_QUERY_STATE, name, 0, SynchronizationEvent,
+                           True) == (NTSTATUS.STATUS_OBJECT_NAME_COLLISION, 0, None)
+    status, handle2, again = zw_create_event(kernel, EVENT_QUERY_STATE, name, OBJ_OPENIF,
+                                             SynchronizationEvent, True)
+    assert status == NTSTATUS.STATUS_OBJECT_NAME_EXISTS == 0x40000000
+    assert again is event and handle2 not in (0, handle)
+    assert (event.event_type, ke_read_state_event(event)) == (NotificationEvent, 0)
+
+
+def test_named_create_over_other_type_is_type_mismatch(kernel):
+    """sync-objects 7.7: with OBJ_OPENIF, a name held by an object of another type (here a
+    semaphore) is STATUS_OBJECT_TYPE_MISMATCH and no handle; without it still COLLISION."""
+    name = "\\BaseNamedObjects\\NotAnEvent"
+    sem = ke_initialize_semaphore(kernel, 0, 1)
+    kernel.namespace.insert(name, sem)
+    assert zw_create_event(kernel, EVENT_QUERY_STATE, name, OBJ_OPENIF, NotificationEvent,
+                           False) == (NTSTATUS.STATUS_OBJECT_TYPE_MISMATCH, 0, None)
+    assert zw_create_event(kernel, EVENT_QUERY_STATE, name, 0, NotificationEvent,
+                           False) == (NTSTATUS.STATUS_OBJECT_NAME_COLLISION, 0, None)
+    assert kernel.namespace.lookup(name) is sem
+
+
+def test_named_create_in_missing_directory_is_path_not_found(kernel):
+    """sync-objects 7.6 / 7.7: directories are never created implicitly: a create under a
+    missing directory is STATUS_OBJECT_PATH_NOT_FOUND."""
+    assert zw_create_event(kernel, EVENT_QUERY_STATE, "\\NoSuchDirectory\\E", OBJ_OPENIF,
+                           NotificationEvent, False) == (NTSTATUS.STATUS_OBJECT_PATH_NOT_FOUND,
+                                                         0, None)
+
+
+def test_io_create_event_new_is_signaled_existing_is_unchanged(kernel):
+    """sync-objects 7.9 (BE #21): IoCreateNotificationEvent creates a SIGNALED event with a
+    kernel handle; a second call (even IoCreateSynchronizationEvent) opens the same event
+    as it is: same state, same type."""
+    name = "\\BaseNamedObjects\\Shared"
+    event, handle = io_create_event(kernel, name, NotificationEvent)
+    assert isinstance(event, KEvent) and handle & KERNEL_HANDLE_BIT
+    assert (event.event_type, ke_read_state_event(event)) == (NotificationEvent, 1)
+    ke_clear_event(event)
+    again, handle2 = io_create_event(kernel, name, SynchronizationEvent)
+    assert again is event and handle2 & KERNEL_HANDLE_BIT
+    assert (again.event_type, ke_read_state_event(again)) == (NotificationEvent, 0)
+
+
+def test_io_create_event_failure_returns_null(kernel):
+    """sync-objects 7.9: any failure (missing directory, a non-event under the name) is a
+    NULL event pointer."""
+    name = "\\BaseNamedObjects\\Sem"
+    kernel.namespace.insert(name, ke_initialize_semaphore(kernel, 0, 1))
+    assert io_create_event(kernel, name, NotificationEvent) == (None, 0)
+    assert io_create_event(kernel, "\\Missing\\E", NotificationEvent) == (None, 0)
+
+
+# -- 8. Time services ------------------------------------------------------------------------
+
+def test_system_time_and_tick_count_step_only_at_clock_ticks(kernel, call):
+    """sync-objects 8.4-8.6: KeQuerySystemTime, KeQueryInterruptTime and KeQueryTickCount are
+    constant between clock ticks (a 50 us stall changes none of them) and step at each
+    tick: system time by the time increment, the tick count by 1."""
+    def sample():
+        return (ke_query_system_time(kernel), ke_query_interrupt_time(kernel),
+                ke_query_tick_count(kernel))
+
+    def body():
+        samples = [sample()]
+        yield from ke_stall_execution_processor(kernel, 50)
+        samples.append(sample())
+        yield from delay(kernel, 1)
+        samples.append(sample())
+        return samples
+
+    assert call(body) == [(BOOT_SYSTEM_TIME, 0, 0), (BOOT_SYSTEM_TIME, 0, 0),
+                          (BOOT_SYSTEM_TIME + TICK, TICK, 1)]
+
+
+def test_time_increment_is_the_clock_tick(recorder):
+    """sync-objects 8.7: KeQueryTimeIncrement returns the clock interval in hns (default
+    156250 = 15.625 ms; configurable, e.g. 100144 for an XP uniprocessor PIC HAL), and
+    elapsed time = ticks x increment."""
+    assert ke_query_time_increment(Kernel(instruments=[recorder])) == 156250
+    kernel = Kernel(clock_tick=100144)
+
+    def body():
+        yield from delay(kernel, 3 * 100144)
+        return ke_query_tick_count(kernel) * ke_query_time_increment(kernel)
+
+    thread = kernel.create_thread(body, name="T")
+    assert kernel.run() is None
+    assert ke_query_time_increment(kernel) == 100144
+    assert thread.exit_status == 3 * 100144 == ke_query_interrupt_time(kernel)
+
+
+def test_performance_counter_frequency_and_sub_tick_resolution(kernel, call):
+    """sync-objects 8.8: KeQueryPerformanceCounter returns floor(seconds x Freq) with a fixed
+    frequency (default 3,579,545 Hz): unlike the tick clocks it advances within a tick."""
+    def body():
+        first = ke_query_performance_counter(kernel)
+        yield from ke_stall_execution_processor(kernel, 50)
+        return first, ke_query_performance_counter(kernel)
+
+    (c0, f0), (c1, f1) = call(body)
+    assert f0 == f1 == PERFORMANCE_FREQUENCY == 3_579_545
+    assert (c0, c1) == (0, 500 * 3_579_545 // 10_000_000) and c1 > 0
+
+
+def test_system_time_to_local_time_applies_time_zone_bias(kernel):
+    """sync-objects 8.9: ExSystemTimeToLocalTime subtracts the bias (UTC - local): for
+    China Standard Time (UTC+08:00) local = system + 8 h; ExLocalTimeToSystemTime inverts."""
+    kernel.time_zone_bias = parse_time_zone("UTC+08:00")
+    system = ke_query_system_time(kernel)
+    local = ex_system_time_to_local_time(kernel, system)
+    assert local - system == 8 * HOUR
+    assert ex_local_time_to_system_time(kernel, local) == system
+    assert parse_time_zone("UTC-05:00") == 5 * HOUR
+
+
+def test_time_to_time_fields_weekday_and_truncated_milliseconds():
+    """sync-objects 8.10: RtlTimeToTimeFields gives Weekday 0 = Sunday (2008-06-01 was a
+    Sunday, 1601-01-01 a Monday) and truncates the sub-millisecond part."""
+    june_1 = BOOT_SYSTEM_TIME - HNS_PER_DAY        # boot is 2008-06-02 00:00 UTC
+    t = june_1 + ((12 * 60 + 34) * 60 + 56) * 10_000_000 + 789 * 10_000 + 9_999
+    assert rtl_time_to_time_fields(t) == {"Year": 2008, "Month": 6, "Day": 1, "Hour": 12,
+                                          "Minute": 34, "Second": 56, "Milliseconds": 789,
+                                          "Weekday": 0}
+    assert rtl_time_to_time_fields(BOOT_SYSTEM_TIME)["Weekday"] == 1
+    assert rtl_time_to_time_fields(0)["Weekday"] == 1
+
+
+def test_time_fields_to_time_rejects_invalid_fields():
+    """sync-objects 8.10: RtlTimeFieldsToTime ignores Weekday and fails (FALSE, here None)
+    for any out-of-range field: 30 February, month 13, a year before 1601."""
+    fields = {"Year": 2008, "Month": 6, "Day": 1, "Hour": 12, "Minute": 34, "Second": 56,
+              "Milliseconds": 789, "Weekday": 5}
+    expected = BOOT_SYSTEM_TIME - HNS_PER_DAY + ((12 * 60 + 34) * 60 + 56) * 10_000_000 \
+        + 789 * 10_000
+    assert rtl_time_fields_to_time(fields) == expected
+    assert rtl_time_fields_to_time(dict(fields, Month=2, Day=30)) is None
+    assert rtl_time_fields_to_time(dict(fields, Month=13)) is None
+    assert rtl_time_fields_to_time(dict(fields, Year=1600)) is None
