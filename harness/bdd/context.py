@@ -175,4 +175,5 @@ def event_field(event: TraceEvent, field: str, scenario: IrpScenario) -> str:
 
 
 TRACE_FIELDS = ("kind", "driver", "device", "major", "status", "context", "irql", "thread",
-                "irp_of", "text", "pending_returned", "routine", "information", "api")
+                "irp_of", "text", "pending_returned", "routine", "information", "api", "cpu",
+                "process")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pytest_bdd import given, parsers, then, when
@@ -222,6 +223,34 @@ def then_debug_contains(irp: IrpScenario, negated: str, text: str) -> None:
     if present != (negated == "contains"):
         irp.fail(f"the debug output {'lacks' if not present else 'has'} {text!r}; DbgView:\n  "
                  + "\n  ".join(_lines(irp)))
+
+
+def _prints(irp: IrpScenario, text: str) -> list[Any]:
+    return [e for e in irp.result.events if e.kind == "DbgPrint" and text in (e.text or "")]
+
+
+@then(parsers.re(r'the debug line "(?P<text>[^"]*)" was printed at (?P<times>\d+(?:\.\d+)?'
+                 r'(?:, \d+(?:\.\d+)?)*) (?P<unit>s|ms|us)'))
+def then_debug_times(irp: IrpScenario, text: str, times: str, unit: str) -> None:
+    """Each DbgPrint containing ``text``, in order, at these simulated times."""
+    wanted = [seconds_to_hns(t, unit) for t in times.split(", ")]
+    found = [e.time for e in _prints(irp, text)]
+    if found != wanted:
+        irp.fail(f"{text!r} was printed at {[f'{t / 10_000:g} ms' for t in found]}, "
+                 f"expected {[f'{t / 10_000:g} ms' for t in wanted]}")
+
+
+@then(parsers.re(r'the debug line "(?P<text>[^"]*)" was printed in process '
+                 r'"(?P<process>[^"]+)"(?: on CPU (?P<cpu>\d+))?'))
+def then_debug_process(irp: IrpScenario, text: str, process: str, cpu: str | None) -> None:
+    """Every DbgPrint containing ``text`` ran in a thread of ``process`` (and on ``cpu``)."""
+    found = _prints(irp, text)
+    if not found:
+        irp.fail(f"no debug line contains {text!r}")
+    wrong = [e for e in found if e.process != process or (cpu is not None and e.cpu != int(cpu))]
+    if wrong:
+        irp.fail(f"{text!r} was printed in process {wrong[0].process!r} on CPU{wrong[0].cpu}, "
+                 f"expected {process!r}{'' if cpu is None else ' on CPU' + cpu}")
 
 
 def _hex_after(irp: IrpScenario, prefix: str) -> int:
