@@ -342,8 +342,9 @@ def _wait(params: Any, cc: Any, path: list) -> Any:
     return step
 
 
-@block("set_timer", summary="KeSetTimerEx: a relative due time ('after') or DueTime itself "
-       "(due_time_100ns), an optional period (ms) and a DPC routine that will see this IRP.",
+@block("set_timer", summary="KeSetTimerEx on a KTIMER variable or a driver-wide named timer: "
+       "a relative due time ('after') or DueTime itself (due_time_100ns), an optional "
+       "period (ms) and a DPC routine that will see this IRP.",
        params={"type": "object", "additionalProperties": False,
                "properties": {"timer": NAME, "after": DURATION,
                               "due_time_100ns": dict(EXPR, description=(
@@ -354,9 +355,18 @@ def _wait(params: Any, cc: Any, path: list) -> Any:
                                                 "KeSetTimerEx's own unit (0: one-shot)"),
                               "dpc": ROUTINE_REF}},
        models=("KeSetTimerEx", "KeInitializeDpc"))
+def _timer_ref(cc: Any, name: str, role: str, path: list) -> Callable[[Frame], Any]:
+    """A KTIMER variable (state:, extension:, locals:), else a driver-wide named timer."""
+    var = cc.source.names.state.get(name)
+    if var is not None:
+        return object_ref(cc, name, "KTIMER", path)
+    cc.use("timer", name, role, path)
+    return lambda f: f.model.timer(name)
+
+
 def _set_timer(params: dict, cc: Any, path: list) -> Any:
     name = params.get("timer", "timer")
-    cc.use("timer", name, "produce", path)
+    timer_of = _timer_ref(cc, name, "produce", path)
     if ("after" in params) == ("due_time_100ns" in params):
         cc.report(path, "give the due time as exactly one of 'after' (a duration) or "
                   "'due_time_100ns' (an expression)")
@@ -369,7 +379,7 @@ def _set_timer(params: dict, cc: Any, path: list) -> Any:
     key = f"timer_dpc:{name}"
 
     def step(f: Frame) -> Generator[Any, Any, None]:
-        timer = f.model.timer(name)
+        timer = timer_of(f)
         dpc = None
         if routine is not None:
             dpc = f.model.vars.get(key)
@@ -386,10 +396,10 @@ def _set_timer(params: dict, cc: Any, path: list) -> Any:
 
 @block("cancel_timer", summary="KeCancelTimer.", params=NAME, models=("KeCancelTimer",))
 def _cancel_timer(params: str, cc: Any, path: list) -> Any:
-    cc.use("timer", params, "consume", path)
+    timer_of = _timer_ref(cc, params, "consume", path)
 
     def step(f: Frame) -> Generator[Any, Any, None]:
-        f.vars["cancel_timer_result"] = ke_cancel_timer(f.model.timer(params))
+        f.vars["cancel_timer_result"] = ke_cancel_timer(timer_of(f))
         return None
         yield
     return step

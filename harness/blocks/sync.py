@@ -18,7 +18,7 @@ from ..kernel import (NT_CURRENT_PROCESS, OBJ_KERNEL_HANDLE, KEvent, KMutant,
                       NotificationEvent, SynchronizationEvent, WaitAll, WaitAny,
                       ex_acquire_fast_mutex, ex_release_fast_mutex,
                       ex_system_time_to_local_time, ex_try_to_acquire_fast_mutex,
-                      io_create_event, ke_clear_event, ke_pulse_event, ke_query_interrupt_time,
+                      io_create_event, ke_cancel_timer, ke_clear_event, ke_pulse_event, ke_query_interrupt_time,
                       ke_query_performance_counter, ke_query_system_time, ke_query_tick_count,
                       ke_query_time_increment, ke_read_state_mutex, ke_read_state_semaphore,
                       ke_release_mutex, ke_release_semaphore, ke_reset_event,
@@ -258,6 +258,24 @@ def _release_mutex(params: Any, cc: Any, path: list) -> Any:
         target = mutex(f)
         _report(f, "KeReleaseMutex", {"mutex": target.name})
         previous(f, ke_release_mutex(target))
+        return None
+        yield
+    return step
+
+
+@block("initialize_timer", summary="KeInitializeTimerEx(&timer, type) (KeInitializeTimer: "
+       "NotificationTimer): not set, not signaled.",
+       params=_obj("timer", {"type": {"enum": ["NotificationTimer", "SynchronizationTimer"]}}),
+       models=("KeInitializeTimer", "KeInitializeTimerEx"))
+def _initialize_timer(params: Any, cc: Any, path: list) -> Any:
+    timer = _ref(cc, params, "timer", "KTIMER", path)
+    synchronization = isinstance(params, dict) and params.get("type") == "SynchronizationTimer"
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        target = timer(f)
+        ke_cancel_timer(target)
+        target.timer_type = int(synchronization)
+        target.signal_state = 0
         return None
         yield
     return step
