@@ -342,6 +342,15 @@ def _wait(params: Any, cc: Any, path: list) -> Any:
     return step
 
 
+def _timer_ref(cc: Any, name: str, role: str, path: list) -> Callable[[Frame], Any]:
+    """A KTIMER variable (state:, extension:, locals:), else a driver-wide named timer."""
+    var = cc.source.names.state.get(name)
+    if var is not None:
+        return object_ref(cc, name, "KTIMER", path)
+    cc.use("timer", name, role, path)
+    return lambda f: f.model.timer(name)
+
+
 @block("set_timer", summary="KeSetTimerEx on a KTIMER variable or a driver-wide named timer: "
        "a relative due time ('after') or DueTime itself (due_time_100ns), an optional "
        "period (ms) and a DPC routine that will see this IRP.",
@@ -355,15 +364,6 @@ def _wait(params: Any, cc: Any, path: list) -> Any:
                                                 "KeSetTimerEx's own unit (0: one-shot)"),
                               "dpc": ROUTINE_REF}},
        models=("KeSetTimerEx", "KeInitializeDpc"))
-def _timer_ref(cc: Any, name: str, role: str, path: list) -> Callable[[Frame], Any]:
-    """A KTIMER variable (state:, extension:, locals:), else a driver-wide named timer."""
-    var = cc.source.names.state.get(name)
-    if var is not None:
-        return object_ref(cc, name, "KTIMER", path)
-    cc.use("timer", name, role, path)
-    return lambda f: f.model.timer(name)
-
-
 def _set_timer(params: dict, cc: Any, path: list) -> Any:
     name = params.get("timer", "timer")
     timer_of = _timer_ref(cc, name, "produce", path)
