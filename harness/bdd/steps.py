@@ -23,7 +23,7 @@ from .context import (TRACE_FIELDS, IrpScenario, event_field, seconds_to_hns, st
 
 
 @given(parsers.re(r'the scenario "(?P<path>[^"]+)"(?: with seed (?P<seed>\d+))?'
-                  r'(?: with machine\.(?P<key>strict|verifier|cpus)=(?P<value>true|false|\d+))?'),
+                  r'(?: with machine\.(?P<key>strict|verifier|cpus|clock_tick)=(?P<value>true|false|\d+))?'),
        target_fixture="irp")
 def given_scenario(path: str, seed: str | None, key: str | None, value: str | None,
                    request: pytest.FixtureRequest) -> IrpScenario:

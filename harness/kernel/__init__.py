@@ -18,7 +18,7 @@ written as generator functions. See machine.py for why.
 
 from .constants import *  # noqa: F401,F403 - the WDK constants are the kernel's vocabulary
 from .errors import (BufferOverrun, BugCheck, BugCheckHalt, KernelUsageError,  # noqa: F401
-                     MachineFrozen, NotModelledError)
+                     MachineFrozen, NotModelledError, StatusRaised)
 from .instrument import HOOK_NAMES, Instrument  # noqa: F401
 from .io.cancel import (io_acquire_cancel_spin_lock, io_cancel_irp,  # noqa: F401
                         io_cancel_thread_io, io_release_cancel_spin_lock)

@@ -88,3 +88,13 @@ class BufferOverrun(NotModelledError):
     def __init__(self, detail: str) -> None:
         super().__init__("a buffer overrun", detail)
         self.args = (detail,)        # SimPy re-raises as type(e)(*e.args)
+
+
+class StatusRaised(Exception):
+    """ExRaiseStatus inside an exception handler (an NT service's own __try): unwinds
+    to that handler, which returns ``status``. Without a handler the raise is a bug
+    check instead (Machine.raise_status)."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"0x{status:08X}")
+        self.status = status

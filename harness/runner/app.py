@@ -8,7 +8,7 @@ from ..kernel import Instrument
 from ..scenario.app_plan import AppPlan, AppStep
 from ..usermode import (FILE_FLAG_OVERLAPPED, GENERIC_READ, GENERIC_WRITE, INVALID_HANDLE_VALUE,
                         Overlapped, Win32)
-from ..usermode.ntdll import NtWaitForSingleObject
+from ..usermode.ntdll import wait_on_object
 from .result import Request
 
 _ACCESS = {"read": GENERIC_READ, "write": GENERIC_WRITE,
@@ -126,7 +126,7 @@ class Application(Instrument):
         handle = self.win32.handles.get(h)
         if handle is None or not handle.overlapped:
             return None
-        event = (self.win32.create_event(False, False, f"OVERLAPPED event {len(self.requests)}")
+        event = (self.win32.overlapped_event(f"OVERLAPPED event {len(self.requests)}")
                  if args.get("event") else None)
         return Overlapped(event, args.get("offset", 0))
 
@@ -181,7 +181,7 @@ class Application(Instrument):
         event = ov.h_event or (handle.file.event if handle else None)
         if event is None:
             raise AppError(f"nothing to wait on for {target_name!r}")
-        yield from NtWaitForSingleObject(event)
+        yield from wait_on_object(event)
         return None
 
     def _do_get_file_size(self, handle: str, name: str | None, step: dict,
@@ -201,7 +201,7 @@ class Application(Instrument):
     def _do_join(self, name: str, _as: str | None, step: AppStep, thread: str) -> Generator:
         if name not in self.threads:
             raise AppError(f"thread {name!r} was never started")
-        yield from self.win32.wait_for_single_object(self.threads[name])
+        yield from wait_on_object(self.threads[name])        # WaitForSingleObject(hThread)
         return None
 
     def start_thread(self, name: str) -> Any:

@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING, Any, Generator
 from .ntdll import (ERROR_HANDLE_EOF, ERROR_INVALID_HANDLE, ERROR_INVALID_PARAMETER,
                     ERROR_IO_INCOMPLETE, NTSTATUS, Buffer, FileStandardInformation, IoStatusBlock,
                     KEvent, NotModelledError, NtCancelIoFile, NtClose, NtCreateEvent,
-                    NtCreateFile, NtDelayExecution, NtDeviceIoControlFile,
-                    NtQueryInformationFile, NtReadFile, NtResetEvent, NtSetEvent,
-                    NtWaitForSingleObject, NtWriteFile, RtlNtStatusToDosError, allocate,
-                    new_address_space, nt_success)
+                    NtCreateFile, NtCreateMutant, NtCreateSemaphore, NtDelayExecution,
+                    NtDeviceIoControlFile, NtPulseEvent, NtQueryInformationFile, NtReadFile,
+                    NtReleaseMutant, NtReleaseSemaphore, NtResetEvent, NtSetEvent,
+                    NtWaitForMultipleObjects, NtWriteFile, RtlNtStatusToDosError,
+                    THREAD_ALL_ACCESS, SynchronizationEvent, allocate, new_address_space,
+                    new_handle, nt_error, nt_success, wait_on_object)
 
 if TYPE_CHECKING:
     from ..kernel import FileObject, Kernel
@@ -27,7 +29,7 @@ FILE_FLAG_OVERLAPPED = 0x40000000
 INVALID_HANDLE_VALUE = 0xFFFFFFFF
 INFINITE = 0xFFFFFFFF
 INVALID_FILE_SIZE = 0xFFFFFFFF
-WAIT_OBJECT_0, WAIT_TIMEOUT = 0, 258
+WAIT_OBJECT_0, WAIT_ABANDONED_0, WAIT_TIMEOUT, WAIT_FAILED = 0, 0x80, 258, 0xFFFFFFFF
 STATUS_PENDING = NTSTATUS.STATUS_PENDING
 
 
@@ -59,8 +61,7 @@ class Win32:
         self.kernel = kernel
         self.process = process
         self.user_space = new_address_space()
-        self.handles: dict[int, Handle] = {}
-        self._next_handle = 0x7C
+        self.handles: dict[int, Handle] = {}   # the file handles, with CreateFile's flags
         self._last_error: dict[int, int] = {}
 
     # -- helpers -----------------------------------------------------------------------
@@ -109,9 +110,8 @@ class Win32:
             self._fail_nt(status)
             self._return("CreateFile", handle=INVALID_HANDLE_VALUE, error=self.get_last_error())
             return INVALID_HANDLE_VALUE
-        value = self._next_handle
-        self._next_handle += 4
         granted = (1 if access & GENERIC_READ else 0) | (2 if access & GENERIC_WRITE else 0)
+        value = new_handle(self.kernel, file, granted)   # in the process's table
         self.handles[value] = Handle(value, file, overlapped, granted)
         self.set_last_error(0)
         self._return("CreateFile", handle=value)
@@ -208,7 +208,7 @@ class Win32:
             if not wait:
                 self.set_last_error(ERROR_IO_INCOMPLETE)
                 return self._done(api, False, 0)
-            yield from NtWaitForSingleObject(ov.h_event or handle.file.event)
+            yield from wait_on_object(ov.h_event or handle.file.event)
         if nt_success(ov.status):
             return self._done(api, True, ov.information)
         return self._done(api, self._fail_nt(ov.status), ov.information)
@@ -226,11 +226,11 @@ class Win32:
     def close_handle(self, h: int) -> Generator[Any, Any, bool]:
         """CloseHandle: IRP_MJ_CLEANUP on the last handle, IRP_MJ_CLOSE on the last ref."""
         self._call("CloseHandle", handle=h)
-        handle = self.handles.pop(h, None)
-        if handle is None:
-            self.set_last_error(ERROR_INVALID_HANDLE)
+        self.handles.pop(h, None)
+        status = yield from NtClose(self.kernel, h)
+        if not nt_success(status):
+            self._fail_nt(status)
             return self._done("CloseHandle", False, 0)[0]
-        yield from NtClose(handle.file)
         return self._done("CloseHandle", True, 0)[0]
 
     def get_file_size(self, h: int) -> Generator[Any, Any, int]:
@@ -255,29 +255,106 @@ class Win32:
         yield from NtDelayExecution(self.kernel, -milliseconds * 10_000)
         self._return("Sleep")
 
-    def create_event(self, manual_reset: bool, initial_state: bool, name: str = "") -> KEvent:
-        """CreateEvent: the event object itself stands for its handle."""
-        return NtCreateEvent(self.kernel, manual_reset, initial_state, name or "app event")
+    def overlapped_event(self, name: str) -> KEvent:
+        """The auto-reset event an OVERLAPPED is given (CreateEvent(NULL, FALSE, FALSE,
+        NULL)); kernel32 keeps the object itself: its handle is not modelled."""
+        return KEvent(self.kernel, SynchronizationEvent, False, name)
 
-    def set_event(self, event: KEvent) -> bool:
+    # -- synchronization objects (win32-io §9) ---------------------------------------------
+    def _created(self, api: str, status: int, handle: int) -> int:
+        """9.1: a handle or NULL; on success the last error is ALWAYS set, to
+        ERROR_ALREADY_EXISTS for an existing named object, else 0."""
+        if not nt_success(status):
+            self._fail_nt(status)
+            self._return(api, handle=0, error=self.get_last_error())
+            return 0
+        self.set_last_error(RtlNtStatusToDosError(status))
+        self._return(api, handle=handle, error=self.get_last_error())
+        return handle
+
+    def create_event(self, manual_reset: bool, initial_state: bool, name: str | None = None
+                     ) -> int:
+        """CreateEvent(NULL, bManualReset, bInitialState, lpName)."""
+        self._call("CreateEvent", manual_reset=manual_reset, initial_state=initial_state,
+                   name=name)
+        return self._created("CreateEvent", *NtCreateEvent(self.kernel, manual_reset,
+                                                           initial_state, name))
+
+    def create_semaphore(self, initial: int, maximum: int, name: str | None = None) -> int:
+        """CreateSemaphore(NULL, lInitialCount, lMaximumCount, lpName)."""
+        self._call("CreateSemaphore", initial=initial, maximum=maximum, name=name)
+        return self._created("CreateSemaphore", *NtCreateSemaphore(self.kernel, initial,
+                                                                   maximum, name))
+
+    def create_mutex(self, initial_owner: bool, name: str | None = None) -> int:
+        """CreateMutex(NULL, bInitialOwner, lpName)."""
+        self._call("CreateMutex", initial_owner=initial_owner, name=name)
+        return self._created("CreateMutex", *NtCreateMutant(self.kernel, initial_owner, name))
+
+    def _bool_call(self, api: str, status: int, **result: Any) -> bool:
+        """A BOOL call: TRUE leaves the last error alone (win32-io §10.1)."""
+        if not nt_success(status):
+            self._fail_nt(status)
+            self._return(api, ok=False, error=self.get_last_error())
+            return False
+        self._return(api, ok=True, **result)
+        return True
+
+    def set_event(self, h: int) -> bool:
         """SetEvent."""
-        NtSetEvent(event)
-        return True
+        self._call("SetEvent", handle=h)
+        return self._bool_call("SetEvent", NtSetEvent(self.kernel, h)[0])
 
-    def reset_event(self, event: KEvent) -> bool:
+    def reset_event(self, h: int) -> bool:
         """ResetEvent."""
-        NtResetEvent(event)
-        return True
+        self._call("ResetEvent", handle=h)
+        return self._bool_call("ResetEvent", NtResetEvent(self.kernel, h)[0])
 
-    def wait_for_single_object(self, event: KEvent, milliseconds: int = INFINITE
-                               ) -> Generator[Any, Any, int]:
-        """WaitForSingleObject: WAIT_OBJECT_0 or WAIT_TIMEOUT."""
-        self._call("WaitForSingleObject", object=event.name, milliseconds=milliseconds)
+    def pulse_event(self, h: int) -> bool:
+        """PulseEvent (9.2: the ideal behaviour; a waiter out on a kernel APC is not
+        modelled missing the pulse)."""
+        self._call("PulseEvent", handle=h)
+        return self._bool_call("PulseEvent", NtPulseEvent(self.kernel, h)[0])
+
+    def release_semaphore(self, h: int, count: int) -> tuple[bool, int | None]:
+        """ReleaseSemaphore(h, lReleaseCount, &lPreviousCount): (BOOL, previous count or
+        None when not written). 9.3: count <= 0 is ERROR_INVALID_PARAMETER, past the
+        maximum ERROR_TOO_MANY_POSTS with the count unchanged."""
+        self._call("ReleaseSemaphore", handle=h, count=count)
+        if count <= 0:
+            self.set_last_error(ERROR_INVALID_PARAMETER)
+            return self._bool_call("ReleaseSemaphore", NTSTATUS.STATUS_INVALID_PARAMETER), None
+        status, previous = NtReleaseSemaphore(self.kernel, h, count)
+        ok = self._bool_call("ReleaseSemaphore", status, previous=previous)
+        return ok, previous if ok else None
+
+    def release_mutex(self, h: int) -> bool:
+        """ReleaseMutex: FALSE + ERROR_NOT_OWNER for a thread that does not own it."""
+        self._call("ReleaseMutex", handle=h)
+        return self._bool_call("ReleaseMutex", NtReleaseMutant(self.kernel, h)[0])
+
+    def wait_for_multiple_objects(self, handles: list[int], wait_all: bool,
+                                  milliseconds: int = INFINITE) -> Generator[Any, Any, int]:
+        """WaitForMultipleObjects (9.5): WAIT_OBJECT_0 + i, WAIT_ABANDONED_0 + i,
+        WAIT_TIMEOUT, or WAIT_FAILED with the last error set."""
+        api = "WaitForMultipleObjects" if len(handles) != 1 else "WaitForSingleObject"
+        self._call(api, handles=handles, wait_all=wait_all, milliseconds=milliseconds)
         timeout = None if milliseconds == INFINITE else -milliseconds * 10_000
-        status = yield from NtWaitForSingleObject(event, timeout)
-        result = WAIT_TIMEOUT if status == NTSTATUS.STATUS_TIMEOUT else WAIT_OBJECT_0
-        self._return("WaitForSingleObject", result=result)
-        return result
+        status = yield from NtWaitForMultipleObjects(self.kernel, handles, wait_all, timeout)
+        if nt_error(status):
+            self._fail_nt(status)
+            status = WAIT_FAILED
+        self._return(api, result=status)
+        return status
+
+    def wait_for_single_object(self, h: int, milliseconds: int = INFINITE
+                               ) -> Generator[Any, Any, int]:
+        """WaitForSingleObject: WAIT_OBJECT_0, WAIT_ABANDONED, WAIT_TIMEOUT, WAIT_FAILED."""
+        return (yield from self.wait_for_multiple_objects([h], False, milliseconds))
+
+    def thread_handle(self, thread: Any) -> int:
+        """_beginthreadex's handle to a new thread (THREAD_ALL_ACCESS)."""
+        return new_handle(self.kernel, thread, THREAD_ALL_ACCESS)
 
     def read_file_ex(self, *_args: Any) -> None:
         """ReadFileEx: user APCs and alertable waits are not modelled yet."""

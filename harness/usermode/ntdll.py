@@ -2,8 +2,10 @@
 
 Everything user mode may ask of the kernel goes through here, under ntdll's names:
 the file services (NtCreateFile, NtReadFile, NtWriteFile, NtDeviceIoControlFile,
-NtQueryInformationFile, NtCancelIoFile, NtClose), events and waits (NtCreateEvent,
-NtSetEvent, NtResetEvent, NtWaitForSingleObject), NtDelayExecution, the process's
+NtQueryInformationFile, NtCancelIoFile, NtClose), the synchronization objects by handle
+(NtCreateEvent, NtSetEvent, NtResetEvent, NtPulseEvent, NtCreateSemaphore,
+NtReleaseSemaphore, NtCreateMutant, NtReleaseMutant, NtWaitForSingleObject,
+NtWaitForMultipleObjects), NtDelayExecution, the process's
 virtual memory, and the Rtl helpers ntdll itself exports (RtlNtStatusToDosError).
 """
 
@@ -21,7 +23,13 @@ from ..kernel import PASSIVE_LEVEL, BugCheckCode
 from ..kernel import (ERROR_HANDLE_EOF, ERROR_INVALID_HANDLE,  # noqa: F401
                       ERROR_INVALID_PARAMETER, ERROR_IO_INCOMPLETE, FileStandardInformation,
                       NotificationEvent, SynchronizationEvent)
+from ..kernel import (EVENT_ALL_ACCESS, KERNEL_HANDLE_BIT, THREAD_ALL_ACCESS, nt_error,  # noqa: F401 MUTANT_ALL_ACCESS, OBJ_OPENIF,
+                      SEMAPHORE_ALL_ACCESS, KSemaphore, StatusRaised, WaitAll, WaitAny,
+                      handle_table, ke_initialize_mutant, ke_pulse_event, ke_release_mutant,
+                      ke_release_semaphore, ke_wait_for_multiple_objects,
+                      ob_reference_object_by_handle, zw_create_event)
 from ..kernel.io.file import nt_cancel_io_file
+from ..kernel.ob.named import create_named_object, open_named_object
 from ..kernel.mm.memory import USER_BASE, AddressSpace
 
 RtlNtStatusToDosError = rtl_nt_status_to_dos_error
@@ -54,30 +62,164 @@ NtWriteFile = _system_call("NtWriteFile", nt_write_file)
 NtDeviceIoControlFile = _system_call("NtDeviceIoControlFile", nt_device_io_control_file)
 NtQueryInformationFile = _system_call("NtQueryInformationFile", nt_query_information_file)
 NtCancelIoFile = _system_call("NtCancelIoFile", nt_cancel_io_file)
-NtClose = _system_call("NtClose", nt_close)
+NtCloseFile = _system_call("NtClose", nt_close)
 
 
-def NtCreateEvent(kernel: Any, notification: bool, initial_state: bool,  # noqa: N802
-                  name: str) -> KEvent:
-    """NtCreateEvent: the event object itself stands for its handle."""
-    return KEvent(kernel, NotificationEvent if notification else SynchronizationEvent,
-                  initial_state, name)
+def new_handle(kernel: Any, obj: Any, access: int) -> int:
+    """The handle a creating service hands back (ObInsertObject in the calling process's
+    table): NtCreateFile's file handle, the thread handle of NtCreateThread."""
+    return handle_table(kernel).insert(obj, access)
 
 
-def NtSetEvent(event: KEvent) -> int:  # noqa: N802
-    """NtSetEvent: returns the previous state."""
-    return ke_set_event(event)
-
-
-def NtResetEvent(event: KEvent) -> int:  # noqa: N802
-    """NtResetEvent: returns the previous state."""
-    return ke_reset_event(event)
-
-
-def NtWaitForSingleObject(obj: Any, timeout: int | None = None  # noqa: N802
-                          ) -> Generator[Any, Any, int]:
-    """NtWaitForSingleObject (UserMode, not alertable): timeout in 100 ns, relative < 0."""
+def wait_on_object(obj: Any, timeout: int | None = None) -> Generator[Any, Any, int]:
+    """A wait kernel32 makes on an object it holds itself (an OVERLAPPED's event, a
+    file's event: their handles are not modelled): KeWaitForSingleObject, UserMode."""
     return (yield from ke_wait_for_single_object(obj, timeout=timeout))
+
+
+def _named(name: str | None) -> str | None:
+    """A Win32 object name lives in \\BaseNamedObjects (XP: one session); "Global\\X"
+    and "Local\\X" are the same directory there (sync-objects 7.6)."""
+    if not name:
+        return None
+    for prefix in ("Global\\", "Local\\"):
+        if name.startswith(prefix):
+            name = name[len(prefix):]
+    return "\\BaseNamedObjects\\" + name
+
+
+def NtCreateEvent(kernel: Any, manual_reset: bool, initial_state: bool,  # noqa: N802
+                  name: str | None = None) -> tuple[int, int]:
+    """NtCreateEvent(OBJ_OPENIF, as CreateEvent passes it): (status, handle)."""
+    status, handle, _ = zw_create_event(kernel, EVENT_ALL_ACCESS, _named(name), OBJ_OPENIF,
+                                        NotificationEvent if manual_reset
+                                        else SynchronizationEvent, initial_state)
+    return status, handle
+
+
+def NtOpenEvent(kernel: Any, access: int, name: str) -> tuple[int, int]:  # noqa: N802
+    """NtOpenEvent: (status, handle)."""
+    status, handle, _ = open_named_object(kernel, _named(name) or "", "Event", access, False)
+    return status, handle
+
+
+def NtCreateSemaphore(kernel: Any, initial: int, maximum: int,  # noqa: N802
+                      name: str | None = None) -> tuple[int, int]:
+    """NtCreateSemaphore: (status, handle); a count out of 0..maximum (or maximum < 1)
+    is STATUS_INVALID_PARAMETER."""
+    if maximum <= 0 or not 0 <= initial <= maximum:
+        return NTSTATUS.STATUS_INVALID_PARAMETER, 0
+    status, handle, _ = create_named_object(
+        kernel, _named(name), lambda: KSemaphore(kernel, initial, maximum, name or ""),
+        OBJ_OPENIF, SEMAPHORE_ALL_ACCESS, False)
+    return status, handle
+
+
+def NtCreateMutant(kernel: Any, initial_owner: bool,  # noqa: N802
+                   name: str | None = None) -> tuple[int, int]:
+    """NtCreateMutant: (status, handle); the creator owns a NEW mutant when asked to
+    (an existing one is opened as it is, sync-objects 7.7)."""
+    status, handle, mutant = create_named_object(
+        kernel, _named(name), lambda: ke_initialize_mutant(kernel, False, name or ""),
+        OBJ_OPENIF, MUTANT_ALL_ACCESS, False)
+    if status == NTSTATUS.STATUS_SUCCESS and initial_owner:
+        mutant._satisfy(kernel.current_thread)
+    return status, handle
+
+
+def _object(kernel: Any, handle: int, type_name: str | None) -> tuple[int, Any]:
+    """The object a user-mode handle names in the calling process (UserMode checks)."""
+    return ob_reference_object_by_handle(kernel, handle, type_name, 0, True, count=False)
+
+
+def _guarded(kernel: Any, call: Callable[[], int]) -> tuple[int, int]:
+    """An NT service's own __try/__except around a Ke routine that raises: (status, the
+    routine's result). NtReleaseMutant and NtReleaseSemaphore return the raised status."""
+    thread = kernel.current_thread
+    thread.exception_handlers += 1
+    try:
+        return NTSTATUS.STATUS_SUCCESS, call()
+    except StatusRaised as raised:
+        return raised.status, 0
+    finally:
+        thread.exception_handlers -= 1
+
+
+def NtSetEvent(kernel: Any, handle: int) -> tuple[int, int]:  # noqa: N802
+    """NtSetEvent: (status, previous state)."""
+    return _event_call(kernel, handle, ke_set_event)
+
+
+def NtResetEvent(kernel: Any, handle: int) -> tuple[int, int]:  # noqa: N802
+    """NtResetEvent: (status, previous state)."""
+    return _event_call(kernel, handle, ke_reset_event)
+
+
+def NtPulseEvent(kernel: Any, handle: int) -> tuple[int, int]:  # noqa: N802
+    """NtPulseEvent: (status, previous state)."""
+    return _event_call(kernel, handle, ke_pulse_event)
+
+
+def _event_call(kernel: Any, handle: int, call: Callable[[Any], int]) -> tuple[int, int]:
+    status, event = _object(kernel, handle, "Event")
+    return (status, 0) if event is None else (NTSTATUS.STATUS_SUCCESS, call(event))
+
+
+def NtReleaseSemaphore(kernel: Any, handle: int, count: int) -> tuple[int, int]:  # noqa: N802
+    """NtReleaseSemaphore: (status, previous count)."""
+    status, sem = _object(kernel, handle, "Semaphore")
+    if sem is None:
+        return status, 0
+    return _guarded(kernel, lambda: ke_release_semaphore(sem, 1, count))
+
+
+def NtReleaseMutant(kernel: Any, handle: int) -> tuple[int, int]:  # noqa: N802
+    """NtReleaseMutant: (status, previous count); STATUS_MUTANT_NOT_OWNED for a thread
+    that does not own it."""
+    status, mutant = _object(kernel, handle, "Mutant")
+    if mutant is None:
+        return status, 0
+    return _guarded(kernel, lambda: ke_release_mutant(mutant))
+
+
+def NtWaitForMultipleObjects(kernel: Any, handles: list[int], wait_all: bool,  # noqa: N802
+                             timeout: int | None = None) -> Generator[Any, Any, int]:
+    """NtWaitForMultipleObjects (UserMode, not alertable): the Ke wait's status, or the
+    handle's error (STATUS_INVALID_HANDLE); the same object twice in a wait-all is
+    STATUS_INVALID_PARAMETER_MIX (sync-objects 3.6)."""
+    if not 0 < len(handles) <= 64:
+        return NTSTATUS.STATUS_INVALID_PARAMETER
+    objects = []
+    for handle in handles:
+        status, obj = _object(kernel, handle, None)
+        if obj is None:
+            return status
+        objects.append(getattr(obj, "event", obj) if type(obj).__name__ == "FileObject"
+                       else obj)
+    if wait_all and len({id(o) for o in objects}) < len(objects):
+        return NTSTATUS.STATUS_INVALID_PARAMETER_MIX
+    return (yield from ke_wait_for_multiple_objects(kernel, objects,
+                                                    WaitAll if wait_all else WaitAny,
+                                                    timeout, True))
+
+
+def NtWaitForSingleObject(kernel: Any, handle: int,  # noqa: N802
+                          timeout: int | None = None) -> Generator[Any, Any, int]:
+    """NtWaitForSingleObject (UserMode, not alertable): timeout in 100 ns, relative < 0."""
+    return (yield from NtWaitForMultipleObjects(kernel, [handle], False, timeout))
+
+
+def NtClose(kernel: Any, handle: int) -> Generator[Any, Any, int]:  # noqa: N802
+    """NtClose: the handle goes from the process's table; a file's last handle and last
+    reference send IRP_MJ_CLEANUP and IRP_MJ_CLOSE."""
+    table = handle_table(kernel, handle)
+    entry = table.lookup(handle & 0xFFFFFFFF)
+    if entry is None or handle & KERNEL_HANDLE_BIT:
+        return NTSTATUS.STATUS_INVALID_HANDLE
+    obj = table.remove(handle & 0xFFFFFFFF)
+    if type(obj).__name__ == "FileObject":
+        yield from NtCloseFile(obj)
+    return NTSTATUS.STATUS_SUCCESS
 
 
 def NtDelayExecution(kernel: Any, interval: int) -> Generator[Any, Any, int]:  # noqa: N802

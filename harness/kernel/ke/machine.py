@@ -30,7 +30,7 @@ import simpy
 from simpy.core import NORMAL, URGENT
 
 from ..constants import APC_LEVEL, DISPATCH_LEVEL, PASSIVE_LEVEL, BugCheckCode
-from ..errors import BugCheck, BugCheckHalt, KernelUsageError, MachineFrozen
+from ..errors import BugCheck, BugCheckHalt, KernelUsageError, MachineFrozen, StatusRaised
 from ..instrument import Hooks, Instrument
 from .dispatcher import DispatcherObject
 
@@ -98,7 +98,8 @@ class KThread(DispatcherObject):
 
     __slots__ = ("tid", "process", "cpu", "user", "system", "alive", "exit_status", "irp_list",
                  "apc_queue", "blocked", "wait_irql", "wait_context", "call_depth",
-                 "blocked_since", "waiting_on", "kernel_apc_disable", "owned_mutants")
+                 "blocked_since", "waiting_on", "kernel_apc_disable", "owned_mutants",
+                 "exception_handlers")
 
     def __init__(self, kernel: "Machine", tid: int, name: str, process: str, cpu: Cpu | None,
                  user: bool, system: bool | None = None) -> None:
@@ -114,6 +115,7 @@ class KThread(DispatcherObject):
         # (sync-objects 1.3); normal kernel APCs wait while it is negative
         self.kernel_apc_disable = 0
         self.owned_mutants: list[Any] = []   # in acquisition order (1.6)
+        self.exception_handlers = 0          # __try blocks around the running code
         self.alive = True
         self.exit_status: Any = None
         self.irp_list: list[Any] = []   # threaded IRPs (io-core §1.7 ThreadListEntry)
@@ -343,6 +345,8 @@ class Machine:
         KMODE_EXCEPTION_NOT_HANDLED; P1 the exception code (sync-objects 1.5). The
         exception address and records are not modelled (0)."""
         thread = self.current_thread
+        if thread.exception_handlers:
+            raise StatusRaised(status)
         code = (BugCheckCode.SYSTEM_THREAD_EXCEPTION_NOT_HANDLED
                 if thread.system and self.cpu.context != "dpc"
                 else BugCheckCode.KMODE_EXCEPTION_NOT_HANDLED)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 #: (mm/memory.POOL_BASE), so giving an object an address moves no buffer.
 OBJECT_BASE = 0x81800000
 KERNEL_HANDLE_BIT = 0x80000000
+FIRST_USER_HANDLE = 0x7C
 
 #: Bytes each kind of object takes (x86 sizes of the book's era; only the spacing of
 #: the addresses depends on them).
@@ -85,10 +86,10 @@ class ObjectTable:
 class HandleTable:
     """One process's handles: value -> (object, granted access)."""
 
-    def __init__(self, kernel_table: bool = False) -> None:
+    def __init__(self, kernel_table: bool = False, first: int = 4) -> None:
         self.kernel_table = kernel_table
         self.entries: dict[int, tuple[Any, int]] = {}
-        self._next = 4
+        self._next = first
 
     def insert(self, obj: Any, access: int) -> int:
         """ObpCreateHandle: the next free multiple of 4 (top bit set in the kernel table)."""
@@ -116,7 +117,10 @@ def handle_table(kernel: "Machine", handle: int | None = None, kernel_handle: bo
         key = kernel.current_thread.process
     table = tables.get(key)
     if table is None:
-        table = tables[key] = HandleTable(key == "<kernel>")
+        # An application's first handles are not 4: the console and the loader have
+        # taken the low ones by the time main() runs; 0x7C is a chosen, typical value.
+        first = 4 if key in ("<kernel>", "System") else FIRST_USER_HANDLE
+        table = tables[key] = HandleTable(key == "<kernel>", first)
     return table
 
 
