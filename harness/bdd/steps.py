@@ -99,6 +99,39 @@ def then_returned_bytes(irp: IrpScenario, name: str, ok: str, count: str) -> Non
                  f"(GetLastError {r.error_name})", r.irp)
 
 
+_WAIT_RESULTS = {"WAIT_OBJECT_0": 0, "WAIT_ABANDONED": 0x80, "WAIT_ABANDONED_0": 0x80,
+                 "WAIT_IO_COMPLETION": 0xC0, "WAIT_TIMEOUT": 258, "WAIT_FAILED": 0xFFFFFFFF}
+
+
+@then(parsers.re(r'"(?P<name>\w+)" returned (?P<result>WAIT_[A-Z_0]+)(?: \+ (?P<index>\d+))?'))
+def then_wait_result(irp: IrpScenario, name: str, result: str, index: str | None) -> None:
+    """A wait's DWORD (win32-io 9.5), e.g. WAIT_OBJECT_0 + 1, WAIT_ABANDONED."""
+    if result not in _WAIT_RESULTS:
+        raise ValueError(f"unknown wait result {result}; one of {', '.join(_WAIT_RESULTS)}")
+    r = irp.request(name)
+    wanted = _WAIT_RESULTS[result] + int(index or 0)
+    if r.result != wanted:
+        irp.fail(f"{name}: expected {result}{' + ' + index if index else ''} "
+                 f"(0x{wanted:X}), got {r.result if r.result is None else hex(r.result)}")
+
+
+@then(parsers.re(r'"(?P<name>\w+)" left the last error (?P<error>\w+)'))
+def then_last_error(irp: IrpScenario, name: str, error: str) -> None:
+    """GetLastError right after the call, whatever it returned (CreateEvent sets
+    ERROR_ALREADY_EXISTS on success)."""
+    r = irp.request(name)
+    if r.error_name != error:
+        irp.fail(f"{name}: GetLastError() is {r.error_name}, expected {error}")
+
+
+@then(parsers.re(r'"(?P<name>\w+)" returned (?P<value>\d+)$'))
+def then_result_value(irp: IrpScenario, name: str, value: str) -> None:
+    """A call's DWORD result (ReleaseSemaphore's previous count, ...)."""
+    r = irp.request(name)
+    if r.result != int(value):
+        irp.fail(f"{name}: expected {value}, got {r.result}")
+
+
 @then(parsers.re(r'"(?P<name>\w+)" returned FALSE with error (?P<error>\w+)'))
 def then_returned_error(irp: IrpScenario, name: str, error: str) -> None:
     r = irp.request(name)

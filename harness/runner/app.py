@@ -38,6 +38,7 @@ class Application(Instrument):
         self.output: list[str] = []
         self.process = process
         self.threads: dict[str, Any] = {}
+        self.thread_handles: dict[str, int] = {}   # _beginthreadex's handles
         self._anonymous = 0
         kernel.add_instrument(self)
 
@@ -191,6 +192,81 @@ class Application(Instrument):
         request.size = size
         return self._returned(request, size != 0xFFFFFFFF, 0)
 
+    # -- synchronization objects (win32-io §9) -------------------------------------------
+    def _created(self, name: str | None, api: str, thread: str, value: int) -> Request:
+        request = self._request(name, api, thread, None)
+        if name is not None:
+            self.handles[name] = value          # NULL (0) when the create failed
+        request.result = value
+        return self._returned(request, value != 0, 0)
+
+    def _do_create_event(self, args: dict | None, name: str | None, step: AppStep,
+                         thread: str) -> Generator:
+        args = args or {}
+        value = self.win32.create_event(bool(args.get("manual_reset")),
+                                        bool(args.get("initial_state")), args.get("name"))
+        return self._created(name, "CreateEvent", thread, value)
+        yield
+
+    def _do_create_semaphore(self, args: dict, name: str | None, step: AppStep,
+                             thread: str) -> Generator:
+        value = self.win32.create_semaphore(args["initial"], args["maximum"], args.get("name"))
+        return self._created(name, "CreateSemaphore", thread, value)
+        yield
+
+    def _do_create_mutex(self, args: dict | None, name: str | None, step: AppStep,
+                         thread: str) -> Generator:
+        args = args or {}
+        value = self.win32.create_mutex(bool(args.get("initial_owner")), args.get("name"))
+        return self._created(name, "CreateMutex", thread, value)
+        yield
+
+    def _bool(self, api: str, handle: str, name: str | None, thread: str,
+              call: Any) -> Request:
+        request = self._request(name, api, thread, handle)
+        return self._returned(request, call(self._handle(handle)), 0)
+
+    def _do_set_event(self, handle: str, name: str | None, step: AppStep, thread: str
+                      ) -> Generator:
+        return self._bool("SetEvent", handle, name, thread, self.win32.set_event)
+        yield
+
+    def _do_reset_event(self, handle: str, name: str | None, step: AppStep, thread: str
+                        ) -> Generator:
+        return self._bool("ResetEvent", handle, name, thread, self.win32.reset_event)
+        yield
+
+    def _do_pulse_event(self, handle: str, name: str | None, step: AppStep, thread: str
+                        ) -> Generator:
+        return self._bool("PulseEvent", handle, name, thread, self.win32.pulse_event)
+        yield
+
+    def _do_release_mutex(self, handle: str, name: str | None, step: AppStep, thread: str
+                          ) -> Generator:
+        return self._bool("ReleaseMutex", handle, name, thread, self.win32.release_mutex)
+        yield
+
+    def _do_release_semaphore(self, args: dict, name: str | None, step: AppStep,
+                              thread: str) -> Generator:
+        request = self._request(name, "ReleaseSemaphore", thread, args["handle"])
+        ok, previous = self.win32.release_semaphore(self._handle(args["handle"]),
+                                                    args.get("count", 1))
+        request.result = previous
+        return self._returned(request, ok, 0)
+        yield
+
+    def _do_wait_for(self, args: Any, name: str | None, step: AppStep, thread: str
+                     ) -> Generator:
+        args = {"objects": [args]} if isinstance(args, str) else args
+        handles = [self._handle(obj) if obj in self.handles or obj not in self.threads
+                   else self.thread_handles[obj] for obj in args["objects"]]
+        api = "WaitForSingleObject" if len(handles) == 1 else "WaitForMultipleObjects"
+        request = self._request(name, api, thread, None)
+        result = yield from self.win32.wait_for_multiple_objects(
+            handles, bool(args.get("wait_all")), step.compiled["ms"])
+        request.result = result
+        return self._returned(request, result != 0xFFFFFFFF, 0)
+
     def _do_spawn(self, name: str, _as: str | None, step: AppStep, thread: str) -> Generator:
         if name in self.threads:
             raise AppError(f"thread {name!r} was already started")
@@ -209,6 +285,7 @@ class Application(Instrument):
         self.threads[name] = self.kernel.create_thread(
             self.thread_body, self.plan.threads[name], name, name=name, process=self.process,
             user=True)
+        self.thread_handles[name] = self.win32.thread_handle(self.threads[name])
         return self.threads[name]
 
     def _do_print(self, text: str, name: str | None, step: AppStep, thread: str) -> Generator:

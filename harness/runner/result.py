@@ -29,6 +29,7 @@ class Request:
     buffer: Any = None
     overlapped: Any = None
     size: int | None = None            # GetFileSize
+    result: int | None = None          # a DWORD result: a wait's, a previous count, a handle
 
     @property
     def data(self) -> bytes:

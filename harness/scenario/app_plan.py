@@ -30,7 +30,11 @@ from .schema_app import APP_VERBS
 
 #: Verbs that make a request (a Win32 call whose result ``as`` names).
 REQUEST_VERBS = ("open", "read", "write", "ioctl", "cancel_io", "close",
-                 "get_overlapped_result", "get_file_size")
+                 "get_overlapped_result", "get_file_size", "create_event", "set_event",
+                 "reset_event", "pulse_event", "create_semaphore", "release_semaphore",
+                 "create_mutex", "release_mutex", "wait_for")
+#: Verbs whose ``as`` names a handle too.
+HANDLE_VERBS = ("open", "create_event", "create_semaphore", "create_mutex")
 UCHAR = TYPES["UCHAR"]
 HANDLE = TYPES["HANDLE"]
 
@@ -42,6 +46,7 @@ _REQUEST_INTS: dict[str, tuple[CType, Callable[[Any], int]]] = {
     "status": (LONG, lambda r: LONG.wrap(r.status or 0)),
     "information": (TYPES["ULONG_PTR"], lambda r: r.information or 0),
     "size": (ULONG, lambda r: r.size or 0),
+    "result": (ULONG, lambda r: r.result or 0),
 }
 _REQUEST_TEXT: dict[str, Callable[[Any], Any]] = {
     "ok": lambda r: "TRUE" if r.ok else "FALSE",
@@ -174,7 +179,7 @@ class _NotMade:
 
     ok = False
     bytes = last_error = 0
-    status = information = size = buffer = status_name = None
+    status = information = size = buffer = status_name = result = None
     hex = error_name = ""
 
 
@@ -232,7 +237,7 @@ def plan_app(app: Any, constants: Mapping[str, int], structs: Mapping[str, Struc
                     report(path + [verb, "struct"], f"unknown struct {struct_name!r}"
                            f"{did_you_mean(struct_name, structs)}")
             requests[name] = struct
-            if verb == "open":
+            if verb in HANDLE_VERBS:
                 handles.append(name)
         if verb == "spawn":
             spawned.add(step["spawn"])
@@ -259,7 +264,7 @@ def plan_step(plan: AppPlan, step: Mapping[str, Any]) -> AppStep:
     name = step.get("as")
     if verb in REQUEST_VERBS and name:
         names.requests[name] = None       # type: ignore[index]
-        if verb == "open":
+        if verb in HANDLE_VERBS:
             names.handles.add(name)
     planner = _Planner(names, plan.structs, lambda path, message, offset=0:
                        problems.append(message), plan.threads, names.constants)
@@ -320,8 +325,17 @@ class _Planner:
         if isinstance(args, dict) and "handle" in args:
             self._known(args["handle"], names.handles, "handle", here + ["handle"],
                         "no step opens a handle named")
-        if verb in ("cancel_io", "close", "get_file_size"):
+        if verb in ("cancel_io", "close", "get_file_size", "set_event", "reset_event",
+                    "pulse_event", "release_mutex"):
             self._known(args, names.handles, "handle", here, "no step opens a handle named")
+        if verb == "wait_for":
+            objects = [args] if isinstance(args, str) else args.get("objects", [])
+            for i, obj in enumerate(objects):
+                self._known(obj, {*names.handles, *self.threads}, "handle or thread",
+                            here + ([] if isinstance(args, str) else ["objects", i]),
+                            "no step makes a handle, and no thread is, named")
+            timeout = None if isinstance(args, str) else args.get("timeout")
+            c["ms"] = 0xFFFFFFFF if timeout is None else self._sleep(timeout, here + ["timeout"])
         if verb == "wait":
             self._known(args, names.requests, "request", here, "no step makes a request named")
         if verb == "get_overlapped_result":

@@ -14,6 +14,8 @@ from typing import Any
 #: The verbs an app step may use, in the order the editor lists them.
 APP_VERBS = ("open", "read", "write", "ioctl", "cancel_io", "sleep", "close",
              "get_overlapped_result", "wait", "print", "get_file_size", "spawn", "join",
+             "create_event", "set_event", "reset_event", "pulse_event", "create_semaphore",
+             "release_semaphore", "create_mutex", "release_mutex", "wait_for",
              "set", "if", "while", "repeat")
 
 #: Keys that only make sense next to ``open`` (CreateFile's other arguments).
@@ -28,6 +30,8 @@ def _obj(description: str, required: list[str], **properties: Any) -> dict[str, 
 
 
 _EXPR = {"$ref": "#/$defs/expression"}
+_OBJECT_NAME = {"type": "string", "minLength": 1, "maxLength": 260,
+                "description": "a name in \\BaseNamedObjects (Global\\X and Local\\X too)"}
 _STEPS = {"$ref": "#/$defs/app_steps"}
 _STRUCT = {"$ref": "#/$defs/identifier", "description": "A struct type: the output can be read "
            "as r.data.Field (r.data[i].Field for an array of them)."}
@@ -101,6 +105,38 @@ def _verbs() -> dict[str, dict[str, Any]]:
         "spawn": dict(_NAME, description="_beginthreadex: start the thread of that name "
                       "from threads: (a spawned thread does not start on its own)."),
         "join": dict(_NAME, description="WaitForSingleObject on a thread: wait until it ends."),
+        "create_event": _obj("CreateEvent(NULL, manual_reset, initial_state, name): 'as' "
+                             "names the handle (NULL on failure; the last error is "
+                             "ERROR_ALREADY_EXISTS when the name existed).", [],
+                             manual_reset={"type": "boolean"},
+                             initial_state={"type": "boolean"}, name=_OBJECT_NAME),
+        "set_event": dict(_NAME, description="SetEvent on a handle."),
+        "reset_event": dict(_NAME, description="ResetEvent on a handle."),
+        "pulse_event": dict(_NAME, description="PulseEvent on a handle."),
+        "create_semaphore": _obj("CreateSemaphore(NULL, initial, maximum, name): 'as' names "
+                                 "the handle.", ["initial", "maximum"],
+                                 initial={"type": "integer", "minimum": -(1 << 31),
+                                          "maximum": (1 << 31) - 1},
+                                 maximum={"type": "integer", "minimum": -(1 << 31),
+                                          "maximum": (1 << 31) - 1}, name=_OBJECT_NAME),
+        "release_semaphore": _obj("ReleaseSemaphore(handle, count, &previous): 'as' names "
+                                  "the call ({r.ok}, {r.result} = the previous count).",
+                                  ["handle"], handle=_NAME,
+                                  count={"type": "integer", "minimum": -(1 << 31),
+                                         "maximum": (1 << 31) - 1}),
+        "create_mutex": _obj("CreateMutex(NULL, initial_owner, name): 'as' names the handle.",
+                             [], initial_owner={"type": "boolean"}, name=_OBJECT_NAME),
+        "release_mutex": dict(_NAME, description="ReleaseMutex on a handle (FALSE with "
+                              "ERROR_NOT_OWNER when this thread does not own it)."),
+        "wait_for": {"anyOf": [_NAME, _obj(
+            "WaitForSingleObject (one object) or WaitForMultipleObjects: handles, or "
+            "threads by name; 'as' names the call ({w.result}: WAIT_OBJECT_0 + i, "
+            "WAIT_ABANDONED_0 + i, WAIT_TIMEOUT, WAIT_FAILED).", ["objects"],
+            objects={"type": "array", "items": _NAME, "minItems": 1, "maxItems": 64},
+            wait_all={"type": "boolean"},
+            timeout={"anyOf": [{"type": "integer", "minimum": 0, "maximum": 0xFFFFFFFF},
+                               {"$ref": "#/$defs/duration_string"}],
+                     "description": "milliseconds (default INFINITE) or a duration"})]},
     }
 
 
