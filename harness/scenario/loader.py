@@ -207,7 +207,8 @@ class _Loader:
                     f"driver {name!r} is already defined at {first_file}:{first_line}"))
             else:
                 seen[name] = (source.file, line)
-        if not drivers and not self.diagnostics:
+        has_include = node_at(top.node, ("include",)) is not top.node
+        if not drivers and not self.diagnostics and has_include:
             line, col = position(node_at(top.node, ("include",)))
             self.diagnostics.append(Diagnostic(top.file, line, col, "drivers",
                                                "no drivers: neither this file nor its includes "

@@ -23,7 +23,8 @@ from ..kernel import PASSIVE_LEVEL, BugCheckCode
 from ..kernel import (ERROR_HANDLE_EOF, ERROR_INVALID_HANDLE,  # noqa: F401
                       ERROR_INVALID_PARAMETER, ERROR_IO_INCOMPLETE, FileStandardInformation,
                       NotificationEvent, SynchronizationEvent)
-from ..kernel import (EVENT_ALL_ACCESS, KERNEL_HANDLE_BIT, THREAD_ALL_ACCESS, nt_error,  # noqa: F401 MUTANT_ALL_ACCESS, OBJ_OPENIF,
+from ..kernel import (EVENT_ALL_ACCESS, KERNEL_HANDLE_BIT,  # noqa: F401 - kernel32's too
+                      MUTANT_ALL_ACCESS, OBJ_OPENIF, THREAD_ALL_ACCESS, nt_error,
                       SEMAPHORE_ALL_ACCESS, KSemaphore, StatusRaised, WaitAll, WaitAny,
                       handle_table, ke_initialize_mutant, ke_pulse_event, ke_release_mutant,
                       ke_release_semaphore, ke_wait_for_multiple_objects,
