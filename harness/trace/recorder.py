@@ -183,14 +183,14 @@ class TraceRecorder(Instrument):
         self._add("KeCancelTimer", details={"timer": timer.name, "was_queued": was_queued})
 
     def event_set(self, event: Any, previous: int) -> None:
-        self._add("KeSetEvent", details={"event": event.name, "previous": previous})
+        self._add("KeSetEvent", details={"event": _label(event), "previous": previous})
 
     def wait_begin(self, objects: Any, timeout: Any) -> None:
-        self._add("WaitBegin", details={"objects": [o.name for o in objects],
+        self._add("WaitBegin", details={"objects": [_label(o) for o in objects],
                                         "timeout": timeout})
 
     def wait_end(self, objects: Any, status: Any) -> None:
-        self._add("WaitEnd", status=status, details={"objects": [o.name for o in objects]})
+        self._add("WaitEnd", status=status, details={"objects": [_label(o) for o in objects]})
 
     def thread_start(self, thread: Any) -> None:
         self._add("ThreadStart", details={"thread": thread.name})
@@ -311,3 +311,9 @@ def _details(kind: str, raw: Any) -> dict[str, Any]:
 
 def _routine_name(routine: Any) -> str:
     return getattr(routine, "__name__", repr(routine))
+
+
+def _label(obj: Any) -> str:
+    """A dispatcher object's name, or its kind and number when it has none (an unnamed
+    event from CreateEvent(NULL, ...))."""
+    return obj.name or f"{type(obj).__name__.lstrip('K')}#{obj.id}"
