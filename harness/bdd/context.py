@@ -170,6 +170,9 @@ def event_field(event: TraceEvent, field: str, scenario: IrpScenario) -> str:
         return "" if value is None else ("TRUE" if value else "FALSE")
     if field in ("routine", "api"):
         return str(event.details.get(field, ""))
+    if field.startswith("details."):        # e.g. details.spun_100ns
+        value = event.details.get(field[len("details."):])
+        return "" if value is None else str(value)
     value = getattr(event, field)
     return "" if value is None else str(value)
 

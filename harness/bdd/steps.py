@@ -143,7 +143,7 @@ def then_returned_error(irp: IrpScenario, name: str, error: str) -> None:
 
 
 @then(parsers.re(r'"(?P<name>\w+)" completes with (?P<status>\w+) and (?P<count>\d+) bytes?'
-                 r'(?: at (?P<number>\d+(?:\.\d+)?) (?P<unit>s|ms))?'))
+                 r'(?: at (?P<number>\d+(?:\.\d+)?) (?P<unit>s|ms|us))?'))
 def then_completes(irp: IrpScenario, name: str, status: str, count: str, number: str | None,
                    unit: str | None) -> None:
     r = irp.request(name)
@@ -154,16 +154,22 @@ def then_completes(irp: IrpScenario, name: str, status: str, count: str, number:
                  f"{r.information} bytes", r.irp)
     if number is not None:
         expected = seconds_to_hns(number, unit)
-        if abs(r.completed_at - expected) > 10_000:       # within 1 ms
+        if abs(r.completed_at - expected) > _slack(unit):
             irp.fail(f"{name}: expected completion at {number} {unit}, it completed at "
                      f"{r.completed_at / 10_000_000:.7f} s", r.irp)
 
 
-@then(parsers.re(r'"(?P<name>\w+)" returned at (?P<number>\d+(?:\.\d+)?) (?P<unit>s|ms)'))
+def _slack(unit: str) -> int:
+    """How close a time must be: within 1 ms when written in s or ms, exact (one 100 ns
+    unit) when written in us."""
+    return 1 if unit == "us" else 10_000
+
+
+@then(parsers.re(r'"(?P<name>\w+)" returned at (?P<number>\d+(?:\.\d+)?) (?P<unit>s|ms|us)'))
 def then_returned_at(irp: IrpScenario, name: str, number: str, unit: str) -> None:
     r = irp.request(name)
     expected = seconds_to_hns(number, unit)
-    if r.returned_at is None or abs(r.returned_at - expected) > 10_000:
+    if r.returned_at is None or abs(r.returned_at - expected) > _slack(unit):
         got = "has not returned" if r.returned_at is None else \
             f"returned at {r.returned_at / 10_000_000:.7f} s"
         irp.fail(f"{name}: expected to return at {number} {unit}, it {got}", r.irp)
@@ -269,8 +275,8 @@ def then_debug_times(irp: IrpScenario, text: str, times: str, unit: str) -> None
     wanted = [seconds_to_hns(t, unit) for t in times.split(", ")]
     found = [e.time for e in _prints(irp, text)]
     if found != wanted:
-        irp.fail(f"{text!r} was printed at {[f'{t / 10_000:g} ms' for t in found]}, "
-                 f"expected {[f'{t / 10_000:g} ms' for t in wanted]}")
+        irp.fail(f"{text!r} was printed at {[f'{t / 10_000:.4f} ms' for t in found]}, "
+                 f"expected {[f'{t / 10_000:.4f} ms' for t in wanted]}")
 
 
 @then(parsers.re(r'the debug line "(?P<text>[^"]*)" was printed in process '
@@ -300,6 +306,15 @@ def then_debug_shows_buffer_address(irp: IrpScenario, prefix: str, name: str) ->
                  f"({r.buffer.address if r.buffer else 0:08X})", r.irp)
 
 
+@then(parsers.re(r'the debug output shows "(?P<first>[^"]+)" and "(?P<second>[^"]+)" '
+                 r'followed by the same (?:pointer|value)'))
+def then_debug_same_value(irp: IrpScenario, first: str, second: str) -> None:
+    """Two printed pointers are equal: two drivers got the same object."""
+    a, b = _hex_after(irp, first), _hex_after(irp, second)
+    if a != b:
+        irp.fail(f"{first}{a:x} and {second}{b:x} differ")
+
+
 @then(parsers.re(r'the debug output shows "(?P<prefix>[^"]+)" followed by the address of '
                  r'device "(?P<name>[^"]+)"'))
 def then_debug_shows_device_address(irp: IrpScenario, prefix: str, name: str) -> None:
@@ -327,9 +342,10 @@ def then_debug_shows_address_space(irp: IrpScenario, prefix: str, space: str) ->
 @then(parsers.re(r'the trace(?: of "(?P<name>\w+)")? contains in order:'))
 def then_trace_in_order(irp: IrpScenario, name: str | None, datatable: list[list[str]]) -> None:
     header, rows = [c.strip() for c in datatable[0]], datatable[1:]
-    unknown = [h for h in header if h not in TRACE_FIELDS]
+    unknown = [h for h in header if h not in TRACE_FIELDS and not h.startswith("details.")]
     if unknown:
-        raise ValueError(f"unknown trace column(s) {unknown}; columns: {', '.join(TRACE_FIELDS)}")
+        raise ValueError(f"unknown trace column(s) {unknown}; columns: {', '.join(TRACE_FIELDS)}"
+                         ", or details.<key> for one of an event's details")
     events = irp.result.events
     target = None
     if name is not None:

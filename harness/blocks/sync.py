@@ -18,9 +18,10 @@ from ..kernel import (NT_CURRENT_PROCESS, OBJ_KERNEL_HANDLE, KEvent, KMutant,
                       NotificationEvent, SynchronizationEvent, WaitAll, WaitAny,
                       ex_acquire_fast_mutex, ex_release_fast_mutex,
                       ex_system_time_to_local_time, ex_try_to_acquire_fast_mutex,
-                      io_create_event, ke_cancel_timer, ke_clear_event, ke_pulse_event, ke_query_interrupt_time,
+                      io_create_event, ke_clear_event, ke_initialize_timer_at, ke_pulse_event, ke_query_interrupt_time,
                       ke_query_performance_counter, ke_query_system_time, ke_query_tick_count,
-                      ke_query_time_increment, ke_read_state_mutex, ke_read_state_semaphore,
+                      ke_query_time_increment, ke_read_state_event, ke_read_state_mutex,
+                      ke_read_state_semaphore,
                       ke_release_mutex, ke_release_semaphore, ke_reset_event,
                       ke_stall_execution_processor, ke_wait_for_multiple_objects,
                       ps_create_system_thread, ps_get_current_process,
@@ -230,6 +231,7 @@ def _read_state(name: str, kind: str, read: Callable[[Any], int], api: str) -> N
 _read_state("read_state_semaphore", "KSEMAPHORE", ke_read_state_semaphore,
             "KeReadStateSemaphore")
 _read_state("read_state_mutex", "KMUTEX", ke_read_state_mutex, "KeReadStateMutex")
+_read_state("read_state_event", "KEVENT", ke_read_state_event, "KeReadStateEvent")
 
 
 @block("initialize_mutex", summary="KeInitializeMutex(&mutex, 0): free, no owner (the level "
@@ -272,10 +274,7 @@ def _initialize_timer(params: Any, cc: Any, path: list) -> Any:
     synchronization = isinstance(params, dict) and params.get("type") == "SynchronizationTimer"
 
     def step(f: Frame) -> Generator[Any, Any, None]:
-        target = timer(f)
-        ke_cancel_timer(target)
-        target.timer_type = int(synchronization)
-        target.signal_state = 0
+        ke_initialize_timer_at(timer(f), int(synchronization))
         return None
         yield
     return step

@@ -81,7 +81,8 @@ from .ps.thread import (NT_CURRENT_PROCESS, EProcess, process_object,  # noqa: F
                         ps_create_system_thread, ps_get_current_process,
                         ps_get_process_image_file_name, ps_terminate_system_thread)
 from .ke.timers import (KDpc, KTimer, ke_cancel_timer, ke_delay_execution_thread,  # noqa: F401
-                        ke_initialize_dpc, ke_initialize_timer, ke_initialize_timer_ex,
+                        ke_initialize_dpc, ke_initialize_timer, ke_initialize_timer_at,
+                        ke_initialize_timer_ex,
                         ke_insert_queue_dpc, ke_read_state_timer, ke_remove_queue_dpc,
                         ke_set_timer, ke_set_timer_ex)
 from .mm.memory import (Buffer, Mdl, io_allocate_mdl, io_build_partial_mdl,  # noqa: F401

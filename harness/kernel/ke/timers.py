@@ -123,6 +123,17 @@ def ke_initialize_timer_ex(kernel: "Kernel", timer_type: int, name: str = "") ->
     return KTimer(kernel, timer_type, name)
 
 
+def ke_initialize_timer_at(timer: KTimer, timer_type: int = NotificationTimer) -> None:
+    """KeInitializeTimerEx on the memory of an existing KTIMER (a variable): not set,
+    not signaled. On a timer still in the timer table Windows corrupts the table's
+    list; the model refuses that rather than guess what follows."""
+    if timer.inserted:
+        raise NotModelledError("KeInitializeTimer on a timer that is still set",
+                               "the timer table's list would be corrupted")
+    timer.timer_type, timer.signal_state = timer_type, 0
+    timer.due, timer.period_ms, timer.dpc = None, 0, None
+
+
 def ke_set_timer(timer: KTimer, due_time: int, dpc: KDpc | None = None) -> bool:
     """KeSetTimer = KeSetTimerEx(Period 0)."""
     return ke_set_timer_ex(timer, due_time, 0, dpc)
