@@ -206,7 +206,12 @@ def _release_semaphore(params: Any, cc: Any, path: list) -> Any:
     previous = _out(cc, params, "previous", path)
 
     def step(f: Frame) -> Generator[Any, Any, None]:
-        previous(f, ke_release_semaphore(sem(f), increment(f), adjustment(f)))
+        target = sem(f)
+        _report(f, "KeReleaseSemaphore", {"semaphore": target.name,
+                                          "adjustment": adjustment(f)})
+        before = ke_release_semaphore(target, increment(f), adjustment(f))
+        _returned(f, "KeReleaseSemaphore", previous=before)
+        previous(f, before)
         return None
         yield
     return step
@@ -259,7 +264,9 @@ def _release_mutex(params: Any, cc: Any, path: list) -> Any:
     def step(f: Frame) -> Generator[Any, Any, None]:
         target = mutex(f)
         _report(f, "KeReleaseMutex", {"mutex": target.name})
-        previous(f, ke_release_mutex(target))
+        before = ke_release_mutex(target)
+        _returned(f, "KeReleaseMutex", previous=before)
+        previous(f, before)
         return None
         yield
     return step
