@@ -6,7 +6,8 @@ import re
 from typing import Any, Callable, Generator
 
 from ..kernel import (DISPATCH_LEVEL, IRQL, KERNEL_STACK_CALL_LEVELS, NTSTATUS, BugCheckCode,
-                      DispatcherObject, FastMutex, KDpc, KEvent, KMutant, KSemaphore, KTimer,
+                      DispatcherObject, FastMutex, GuardedMutex, IoRemoveLock, KDpc, KEvent,
+                      KMutant, KSemaphore, KSpinLock, KTimer,
                       NotModelledError, dbg_print, io_call_driver,
                       io_complete_request, io_copy_current_irp_stack_location_to_next,
                       io_get_current_irp_stack_location, io_mark_irp_pending,
@@ -226,7 +227,9 @@ block("if_pending_returned", summary="Run these steps when Irp->PendingReturned 
 #: object kind (as declared under state:) -> the model classes a pointer to it may name
 OBJECT_CLASSES: dict[str, tuple[type, ...]] = {
     "KEVENT": (KEvent,), "KSEMAPHORE": (KSemaphore,), "KMUTEX": (KMutant,),
-    "KTIMER": (KTimer,), "FAST_MUTEX": (FastMutex,), "DISPATCHER": (DispatcherObject,)}
+    "KTIMER": (KTimer,), "FAST_MUTEX": (FastMutex,), "KGUARDED_MUTEX": (GuardedMutex,),
+    "KSPIN_LOCK": (KSpinLock,), "IO_REMOVE_LOCK": (IoRemoveLock,),
+    "DISPATCHER": (DispatcherObject,)}
 
 
 def object_ref(cc: Any, value: Any, kind: str, path: list) -> Callable[[Frame], Any]:

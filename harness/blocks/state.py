@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
 from ..kernel import (DISPATCH_LEVEL, IRP_MJ, IRQL, NTSTATUS, BugCheckCode, Buffer,
-                      FastMutex, KDeviceQueue, KEvent, KMutant, KSemaphore, KSpinLock, KTimer,
+                      FastMutex, GuardedMutex, IoRemoveLock, KDeviceQueue, KEvent, KMutant,
+                      KSemaphore, KSpinLock, KTimer,
                       NotificationEvent,
                       NotModelledError, io_get_current_irp_stack_location,
                       mm_get_system_address_for_mdl_safe)
@@ -44,11 +45,12 @@ CHAR = TYPES["CHAR"]
 
 #: Kernel objects a driver may declare as state (no fields, used through their blocks).
 OBJECT_TYPES = ("LIST_ENTRY", "KSPIN_LOCK", "KDEVICE_QUEUE", "KEVENT", "KSEMAPHORE", "KMUTEX",
-                "FAST_MUTEX", "KTIMER")
+                "FAST_MUTEX", "KGUARDED_MUTEX", "KTIMER", "IO_REMOVE_LOCK")
 #: Those a routine may keep on its stack (a local): a list head, and the dispatcher
 #: objects - a fresh one on every call, which is what forward-and-wait needs
 #: (KeInitializeEvent per IRP) and what the book's chapter 8 and 10 tests keep there.
-LOCAL_OBJECTS = ("LIST_ENTRY", "KEVENT", "KSEMAPHORE", "KMUTEX", "FAST_MUTEX", "KTIMER")
+LOCAL_OBJECTS = ("LIST_ENTRY", "KEVENT", "KSEMAPHORE", "KMUTEX", "FAST_MUTEX", "KGUARDED_MUTEX",
+                 "KTIMER")
 #: Objects a wait may name (dispatcher objects).
 WAITABLE_OBJECTS = ("KEVENT", "KSEMAPHORE", "KMUTEX", "KTIMER")
 
@@ -95,6 +97,10 @@ class StateVar:
             return KMutant(kernel, 1, self.name, signal_state=0)
         if self.object == "FAST_MUTEX":
             return FastMutex(kernel, self.name, count=0)
+        if self.object == "KGUARDED_MUTEX":
+            return GuardedMutex(kernel, self.name, count=0)
+        if self.object == "IO_REMOVE_LOCK":     # IoCount 0 until IoInitializeRemoveLock
+            return IoRemoveLock(kernel, self.name)
         if self.object == "KTIMER":
             return KTimer(kernel, name=self.name)
 

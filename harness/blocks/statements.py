@@ -279,8 +279,13 @@ SAVED_LOCK_IRQLS = "spin_lock_irqls"   # lock -> the OldIrql its KeAcquireSpinLo
 
 
 @block("acquire_spin_lock", summary="KeAcquireSpinLock(&lock, &OldIrql) on a KSPIN_LOCK of "
-       "the driver's state or extension: raise to DISPATCH_LEVEL and take it.",
+       "the driver's state or extension: raise to DISPATCH_LEVEL and take it (spinning "
+       "while another CPU holds it).",
        params=NAME_EXPR, models=("KeAcquireSpinLock",))
+@block("acquire_in_stack_queued_spin_lock", summary="KeAcquireInStackQueuedSpinLock(&lock, "
+       "&handle): as acquire_spin_lock, waiting CPUs served in arrival order (sync-objects "
+       "5.5); release it with release_in_stack_queued_spin_lock.",
+       params=NAME_EXPR, models=("KeAcquireInStackQueuedSpinLock",))
 def _acquire_spin_lock(params: str, cc: Any, path: list) -> Any:
     lock = cc.kernel_object("KSPIN_LOCK", params, path)
 
@@ -295,6 +300,9 @@ def _acquire_spin_lock(params: str, cc: Any, path: list) -> Any:
 @block("release_spin_lock", summary="KeReleaseSpinLock(&lock, OldIrql): release it and go "
        "back to the IRQL its acquire_spin_lock saved in this routine.",
        params=NAME_EXPR, models=("KeReleaseSpinLock",))
+@block("release_in_stack_queued_spin_lock", summary="KeReleaseInStackQueuedSpinLock(&handle): "
+       "release it, back to the IRQL the handle saved; the next waiting CPU gets it.",
+       params=NAME_EXPR, models=("KeReleaseInStackQueuedSpinLock",))
 def _release_spin_lock(params: str, cc: Any, path: list) -> Any:
     lock = cc.kernel_object("KSPIN_LOCK", params, path)
 

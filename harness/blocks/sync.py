@@ -15,6 +15,11 @@ from __future__ import annotations
 from typing import Any, Callable, Generator
 
 from ..kernel import (NT_CURRENT_PROCESS, OBJ_KERNEL_HANDLE, KEvent, KMutant,
+                      io_acquire_remove_lock, io_initialize_remove_lock, io_release_remove_lock,
+                      io_release_remove_lock_and_wait, ke_acquire_guarded_mutex,
+                      ke_acquire_spin_lock_at_dpc_level, ke_release_guarded_mutex,
+                      ke_release_spin_lock_from_dpc_level, ke_test_spin_lock,
+                      ke_try_to_acquire_spin_lock_at_dpc_level, spin_while_held,
                       NotificationEvent, SynchronizationEvent, WaitAll, WaitAny,
                       ex_acquire_fast_mutex, ex_release_fast_mutex,
                       ex_system_time_to_local_time, ex_try_to_acquire_fast_mutex,
@@ -34,7 +39,7 @@ from .actions import EXPR, ROUTINE_REF, STATUS, object_ref
 from .driver_io import FLAGS, LVALUE, TEXT, _out, _struct_var, _value
 from .registry import block
 from .runtime import Frame
-from .state import deref
+from .state import WAITABLE_OBJECTS, deref
 
 REF = dict(EXPR, description="the object: a variable declared as it, Context, or a "
                              "pointer expression")
@@ -113,7 +118,8 @@ def _context(cc: Any, params: dict, path: list) -> Callable[[Frame], Any]:
 
 
 def _kind_of(var: Any) -> str:
-    return "DISPATCHER" if var is None or var.object != "FAST_MUTEX" else "FAST_MUTEX"
+    """The object_ref kind of a context variable: any dispatcher object, or its own."""
+    return "DISPATCHER" if var is None or var.object in WAITABLE_OBJECTS else var.object
 
 
 @block("terminate_system_thread", summary="PsTerminateSystemThread(status): ends the calling "
@@ -395,6 +401,169 @@ def _wait_multiple(params: dict, cc: Any, path: list) -> Any:
         status = yield from ke_wait_for_multiple_objects(
             f.kernel, targets, wait_type, None if due is None else LONGLONG.wrap(due), array)
         status_out(f, status)
+    return step
+
+
+@block("initialize_guarded_mutex", summary="KeInitializeGuardedMutex(&mutex) (Server 2003 "
+       "and later).", params=REF, models=("KeInitializeGuardedMutex",))
+def _initialize_guarded_mutex(params: str, cc: Any, path: list) -> Any:
+    mutex = object_ref(cc, params, "KGUARDED_MUTEX", path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        target = mutex(f)
+        target.count, target.owner, target.contention = 1, None, 0
+        target.event.signal_state = 0
+        return None
+        yield
+    return step
+
+
+@block("acquire_guarded_mutex", summary="KeAcquireGuardedMutex(&mutex): a guarded region "
+       "(every APC held off) at the caller's IRQL; not recursive.", params=REF,
+       max_irql="APC_LEVEL", models=("KeAcquireGuardedMutex",))
+def _acquire_guarded_mutex(params: str, cc: Any, path: list) -> Any:
+    mutex = object_ref(cc, params, "KGUARDED_MUTEX", path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        target = mutex(f)
+        _report(f, "KeAcquireGuardedMutex", {"mutex": target.name})
+        yield from ke_acquire_guarded_mutex(target)
+        _returned(f, "KeAcquireGuardedMutex", mutex=target.name)
+    return step
+
+
+@block("release_guarded_mutex", summary="KeReleaseGuardedMutex(&mutex): wake the first "
+       "waiter, leave the guarded region.", params=REF, max_irql="APC_LEVEL",
+       models=("KeReleaseGuardedMutex",))
+def _release_guarded_mutex(params: str, cc: Any, path: list) -> Any:
+    mutex = object_ref(cc, params, "KGUARDED_MUTEX", path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        target = mutex(f)
+        _report(f, "KeReleaseGuardedMutex", {"mutex": target.name})
+        ke_release_guarded_mutex(target)
+        return None
+        yield
+    return step
+
+
+# -- spin locks beyond acquire/release ------------------------------------------------------
+
+@block("acquire_spin_lock_at_dpc_level", summary="KeAcquireSpinLockAtDpcLevel(&lock): the "
+       "caller is at DISPATCH_LEVEL already (Verifier 0xC4 0x40 below it); spins while "
+       "another CPU holds it.", params=REF, models=("KeAcquireSpinLockAtDpcLevel",))
+def _acquire_at_dpc(params: str, cc: Any, path: list) -> Any:
+    lock = object_ref(cc, params, "KSPIN_LOCK", path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        target = lock(f)
+        yield from spin_while_held(target)
+        ke_acquire_spin_lock_at_dpc_level(target)
+    return step
+
+
+@block("release_spin_lock_from_dpc_level", summary="KeReleaseSpinLockFromDpcLevel(&lock): "
+       "no IRQL change (Verifier 0xC4 0x41 below DISPATCH_LEVEL).", params=REF,
+       models=("KeReleaseSpinLockFromDpcLevel",))
+def _release_from_dpc(params: str, cc: Any, path: list) -> Any:
+    lock = object_ref(cc, params, "KSPIN_LOCK", path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        ke_release_spin_lock_from_dpc_level(lock(f))
+        return None
+        yield
+    return step
+
+
+@block("try_to_acquire_spin_lock_at_dpc_level", summary="KeTryToAcquireSpinLockAtDpcLevel"
+       "(&lock): TRUE and held, or FALSE when another CPU holds it; never spins (Server "
+       "2003 SP1 and later).",
+       params={"type": "object", "required": ["lock", "result"], "additionalProperties": False,
+               "properties": {"lock": REF, "result": LVALUE}},
+       models=("KeTryToAcquireSpinLockAtDpcLevel",))
+def _try_spin(params: dict, cc: Any, path: list) -> Any:
+    lock = object_ref(cc, params["lock"], "KSPIN_LOCK", path + ["lock"])
+    result = _out(cc, params, "result", path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        result(f, int(ke_try_to_acquire_spin_lock_at_dpc_level(lock(f))))
+        return None
+        yield
+    return step
+
+
+@block("test_spin_lock", summary="KeTestSpinLock(&lock): TRUE if it looks free; a hint, "
+       "acquires nothing.",
+       params={"type": "object", "required": ["lock", "result"], "additionalProperties": False,
+               "properties": {"lock": REF, "result": LVALUE}}, models=("KeTestSpinLock",))
+def _test_spin(params: dict, cc: Any, path: list) -> Any:
+    lock = object_ref(cc, params["lock"], "KSPIN_LOCK", path + ["lock"])
+    result = _out(cc, params, "result", path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        result(f, int(ke_test_spin_lock(lock(f))))
+        return None
+        yield
+    return step
+
+
+# -- remove locks --------------------------------------------------------------------------
+
+@block("initialize_remove_lock", summary="IoInitializeRemoveLock(&lock, tag, 0, 0): IoCount "
+       "1 (the bias), not removed.", params=REF, max_irql="PASSIVE_LEVEL",
+       models=("IoInitializeRemoveLock",))
+def _initialize_remove_lock(params: str, cc: Any, path: list) -> Any:
+    lock = object_ref(cc, params, "IO_REMOVE_LOCK", path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        io_initialize_remove_lock(lock(f))
+        return None
+        yield
+    return step
+
+
+@block("acquire_remove_lock", summary="IoAcquireRemoveLock(&lock, Irp): STATUS_SUCCESS, or "
+       "STATUS_DELETE_PENDING once IoReleaseRemoveLockAndWait has run (fail the IRP with it).",
+       params=_obj("lock", {"status": LVALUE}), models=("IoAcquireRemoveLock",))
+def _acquire_remove_lock(params: Any, cc: Any, path: list) -> Any:
+    lock = _ref(cc, params, "lock", "IO_REMOVE_LOCK", path)
+    status_out = _out(cc, params if isinstance(params, dict) else {}, "status", path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        target = lock(f)
+        status = io_acquire_remove_lock(target, f.irp)
+        _returned(f, "IoAcquireRemoveLock", status=status, count=target.io_count)
+        status_out(f, status)
+        return None
+        yield
+    return step
+
+
+@block("release_remove_lock", summary="IoReleaseRemoveLock(&lock, Irp): the last release "
+       "wakes the remover.", params=REF, models=("IoReleaseRemoveLock",))
+def _release_remove_lock(params: str, cc: Any, path: list) -> Any:
+    lock = object_ref(cc, params, "IO_REMOVE_LOCK", path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        target = lock(f)
+        io_release_remove_lock(target, f.irp)
+        _returned(f, "IoReleaseRemoveLock", count=target.io_count)
+        return None
+        yield
+    return step
+
+
+@block("release_remove_lock_and_wait", summary="IoReleaseRemoveLockAndWait(&lock, Irp): "
+       "removed; drops the caller's count and the bias and waits for the outstanding ones.",
+       params=REF, max_irql="PASSIVE_LEVEL", models=("IoReleaseRemoveLockAndWait",))
+def _release_remove_lock_and_wait(params: str, cc: Any, path: list) -> Any:
+    lock = object_ref(cc, params, "IO_REMOVE_LOCK", path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        target = lock(f)
+        _report(f, "IoReleaseRemoveLockAndWait", {"count": target.io_count})
+        yield from io_release_remove_lock_and_wait(target, f.irp)
+        _returned(f, "IoReleaseRemoveLockAndWait", count=target.io_count)
     return step
 
 

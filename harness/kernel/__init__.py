@@ -43,6 +43,9 @@ from .io.irp import (Irp, IoStackLocation, IoStatusBlock, KernelMode, UserMode, 
                      io_reuse_irp, io_set_cancel_routine, io_set_completion_routine,
                      io_set_completion_routine_ex, io_set_next_irp_stack_location,
                      io_skip_current_irp_stack_location)
+from .io.remlock import (IoRemoveLock, io_acquire_remove_lock,  # noqa: F401
+                         io_initialize_remove_lock, io_release_remove_lock,
+                         io_release_remove_lock_and_wait)
 from .io.startio import io_start_next_packet, io_start_packet  # noqa: F401
 from .io.zw import (io_get_base_file_system_device_object,  # noqa: F401
                     ob_reference_object_by_name, zw_close, zw_create_file,
@@ -63,15 +66,19 @@ from .ke.dispatcher import (DispatcherObject, KEvent, KSemaphore, WaitAll,  # no
 from .ke.machine import (BOOT_SYSTEM_TIME, DPC_WATCHDOG_DPCS,  # noqa: F401
                          KERNEL_STACK_CALL_LEVELS, Cpu, KThread, Machine, ThreadTerminated,
                          run_nonblocking)
-from .ke.mutex import (FastMutex, KMutant, ex_acquire_fast_mutex,  # noqa: F401
+from .ke.mutex import (FastMutex, GuardedMutex, KMutant, ex_acquire_fast_mutex,  # noqa: F401
                        ex_initialize_fast_mutex, ex_release_fast_mutex,
-                       ex_try_to_acquire_fast_mutex, ke_initialize_mutant,
+                       ex_try_to_acquire_fast_mutex, ke_acquire_guarded_mutex,
+                       ke_initialize_guarded_mutex, ke_release_guarded_mutex,
+                       ke_try_to_acquire_guarded_mutex, ke_initialize_mutant,
                        ke_initialize_mutex, ke_read_state_mutex, ke_release_mutant,
                        ke_release_mutex)
-from .ke.spinlock import (KSpinLock, ke_acquire_spin_lock,  # noqa: F401
+from .ke.spinlock import (KSpinLock, ke_acquire_in_stack_queued_spin_lock,  # noqa: F401
+                          ke_acquire_spin_lock, ke_test_spin_lock,
+                          ke_try_to_acquire_spin_lock_at_dpc_level,
                           ke_acquire_spin_lock_at_dpc_level, ke_acquire_spin_lock_spinning,
                           ke_initialize_spin_lock, ke_release_spin_lock,
-                          ke_release_spin_lock_from_dpc_level)
+                          ke_release_spin_lock_from_dpc_level, spin_while_held)
 from .ex.event import (io_create_event, zw_clear_event, zw_create_event,  # noqa: F401
                        zw_open_event, zw_reset_event, zw_set_event, zw_wait_for_single_object)
 from .ex.time import (ex_local_time_to_system_time,  # noqa: F401

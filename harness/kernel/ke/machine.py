@@ -99,7 +99,7 @@ class KThread(DispatcherObject):
     __slots__ = ("tid", "process", "cpu", "user", "system", "alive", "exit_status", "irp_list",
                  "apc_queue", "blocked", "wait_irql", "wait_context", "call_depth",
                  "blocked_since", "waiting_on", "kernel_apc_disable", "owned_mutants",
-                 "exception_handlers")
+                 "exception_handlers", "special_apc_disable")
 
     def __init__(self, kernel: "Machine", tid: int, name: str, process: str, cpu: Cpu | None,
                  user: bool, system: bool | None = None) -> None:
@@ -116,6 +116,8 @@ class KThread(DispatcherObject):
         self.kernel_apc_disable = 0
         self.owned_mutants: list[Any] = []   # in acquisition order (1.6)
         self.exception_handlers = 0          # __try blocks around the running code
+        # SpecialApcDisable: a guarded region (a KGUARDED_MUTEX held) holds off ALL APCs
+        self.special_apc_disable = 0
         self.alive = True
         self.exit_status: Any = None
         self.irp_list: list[Any] = []   # threaded IRPs (io-core §1.7 ThreadListEntry)
@@ -275,12 +277,12 @@ class Machine:
         count is 0x20 KERNEL_APC_PENDING_DURING_EXIT (P2 CombinedApcDisable: 0xFFFF for one
         KMUTEX still owned); a KMUTEX owned with a balanced count is 0x4000008A; owned
         mutants are abandoned and hand STATUS_ABANDONED to their next owner."""
-        if thread.kernel_apc_disable:
-            self.bug_check(BugCheckCode.KERNEL_APC_PENDING_DURING_EXIT, 0,
-                           thread.kernel_apc_disable & 0xFFFF, 0, 1,
-                           reason=f"{thread.name} exited with kernel APCs disabled "
-                                  f"({thread.kernel_apc_disable}): a KMUTEX or critical "
-                                  "region still held")
+        combined = ((thread.special_apc_disable & 0xFFFF) << 16
+                    | thread.kernel_apc_disable & 0xFFFF)       # CombinedApcDisable
+        if combined:
+            self.bug_check(BugCheckCode.KERNEL_APC_PENDING_DURING_EXIT, 0, combined, 0, 1,
+                           reason=f"{thread.name} exited with APCs disabled (0x{combined:08X}"
+                                  "): a KMUTEX, guarded mutex or critical region still held")
         for mutant in list(thread.owned_mutants):
             if mutant.apc_disable:
                 self.bug_check(BugCheckCode.THREAD_TERMINATE_HELD_MUTEX, thread.tid,
@@ -495,8 +497,8 @@ class Machine:
             self._deliver_apcs(thread)
 
     def _deliver_apcs(self, thread: KThread) -> None:
-        if not thread.apc_queue:
-            return
+        if not thread.apc_queue or thread.special_apc_disable:
+            return      # a guarded region: every APC waits for its end (sync-objects 2.9)
         if thread.blocked and thread.wait_irql >= APC_LEVEL:
             # io-core §6.10 / §10.25: IRQL >= APC_LEVEL blocks special kernel APCs; they
             # stay queued until the thread lowers to PASSIVE_LEVEL (lower_irql).

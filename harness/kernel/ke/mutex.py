@@ -203,3 +203,65 @@ def ex_release_fast_mutex(fm: FastMutex) -> None:
     if fm.count <= 0:
         ke_set_event(fm.event)
     kernel.lower_irql(fm.old_irql)
+
+
+class GuardedMutex(FastMutex):
+    """KGUARDED_MUTEX (2.9; Server 2003 and later, not exported by XP): a fast mutex
+    whose owner is in a guarded region (all APCs off) at its own IRQL. The Windows 8+
+    variant, which is a fast mutex at APC_LEVEL, is not modelled."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        owner = self.owner.name if self.owner is not None else "free"
+        return f"<KGUARDED_MUTEX {self.name} count={self.count} {owner}>"
+
+
+def ke_initialize_guarded_mutex(kernel: "Kernel", name: str = "") -> GuardedMutex:
+    """KeInitializeGuardedMutex."""
+    return GuardedMutex(kernel, name)
+
+
+def _check_guarded_irql(gm: GuardedMutex, routine: str) -> None:
+    kernel = gm.kernel
+    if kernel.cpu.irql > APC_LEVEL:
+        kernel.bug_check(BugCheckCode.IRQL_NOT_LESS_OR_EQUAL, gm.id, kernel.cpu.irql, 0, 0,
+                         reason=f"{routine} at IRQL {kernel.cpu.irql} (IRQL <= APC_LEVEL)")
+
+
+def ke_acquire_guarded_mutex(gm: GuardedMutex) -> Generator[Any, Any, None]:
+    """KeAcquireGuardedMutex: enter a guarded region, then take it or wait (FIFO); not
+    recursive (the owner's second acquire waits forever)."""
+    _check_guarded_irql(gm, "KeAcquireGuardedMutex")
+    thread = gm.kernel.current_thread
+    thread.special_apc_disable -= 1
+    gm.count -= 1
+    if gm.count != 0:
+        gm.contention += 1
+        yield from ke_wait_for_single_object(gm.event)
+    gm.owner = thread
+
+
+def ke_try_to_acquire_guarded_mutex(gm: GuardedMutex) -> bool:
+    """KeTryToAcquireGuardedMutex: TRUE (owned, in a guarded region) or FALSE."""
+    _check_guarded_irql(gm, "KeTryToAcquireGuardedMutex")
+    if gm.count != 1:
+        return False
+    thread = gm.kernel.current_thread
+    thread.special_apc_disable -= 1
+    gm.count, gm.owner = 0, thread
+    return True
+
+
+def ke_release_guarded_mutex(gm: GuardedMutex) -> None:
+    """KeReleaseGuardedMutex: free it, wake the first waiter, leave the guarded region
+    (APCs held off meanwhile are delivered)."""
+    kernel = gm.kernel
+    thread = kernel.current_thread
+    gm.owner = None
+    gm.count += 1
+    if gm.count <= 0:
+        ke_set_event(gm.event)
+    thread.special_apc_disable += 1
+    if not thread.special_apc_disable:
+        kernel.deliver_apcs(thread)

@@ -91,14 +91,50 @@ def spin_while_held(lock: KSpinLock) -> Generator[Any, Any, None]:
 def ke_acquire_spin_lock_at_dpc_level(lock: KSpinLock) -> None:
     """KeAcquireSpinLockAtDpcLevel: the caller is already at DISPATCH_LEVEL."""
     kernel = lock.kernel
+    _verify_dpc_level(lock, 0x40, "KeAcquireSpinLockAtDpcLevel")
     if lock.owner is not None:
         kernel.bug_check(BugCheckCode.SPIN_LOCK_ALREADY_OWNED, lock.id, 0, 0, 0,
                          reason=f"spin lock {lock.name or ''} acquired while already held")
     lock.owner = kernel.cpu
 
 
+def _verify_dpc_level(lock: KSpinLock, subcode: int, routine: str) -> None:
+    """verifier-rules R71: the DPC-level calls below DISPATCH_LEVEL are 0xC4 0x40 / 0x41
+    (P2 the IRQL, P3 the lock). Without Verifier the lock is taken or dropped anyway
+    (sync-objects 5.3: the IRQL is then whatever it was)."""
+    kernel = lock.kernel
+    irql = kernel.cpu.irql
+    if kernel.verifier and irql < DISPATCH_LEVEL:
+        kernel.bug_check(BugCheckCode.DRIVER_VERIFIER_DETECTED_VIOLATION, subcode, irql,
+                         lock.id, 0, reason=f"{routine} at IRQL {irql}")
+
+
+def ke_try_to_acquire_spin_lock_at_dpc_level(lock: KSpinLock) -> bool:
+    """KeTryToAcquireSpinLockAtDpcLevel (5.4): TRUE and held, or FALSE; never spins. (The
+    MP behaviour; a UP free kernel, which never writes the lock word, always says TRUE.)"""
+    _verify_dpc_level(lock, 0x40, "KeTryToAcquireSpinLockAtDpcLevel")
+    if lock.owner is not None:
+        return False
+    lock.owner = lock.kernel.cpu
+    return True
+
+
+def ke_test_spin_lock(lock: KSpinLock) -> bool:
+    """KeTestSpinLock (5.4): TRUE if the lock looks free; acquires nothing."""
+    return lock.owner is None
+
+
+def ke_acquire_in_stack_queued_spin_lock(lock: KSpinLock) -> Generator[Any, Any, int]:
+    """KeAcquireInStackQueuedSpinLock (5.5): as KeAcquireSpinLock, with waiting CPUs
+    granted the lock in arrival order (the handle's saved IRQL is returned). The
+    queue handle's own identity (a second acquisition with the same handle) is not
+    modelled."""
+    return (yield from ke_acquire_spin_lock_spinning(lock))
+
+
 def ke_release_spin_lock_from_dpc_level(lock: KSpinLock) -> None:
     """KeReleaseSpinLockFromDpcLevel."""
+    _verify_dpc_level(lock, 0x41, "KeReleaseSpinLockFromDpcLevel")
     if lock.owner is None:
         lock.kernel.bug_check(BugCheckCode.SPIN_LOCK_NOT_OWNED, lock.id, 0, 0, 0,
                               reason=f"spin lock {lock.name or ''} released but not held")
