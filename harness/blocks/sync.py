@@ -32,7 +32,8 @@ from ..kernel import (NT_CURRENT_PROCESS, OBJ_KERNEL_HANDLE, KEvent, KMutant,
                       ps_create_system_thread, ps_get_current_process,
                       ps_get_process_image_file_name, ps_terminate_system_thread,
                       rtl_time_to_time_fields, zw_clear_event, zw_create_event, zw_open_event,
-                      zw_set_event, zw_wait_for_single_object)
+                      zw_cancel_timer, zw_create_timer, zw_set_event, zw_set_timer,
+                      zw_wait_for_single_object)
 from ..kernel.ex.time import TIME_FIELDS
 from ..lang.ctype import LONG, LONGLONG
 from .actions import EXPR, ROUTINE_REF, STATUS, object_ref
@@ -776,4 +777,82 @@ def _zw_wait(params: dict, cc: Any, path: list) -> Any:
         status = yield from zw_wait_for_single_object(
             f.kernel, handle(f) & 0xFFFFFFFF, None if due is None else LONGLONG.wrap(due))
         status_out(f, status)
+    return step
+
+
+# -- executive timers ------------------------------------------------------------------------
+
+@block("zw_create_timer", summary="ZwCreateTimer(&handle, access, attributes+name, type): an "
+       "executive timer, not set; wait on it with zw_wait_for_single_object.",
+       params={"type": "object", "required": ["handle"], "additionalProperties": False,
+               "properties": {"name": TEXT, "access": FLAGS, "attributes": FLAGS,
+                              "type": {"enum": ["NotificationTimer", "SynchronizationTimer"]},
+                              "handle": LVALUE, "status": LVALUE}},
+       max_irql="PASSIVE_LEVEL", models=("ZwCreateTimer",))
+def _zw_create_timer(params: dict, cc: Any, path: list) -> Any:
+    access, attributes = _value(cc, params, "access", path), _value(cc, params, "attributes",
+                                                                     path)
+    timer_type = int(params.get("type") == "SynchronizationTimer")
+    handle_out, status_out = _out(cc, params, "handle", path), _out(cc, params, "status", path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        status, handle, _timer = zw_create_timer(f.kernel, access(f), params.get("name"),
+                                                 attributes(f), timer_type)
+        if handle:
+            handle_out(f, handle)
+        status_out(f, status)
+        _returned(f, "ZwCreateTimer", status=status, handle=handle)
+        return None
+        yield
+    return step
+
+
+@block("zw_set_timer", summary="ZwSetTimer(handle, &DueTime, apc, apc_context, FALSE, "
+       "period_ms, &previous): the apc routine runs as a normal kernel APC in the calling "
+       "thread at each expiry; 'previous' gets the signal state before.",
+       params={"type": "object", "required": ["handle", "due_time_100ns"],
+               "additionalProperties": False,
+               "properties": {"handle": EXPR, "due_time_100ns": EXPR, "apc": ROUTINE_REF,
+                              "apc_context": REF, "period_ms": EXPR, "previous": LVALUE,
+                              "status": LVALUE}},
+       max_irql="PASSIVE_LEVEL", models=("ZwSetTimer",))
+def _zw_set_timer(params: dict, cc: Any, path: list) -> Any:
+    handle, due = _value(cc, params, "handle", path), _value(cc, params, "due_time_100ns", path)
+    period = _value(cc, params, "period_ms", path)
+    routine = (cc.routine(params["apc"], "apc", f"{cc.name}.TimerApc", path + ["apc"])
+               if "apc" in params else None)
+    context = _context(cc, {"context": params["apc_context"]} if "apc_context" in params
+                       else {}, path)
+    previous, status_out = _out(cc, params, "previous", path), _out(cc, params, "status", path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        value = handle(f) & 0xFFFFFFFF
+        _report(f, "ZwSetTimer", {"handle": value, "due_time_100ns": LONGLONG.wrap(due(f))})
+        apc = routine.bind(f.model) if routine is not None else None
+        status, before = zw_set_timer(f.kernel, value, LONGLONG.wrap(due(f)), apc, context(f),
+                                      LONG.wrap(period(f)))
+        previous(f, before)
+        status_out(f, status)
+        _returned(f, "ZwSetTimer", status=status, previous=before)
+        return None
+        yield
+    return step
+
+
+@block("zw_cancel_timer", summary="ZwCancelTimer(handle, &current): 'current' gets the signal "
+       "state after the cancel (TRUE if it had expired), not whether it was pending.",
+       params={"type": "object", "required": ["handle"], "additionalProperties": False,
+               "properties": {"handle": EXPR, "current": LVALUE, "status": LVALUE}},
+       max_irql="PASSIVE_LEVEL", models=("ZwCancelTimer",))
+def _zw_cancel_timer(params: dict, cc: Any, path: list) -> Any:
+    handle = _value(cc, params, "handle", path)
+    current, status_out = _out(cc, params, "current", path), _out(cc, params, "status", path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        status, state = zw_cancel_timer(f.kernel, handle(f) & 0xFFFFFFFF)
+        current(f, state)
+        status_out(f, status)
+        _returned(f, "ZwCancelTimer", status=status, current=state)
+        return None
+        yield
     return step

@@ -81,6 +81,8 @@ from .ke.spinlock import (KSpinLock, ke_acquire_in_stack_queued_spin_lock,  # no
                           ke_release_spin_lock_from_dpc_level, spin_while_held)
 from .ex.event import (io_create_event, zw_clear_event, zw_create_event,  # noqa: F401
                        zw_open_event, zw_reset_event, zw_set_event, zw_wait_for_single_object)
+from .ex.timer import (ETimer, zw_cancel_timer, zw_create_timer,  # noqa: F401
+                       zw_open_timer, zw_set_timer)
 from .ex.time import (ex_local_time_to_system_time,  # noqa: F401
                       ex_system_time_to_local_time, parse_time_zone, rtl_time_fields_to_time,
                       rtl_time_to_time_fields)

@@ -314,6 +314,9 @@ class Machine:
             thread.waiting_on = None
             self._switch_to(thread, thread.wait_irql)
             thread.cpu.context = thread.wait_context   # e.g. still inside a completion routine
+            if thread.apc_queue and thread.wait_irql == PASSIVE_LEVEL:
+                # the APC interrupt a switched-in thread takes before it runs on
+                self._deliver_apcs(thread)
         thread.alive = False
         self.hooks.thread_exit(thread)
         thread.signal_state = 1

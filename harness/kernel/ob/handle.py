@@ -45,7 +45,7 @@ def object_type_name(obj: Any) -> str:
     return {"KEvent": "Event", "DeviceObject": "Device", "DriverObject": "Driver",
             "SymbolicLink": "SymbolicLink", "Irp": "Irp", "KThread": "Thread",
             "EProcess": "Process", "KSemaphore": "Semaphore", "KMutant": "Mutant",
-            "KTimer": "Timer"}.get(name, name)
+            "KTimer": "Timer", "ETimer": "Timer", "GuardedMutex": "GuardedMutex"}.get(name, name)
 
 
 class ObjectTable:
