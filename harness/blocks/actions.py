@@ -282,13 +282,25 @@ def event_ref(cc: Any, name: str, role: str, path: list) -> Any:
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-@block("signal", summary="KeSetEvent on an event: a KEVENT variable, Context, or a driver "
-       "event (created on first use, notification type).", params=NAME, models=("KeSetEvent",))
-def _signal(params: str, cc: Any, path: list) -> Any:
-    event = event_ref(cc, params, "produce", path)
+@block("signal", summary="KeSetEvent on an event: a KEVENT variable, Context, a pointer, or a "
+       "driver event (created on first use, notification type); wait: true is "
+       "KeSetEvent(..., TRUE): back at DISPATCH_LEVEL until the next wait (sync-objects 3.2).",
+       params={"anyOf": [NAME, {"type": "object", "required": ["event"],
+                                "additionalProperties": False,
+                                "properties": {"event": NAME, "wait": {"type": "boolean"},
+                                               "previous": {"type": "string"}}}]},
+       models=("KeSetEvent",))
+def _signal(params: Any, cc: Any, path: list) -> Any:
+    params = {"event": params} if isinstance(params, str) else params
+    event = event_ref(cc, params["event"], "produce", path)
+    wait = params.get("wait", False)
+    previous = cc.lvalue(params["previous"], path + ["previous"]) if "previous" in params \
+        else None
 
     def step(f: Frame) -> Generator[Any, Any, None]:
-        ke_set_event(event(f))
+        before = ke_set_event(event(f), 0, wait)
+        if previous is not None:
+            previous[1](f, before)
         return None
         yield
     return step

@@ -203,7 +203,8 @@ def _initialize_semaphore(params: dict, cc: Any, path: list) -> Any:
 @block("release_semaphore", summary="KeReleaseSemaphore(&semaphore, increment, adjustment, "
        "FALSE); 'previous' gets the count before. Past the limit it raises "
        "STATUS_SEMAPHORE_LIMIT_EXCEEDED (a bug check when unhandled).",
-       params=_obj("semaphore", {"increment": EXPR, "adjustment": EXPR, "previous": LVALUE}),
+       params=_obj("semaphore", {"increment": EXPR, "adjustment": EXPR, "previous": LVALUE,
+                                 "wait": {"type": "boolean"}}),
        models=("KeReleaseSemaphore",))
 def _release_semaphore(params: Any, cc: Any, path: list) -> Any:
     sem = _ref(cc, params, "semaphore", "KSEMAPHORE", path)
@@ -211,12 +212,13 @@ def _release_semaphore(params: Any, cc: Any, path: list) -> Any:
     increment = _value(cc, params, "increment", path)
     adjustment = _value(cc, params, "adjustment", path, 1)
     previous = _out(cc, params, "previous", path)
+    wait = params.get("wait", False)
 
     def step(f: Frame) -> Generator[Any, Any, None]:
         target = sem(f)
         _report(f, "KeReleaseSemaphore", {"semaphore": target.name,
                                           "adjustment": adjustment(f)})
-        before = ke_release_semaphore(target, increment(f), adjustment(f))
+        before = ke_release_semaphore(target, increment(f), adjustment(f), wait)
         _returned(f, "KeReleaseSemaphore", previous=before)
         previous(f, before)
         return None
@@ -263,15 +265,17 @@ def _initialize_mutex(params: str, cc: Any, path: list) -> Any:
 @block("release_mutex", summary="KeReleaseMutex(&mutex, FALSE); 'previous' gets the "
        "SignalState before (0: now free; negative: still owned). A thread that does not "
        "own it raises STATUS_MUTANT_NOT_OWNED (0x7E in a system thread).",
-       params=_obj("mutex", {"previous": LVALUE}), models=("KeReleaseMutex",))
+       params=_obj("mutex", {"previous": LVALUE, "wait": {"type": "boolean"}}),
+       models=("KeReleaseMutex",))
 def _release_mutex(params: Any, cc: Any, path: list) -> Any:
     mutex = _ref(cc, params, "mutex", "KMUTEX", path)
     previous = _out(cc, params if isinstance(params, dict) else {}, "previous", path)
+    wait = isinstance(params, dict) and params.get("wait", False)
 
     def step(f: Frame) -> Generator[Any, Any, None]:
         target = mutex(f)
         _report(f, "KeReleaseMutex", {"mutex": target.name})
-        before = ke_release_mutex(target)
+        before = ke_release_mutex(target, wait)
         _returned(f, "KeReleaseMutex", previous=before)
         previous(f, before)
         return None

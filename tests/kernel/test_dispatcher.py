@@ -312,10 +312,34 @@ def test_thread_object_signaled_when_thread_terminates(kernel, spawn):
     assert target.signal_state == 1
 
 
-def test_set_event_with_wait_true_is_not_modelled(kernel):
-    """kernel-env §3.2: KeSetEvent(Wait=TRUE) (atomic signal-and-wait) is not modelled."""
-    with pytest.raises(NotModelledError):
+def test_set_event_wait_true_returns_at_dispatch_until_the_next_wait(kernel, call):
+    """sync-objects 3.2: KeSetEvent(Wait=TRUE) updates the event and returns at raised
+    IRQL (the dispatcher lock held); the KeWaitXxx that must follow goes back to the
+    IRQL of before the call."""
+    signal, reply = KEvent(kernel), KEvent(kernel)
+    seen = []
+
+    def body():
+        ke_set_event(signal, 0, True)
+        seen.append(kernel.cpu.irql)
+        status = yield from ke_wait_for_single_object(reply, timeout=-TICK)
+        seen.append(kernel.cpu.irql)
+        return status
+    assert call(body) == TIMEOUT
+    assert signal.signal_state == 1
+    assert seen == [DISPATCH_LEVEL, 0]
+
+
+def test_set_event_wait_true_then_no_wait_leaves_the_irql_raised(kernel, call):
+    """sync-objects 3.2: anything but a wait after KeSetEvent(Wait=TRUE) runs at the
+    raised IRQL, as on Windows (the next check of the IRQL then catches it)."""
+    def body():
         ke_set_event(KEvent(kernel), 0, True)
+        irql = kernel.cpu.irql
+        kernel.lower_irql(0)
+        return irql
+        yield
+    assert call(body) == DISPATCH_LEVEL
 
 
 def test_alertable_wait_is_not_modelled(kernel, drive):

@@ -182,6 +182,7 @@ def ke_wait_for_multiple_objects(kernel: "Kernel", objects: Sequence[DispatcherO
     the thread's own THREAD_WAIT_OBJECTS (3) blocks. Returns STATUS_WAIT_0 + index
     (WaitAny), STATUS_SUCCESS (WaitAll), STATUS_ABANDONED(_WAIT_0 + i) or STATUS_TIMEOUT.
     """
+    take_wait_next(kernel)
     limit = MAXIMUM_WAIT_OBJECTS if wait_block_array else THREAD_WAIT_OBJECTS
     if len(objects) > limit:
         kernel.bug_check(BugCheckCode.MAXIMUM_WAIT_OBJECTS_EXCEEDED,
@@ -227,6 +228,32 @@ def ke_wait_for_single_object(obj: DispatcherObject, wait_reason: int = 0, wait_
     return (yield from ke_wait_for_multiple_objects(obj.kernel, (obj,), WaitAny, timeout))
 
 
+def wait_next(kernel: "Kernel", routine: str) -> None:
+    """The Wait = TRUE form of KeSetEvent, KePulseEvent, KeReleaseSemaphore and
+    KeReleaseMutex (sync-objects 3.2): the object is updated, then the call returns at
+    DISPATCH_LEVEL with the dispatcher lock held (SYNCH_LEVEL on MP kernels is not
+    modelled apart), the thread's WaitNext set and its IRQL before the call saved. The
+    next call must be a KeWaitXxx or KeDelayExecutionThread, which starts its wait
+    without a window and returns at the saved IRQL; anything else runs at raised IRQL,
+    as on Windows. Legal only at or below APC_LEVEL in a thread."""
+    cpu = kernel.cpu
+    if cpu.irql > 1 or cpu.context not in ("thread", "completion", "cancel"):
+        kernel.hooks.violation(f"{routine}(Wait=TRUE)", f"sync-objects 3.2: only at IRQL <= "
+                               f"APC_LEVEL in a thread (here IRQL {cpu.irql}, {cpu.context})")
+    thread = kernel.current_thread
+    thread.wait_next_irql = cpu.irql
+    kernel.raise_irql(DISPATCH_LEVEL)
+
+
+def take_wait_next(kernel: "Kernel") -> None:
+    """A wait that follows a Wait = TRUE call: back to the IRQL saved by it."""
+    thread = kernel.current_thread
+    saved = getattr(thread, "wait_next_irql", None)
+    if saved is not None:
+        thread.wait_next_irql = None
+        kernel.lower_irql(saved)
+
+
 def raise_not_modelled(routine: str) -> None:
     raise NotModelledError(routine)
 
@@ -239,21 +266,19 @@ def ke_initialize_event(kernel: "Kernel", event_type: int, state: bool, name: st
 def ke_set_event(event: KEvent, increment: int = 0, wait: bool = False) -> int:
     """KeSetEvent (sync-objects 3.1): returns the PREVIOUS state; the state becomes exactly
     1; a notification event releases every waiter, a synchronization event one."""
-    if wait:
-        raise_not_modelled("KeSetEvent(Wait=TRUE)")
     previous = event.signal_state
     event.kernel.hooks.event_set(event, previous)
     if previous == 0:
         event.signal_state = 1
         event._wait_test()
+    if wait:
+        wait_next(event.kernel, "KeSetEvent")
     return previous
 
 
 def ke_pulse_event(event: KEvent, increment: int = 0, wait: bool = False) -> int:
     """KePulseEvent (sync-objects 3.4): release what the signal would release, then leave
     the event non-signaled whatever it was; returns the previous state."""
-    if wait:
-        raise_not_modelled("KePulseEvent(Wait=TRUE)")
     previous = event.signal_state
     if previous == 0 and event.wait_list:
         event.signal_state = 1
@@ -265,6 +290,8 @@ def ke_pulse_event(event: KEvent, increment: int = 0, wait: bool = False) -> int
             if block.wait_type == WaitAny:
                 block.try_satisfy()
     event.signal_state = 0
+    if wait:
+        wait_next(event.kernel, "KePulseEvent")
     return previous
 
 
@@ -301,8 +328,6 @@ def ke_release_semaphore(sem: KSemaphore, increment: int, adjustment: int,
     """KeReleaseSemaphore (sync-objects 3.5): returns the previous count. Past the limit
     (or a negative adjustment) it raises STATUS_SEMAPHORE_LIMIT_EXCEEDED and leaves the
     count as it was; waiters are released only when the count was 0."""
-    if wait:
-        raise_not_modelled("KeReleaseSemaphore(Wait=TRUE)")
     previous = sem.signal_state
     new = previous + adjustment
     if new > sem.limit or new < previous:
@@ -312,4 +337,6 @@ def ke_release_semaphore(sem: KSemaphore, increment: int, adjustment: int,
     sem.signal_state = new
     if previous == 0:
         sem._wait_test()
+    if wait:
+        wait_next(sem.kernel, "KeReleaseSemaphore")
     return previous

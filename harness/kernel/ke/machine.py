@@ -99,7 +99,7 @@ class KThread(DispatcherObject):
     __slots__ = ("tid", "process", "cpu", "user", "system", "alive", "exit_status", "irp_list",
                  "apc_queue", "blocked", "wait_irql", "wait_context", "call_depth",
                  "blocked_since", "waiting_on", "kernel_apc_disable", "owned_mutants",
-                 "exception_handlers", "special_apc_disable")
+                 "exception_handlers", "special_apc_disable", "wait_next_irql")
 
     def __init__(self, kernel: "Machine", tid: int, name: str, process: str, cpu: Cpu | None,
                  user: bool, system: bool | None = None) -> None:
@@ -118,6 +118,7 @@ class KThread(DispatcherObject):
         self.exception_handlers = 0          # __try blocks around the running code
         # SpecialApcDisable: a guarded region (a KGUARDED_MUTEX held) holds off ALL APCs
         self.special_apc_disable = 0
+        self.wait_next_irql: int | None = None   # WaitNext: the IRQL a KeWaitXxx goes back to
         self.alive = True
         self.exit_status: Any = None
         self.irp_list: list[Any] = []   # threaded IRPs (io-core §1.7 ThreadListEntry)

@@ -14,8 +14,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Generator
 
 from ..constants import APC_LEVEL, NTSTATUS, SynchronizationEvent, BugCheckCode
-from ..errors import NotModelledError
-from .dispatcher import DispatcherObject, KEvent, ke_set_event, ke_wait_for_single_object
+from .dispatcher import (DispatcherObject, KEvent, ke_set_event, ke_wait_for_single_object,
+                         wait_next)
 
 if TYPE_CHECKING:
     from .machine import KThread, Machine as Kernel
@@ -98,8 +98,6 @@ def ke_release_mutant(mutex: KMutant, increment: int = 1, wait: bool = False) ->
     it changes nothing and raises STATUS_MUTANT_NOT_OWNED (STATUS_ABANDONED if abandoned):
     unhandled, the exception's bug check (0x7E in a system thread)."""
     kernel = mutex.kernel
-    if wait:
-        raise NotModelledError("KeReleaseMutant(Wait=TRUE)")
     thread = kernel.current_thread
     if mutex.owner is not thread:
         status = (NTSTATUS.STATUS_ABANDONED if mutex.abandoned
@@ -115,6 +113,8 @@ def ke_release_mutant(mutex: KMutant, increment: int = 1, wait: bool = False) ->
         mutex._wait_test()
         if mutex.apc_disable and not thread.kernel_apc_disable:
             kernel.deliver_apcs(thread)      # KeLeaveCriticalRegion: held-off normal APCs
+    if wait:
+        wait_next(kernel, "KeReleaseMutex")
     return previous
 
 

@@ -19,12 +19,13 @@ if TYPE_CHECKING:
 
 
 class KSpinLock:
-    __slots__ = ("kernel", "owner", "name", "id", "spinners")
+    __slots__ = ("kernel", "owner", "name", "id", "spinners", "queued")
 
     def __init__(self, kernel: "Kernel", name: str = "") -> None:
         self.kernel = kernel
         self.owner: Any = None          # the CPU that holds it
-        self.spinners: list[Any] = []   # SimPy events of CPUs spinning on it
+        self.spinners: list[Any] = []   # (CPU, SimPy event) of CPUs spinning on it
+        self.queued = False             # used as an in-stack queued spin lock (5.5)
         self.name = name
         self.id = kernel.new_id("lock")    # stands for its address in bug-check parameters
 
@@ -77,8 +78,11 @@ def spin_while_held(lock: KSpinLock) -> Generator[Any, Any, None]:
     cpu.busy = thread
     while lock.owner is not None:
         event = kernel.new_event()
-        lock.spinners.append(event)
+        lock.spinners.append((cpu, event))
         yield event
+        if lock.owner is cpu:           # a queued lock handed over by its release (5.5)
+            lock.owner = None           # taken just below, with nothing in between
+            break
     cpu.busy = None
     kernel._switch_to(thread, DISPATCH_LEVEL)
     kernel.hooks.service_return("KeAcquireSpinLock", {"spin_lock": lock.name,
@@ -129,6 +133,7 @@ def ke_acquire_in_stack_queued_spin_lock(lock: KSpinLock) -> Generator[Any, Any,
     granted the lock in arrival order (the handle's saved IRQL is returned). The
     queue handle's own identity (a second acquisition with the same handle) is not
     modelled."""
+    lock.queued = True
     return (yield from ke_acquire_spin_lock_spinning(lock))
 
 
@@ -140,7 +145,10 @@ def ke_release_spin_lock_from_dpc_level(lock: KSpinLock) -> None:
                               reason=f"spin lock {lock.name or ''} released but not held")
     lock.owner = None
     if lock.spinners:                   # the first spinning CPU gets it next
-        lock.spinners.pop(0).succeed()
+        cpu, event = lock.spinners.pop(0)
+        if lock.queued:                 # 5.5: handed over at once, nobody can jump in
+            lock.owner = cpu
+        event.succeed()
 
 
 def ke_release_spin_lock(lock: KSpinLock, new_irql: int) -> None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Generator
 from ..constants import (APC_LEVEL, DISPATCH_LEVEL, NTSTATUS, NotificationTimer,
                         SynchronizationTimer, BugCheckCode)
 from ..errors import NotModelledError
-from .dispatcher import DispatcherObject
+from .dispatcher import DispatcherObject, take_wait_next
 
 if TYPE_CHECKING:
     from .machine import Machine as Kernel
@@ -222,6 +222,7 @@ def ke_delay_execution_thread(kernel: "Kernel", wait_mode: int, alertable: bool,
 
     ``interval`` uses the kernel sign convention (negative = relative, 100 ns units).
     """
+    take_wait_next(kernel)      # after a Wait = TRUE call: its raised IRQL ends here
     if kernel.cpu.irql > APC_LEVEL:
         if kernel.cpu.in_dpc:
             kernel.bug_check(BugCheckCode.ATTEMPTED_SWITCH_FROM_DPC, 0, 0, 0, 0,
