@@ -13,7 +13,8 @@ from ..kernel import (DISPATCH_LEVEL, IRQL, KERNEL_STACK_CALL_LEVELS, NTSTATUS, 
                       io_get_current_irp_stack_location, io_mark_irp_pending,
                       io_set_completion_routine, io_skip_current_irp_stack_location,
                       ke_cancel_timer, ke_delay_execution_thread, ke_insert_queue_dpc,
-                      ke_set_event, ke_set_timer_ex, ke_wait_for_single_object,
+                      ke_set_event, ke_set_importance_dpc, ke_set_target_processor_dpc,
+                      ke_set_timer_ex, ke_wait_for_single_object,
                       mm_get_system_address_for_mdl_safe)
 from ..lang.ctype import LONGLONG
 from .registry import block
@@ -420,10 +421,25 @@ def _cancel_timer(params: str, cc: Any, path: list) -> Any:
     return step
 
 
-@block("queue_dpc", summary="KeInsertQueueDpc for a named routine.", params=ROUTINE_REF,
-       models=("KeInsertQueueDpc",))
+@block("queue_dpc", summary="KeInsertQueueDpc for a named routine; {routine, target, "
+       "importance} also KeSetTargetProcessorDpc (the CPU it runs on) and KeSetImportanceDpc.",
+       params={"anyOf": [ROUTINE_REF, {"type": "object", "required": ["routine"],
+                                       "additionalProperties": False,
+                                       "properties": {"routine": ROUTINE_REF,
+                                                      "target": {"type": "integer",
+                                                                 "minimum": 0, "maximum": 63},
+                                                      "importance": {"enum": [
+                                                          "LowImportance", "MediumImportance",
+                                                          "HighImportance"]}}}]},
+       models=("KeInsertQueueDpc", "KeSetTargetProcessorDpc", "KeSetImportanceDpc"))
 def _queue_dpc(params: Any, cc: Any, path: list) -> Any:
+    options = params if isinstance(params, dict) else {}
+    if options:
+        params, path = options["routine"], path + ["routine"]
     routine = cc.routine(params, "dpc", "Dpc", path)
+    target = options.get("target")
+    importance = {"LowImportance": 0, "MediumImportance": 1,
+                  "HighImportance": 2}.get(options.get("importance", "MediumImportance"))
 
     def step(f: Frame) -> Generator[Any, Any, None]:
         # One KDPC per routine and driver, as a driver keeps its KDPC in its extension
@@ -431,6 +447,9 @@ def _queue_dpc(params: Any, cc: Any, path: list) -> Any:
         if dpc is None:
             dpc = f.model.vars[routine] = KDpc(f.kernel, routine.bind(f.model), f.device,
                                                routine.name)
+            if target is not None:
+                ke_set_target_processor_dpc(dpc, target)
+            ke_set_importance_dpc(dpc, importance)
         f.model.vars[f"dpc_irp:{dpc.name}"] = f.irp
         ke_insert_queue_dpc(dpc)
         return None

@@ -29,7 +29,8 @@ from ..kernel import (NT_CURRENT_PROCESS, OBJ_KERNEL_HANDLE, KEvent, KMutant,
                       ke_read_state_semaphore,
                       ke_release_mutex, ke_release_semaphore, ke_reset_event,
                       ke_stall_execution_processor, ke_wait_for_multiple_objects,
-                      ps_create_system_thread, ps_get_current_process,
+                      ke_query_priority_thread, ke_set_base_priority_thread,
+                      ke_set_priority_thread, ps_create_system_thread, ps_get_current_process,
                       ps_get_process_image_file_name, ps_terminate_system_thread,
                       rtl_time_to_time_fields, zw_clear_event, zw_create_event, zw_open_event,
                       zw_cancel_timer, zw_create_timer, zw_set_event, zw_set_timer,
@@ -170,6 +171,58 @@ def _get_process_image_file_name(params: dict, cc: Any, path: list) -> Any:
         name = ps_get_process_image_file_name(process(f)).encode("latin-1") + b"\0"
         buffer = memory(f)
         buffer.write(name[:buffer.length])
+        return None
+        yield
+    return step
+
+
+@block("get_current_thread", summary="KeGetCurrentThread() / PsGetCurrentThread(): the "
+       "PKTHREAD of the calling thread.", params=LVALUE,
+       models=("KeGetCurrentThread", "PsGetCurrentThread"))
+def _get_current_thread(params: str, cc: Any, path: list) -> Any:
+    target = _out(cc, {"into": params}, "into", path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        target(f, f.kernel.objects.address_of(f.kernel.current_thread))
+        return None
+        yield
+    return step
+
+
+@block("set_priority_thread", summary="KeSetPriorityThread(thread, priority) (or "
+       "KeSetBasePriorityThread with 'increment'); 'previous' gets the old priority (the "
+       "old increment). The model's scheduler does not use priorities.",
+       params={"type": "object", "required": ["thread"], "additionalProperties": False,
+               "properties": {"thread": EXPR, "priority": EXPR, "increment": EXPR,
+                              "previous": LVALUE}},
+       models=("KeSetPriorityThread", "KeSetBasePriorityThread"))
+def _set_priority_thread(params: dict, cc: Any, path: list) -> Any:
+    thread = object_pointer(cc, params["thread"], "KThread", path + ["thread"])
+    if ("priority" in params) == ("increment" in params):
+        cc.report(path, "give exactly one of priority (KeSetPriorityThread) or increment "
+                  "(KeSetBasePriorityThread)")
+    base = "increment" in params
+    value = _value(cc, params, "increment" if base else "priority", path)
+    previous = _out(cc, params, "previous", path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        call = ke_set_base_priority_thread if base else ke_set_priority_thread
+        previous(f, call(thread(f), LONG.wrap(value(f))))
+        return None
+        yield
+    return step
+
+
+@block("query_priority_thread", summary="KeQueryPriorityThread(thread) into a variable.",
+       params={"type": "object", "required": ["thread", "into"], "additionalProperties": False,
+               "properties": {"thread": EXPR, "into": LVALUE}},
+       models=("KeQueryPriorityThread",))
+def _query_priority_thread(params: dict, cc: Any, path: list) -> Any:
+    thread = object_pointer(cc, params["thread"], "KThread", path + ["thread"])
+    into = _out(cc, params, "into", path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        into(f, ke_query_priority_thread(thread(f)))
         return None
         yield
     return step

@@ -87,12 +87,14 @@ from .ex.time import (ex_local_time_to_system_time,  # noqa: F401
                       ex_system_time_to_local_time, parse_time_zone, rtl_time_fields_to_time,
                       rtl_time_to_time_fields)
 from .ps.thread import (NT_CURRENT_PROCESS, EProcess, process_object,  # noqa: F401
-                        ps_create_system_thread, ps_get_current_process,
+                        ke_query_priority_thread, ke_set_base_priority_thread,
+                        ke_set_priority_thread, ps_create_system_thread, ps_get_current_process,
                         ps_get_process_image_file_name, ps_terminate_system_thread)
 from .ke.timers import (KDpc, KTimer, ke_cancel_timer, ke_delay_execution_thread,  # noqa: F401
                         ke_initialize_dpc, ke_initialize_timer, ke_initialize_timer_at,
                         ke_initialize_timer_ex,
                         ke_insert_queue_dpc, ke_read_state_timer, ke_remove_queue_dpc,
+                        ke_set_importance_dpc, ke_set_target_processor_dpc,
                         ke_set_timer, ke_set_timer_ex)
 from .mm.memory import (Buffer, Mdl, io_allocate_mdl, io_build_partial_mdl,  # noqa: F401
                         io_free_mdl, mm_get_mdl_byte_count, mm_get_mdl_byte_offset,

@@ -1,5 +1,5 @@
-"""Rules of mutexes, fast mutexes, events, semaphores, waits, system threads, the object
-manager and the time services (sync-objects §1-§5, §7, §8)."""
+"""Rules of mutexes, fast and guarded mutexes, events, semaphores, waits, system threads, spin
+locks, remove locks, the object manager and the time services (sync-objects §1-§8)."""
 
 from __future__ import annotations
 
@@ -8,24 +8,31 @@ import pytest
 from harness.kernel import (APC_LEVEL, BOOT_SYSTEM_TIME, DISPATCH_LEVEL, EVENT_MODIFY_STATE,
                             EVENT_QUERY_STATE, KERNEL_HANDLE_BIT, NT_CURRENT_PROCESS, NTSTATUS,
                             OBJ_KERNEL_HANDLE, OBJ_OPENIF, PASSIVE_LEVEL,
-                            PERFORMANCE_FREQUENCY, BugCheckCode, BugCheckHalt, KEvent, Kernel,
-                            NotificationEvent, SynchronizationEvent, WaitAll, WaitAny,
-                            ex_acquire_fast_mutex, ex_initialize_fast_mutex,
+                            PERFORMANCE_FREQUENCY, BugCheckCode, BugCheckHalt, IoRemoveLock,
+                            KEvent, Kernel, NotificationEvent, SynchronizationEvent, WaitAll,
+                            WaitAny, ex_acquire_fast_mutex, ex_initialize_fast_mutex,
                             ex_local_time_to_system_time, ex_release_fast_mutex,
                             ex_system_time_to_local_time, ex_try_to_acquire_fast_mutex,
-                            io_create_event, ke_acquire_spin_lock,
+                            io_acquire_remove_lock, io_create_event, io_initialize_remove_lock,
+                            io_release_remove_lock, io_release_remove_lock_and_wait,
+                            ke_acquire_guarded_mutex, ke_acquire_in_stack_queued_spin_lock,
+                            ke_acquire_spin_lock, ke_acquire_spin_lock_at_dpc_level,
                             ke_acquire_spin_lock_spinning, ke_clear_event,
-                            ke_delay_execution_thread, ke_initialize_mutant,
-                            ke_initialize_mutex, ke_initialize_semaphore,
+                            ke_delay_execution_thread, ke_initialize_guarded_mutex,
+                            ke_initialize_mutant, ke_initialize_mutex, ke_initialize_semaphore,
                             ke_initialize_spin_lock, ke_initialize_timer, ke_pulse_event,
                             ke_query_interrupt_time, ke_query_performance_counter,
                             ke_query_system_time, ke_query_tick_count, ke_query_time_increment,
                             ke_read_state_event, ke_read_state_mutex, ke_read_state_semaphore,
-                            ke_release_mutant, ke_release_mutex, ke_release_semaphore,
-                            ke_release_spin_lock, ke_set_event, ke_set_timer,
-                            ke_stall_execution_processor, ke_wait_for_multiple_objects,
-                            ke_wait_for_single_object, ob_reference_object_by_handle,
-                            parse_time_zone, ps_create_system_thread, ps_get_current_process,
+                            ke_release_guarded_mutex, ke_release_mutant, ke_release_mutex,
+                            ke_release_semaphore, ke_release_spin_lock,
+                            ke_release_spin_lock_from_dpc_level, ke_set_event, ke_set_timer,
+                            ke_stall_execution_processor, ke_test_spin_lock,
+                            ke_try_to_acquire_guarded_mutex,
+                            ke_try_to_acquire_spin_lock_at_dpc_level,
+                            ke_wait_for_multiple_objects, ke_wait_for_single_object,
+                            ob_reference_object_by_handle, parse_time_zone,
+                            ps_create_system_thread, ps_get_current_process,
                             ps_terminate_system_thread, rtl_time_fields_to_time,
                             rtl_time_to_time_fields, zw_create_event)
 
@@ -378,6 +385,167 @@ def test_recursive_fast_mutex_acquire_hangs_silently(kernel, spawn):
     assert kernel.run() is None
     assert thread.alive and thread.blocked and reached == []
     assert fm.count == -1
+
+
+# -- 2.9 Guarded mutexes ---------------------------------------------------------------------
+
+def test_guarded_mutex_acquire_does_not_raise_irql(kernel, call):
+    """sync-objects 2.9: KeAcquireGuardedMutex enters a guarded region WITHOUT raising the
+    IRQL: the owner stays at PASSIVE_LEVEL (SpecialApcDisable -1); KeReleaseGuardedMutex
+    frees it and leaves the region."""
+    gm = ke_initialize_guarded_mutex(kernel, "GM")
+
+    def body():
+        thread = kernel.current_thread
+        yield from ke_acquire_guarded_mutex(gm)
+        held = (kernel.cpu.irql, gm.owner is thread, gm.count, thread.special_apc_disable)
+        ke_release_guarded_mutex(gm)
+        return held, (kernel.cpu.irql, gm.owner, gm.count, thread.special_apc_disable)
+
+    assert call(body) == ((PASSIVE_LEVEL, True, 0, -1), (PASSIVE_LEVEL, None, 1, 0))
+
+
+def test_guarded_mutex_holds_off_special_kernel_apcs_until_release(kernel, spawn):
+    """sync-objects 2.9: the guarded region blocks ALL APCs, even special kernel APCs (which
+    reach a KMUTEX owner at once, 1.3) although the owner is at PASSIVE_LEVEL; both kinds run
+    when KeReleaseGuardedMutex leaves the region, the special one at APC_LEVEL."""
+    gm = ke_initialize_guarded_mutex(kernel, "GM")
+    log = []
+
+    def normal_apc():
+        log.append(("normal", kernel.now, kernel.cpu.irql))
+        yield from ()
+
+    def owner():
+        yield from ke_acquire_guarded_mutex(gm)
+        kernel.queue_kernel_apc(kernel.current_thread,
+                                lambda: log.append(("special", kernel.now, kernel.cpu.irql)),
+                                normal=False)
+        yield from delay(kernel, 1)
+        log.append(("release", kernel.now, kernel.cpu.irql))
+        ke_release_guarded_mutex(gm)
+        log.append(("released", kernel.now))
+
+    def queuer(target):
+        kernel.queue_kernel_apc(target, normal_apc, normal=True)
+        yield from ()
+
+    target = spawn(owner, name="Owner")
+    spawn(queuer, target, name="Queuer")
+    assert kernel.run() is None
+    assert log == [("release", TICK, PASSIVE_LEVEL), ("special", TICK, APC_LEVEL),
+                   ("normal", TICK, PASSIVE_LEVEL), ("released", TICK)]
+
+
+def test_guarded_mutex_waiters_are_served_fifo_at_passive_level(kernel, spawn):
+    """sync-objects 2.9 (as 2.3): a second acquirer waits; each release wakes exactly the
+    first waiter, which owns the mutex when it runs, still at PASSIVE_LEVEL."""
+    gm = ke_initialize_guarded_mutex(kernel, "GM")
+    log = []
+
+    def user(name):
+        yield from ke_acquire_guarded_mutex(gm)
+        log.append((name, kernel.now, kernel.cpu.irql, gm.owner.name))
+        yield from delay(kernel, 1)
+        ke_release_guarded_mutex(gm)
+
+    for name in ("A", "B", "C"):
+        spawn(user, name, name=name)
+    assert kernel.run() is None
+    assert log == [("A", 0, PASSIVE_LEVEL, "A"), ("B", TICK, PASSIVE_LEVEL, "B"),
+                   ("C", 2 * TICK, PASSIVE_LEVEL, "C")]
+    assert (gm.count, gm.owner, gm.contention) == (1, None, 2)
+
+
+def test_guarded_mutex_waiter_is_already_in_its_guarded_region(kernel, spawn):
+    """sync-objects 2.9: the guarded region is entered BEFORE the lock is taken or waited
+    for: a special kernel APC queued to a thread waiting for the mutex does not run during
+    the wait, only when that thread releases the mutex in its turn."""
+    gm = ke_initialize_guarded_mutex(kernel, "GM")
+    log = []
+
+    def holder():
+        yield from ke_acquire_guarded_mutex(gm)
+        yield from delay(kernel, 1)
+        log.append(("holder releases", kernel.now))
+        ke_release_guarded_mutex(gm)
+
+    def waiter():
+        yield from ke_acquire_guarded_mutex(gm)
+        log.append(("waiter owns", kernel.now))
+        ke_release_guarded_mutex(gm)
+        log.append(("waiter released", kernel.now))
+
+    def queuer(target):
+        kernel.queue_kernel_apc(target, lambda: log.append(("special", kernel.now)))
+        yield from ()
+
+    spawn(holder, name="Holder")
+    target = spawn(waiter, name="Waiter")
+    spawn(queuer, target, name="Queuer")
+    assert kernel.run() is None
+    assert log == [("holder releases", TICK), ("waiter owns", TICK), ("special", TICK),
+                   ("waiter released", TICK)]
+
+
+def test_try_to_acquire_guarded_mutex_false_when_held(kernel, spawn):
+    """sync-objects 2.9: KeTryToAcquireGuardedMutex takes a free mutex (TRUE, in a guarded
+    region, IRQL unchanged); on a held one it returns FALSE at once, never waits, and
+    leaves no guarded region behind."""
+    gm = ke_initialize_guarded_mutex(kernel, "GM")
+    log = []
+
+    def holder():
+        log.append(("holder", ke_try_to_acquire_guarded_mutex(gm), kernel.cpu.irql,
+                    kernel.current_thread.special_apc_disable))
+        yield from delay(kernel, 1)
+        ke_release_guarded_mutex(gm)
+
+    def trier():
+        log.append(("trier", ke_try_to_acquire_guarded_mutex(gm), kernel.cpu.irql,
+                    kernel.current_thread.special_apc_disable, kernel.now, gm.count,
+                    gm.owner.name))
+        yield from ()
+
+    spawn(holder, name="Holder")
+    spawn(trier, name="Trier")
+    assert kernel.run() is None
+    assert log == [("holder", True, PASSIVE_LEVEL, -1),
+                   ("trier", False, PASSIVE_LEVEL, 0, 0, 0, "Holder")]
+    assert (gm.count, gm.owner, gm.contention) == (1, None, 0)
+
+
+def test_recursive_guarded_mutex_acquire_hangs_silently(kernel, spawn):
+    """sync-objects 2.9 / 2.6: guarded mutexes are not recursive: the owner's second
+    KeAcquireGuardedMutex waits forever (no bug check)."""
+    gm = ke_initialize_guarded_mutex(kernel, "GM")
+    reached = []
+
+    def body():
+        yield from ke_acquire_guarded_mutex(gm)
+        yield from ke_acquire_guarded_mutex(gm)
+        reached.append("second acquire returned")
+
+    thread = spawn(body)
+    assert kernel.run() is None
+    assert thread.alive and thread.blocked and reached == []
+    assert gm.count == -1
+
+
+def test_thread_exiting_with_guarded_mutex_bugchecks_0x20_p2_ffff0000(kernel, spawn):
+    """sync-objects 2.9 / 1.6 step 1 (VR R81): a thread that exits still holding a guarded
+    mutex exits inside a guarded region: 0x20 KERNEL_APC_PENDING_DURING_EXIT with P2
+    CombinedApcDisable = 0xFFFF0000 (SpecialApcDisable -1 in the high word)."""
+    gm = ke_initialize_guarded_mutex(kernel, "GM")
+
+    def body():
+        yield from ke_acquire_guarded_mutex(gm)
+
+    spawn(body)
+    check = kernel.run()
+    assert check is not None
+    assert check.code == BugCheckCode.KERNEL_APC_PENDING_DURING_EXIT == 0x20
+    assert (check.p1, check.p2, check.p3, check.p4) == (0, 0xFFFF0000, 0, 1)
 
 
 # -- 3. Events, semaphores, waits ------------------------------------------------------------
@@ -769,6 +937,267 @@ def test_spinning_cpu_gets_lock_when_holder_releases(recorder):
     assert kernel.run() is None
     assert log == [("holder releases", 500), ("spinner owns", 500, DISPATCH_LEVEL, True),
                    ("cpu1 bystander runs", 500)]
+
+
+def test_try_to_acquire_spin_lock_at_dpc_level_true_when_free_false_when_held(recorder):
+    """sync-objects 5.4: KeTryToAcquireSpinLockAtDpcLevel never spins: FALSE at once while
+    another CPU holds the lock (its holder stalls 50 us under it), TRUE (and held) once it
+    is free."""
+    kernel = Kernel(cpus=2, instruments=[recorder])
+    lock = ke_initialize_spin_lock(kernel, "L")
+    log = []
+
+    def holder():
+        old = ke_acquire_spin_lock(lock)
+        yield from ke_stall_execution_processor(kernel, 50)
+        ke_release_spin_lock(lock, old)
+
+    def trier():
+        old = kernel.raise_irql(DISPATCH_LEVEL)
+        log.append(("busy", ke_try_to_acquire_spin_lock_at_dpc_level(lock), kernel.now,
+                    lock.owner.index))
+        yield from ke_stall_execution_processor(kernel, 100)
+        log.append(("free", ke_try_to_acquire_spin_lock_at_dpc_level(lock), kernel.now,
+                    lock.owner is kernel.cpu))
+        ke_release_spin_lock_from_dpc_level(lock)
+        kernel.lower_irql(old)
+
+    kernel.create_thread(holder, name="Holder", cpu=0)
+    kernel.create_thread(trier, name="Trier", cpu=1)
+    assert kernel.run() is None
+    assert log == [("busy", False, 0, 0), ("free", True, 1000, True)]
+    assert lock.owner is None
+
+
+def test_test_spin_lock_reports_state_and_acquires_nothing(recorder):
+    """sync-objects 5.4: KeTestSpinLock is TRUE when the lock looks free, FALSE while another
+    CPU holds it; it never acquires and never changes the IRQL."""
+    kernel = Kernel(cpus=2, instruments=[recorder])
+    lock = ke_initialize_spin_lock(kernel, "L")
+    log = []
+
+    def holder():
+        old = ke_acquire_spin_lock(lock)
+        yield from ke_stall_execution_processor(kernel, 50)
+        ke_release_spin_lock(lock, old)
+
+    def tester():
+        log.append((ke_test_spin_lock(lock), kernel.cpu.irql, lock.owner.index))
+        yield from ke_stall_execution_processor(kernel, 100)
+        log.append((ke_test_spin_lock(lock), kernel.cpu.irql, lock.owner))
+
+    kernel.create_thread(holder, name="Holder", cpu=0)
+    kernel.create_thread(tester, name="Tester", cpu=1)
+    assert kernel.run() is None
+    assert log == [(False, PASSIVE_LEVEL, 0), (True, PASSIVE_LEVEL, None)]
+
+
+def test_in_stack_queued_spin_lock_granted_in_arrival_order(recorder):
+    """sync-objects 5.5: on 3 CPUs, two CPUs spinning on a queued spin lock get it in the
+    order they arrived (CPU 2 at 0, CPU 1 at 10 us), not by CPU number; each release hands it
+    to the next at once, and the acquire returns the caller's previous IRQL."""
+    kernel = Kernel(cpus=3, instruments=[recorder])
+    lock = ke_initialize_spin_lock(kernel, "Q")
+    log = []
+
+    def holder():
+        old = yield from ke_acquire_in_stack_queued_spin_lock(lock)
+        yield from ke_stall_execution_processor(kernel, 50)
+        ke_release_spin_lock(lock, old)
+
+    def spinner(name, arrive_us):
+        yield from ke_stall_execution_processor(kernel, arrive_us)
+        old = yield from ke_acquire_in_stack_queued_spin_lock(lock)
+        log.append((name, kernel.now, kernel.cpu.index, old, kernel.cpu.irql))
+        yield from ke_stall_execution_processor(kernel, 50)
+        ke_release_spin_lock(lock, old)
+
+    kernel.create_thread(holder, name="Holder", cpu=0)
+    kernel.create_thread(spinner, "Late", 10, name="Late", cpu=1)
+    kernel.create_thread(spinner, "Early", 0, name="Early", cpu=2)
+    assert kernel.run() is None
+    assert log == [("Early", 500, 2, PASSIVE_LEVEL, DISPATCH_LEVEL),
+                   ("Late", 1000, 1, PASSIVE_LEVEL, DISPATCH_LEVEL)]
+    assert lock.owner is None
+
+
+def test_in_stack_queued_spin_lock_releaser_cannot_jump_the_queue(recorder):
+    """sync-objects 5.5: FIFO also binds the releasing CPU: a holder that releases and at
+    once acquires the queued lock again queues behind the CPU already spinning on it."""
+    kernel = Kernel(cpus=2, instruments=[recorder])
+    lock = ke_initialize_spin_lock(kernel, "Q")
+    log = []
+
+    def holder():
+        old = yield from ke_acquire_in_stack_queued_spin_lock(lock)
+        yield from ke_stall_execution_processor(kernel, 50)
+        ke_release_spin_lock(lock, old)
+        old = yield from ke_acquire_in_stack_queued_spin_lock(lock)
+        log.append(("Holder again", kernel.now))
+        ke_release_spin_lock(lock, old)
+
+    def spinner():
+        old = yield from ke_acquire_in_stack_queued_spin_lock(lock)
+        log.append(("Spinner", kernel.now))
+        yield from ke_stall_execution_processor(kernel, 50)
+        ke_release_spin_lock(lock, old)
+
+    kernel.create_thread(holder, name="Holder", cpu=0)
+    kernel.create_thread(spinner, name="Spinner", cpu=1)
+    assert kernel.run() is None
+    assert log == [("Spinner", 500), ("Holder again", 1000)]
+
+
+@pytest.mark.parametrize("call_below, subcode, irql", [("acquire", 0x40, PASSIVE_LEVEL),
+                                                       ("release", 0x41, APC_LEVEL)])
+def test_dpc_level_spin_lock_call_below_dispatch_is_verifier_0x40_0x41(recorder, call_below,
+                                                                       subcode, irql):
+    """verifier-rules R71 / sync-objects 5.3: with Driver Verifier, KeAcquireSpinLockAtDpcLevel
+    below DISPATCH_LEVEL is 0xC4 0x40, KeReleaseSpinLockFromDpcLevel below it 0xC4 0x41
+    (P2 the IRQL, P3 the lock)."""
+    kernel = Kernel(instruments=[recorder], verifier=True)
+    lock = ke_initialize_spin_lock(kernel, "L")
+
+    def body():
+        if call_below == "release":
+            kernel.raise_irql(DISPATCH_LEVEL)
+            ke_acquire_spin_lock_at_dpc_level(lock)
+            kernel.lower_irql(irql)
+        ke_acquire_spin_lock_at_dpc_level(lock) if call_below == "acquire" else \
+            ke_release_spin_lock_from_dpc_level(lock)
+        yield from ()
+
+    kernel.create_thread(body, name="T")
+    check = kernel.run()
+    assert check is not None
+    assert check.code == BugCheckCode.DRIVER_VERIFIER_DETECTED_VIOLATION == 0xC4
+    assert (check.p1, check.p2, check.p3) == (subcode, irql, lock.id)
+
+
+def test_dpc_level_spin_lock_calls_below_dispatch_pass_without_verifier(kernel, call):
+    """sync-objects 5.3 / verifier-rules R71: without Verifier the DPC-level calls below
+    DISPATCH_LEVEL take and drop the lock anyway and leave the IRQL as it was."""
+    lock = ke_initialize_spin_lock(kernel, "L")
+
+    def body():
+        ke_acquire_spin_lock_at_dpc_level(lock)
+        held = (lock.owner is kernel.cpu, kernel.cpu.irql)
+        ke_release_spin_lock_from_dpc_level(lock)
+        return held, (lock.owner, kernel.cpu.irql)
+        yield
+
+    assert call(body) == ((True, PASSIVE_LEVEL), (None, PASSIVE_LEVEL))
+
+
+# -- 6. Remove locks -------------------------------------------------------------------------
+
+def test_initialize_remove_lock_sets_count_one(kernel):
+    """sync-objects 6.2: IoInitializeRemoveLock sets IoCount 1 (the bias) and Removed FALSE,
+    the RemoveEvent non-signaled."""
+    lock = IoRemoveLock(kernel, "RL")
+    io_initialize_remove_lock(lock)
+    assert (lock.io_count, lock.removed, ke_read_state_event(lock.remove_event)) == (1, False, 0)
+    assert io_acquire_remove_lock(lock, "Irp1") == SUCCESS and lock.io_count == 2
+    io_release_remove_lock(lock, "Irp1")
+    assert lock.io_count == 1 and ke_read_state_event(lock.remove_event) == 0
+
+
+def test_acquire_after_release_and_wait_is_delete_pending_with_no_net_change(kernel, call):
+    """sync-objects 6.3 / 6.5: after IoReleaseRemoveLockAndWait every IoAcquireRemoveLock
+    returns STATUS_DELETE_PENDING (0xC0000056) with no net count change (the count touching
+    0 on the way sets the RemoveEvent)."""
+    lock = IoRemoveLock(kernel, "RL")
+    io_initialize_remove_lock(lock)
+
+    def body():
+        io_acquire_remove_lock(lock, "Remove")
+        yield from io_release_remove_lock_and_wait(lock, "Remove")
+        before = (lock.io_count, lock.removed)
+        statuses = [io_acquire_remove_lock(lock, "Late"), io_acquire_remove_lock(lock, "Late")]
+        return before, statuses, lock.io_count, ke_read_state_event(lock.remove_event)
+
+    assert call(body) == ((0, True), [NTSTATUS.STATUS_DELETE_PENDING] * 2, 0, 1)
+    assert NTSTATUS.STATUS_DELETE_PENDING == 0xC0000056
+
+
+def test_release_and_wait_waits_for_the_outstanding_release(kernel, spawn):
+    """sync-objects 6.4 / 6.5: with one acquisition outstanding, IoReleaseRemoveLockAndWait
+    drops the caller's count and the bias and waits; the outstanding IoReleaseRemoveLock,
+    one tick later from another thread, brings the count to 0, sets the event and the
+    remover returns at that time."""
+    lock = IoRemoveLock(kernel, "RL")
+    io_initialize_remove_lock(lock)
+    log = []
+
+    def io_thread():
+        io_acquire_remove_lock(lock, "Irp")
+        yield from delay(kernel, 1)
+        log.append(("released", kernel.now))
+        io_release_remove_lock(lock, "Irp")
+
+    def remover():
+        io_acquire_remove_lock(lock, "Remove")
+        log.append(("waits", kernel.now, lock.io_count))
+        yield from io_release_remove_lock_and_wait(lock, "Remove")
+        log.append(("returns", kernel.now, lock.io_count))
+
+    spawn(io_thread, name="Io")
+    spawn(remover, name="Remover")
+    assert kernel.run() is None
+    assert log == [("waits", 0, 3), ("released", TICK), ("returns", TICK, 0)]
+
+
+def test_release_and_wait_with_nothing_outstanding_does_not_wait(kernel, call):
+    """sync-objects 6.5: with only the caller's own acquisition, IoReleaseRemoveLockAndWait
+    brings the count to 0 and returns at once."""
+    lock = IoRemoveLock(kernel, "RL")
+    io_initialize_remove_lock(lock)
+
+    def body():
+        io_acquire_remove_lock(lock, "Remove")
+        yield from io_release_remove_lock_and_wait(lock, "Remove")
+        return kernel.now, lock.io_count, lock.removed
+
+    assert call(body) == (0, 0, True)
+
+
+def test_release_and_wait_without_prior_acquire_goes_negative_and_does_not_wait(kernel,
+                                                                                spawn):
+    """sync-objects 6.5 (misuse): IoReleaseRemoveLockAndWait without the caller's own acquire
+    returns at once even though an acquisition is outstanding (2 -> 0); that acquisition's
+    later release drives the count to -1 and signals nothing."""
+    lock = IoRemoveLock(kernel, "RL")
+    io_initialize_remove_lock(lock)
+    log = []
+
+    def io_thread():
+        io_acquire_remove_lock(lock, "Irp")
+        yield from delay(kernel, 1)
+        io_release_remove_lock(lock, "Irp")
+        log.append(("released", kernel.now, lock.io_count))
+
+    def remover():
+        yield from io_release_remove_lock_and_wait(lock, "Remove")
+        log.append(("returns", kernel.now, lock.io_count))
+
+    spawn(io_thread, name="Io")
+    spawn(remover, name="Remover")
+    assert kernel.run() is None
+    assert log == [("returns", 0, 0), ("released", TICK, -1)]
+    assert ke_read_state_event(lock.remove_event) == 0
+
+
+def test_release_and_wait_without_any_acquire_drives_count_negative(kernel, call):
+    """sync-objects 6.5 (misuse): on a lock nobody acquired, IoReleaseRemoveLockAndWait takes
+    the count 1 -> 0 -> -1 and does not wait."""
+    lock = IoRemoveLock(kernel, "RL")
+    io_initialize_remove_lock(lock)
+
+    def body():
+        yield from io_release_remove_lock_and_wait(lock, "Remove")
+        return kernel.now, lock.io_count
+
+    assert call(body) == (0, -1)
 
 
 # -- 7. Object manager -----------------------------------------------------------------------

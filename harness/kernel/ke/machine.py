@@ -99,7 +99,8 @@ class KThread(DispatcherObject):
     __slots__ = ("tid", "process", "cpu", "user", "system", "alive", "exit_status", "irp_list",
                  "apc_queue", "blocked", "wait_irql", "wait_context", "call_depth",
                  "blocked_since", "waiting_on", "kernel_apc_disable", "owned_mutants",
-                 "exception_handlers", "special_apc_disable", "wait_next_irql")
+                 "exception_handlers", "special_apc_disable", "wait_next_irql", "priority",
+                 "base_priority")
 
     def __init__(self, kernel: "Machine", tid: int, name: str, process: str, cpu: Cpu | None,
                  user: bool, system: bool | None = None) -> None:
@@ -119,6 +120,9 @@ class KThread(DispatcherObject):
         # SpecialApcDisable: a guarded region (a KGUARDED_MUTEX held) holds off ALL APCs
         self.special_apc_disable = 0
         self.wait_next_irql: int | None = None   # WaitNext: the IRQL a KeWaitXxx goes back to
+        # The process's base priority, 8 for System and a normal-class app (4.1). The
+        # scheduler does not use priorities (no preemption is modelled).
+        self.priority = self.base_priority = 8
         self.alive = True
         self.exit_status: Any = None
         self.irp_list: list[Any] = []   # threaded IRPs (io-core §1.7 ThreadListEntry)

@@ -97,9 +97,31 @@ def ke_insert_queue_dpc(dpc: KDpc, arg1: Any = None, arg2: Any = None) -> bool:
     else:
         cpu.dpc_queue.append(dpc)
     kernel.hooks.dpc_queued(dpc, True)
-    if cpu is kernel.cpu and cpu.irql < DISPATCH_LEVEL and dpc.importance != LowImportance:
-        kernel.drain_dpcs(cpu)
+    if dpc.importance == LowImportance:
+        return True
+    if cpu is kernel.cpu:
+        if cpu.irql < DISPATCH_LEVEL:
+            kernel.drain_dpcs(cpu)
+    else:
+        # sync-objects 5 / kernel-env §5.1: a Medium or High DPC targeted at another CPU
+        # interrupts it (an IPI): it runs there as soon as that CPU is below DISPATCH_LEVEL
+        kernel.call_later(0, lambda: kernel.run_at_dispatch(cpu, lambda: None), urgent=True)
     return True
+
+
+def ke_set_target_processor_dpc(dpc: KDpc, number: int) -> None:
+    """KeSetTargetProcessorDpc: the DPC runs on CPU ``number`` (a CPU the machine lacks
+    is not modelled: Windows' behaviour there is undefined)."""
+    if not 0 <= number < len(dpc.kernel.cpus):
+        raise NotModelledError("KeSetTargetProcessorDpc", f"CPU {number} on a machine with "
+                               f"{len(dpc.kernel.cpus)}")
+    dpc.target = number
+
+
+def ke_set_importance_dpc(dpc: KDpc, importance: int) -> None:
+    """KeSetImportanceDpc: High goes to the head of the queue, Low does not request a DPC
+    interrupt (it waits for the CPU's next drain)."""
+    dpc.importance = importance
 
 
 def ke_remove_queue_dpc(dpc: KDpc) -> bool:

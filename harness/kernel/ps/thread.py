@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable, Generator
 
 from ..constants import NTSTATUS, PASSIVE_LEVEL, BugCheckCode
+from ..errors import NotModelledError
 from ..ke.machine import ThreadTerminated
 from ..ob.handle import handle_table
 
@@ -99,3 +100,30 @@ def ps_terminate_system_thread(kernel: "Kernel", status: int) -> int:
     if not thread.system or kernel.cpu.context not in ("thread", "completion", "cancel"):
         return NTSTATUS.STATUS_INVALID_PARAMETER
     raise ThreadTerminated(status)
+
+
+PROCESS_BASE_PRIORITY = 8
+
+
+def ke_set_priority_thread(thread: "KThread", priority: int) -> int:
+    """KeSetPriorityThread (4.4): the OLD current priority; 0 becomes 1 unless the base
+    priority is 0. Priorities outside 1..31 are not modelled (LOW_PRIORITY is reserved)."""
+    if not 0 <= priority <= 31:
+        raise NotModelledError("KeSetPriorityThread", f"priority {priority} outside 0..31")
+    old = thread.priority
+    thread.priority = 1 if priority == 0 and thread.base_priority != 0 else priority
+    return old
+
+
+def ke_query_priority_thread(thread: "KThread") -> int:
+    """KeQueryPriorityThread: the current priority."""
+    return thread.priority
+
+
+def ke_set_base_priority_thread(thread: "KThread", increment: int) -> int:
+    """KeSetBasePriorityThread (4.4): base = process base + increment, kept inside the
+    dynamic class 1..15 (|increment| >= 16 saturates); returns the previous increment."""
+    previous = thread.base_priority - PROCESS_BASE_PRIORITY
+    base = max(1, min(15, PROCESS_BASE_PRIORITY + increment))
+    thread.base_priority = thread.priority = base
+    return previous
