@@ -33,7 +33,8 @@ from ..kernel import (NT_CURRENT_PROCESS, OBJ_KERNEL_HANDLE, KEvent, KMutant,
                       ke_set_priority_thread, ps_create_system_thread, ps_get_current_process,
                       ps_get_process_image_file_name, ps_terminate_system_thread,
                       rtl_time_to_time_fields, zw_clear_event, zw_create_event, zw_open_event,
-                      zw_cancel_timer, zw_create_timer, zw_set_event, zw_set_timer,
+                      zw_cancel_timer, zw_create_timer, zw_duplicate_object, zw_set_event,
+                      zw_set_timer,
                       zw_wait_for_single_object)
 from ..kernel.ex.time import TIME_FIELDS
 from ..lang.ctype import LONG, LONGLONG
@@ -910,6 +911,34 @@ def _zw_cancel_timer(params: dict, cc: Any, path: list) -> Any:
         current(f, state)
         status_out(f, status)
         _returned(f, "ZwCancelTimer", status=status, current=state)
+        return None
+        yield
+    return step
+
+
+@block("zw_duplicate_object", summary="ZwDuplicateObject(NtCurrentProcess(), source, "
+       "NtCurrentProcess(), &target, access, attributes, options) within the current "
+       "process: e.g. an app's handle into a kernel handle (OBJ_KERNEL_HANDLE) for a "
+       "system thread; DUPLICATE_SAME_ACCESS, DUPLICATE_CLOSE_SOURCE.",
+       params={"type": "object", "required": ["source", "target"], "additionalProperties": False,
+               "properties": {"source": EXPR, "target": LVALUE, "access": FLAGS,
+                              "attributes": FLAGS, "options": FLAGS, "status": LVALUE}},
+       max_irql="PASSIVE_LEVEL", models=("ZwDuplicateObject",))
+def _zw_duplicate_object(params: dict, cc: Any, path: list) -> Any:
+    source = _value(cc, params, "source", path)
+    access, attributes = _value(cc, params, "access", path), _value(cc, params, "attributes",
+                                                                     path)
+    options = _value(cc, params, "options", path)
+    target, status_out = _out(cc, params, "target", path), _out(cc, params, "status", path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        status, handle = zw_duplicate_object(f.kernel, NT_CURRENT_PROCESS, source(f),
+                                             NT_CURRENT_PROCESS, access(f), attributes(f),
+                                             options(f))
+        if handle:
+            target(f, handle)
+        status_out(f, status)
+        _returned(f, "ZwDuplicateObject", status=status, handle=handle)
         return None
         yield
     return step

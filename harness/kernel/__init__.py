@@ -80,6 +80,7 @@ from .ke.spinlock import (KSpinLock, ke_acquire_in_stack_queued_spin_lock,  # no
                           ke_initialize_spin_lock, ke_release_spin_lock,
                           ke_release_spin_lock_from_dpc_level, spin_while_held)
 from .ex.event import (io_create_event, zw_clear_event, zw_create_event,  # noqa: F401
+                       zw_duplicate_object,
                        zw_open_event, zw_reset_event, zw_set_event, zw_wait_for_single_object)
 from .ex.timer import (ETimer, zw_cancel_timer, zw_create_timer,  # noqa: F401
                        zw_open_timer, zw_set_timer)

@@ -221,6 +221,21 @@ class Application(Instrument):
         return self._created(name, "CreateMutex", thread, value)
         yield
 
+    def _do_open_event(self, args: dict, name: str | None, step: AppStep, thread: str
+                       ) -> Generator:
+        value = self.win32.open_event(0x1F0003, args["name"])      # EVENT_ALL_ACCESS
+        return self._created(name, "OpenEvent", thread, value)
+        yield
+
+    def _do_get_exit_code_thread(self, target: str, name: str | None, step: AppStep,
+                                 thread: str) -> Generator:
+        request = self._request(name, "GetExitCodeThread", thread, None)
+        handle = self.thread_handles.get(target, 0xFFFFFFFF)   # never started: no handle
+        ok, code = self.win32.get_exit_code_thread(handle)
+        request.result = code
+        return self._returned(request, ok, 0)
+        yield
+
     def _bool(self, api: str, handle: str, name: str | None, thread: str,
               call: Any) -> Request:
         request = self._request(name, api, thread, handle)
@@ -270,7 +285,7 @@ class Application(Instrument):
     def _do_spawn(self, name: str, _as: str | None, step: AppStep, thread: str) -> Generator:
         if name in self.threads:
             raise AppError(f"thread {name!r} was already started")
-        self.start_thread(name)
+        self.thread_handles[name] = self.win32.thread_handle(self.start_thread(name))
         return None
         yield
 
@@ -285,7 +300,6 @@ class Application(Instrument):
         self.threads[name] = self.kernel.create_thread(
             self.thread_body, self.plan.threads[name], name, name=name, process=self.process,
             user=True)
-        self.thread_handles[name] = self.win32.thread_handle(self.threads[name])
         return self.threads[name]
 
     def _do_print(self, text: str, name: str | None, step: AppStep, thread: str) -> Generator:

@@ -32,9 +32,10 @@ from .schema_app import APP_VERBS
 REQUEST_VERBS = ("open", "read", "write", "ioctl", "cancel_io", "close",
                  "get_overlapped_result", "get_file_size", "create_event", "set_event",
                  "reset_event", "pulse_event", "create_semaphore", "release_semaphore",
-                 "create_mutex", "release_mutex", "wait_for")
+                 "create_mutex", "release_mutex", "wait_for", "open_event",
+                 "get_exit_code_thread")
 #: Verbs whose ``as`` names a handle too.
-HANDLE_VERBS = ("open", "create_event", "create_semaphore", "create_mutex")
+HANDLE_VERBS = ("open", "create_event", "create_semaphore", "create_mutex", "open_event")
 UCHAR = TYPES["UCHAR"]
 HANDLE = TYPES["HANDLE"]
 
@@ -341,7 +342,7 @@ class _Planner:
         if verb == "get_overlapped_result":
             self._known(args["request"], names.requests, "request", here + ["request"],
                         "no step makes a request named")
-        if verb in ("spawn", "join"):
+        if verb in ("spawn", "join", "get_exit_code_thread"):
             self._known(args, self.threads, "thread", here, "there is no thread named")
         if verb == "sleep":
             c["ms"] = self._sleep(args, here)

@@ -15,7 +15,8 @@ from typing import Any
 APP_VERBS = ("open", "read", "write", "ioctl", "cancel_io", "sleep", "close",
              "get_overlapped_result", "wait", "print", "get_file_size", "spawn", "join",
              "create_event", "set_event", "reset_event", "pulse_event", "create_semaphore",
-             "release_semaphore", "create_mutex", "release_mutex", "wait_for",
+             "release_semaphore", "create_mutex", "release_mutex", "wait_for", "open_event",
+             "get_exit_code_thread",
              "set", "if", "while", "repeat")
 
 #: Keys that only make sense next to ``open`` (CreateFile's other arguments).
@@ -110,6 +111,12 @@ def _verbs() -> dict[str, dict[str, Any]]:
                              "ERROR_ALREADY_EXISTS when the name existed).", [],
                              manual_reset={"type": "boolean"},
                              initial_state={"type": "boolean"}, name=_OBJECT_NAME),
+        "open_event": _obj("OpenEvent(EVENT_ALL_ACCESS, FALSE, name): 'as' names the "
+                           "handle (NULL and ERROR_FILE_NOT_FOUND when none exists).",
+                           ["name"], name=_OBJECT_NAME),
+        "get_exit_code_thread": dict(_NAME, description="GetExitCodeThread on a thread "
+                                     "(by its name under threads:): {r.result} is "
+                                     "STILL_ACTIVE (259) while it runs, else its exit code."),
         "set_event": dict(_NAME, description="SetEvent on a handle."),
         "reset_event": dict(_NAME, description="ResetEvent on a handle."),
         "pulse_event": dict(_NAME, description="PulseEvent on a handle."),

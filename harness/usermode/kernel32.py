@@ -15,7 +15,8 @@ from .ntdll import (ERROR_HANDLE_EOF, ERROR_INVALID_HANDLE, ERROR_INVALID_PARAME
                     ERROR_IO_INCOMPLETE, NTSTATUS, Buffer, FileStandardInformation, IoStatusBlock,
                     KEvent, NotModelledError, NtCancelIoFile, NtClose, NtCreateEvent,
                     NtCreateFile, NtCreateMutant, NtCreateSemaphore, NtDelayExecution,
-                    NtDeviceIoControlFile, NtPulseEvent, NtQueryInformationFile, NtReadFile,
+                    NtDeviceIoControlFile, NtOpenEvent, NtPulseEvent, NtQueryInformationFile,
+                    NtQueryInformationThread, NtReadFile,
                     NtReleaseMutant, NtReleaseSemaphore, NtResetEvent, NtSetEvent,
                     NtWaitForMultipleObjects, NtWriteFile, RtlNtStatusToDosError,
                     THREAD_ALL_ACCESS, SynchronizationEvent, allocate, new_address_space,
@@ -354,7 +355,30 @@ class Win32:
 
     def thread_handle(self, thread: Any) -> int:
         """_beginthreadex's handle to a new thread (THREAD_ALL_ACCESS)."""
-        return new_handle(self.kernel, thread, THREAD_ALL_ACCESS)
+        self._call("_beginthreadex", thread=thread.name)
+        handle = new_handle(self.kernel, thread, THREAD_ALL_ACCESS)
+        self._return("_beginthreadex", handle=handle, thread_id=thread.tid)
+        return handle
+
+    def get_exit_code_thread(self, h: int) -> tuple[bool, int | None]:
+        """GetExitCodeThread (9.6): (TRUE, STILL_ACTIVE while it runs, else its exit
+        code) or (FALSE, None) with the last error."""
+        self._call("GetExitCodeThread", handle=h)
+        status, code = NtQueryInformationThread(self.kernel, h)
+        ok = self._bool_call("GetExitCodeThread", status, exit_code=code)
+        return ok, code if ok else None
+
+    def open_event(self, access: int, name: str) -> int:
+        """OpenEvent(access, FALSE, name): a handle, or NULL with ERROR_FILE_NOT_FOUND
+        when no such event exists."""
+        self._call("OpenEvent", name=name)
+        status, handle = NtOpenEvent(self.kernel, access, name)
+        if not nt_success(status):
+            self._fail_nt(status)
+            self._return("OpenEvent", handle=0, error=self.get_last_error())
+            return 0
+        self._return("OpenEvent", handle=handle)
+        return handle
 
     def read_file_ex(self, *_args: Any) -> None:
         """ReadFileEx: user APCs and alertable waits are not modelled yet."""

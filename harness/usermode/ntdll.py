@@ -210,6 +210,21 @@ def NtWaitForSingleObject(kernel: Any, handle: int,  # noqa: N802
     return (yield from NtWaitForMultipleObjects(kernel, [handle], False, timeout))
 
 
+STILL_ACTIVE = 259
+
+
+def NtQueryInformationThread(kernel: Any, handle: int) -> tuple[int, int]:  # noqa: N802
+    """NtQueryInformationThread(ThreadBasicInformation).ExitStatus: (status, exit code),
+    STATUS_PENDING's value STILL_ACTIVE (259) while the thread runs (win32-io 9.6)."""
+    status, thread = _object(kernel, handle, "Thread")
+    if thread is None:
+        return status, 0
+    if thread.alive:
+        return NTSTATUS.STATUS_SUCCESS, STILL_ACTIVE
+    code = thread.exit_status if isinstance(thread.exit_status, int) else 0
+    return NTSTATUS.STATUS_SUCCESS, code & 0xFFFFFFFF
+
+
 def NtClose(kernel: Any, handle: int) -> Generator[Any, Any, int]:  # noqa: N802
     """NtClose: the handle goes from the process's table; a file's last handle and last
     reference send IRP_MJ_CLEANUP and IRP_MJ_CLOSE."""

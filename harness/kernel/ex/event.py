@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Generator
 
-from ..constants import (EVENT_ALL_ACCESS, NTSTATUS, OBJ_KERNEL_HANDLE, OBJ_OPENIF,
-                         NotificationEvent, SynchronizationEvent)
+from ..constants import (DUPLICATE_CLOSE_SOURCE, DUPLICATE_SAME_ACCESS, EVENT_ALL_ACCESS,
+                         NTSTATUS, OBJ_KERNEL_HANDLE, OBJ_OPENIF, NotificationEvent,
+                         SynchronizationEvent)
 from ..ke.dispatcher import (DispatcherObject, KEvent, ke_clear_event, ke_reset_event,
                              ke_set_event, ke_wait_for_single_object)
-from ..ob.handle import ob_reference_object_by_handle
+from ..errors import NotModelledError
+from ..ob.handle import handle_table, ob_reference_object_by_handle
 from ..ob.named import create_named_object, open_named_object
 
 if TYPE_CHECKING:
@@ -88,3 +90,26 @@ def io_create_event(kernel: "Kernel", name: str, event_type: int) -> tuple[Any, 
     if event is None or not isinstance(event, KEvent):
         return None, 0
     return event, handle
+
+
+def zw_duplicate_object(kernel: "Kernel", source_process: int, source_handle: int,
+                        target_process: int, access: int, attributes: int, options: int
+                        ) -> tuple[int, int]:
+    """ZwDuplicateObject (sync-objects 7.11) within the current process: (status, the new
+    handle). The driver's recipe: an app handle duplicated into a kernel handle
+    (OBJ_KERNEL_HANDLE) that a system thread can use later. Other processes' handles
+    (a process handle other than NtCurrentProcess()) are not modelled."""
+    current = 0xFFFFFFFF
+    if source_process & 0xFFFFFFFF != current or (target_process or current) & 0xFFFFFFFF \
+            != current:
+        raise NotModelledError("ZwDuplicateObject", "only NtCurrentProcess() to itself")
+    table = handle_table(kernel, source_handle)
+    entry = table.lookup(source_handle & 0xFFFFFFFF)
+    if entry is None:
+        return NTSTATUS.STATUS_INVALID_HANDLE, 0
+    obj, granted = entry
+    new = handle_table(kernel, kernel_handle=bool(attributes & OBJ_KERNEL_HANDLE)).insert(
+        obj, granted if options & DUPLICATE_SAME_ACCESS else access)
+    if options & DUPLICATE_CLOSE_SOURCE:
+        table.remove(source_handle & 0xFFFFFFFF)
+    return STATUS_SUCCESS, new
