@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any, Callable, Generator
 
 from ..kernel import (NT_CURRENT_PROCESS, OBJ_KERNEL_HANDLE, KEvent, KMutant,
+                      ex_interlocked_add_ulong,
                       io_acquire_remove_lock, io_initialize_remove_lock, io_release_remove_lock,
                       io_release_remove_lock_and_wait, ke_acquire_guarded_mutex,
                       ke_acquire_spin_lock_at_dpc_level, ke_release_guarded_mutex,
@@ -561,6 +562,38 @@ def _test_spin(params: dict, cc: Any, path: list) -> Any:
 
     def step(f: Frame) -> Generator[Any, Any, None]:
         result(f, int(ke_test_spin_lock(lock(f))))
+        return None
+        yield
+    return step
+
+
+@block("ex_interlocked_add_ulong", summary="ExInterlockedAddUlong(&target, value, &lock): "
+       "the original value into 'result'; the lock (a KSPIN_LOCK for ExInterlocked* only) "
+       "guards it at any IRQL.",
+       params={"type": "object", "required": ["target", "value", "lock"],
+               "additionalProperties": False,
+               "properties": {"target": LVALUE, "value": EXPR, "lock": REF, "result": LVALUE}},
+       models=("ExInterlockedAddUlong",))
+def _ex_interlocked_add(params: dict, cc: Any, path: list) -> Any:
+    read = cc.expr(params["target"], path + ["target"]).fn
+    write = _out(cc, params, "target", path)
+    value = _value(cc, params, "value", path)
+    lock = object_ref(cc, params["lock"], "KSPIN_LOCK", path + ["lock"])
+    result = _out(cc, params, "result", path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        original = yield from ex_interlocked_add_ulong(lock(f), lambda: read(f) & 0xFFFFFFFF,
+                                                       lambda v: write(f, v), value(f))
+        result(f, original)
+    return step
+
+
+@block("yield_processor", bare=True, summary="KeYieldProcessor() / YieldProcessor(): a pause "
+       "hint for spin loops; no scheduling or IRQL effect (sync-objects 4.7).", params=None,
+       models=("KeYieldProcessor",))
+def _yield_processor(params: None, cc: Any, path: list) -> Any:
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        f.kernel.hooks.service_call("KeYieldProcessor", {})
         return None
         yield
     return step

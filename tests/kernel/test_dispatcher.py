@@ -342,10 +342,25 @@ def test_set_event_wait_true_then_no_wait_leaves_the_irql_raised(kernel, call):
     assert call(body) == DISPATCH_LEVEL
 
 
-def test_alertable_wait_is_not_modelled(kernel, drive):
-    """kernel-env §3.3: alertable waits (STATUS_ALERTED / STATUS_USER_APC) are not modelled."""
+def test_user_mode_alertable_wait_is_not_modelled(kernel, drive):
+    """sync-objects 3.8: a UserMode alertable wait ends for user APCs, which are not
+    modelled: it refuses loudly."""
     with pytest.raises(NotModelledError):
-        drive(ke_wait_for_single_object(KEvent(kernel), alertable=True, timeout=0))
+        drive(ke_wait_for_single_object(KEvent(kernel), wait_mode=1, alertable=True,
+                                        timeout=0))
+
+
+def test_kernel_mode_alertable_wait_waits_as_a_plain_one(kernel, call):
+    """sync-objects 3.8: a KernelMode alertable wait ends early only through an alert,
+    which no WDK routine sends; an already-signaled object satisfies it at once."""
+    event = KEvent(kernel, NotificationEvent, True)
+
+    def body():
+        first = yield from ke_wait_for_single_object(event, alertable=True, timeout=0)
+        ke_clear_event(event)
+        second = yield from ke_wait_for_single_object(event, alertable=True, timeout=-TICK)
+        return first, second, kernel.now
+    assert call(body) == (SUCCESS, TIMEOUT, TICK)
 
 
 def test_wait_in_completion_routine_called_from_dpc_bugchecks_0xb8(kernel, make_device, drive):

@@ -221,8 +221,11 @@ def ke_wait_for_single_object(obj: DispatcherObject, wait_reason: int = 0, wait_
                               alertable: bool = False,
                               timeout: int | None = None) -> Generator[Any, Any, int]:
     """KeWaitForSingleObject: STATUS_SUCCESS or STATUS_TIMEOUT (kernel-env §3.3)."""
-    if alertable:
-        raise_not_modelled("KeWaitForSingleObject(Alertable=TRUE)")
+    if alertable and wait_mode != 0:
+        # sync-objects 3.8: a UserMode alertable wait ends for a user APC (issue: the app's
+        # APCs are not modelled). A KernelMode one ends early only through an alert, which
+        # no WDK routine sends: it waits exactly as a non-alertable one.
+        raise_not_modelled("KeWaitForSingleObject(UserMode, Alertable=TRUE)")
     if not isinstance(obj, DispatcherObject):
         raise KernelUsageError(f"KeWaitForSingleObject on {obj!r}: not a dispatcher object")
     return (yield from ke_wait_for_multiple_objects(obj.kernel, (obj,), WaitAny, timeout))

@@ -161,3 +161,19 @@ def ke_release_spin_lock(lock: KSpinLock, new_irql: int) -> None:
                          reason=f"KeReleaseSpinLock({lock.name}) at IRQL {kernel.cpu.irql}")
     ke_release_spin_lock_from_dpc_level(lock)
     lock.kernel.lower_irql(new_irql)
+
+
+def ex_interlocked_add_ulong(lock: KSpinLock, read: Any, write: Any, value: int
+                             ) -> Generator[Any, Any, int]:
+    """ExInterlockedAddUlong (sync-objects 5.1): the ORIGINAL value; the addition under
+    ``lock`` taken with interrupts off (any IRQL). The lock must serve ExInterlocked*
+    only (kernel-env §2.5): held by this CPU through KeAcquireSpinLock it is the
+    recursive acquire (0xF), held by another CPU this one spins."""
+    yield from spin_while_held(lock)
+    kernel = lock.kernel
+    if lock.owner is kernel.cpu:
+        kernel.bug_check(BugCheckCode.SPIN_LOCK_ALREADY_OWNED, lock.id, 0, 0, 0,
+                         reason=f"ExInterlockedAddUlong on {lock.name}, which this CPU holds")
+    original = read()
+    write((original + value) & 0xFFFFFFFF)
+    return original

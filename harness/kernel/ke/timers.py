@@ -251,8 +251,9 @@ def ke_delay_execution_thread(kernel: "Kernel", wait_mode: int, alertable: bool,
                              reason="KeDelayExecutionThread inside a DPC routine")
         kernel.bug_check(BugCheckCode.IRQL_NOT_LESS_OR_EQUAL, 0, kernel.cpu.irql, 0, 0,
                          reason="KeDelayExecutionThread above APC_LEVEL")
-    if alertable:
-        raise NotModelledError("KeDelayExecutionThread(Alertable=TRUE)")
+    if alertable and wait_mode != 0:
+        # as for KeWaitForSingleObject: KernelMode alertable = not alertable (no alerts)
+        raise NotModelledError("KeDelayExecutionThread(UserMode, Alertable=TRUE)")
     delay = max(kernel.relative_delay(interval), 0)
     event = kernel.new_event()
     kernel.call_later(kernel.tick_align(delay) if delay else 0,
