@@ -237,6 +237,46 @@ def object_pointer(cc: Any, value: str, class_name: str, path: list) -> Callable
 
 # -- semaphores, mutexes, fast mutexes, events ----------------------------------------------
 
+def _on_object(name: str, kind: str, api: str, summary: str,
+               call: Callable[[Frame, Any], None], max_irql: str = "DISPATCH_LEVEL") -> None:
+    """A block that makes one call on the object it names (bare), e.g.
+    ``initialize_mutex: kMutex``."""
+    @block(name, summary=summary, params=REF, max_irql=max_irql, models=(api,))
+    def compile_(params: str, cc: Any, path: list) -> Any:
+        target = object_ref(cc, params, kind, path)
+
+        def step(f: Frame) -> Generator[Any, Any, None]:
+            call(f, target(f))
+            return None
+            yield
+        return step
+
+
+def _reset_mutex(f: Frame, mutex: KMutant) -> None:
+    """KeInitializeMutex on the variable's memory (its address stays)."""
+    mutex.signal_state, mutex.owner, mutex.abandoned = 1, None, False
+    mutex.wait_list.clear()
+
+
+def _release_remove_lock(f: Frame, lock: Any) -> None:
+    io_release_remove_lock(lock, f.irp)
+    _returned(f, "IoReleaseRemoveLock", count=lock.io_count)
+
+
+_on_object("initialize_mutex", "KMUTEX", "KeInitializeMutex", "KeInitializeMutex(&mutex, 0): "
+           "free, no owner (the level is reserved and ignored).", _reset_mutex)
+_on_object("release_spin_lock_from_dpc_level", "KSPIN_LOCK", "KeReleaseSpinLockFromDpcLevel",
+           "KeReleaseSpinLockFromDpcLevel(&lock): no IRQL change (Verifier 0xC4 0x41 below "
+           "DISPATCH_LEVEL).", lambda f, lock: ke_release_spin_lock_from_dpc_level(lock))
+_on_object("initialize_remove_lock", "IO_REMOVE_LOCK", "IoInitializeRemoveLock",
+           "IoInitializeRemoveLock(&lock, tag, 0, 0): IoCount 1 (the bias), not removed.",
+           lambda f, lock: io_initialize_remove_lock(lock), max_irql="PASSIVE_LEVEL")
+_on_object("release_remove_lock", "IO_REMOVE_LOCK", "IoReleaseRemoveLock",
+           "IoReleaseRemoveLock(&lock, Irp): the last release wakes the remover.",
+           _release_remove_lock)
+
+
+
 @block("initialize_semaphore", summary="KeInitializeSemaphore(&semaphore, count, limit).",
        params={"type": "object", "required": ["semaphore", "count", "limit"],
                "additionalProperties": False,
@@ -303,20 +343,6 @@ _read_state("read_state_mutex", "KMUTEX", ke_read_state_mutex, "KeReadStateMutex
 _read_state("read_state_event", "KEVENT", ke_read_state_event, "KeReadStateEvent")
 
 
-@block("initialize_mutex", summary="KeInitializeMutex(&mutex, 0): free, no owner (the level "
-       "is reserved and ignored).", params=REF, models=("KeInitializeMutex",))
-def _initialize_mutex(params: str, cc: Any, path: list) -> Any:
-    mutex = object_ref(cc, params, "KMUTEX", path)
-
-    def step(f: Frame) -> Generator[Any, Any, None]:
-        target: KMutant = mutex(f)
-        target.signal_state, target.owner, target.abandoned = 1, None, False
-        target.wait_list.clear()
-        return None
-        yield
-    return step
-
-
 @block("release_mutex", summary="KeReleaseMutex(&mutex, FALSE); 'previous' gets the "
        "SignalState before (0: now free; negative: still owned). A thread that does not "
        "own it raises STATUS_MUTANT_NOT_OWNED (0x7E in a system thread).",
@@ -353,47 +379,67 @@ def _initialize_timer(params: Any, cc: Any, path: list) -> Any:
     return step
 
 
-@block("initialize_fast_mutex", summary="ExInitializeFastMutex(&mutex).", params=REF,
-       models=("ExInitializeFastMutex",))
-def _initialize_fast_mutex(params: str, cc: Any, path: list) -> Any:
-    mutex = object_ref(cc, params, "FAST_MUTEX", path)
+def _count_mutex(kind: str, prefix: str, apis: tuple[str, str, str],
+                 acquire: Callable[[Any], Generator], release: Callable[[Any], None],
+                 summaries: tuple[str, str, str]) -> None:
+    """The initialize / acquire / release blocks of a FAST_MUTEX or KGUARDED_MUTEX: the
+    same Count-and-event protocol, differing in what holding one does (2.2, 2.9)."""
+    init_api, acquire_api, release_api = apis
 
-    def step(f: Frame) -> Generator[Any, Any, None]:
-        target = mutex(f)
-        target.count, target.owner, target.contention = 1, None, 0
-        target.event.signal_state = 0
-        return None
-        yield
-    return step
+    @block(f"initialize_{prefix}", summary=summaries[0], params=REF, models=(init_api,))
+    def initialize(params: str, cc: Any, path: list) -> Any:
+        mutex = object_ref(cc, params, kind, path)
+
+        def step(f: Frame) -> Generator[Any, Any, None]:
+            target = mutex(f)
+            target.count, target.owner, target.contention = 1, None, 0
+            target.event.signal_state = 0
+            return None
+            yield
+        return step
+
+    @block(f"acquire_{prefix}", summary=summaries[1], params=REF, max_irql="APC_LEVEL",
+           models=(acquire_api,))
+    def acquire_(params: str, cc: Any, path: list) -> Any:
+        mutex = object_ref(cc, params, kind, path)
+
+        def step(f: Frame) -> Generator[Any, Any, None]:
+            target = mutex(f)
+            _report(f, acquire_api, {"mutex": target.name})
+            yield from acquire(target)
+            _returned(f, acquire_api, mutex=target.name)
+        return step
+
+    @block(f"release_{prefix}", summary=summaries[2], params=REF, max_irql="APC_LEVEL",
+           models=(release_api,))
+    def release_(params: str, cc: Any, path: list) -> Any:
+        mutex = object_ref(cc, params, kind, path)
+
+        def step(f: Frame) -> Generator[Any, Any, None]:
+            target = mutex(f)
+            _report(f, release_api, {"mutex": target.name})
+            release(target)
+            return None
+            yield
+        return step
 
 
-@block("acquire_fast_mutex", summary="ExAcquireFastMutex(&mutex): raise to APC_LEVEL, take it "
-       "or wait for it; its owner acquiring it again waits forever (no recursion).",
-       params=REF, max_irql="APC_LEVEL", models=("ExAcquireFastMutex",))
-def _acquire_fast_mutex(params: str, cc: Any, path: list) -> Any:
-    mutex = object_ref(cc, params, "FAST_MUTEX", path)
-
-    def step(f: Frame) -> Generator[Any, Any, None]:
-        target = mutex(f)
-        _report(f, "ExAcquireFastMutex", {"mutex": target.name})
-        yield from ex_acquire_fast_mutex(target)
-        _returned(f, "ExAcquireFastMutex", mutex=target.name)
-    return step
-
-
-@block("release_fast_mutex", summary="ExReleaseFastMutex(&mutex): wake the first waiter and "
-       "return to the IRQL of the acquire.", params=REF, max_irql="APC_LEVEL",
-       models=("ExReleaseFastMutex",))
-def _release_fast_mutex(params: str, cc: Any, path: list) -> Any:
-    mutex = object_ref(cc, params, "FAST_MUTEX", path)
-
-    def step(f: Frame) -> Generator[Any, Any, None]:
-        target = mutex(f)
-        _report(f, "ExReleaseFastMutex", {"mutex": target.name})
-        ex_release_fast_mutex(target)
-        return None
-        yield
-    return step
+_count_mutex("FAST_MUTEX", "fast_mutex",
+             ("ExInitializeFastMutex", "ExAcquireFastMutex", "ExReleaseFastMutex"),
+             ex_acquire_fast_mutex, ex_release_fast_mutex,
+             ("ExInitializeFastMutex(&mutex).",
+              "ExAcquireFastMutex(&mutex): raise to APC_LEVEL, take it or wait for it; its "
+              "owner acquiring it again waits forever (no recursion).",
+              "ExReleaseFastMutex(&mutex): wake the first waiter and return to the IRQL of "
+              "the acquire."))
+_count_mutex("KGUARDED_MUTEX", "guarded_mutex",
+             ("KeInitializeGuardedMutex", "KeAcquireGuardedMutex", "KeReleaseGuardedMutex"),
+             ke_acquire_guarded_mutex, ke_release_guarded_mutex,
+             ("KeInitializeGuardedMutex(&mutex) (Server 2003 and later).",
+              "KeAcquireGuardedMutex(&mutex): a guarded region (every APC held off) at the "
+              "caller's IRQL; not recursive.",
+              "KeReleaseGuardedMutex(&mutex): wake the first waiter, leave the guarded "
+              "region."))
 
 
 @block("try_to_acquire_fast_mutex", summary="ExTryToAcquireFastMutex(&mutex): TRUE (held, at "
@@ -464,49 +510,6 @@ def _wait_multiple(params: dict, cc: Any, path: list) -> Any:
     return step
 
 
-@block("initialize_guarded_mutex", summary="KeInitializeGuardedMutex(&mutex) (Server 2003 "
-       "and later).", params=REF, models=("KeInitializeGuardedMutex",))
-def _initialize_guarded_mutex(params: str, cc: Any, path: list) -> Any:
-    mutex = object_ref(cc, params, "KGUARDED_MUTEX", path)
-
-    def step(f: Frame) -> Generator[Any, Any, None]:
-        target = mutex(f)
-        target.count, target.owner, target.contention = 1, None, 0
-        target.event.signal_state = 0
-        return None
-        yield
-    return step
-
-
-@block("acquire_guarded_mutex", summary="KeAcquireGuardedMutex(&mutex): a guarded region "
-       "(every APC held off) at the caller's IRQL; not recursive.", params=REF,
-       max_irql="APC_LEVEL", models=("KeAcquireGuardedMutex",))
-def _acquire_guarded_mutex(params: str, cc: Any, path: list) -> Any:
-    mutex = object_ref(cc, params, "KGUARDED_MUTEX", path)
-
-    def step(f: Frame) -> Generator[Any, Any, None]:
-        target = mutex(f)
-        _report(f, "KeAcquireGuardedMutex", {"mutex": target.name})
-        yield from ke_acquire_guarded_mutex(target)
-        _returned(f, "KeAcquireGuardedMutex", mutex=target.name)
-    return step
-
-
-@block("release_guarded_mutex", summary="KeReleaseGuardedMutex(&mutex): wake the first "
-       "waiter, leave the guarded region.", params=REF, max_irql="APC_LEVEL",
-       models=("KeReleaseGuardedMutex",))
-def _release_guarded_mutex(params: str, cc: Any, path: list) -> Any:
-    mutex = object_ref(cc, params, "KGUARDED_MUTEX", path)
-
-    def step(f: Frame) -> Generator[Any, Any, None]:
-        target = mutex(f)
-        _report(f, "KeReleaseGuardedMutex", {"mutex": target.name})
-        ke_release_guarded_mutex(target)
-        return None
-        yield
-    return step
-
-
 # -- spin locks beyond acquire/release ------------------------------------------------------
 
 @block("acquire_spin_lock_at_dpc_level", summary="KeAcquireSpinLockAtDpcLevel(&lock): the "
@@ -519,19 +522,6 @@ def _acquire_at_dpc(params: str, cc: Any, path: list) -> Any:
         target = lock(f)
         yield from spin_while_held(target)
         ke_acquire_spin_lock_at_dpc_level(target)
-    return step
-
-
-@block("release_spin_lock_from_dpc_level", summary="KeReleaseSpinLockFromDpcLevel(&lock): "
-       "no IRQL change (Verifier 0xC4 0x41 below DISPATCH_LEVEL).", params=REF,
-       models=("KeReleaseSpinLockFromDpcLevel",))
-def _release_from_dpc(params: str, cc: Any, path: list) -> Any:
-    lock = object_ref(cc, params, "KSPIN_LOCK", path)
-
-    def step(f: Frame) -> Generator[Any, Any, None]:
-        ke_release_spin_lock_from_dpc_level(lock(f))
-        return None
-        yield
     return step
 
 
@@ -601,19 +591,6 @@ def _yield_processor(params: None, cc: Any, path: list) -> Any:
 
 # -- remove locks --------------------------------------------------------------------------
 
-@block("initialize_remove_lock", summary="IoInitializeRemoveLock(&lock, tag, 0, 0): IoCount "
-       "1 (the bias), not removed.", params=REF, max_irql="PASSIVE_LEVEL",
-       models=("IoInitializeRemoveLock",))
-def _initialize_remove_lock(params: str, cc: Any, path: list) -> Any:
-    lock = object_ref(cc, params, "IO_REMOVE_LOCK", path)
-
-    def step(f: Frame) -> Generator[Any, Any, None]:
-        io_initialize_remove_lock(lock(f))
-        return None
-        yield
-    return step
-
-
 @block("acquire_remove_lock", summary="IoAcquireRemoveLock(&lock, Irp): STATUS_SUCCESS, or "
        "STATUS_DELETE_PENDING once IoReleaseRemoveLockAndWait has run (fail the IRP with it).",
        params=_obj("lock", {"status": LVALUE}), models=("IoAcquireRemoveLock",))
@@ -626,20 +603,6 @@ def _acquire_remove_lock(params: Any, cc: Any, path: list) -> Any:
         status = io_acquire_remove_lock(target, f.irp)
         _returned(f, "IoAcquireRemoveLock", status=status, count=target.io_count)
         status_out(f, status)
-        return None
-        yield
-    return step
-
-
-@block("release_remove_lock", summary="IoReleaseRemoveLock(&lock, Irp): the last release "
-       "wakes the remover.", params=REF, models=("IoReleaseRemoveLock",))
-def _release_remove_lock(params: str, cc: Any, path: list) -> Any:
-    lock = object_ref(cc, params, "IO_REMOVE_LOCK", path)
-
-    def step(f: Frame) -> Generator[Any, Any, None]:
-        target = lock(f)
-        io_release_remove_lock(target, f.irp)
-        _returned(f, "IoReleaseRemoveLock", count=target.io_count)
         return None
         yield
     return step
