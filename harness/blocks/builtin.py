@@ -1,3 +1,4 @@
 """Importing this module registers every built-in block."""
 
-from . import actions, driver_io, queueing, recipes, statements, sync  # noqa: F401
+from . import (actions, driver_io, named_objects, queueing, recipes,  # noqa: F401
+               statements, sync, threads, timekeeping)

@@ -1,46 +1,36 @@
-"""Blocks for threads, synchronization and time (book chapters 8 and 10).
+"""Blocks for dispatcher objects and locks (book chapter 8): semaphores, mutexes, fast
+and guarded mutexes, events beyond KeSetEvent, multi-object waits, spin-lock calls,
+remove locks.
 
 One WDK call each, written as the C driver writes it. Objects are named as in C: a
-variable declared as ``KEVENT``, ``KSEMAPHORE``, ``KMUTEX``, ``FAST_MUTEX`` or ``KTIMER``
+variable declared as ``KEVENT``, ``KSEMAPHORE``, ``KMUTEX``, ``FAST_MUTEX``, ``KTIMER``...
 (under state:, extension: or locals:), ``Context`` (the routine's context argument), or
 a pointer expression (a PKTHREAD from ObReferenceObjectByHandle, a PKEVENT from
 IoCreateNotificationEvent). Results go where C assigns them (``status:``, ``previous:``).
+The helpers here serve threads.py, timekeeping.py and named_objects.py too.
 
 The rules are in sync-objects-semantics.md; the routines in harness.kernel (ke/mutex.py,
-ke/clock.py, ps/thread.py, ex/).
+ke/spinlock.py, io/remlock.py).
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable, Generator
 
-from ..kernel import (NT_CURRENT_PROCESS, OBJ_KERNEL_HANDLE, KEvent, KMutant,
-                      ex_interlocked_add_ulong,
-                      io_acquire_remove_lock, io_initialize_remove_lock, io_release_remove_lock,
+from ..kernel import (KEvent, KMutant, WaitAll, WaitAny, ex_acquire_fast_mutex,
+                      ex_interlocked_add_ulong, ex_release_fast_mutex,
+                      ex_try_to_acquire_fast_mutex, io_acquire_remove_lock,
+                      io_initialize_remove_lock, io_release_remove_lock,
                       io_release_remove_lock_and_wait, ke_acquire_guarded_mutex,
-                      ke_acquire_spin_lock_at_dpc_level, ke_release_guarded_mutex,
-                      ke_release_spin_lock_from_dpc_level, ke_test_spin_lock,
-                      ke_try_to_acquire_spin_lock_at_dpc_level, spin_while_held,
-                      NotificationEvent, SynchronizationEvent, WaitAll, WaitAny,
-                      ex_acquire_fast_mutex, ex_release_fast_mutex,
-                      ex_system_time_to_local_time, ex_try_to_acquire_fast_mutex,
-                      io_create_event, ke_clear_event, ke_initialize_timer_at, ke_pulse_event, ke_query_interrupt_time,
-                      ke_query_performance_counter, ke_query_system_time, ke_query_tick_count,
-                      ke_query_time_increment, ke_read_state_event, ke_read_state_mutex,
-                      ke_read_state_semaphore,
-                      ke_release_mutex, ke_release_semaphore, ke_reset_event,
-                      ke_stall_execution_processor, ke_wait_for_multiple_objects,
-                      ke_query_priority_thread, ke_set_base_priority_thread,
-                      ke_set_priority_thread, ps_create_system_thread, ps_get_current_process,
-                      ps_get_process_image_file_name, ps_terminate_system_thread,
-                      rtl_time_to_time_fields, zw_clear_event, zw_create_event, zw_open_event,
-                      zw_cancel_timer, zw_create_timer, zw_duplicate_object, zw_set_event,
-                      zw_set_timer,
-                      zw_wait_for_single_object)
-from ..kernel.ex.time import TIME_FIELDS
+                      ke_acquire_spin_lock_at_dpc_level, ke_clear_event, ke_initialize_timer_at,
+                      ke_pulse_event, ke_read_state_event, ke_read_state_mutex,
+                      ke_read_state_semaphore, ke_release_guarded_mutex, ke_release_mutex,
+                      ke_release_semaphore, ke_release_spin_lock_from_dpc_level, ke_reset_event,
+                      ke_test_spin_lock, ke_try_to_acquire_spin_lock_at_dpc_level,
+                      ke_wait_for_multiple_objects, spin_while_held)
 from ..lang.ctype import LONG, LONGLONG
-from .actions import EXPR, ROUTINE_REF, STATUS, object_ref
-from .driver_io import FLAGS, LVALUE, TEXT, _out, _struct_var, _value
+from .actions import EXPR, object_ref
+from .driver_io import LVALUE, _out, _value
 from .registry import block
 from .runtime import Frame
 from .state import WAITABLE_OBJECTS, deref
@@ -77,38 +67,6 @@ def _nothing() -> Generator[Any, Any, None]:
     yield
 
 
-# -- system threads -----------------------------------------------------------------------
-
-@block("create_system_thread", summary="PsCreateSystemThread(&handle, 0, NULL, process, NULL, "
-       "routine, context): process NULL = the System process, NtCurrentProcess = the "
-       "caller's; the handle goes to the caller's process unless OBJ_KERNEL_HANDLE is in "
-       "attributes (XP). The thread is readied; the caller runs on until it waits.",
-       params={"type": "object", "required": ["routine"], "additionalProperties": False,
-               "properties": {"routine": ROUTINE_REF, "context": REF,
-                              "process": {"enum": ["NULL", "NtCurrentProcess"]},
-                              "attributes": FLAGS, "handle": LVALUE, "status": LVALUE}},
-       max_irql="PASSIVE_LEVEL", models=("PsCreateSystemThread",))
-def _create_system_thread(params: dict, cc: Any, path: list) -> Any:
-    routine = cc.routine(params["routine"], "thread", "SystemThread", path + ["routine"])
-    context = _context(cc, params, path)
-    process = NT_CURRENT_PROCESS if params.get("process") == "NtCurrentProcess" else 0
-    attributes = _value(cc, params, "attributes", path)
-    handle_out, status_out = _out(cc, params, "handle", path), _out(cc, params, "status", path)
-
-    def step(f: Frame) -> Generator[Any, Any, None]:
-        _report(f, "PsCreateSystemThread", {"routine": routine.name,
-                                            "process": params.get("process", "NULL")})
-        status, handle = ps_create_system_thread(
-            f.kernel, routine.bind(f.model), context(f), process,
-            bool(attributes(f) & OBJ_KERNEL_HANDLE), routine.name)
-        if handle:
-            handle_out(f, handle)
-        status_out(f, status)
-        return None
-        yield
-    return step
-
-
 def _context(cc: Any, params: dict, path: list) -> Callable[[Frame], Any]:
     """StartContext: an object variable passes the object (``&kEvent``), else the value of
     an expression (NULL by default)."""
@@ -124,110 +82,6 @@ def _context(cc: Any, params: dict, path: list) -> Callable[[Frame], Any]:
 def _kind_of(var: Any) -> str:
     """The object_ref kind of a context variable: any dispatcher object, or its own."""
     return "DISPATCHER" if var is None or var.object in WAITABLE_OBJECTS else var.object
-
-
-@block("terminate_system_thread", summary="PsTerminateSystemThread(status): ends the calling "
-       "system thread here; from a thread that is not one it returns "
-       "STATUS_INVALID_PARAMETER (into 'result') and nothing ends (sync-objects 4.3).",
-       params={"anyOf": [STATUS, {"type": "object", "additionalProperties": False,
-                                  "properties": {"status": STATUS, "result": LVALUE}}]},
-       bare=True, max_irql="PASSIVE_LEVEL", models=("PsTerminateSystemThread",))
-def _terminate_system_thread(params: Any, cc: Any, path: list) -> Any:
-    params = params if isinstance(params, dict) else {"status": params or "STATUS_SUCCESS"}
-    status = cc.status(params.get("status", "STATUS_SUCCESS"), path + ["status"])
-    result_out = _out(cc, params, "result", path)
-
-    def step(f: Frame) -> Generator[Any, Any, None]:
-        _report(f, "PsTerminateSystemThread", {"status": status})
-        result = ps_terminate_system_thread(f.kernel, status)
-        _returned(f, "PsTerminateSystemThread", status=result)
-        result_out(f, result)
-        return None
-        yield
-    return step
-
-
-@block("get_current_process", summary="PsGetCurrentProcess(): the PEPROCESS of the process "
-       "the calling thread belongs to.", params=LVALUE, models=("PsGetCurrentProcess",))
-def _get_current_process(params: str, cc: Any, path: list) -> Any:
-    target = _out(cc, {"into": params}, "into", path)
-
-    def step(f: Frame) -> Generator[Any, Any, None]:
-        target(f, f.kernel.objects.address_of(ps_get_current_process(f.kernel)))
-        return None
-        yield
-    return step
-
-
-@block("get_process_image_file_name", summary="PsGetProcessImageFileName(process) copied into "
-       "a CHAR array (the 15-character ImageFileName at EPROCESS+0x174 on XP, what the "
-       "book's sample prints): 'System', 'test.exe'.",
-       params={"type": "object", "required": ["process", "into"], "additionalProperties": False,
-               "properties": {"process": EXPR, "into": {"$ref": "#/$defs/identifier"}}},
-       models=("PsGetProcessImageFileName",))
-def _get_process_image_file_name(params: dict, cc: Any, path: list) -> Any:
-    process = object_pointer(cc, params["process"], "EProcess", path + ["process"])
-    memory = cc.memory(params["into"], path + ["into"])
-
-    def step(f: Frame) -> Generator[Any, Any, None]:
-        name = ps_get_process_image_file_name(process(f)).encode("latin-1") + b"\0"
-        buffer = memory(f)
-        buffer.write(name[:buffer.length])
-        return None
-        yield
-    return step
-
-
-@block("get_current_thread", summary="KeGetCurrentThread() / PsGetCurrentThread(): the "
-       "PKTHREAD of the calling thread.", params=LVALUE,
-       models=("KeGetCurrentThread", "PsGetCurrentThread"))
-def _get_current_thread(params: str, cc: Any, path: list) -> Any:
-    target = _out(cc, {"into": params}, "into", path)
-
-    def step(f: Frame) -> Generator[Any, Any, None]:
-        target(f, f.kernel.objects.address_of(f.kernel.current_thread))
-        return None
-        yield
-    return step
-
-
-@block("set_priority_thread", summary="KeSetPriorityThread(thread, priority) (or "
-       "KeSetBasePriorityThread with 'increment'); 'previous' gets the old priority (the "
-       "old increment). The model's scheduler does not use priorities.",
-       params={"type": "object", "required": ["thread"], "additionalProperties": False,
-               "properties": {"thread": EXPR, "priority": EXPR, "increment": EXPR,
-                              "previous": LVALUE}},
-       models=("KeSetPriorityThread", "KeSetBasePriorityThread"))
-def _set_priority_thread(params: dict, cc: Any, path: list) -> Any:
-    thread = object_pointer(cc, params["thread"], "KThread", path + ["thread"])
-    if ("priority" in params) == ("increment" in params):
-        cc.report(path, "give exactly one of priority (KeSetPriorityThread) or increment "
-                  "(KeSetBasePriorityThread)")
-    base = "increment" in params
-    value = _value(cc, params, "increment" if base else "priority", path)
-    previous = _out(cc, params, "previous", path)
-
-    def step(f: Frame) -> Generator[Any, Any, None]:
-        call = ke_set_base_priority_thread if base else ke_set_priority_thread
-        previous(f, call(thread(f), LONG.wrap(value(f))))
-        return None
-        yield
-    return step
-
-
-@block("query_priority_thread", summary="KeQueryPriorityThread(thread) into a variable.",
-       params={"type": "object", "required": ["thread", "into"], "additionalProperties": False,
-               "properties": {"thread": EXPR, "into": LVALUE}},
-       models=("KeQueryPriorityThread",))
-def _query_priority_thread(params: dict, cc: Any, path: list) -> Any:
-    thread = object_pointer(cc, params["thread"], "KThread", path + ["thread"])
-    into = _out(cc, params, "into", path)
-
-    def step(f: Frame) -> Generator[Any, Any, None]:
-        into(f, ke_query_priority_thread(thread(f)))
-        return None
-        yield
-    return step
 
 
 def object_pointer(cc: Any, value: str, class_name: str, path: list) -> Callable[[Frame], Any]:
@@ -619,322 +473,4 @@ def _release_remove_lock_and_wait(params: str, cc: Any, path: list) -> Any:
         _report(f, "IoReleaseRemoveLockAndWait", {"count": target.io_count})
         yield from io_release_remove_lock_and_wait(target, f.irp)
         _returned(f, "IoReleaseRemoveLockAndWait", count=target.io_count)
-    return step
-
-
-# -- time ---------------------------------------------------------------------------------
-
-@block("stall", summary="KeStallExecutionProcessor(microseconds): busy-wait on this CPU at "
-       "the current IRQL (any IRQL); nothing else runs on the CPU meanwhile.",
-       params=EXPR, max_irql="DISPATCH_LEVEL", models=("KeStallExecutionProcessor",))
-def _stall(params: Any, cc: Any, path: list) -> Any:
-    microseconds = cc.expr(params, path).fn
-
-    def step(f: Frame) -> Generator[Any, Any, None]:
-        yield from ke_stall_execution_processor(f.kernel, microseconds(f) & 0xFFFFFFFF)
-    return step
-
-
-def _query(name: str, api: str, read: Callable[[Any], int], summary: str) -> None:
-    @block(name, summary=summary, params=LVALUE, models=(api,), max_irql="DISPATCH_LEVEL")
-    def compile_(params: str, cc: Any, path: list) -> Any:
-        target = _out(cc, {"into": params}, "into", path)
-
-        def step(f: Frame) -> Generator[Any, Any, None]:
-            target(f, read(f.kernel))
-            return None
-            yield
-        return step
-
-
-_query("query_system_time", "KeQuerySystemTime", ke_query_system_time,
-       "KeQuerySystemTime(&t): UTC in 100 ns since 1601, as of the last clock tick.")
-_query("query_tick_count", "KeQueryTickCount", ke_query_tick_count,
-       "KeQueryTickCount(&n): clock ticks since boot.")
-_query("query_time_increment", "KeQueryTimeIncrement", ke_query_time_increment,
-       "KeQueryTimeIncrement(): the clock tick in 100 ns.")
-_query("query_interrupt_time", "KeQueryInterruptTime", ke_query_interrupt_time,
-       "KeQueryInterruptTime(): 100 ns since boot, as of the last clock tick.")
-
-
-@block("query_performance_counter", summary="KeQueryPerformanceCounter(&frequency): the "
-       "count now and its frequency (3,579,545 Hz).",
-       params={"type": "object", "additionalProperties": False,
-               "properties": {"count": LVALUE, "frequency": LVALUE}},
-       max_irql="DISPATCH_LEVEL", models=("KeQueryPerformanceCounter",))
-def _performance_counter(params: dict, cc: Any, path: list) -> Any:
-    count, frequency = _out(cc, params, "count", path), _out(cc, params, "frequency", path)
-
-    def step(f: Frame) -> Generator[Any, Any, None]:
-        value, hz = ke_query_performance_counter(f.kernel)
-        count(f, value)
-        frequency(f, hz)
-        return None
-        yield
-    return step
-
-
-@block("system_time_to_local_time", summary="ExSystemTimeToLocalTime(&system, &local) with "
-       "the machine's time zone (machine.timezone).",
-       params={"type": "object", "required": ["system_time", "local_time"],
-               "additionalProperties": False,
-               "properties": {"system_time": EXPR, "local_time": LVALUE}},
-       max_irql="DISPATCH_LEVEL", models=("ExSystemTimeToLocalTime",))
-def _to_local_time(params: dict, cc: Any, path: list) -> Any:
-    system = _value(cc, params, "system_time", path)
-    local = _out(cc, params, "local_time", path)
-
-    def step(f: Frame) -> Generator[Any, Any, None]:
-        local(f, ex_system_time_to_local_time(f.kernel, system(f)))
-        return None
-        yield
-    return step
-
-
-@block("time_to_time_fields", summary="RtlTimeToTimeFields(&time, &fields) into a "
-       "TIME_FIELDS variable: Year..Milliseconds, Weekday 0 = Sunday.",
-       params={"type": "object", "required": ["time", "fields"], "additionalProperties": False,
-               "properties": {"time": EXPR, "fields": {"$ref": "#/$defs/identifier"}}},
-       max_irql="DISPATCH_LEVEL", models=("RtlTimeToTimeFields",))
-def _time_fields(params: dict, cc: Any, path: list) -> Any:
-    time = _value(cc, params, "time", path)
-    memory = _struct_var(cc, params["fields"], "TIME_FIELDS", path + ["fields"])
-
-    def step(f: Frame) -> Generator[Any, Any, None]:
-        fields = rtl_time_to_time_fields(LONGLONG.wrap(time(f)))
-        data = b"".join(fields[name].to_bytes(2, "little", signed=True) for name in TIME_FIELDS)
-        memory(f).write(data)
-        return None
-        yield
-    return step
-
-
-# -- named events and event handles ----------------------------------------------------------
-
-def _io_create_event(name: str, api: str, event_type: int) -> None:
-    @block(name, summary=f"{api}(name, &handle): the PKEVENT of \\BaseNamedObjects\\X (or any "
-           "name), created SIGNALED if new, else the existing event unchanged; NULL on "
-           "failure. A kernel handle; the pointer holds no reference of its own.",
-           params={"type": "object", "required": ["name", "event"],
-                   "additionalProperties": False,
-                   "properties": {"name": TEXT, "event": LVALUE, "handle": LVALUE}},
-           max_irql="PASSIVE_LEVEL", models=(api,))
-    def compile_(params: dict, cc: Any, path: list) -> Any:
-        event_out, handle_out = _out(cc, params, "event", path), _out(cc, params, "handle", path)
-
-        def step(f: Frame) -> Generator[Any, Any, None]:
-            _report(f, api, {"name": params["name"]})
-            event, handle = io_create_event(f.kernel, params["name"], event_type)
-            event_out(f, f.kernel.objects.address_of(event))
-            handle_out(f, handle)
-            _returned(f, api, event=event.name if event is not None else "NULL",
-                      state=event.signal_state if event is not None else None)
-            return None
-            yield
-        return step
-
-
-_io_create_event("create_notification_event", "IoCreateNotificationEvent", NotificationEvent)
-_io_create_event("create_synchronization_event", "IoCreateSynchronizationEvent",
-                 SynchronizationEvent)
-
-
-@block("zw_create_event", summary="ZwCreateEvent(&handle, access, attributes+name, type, "
-       "initial_state): a name taken opens it with OBJ_OPENIF (STATUS_OBJECT_NAME_EXISTS) "
-       "and fails STATUS_OBJECT_NAME_COLLISION without.",
-       params={"type": "object", "required": ["handle"], "additionalProperties": False,
-               "properties": {"name": TEXT, "access": FLAGS, "attributes": FLAGS,
-                              "type": {"enum": ["NotificationEvent", "SynchronizationEvent"]},
-                              "initial_state": EXPR, "handle": LVALUE, "status": LVALUE}},
-       max_irql="PASSIVE_LEVEL", models=("ZwCreateEvent",))
-def _zw_create_event(params: dict, cc: Any, path: list) -> Any:
-    access, attributes = _value(cc, params, "access", path), _value(cc, params, "attributes",
-                                                                     path)
-    state = _value(cc, params, "initial_state", path)
-    event_type = (SynchronizationEvent if params.get("type") == "SynchronizationEvent"
-                  else NotificationEvent)
-    handle_out, status_out = _out(cc, params, "handle", path), _out(cc, params, "status", path)
-
-    def step(f: Frame) -> Generator[Any, Any, None]:
-        _report(f, "ZwCreateEvent", {"name": params.get("name")})
-        status, handle, _event = zw_create_event(f.kernel, access(f), params.get("name"),
-                                                 attributes(f), event_type, bool(state(f)))
-        if handle:
-            handle_out(f, handle)
-        status_out(f, status)
-        _returned(f, "ZwCreateEvent", status=status, handle=handle)
-        return None
-        yield
-    return step
-
-
-@block("zw_open_event", summary="ZwOpenEvent(&handle, access, attributes+name): an existing "
-       "event (STATUS_OBJECT_NAME_NOT_FOUND otherwise).",
-       params={"type": "object", "required": ["name", "handle"], "additionalProperties": False,
-               "properties": {"name": TEXT, "access": FLAGS, "attributes": FLAGS,
-                              "handle": LVALUE, "status": LVALUE}},
-       max_irql="PASSIVE_LEVEL", models=("ZwOpenEvent",))
-def _zw_open_event(params: dict, cc: Any, path: list) -> Any:
-    access, attributes = _value(cc, params, "access", path), _value(cc, params, "attributes",
-                                                                     path)
-    handle_out, status_out = _out(cc, params, "handle", path), _out(cc, params, "status", path)
-
-    def step(f: Frame) -> Generator[Any, Any, None]:
-        status, handle, _event = zw_open_event(f.kernel, access(f), params["name"],
-                                               attributes(f))
-        if handle:
-            handle_out(f, handle)
-        status_out(f, status)
-        _returned(f, "ZwOpenEvent", status=status, handle=handle)
-        return None
-        yield
-    return step
-
-
-@block("zw_set_event", summary="ZwSetEvent(handle, &previous) / ZwClearEvent(handle) with "
-       "clear: true.",
-       params={"type": "object", "required": ["handle"], "additionalProperties": False,
-               "properties": {"handle": EXPR, "clear": {"type": "boolean"},
-                              "previous": LVALUE, "status": LVALUE}},
-       max_irql="PASSIVE_LEVEL", models=("ZwSetEvent", "ZwClearEvent"))
-def _zw_set_event(params: dict, cc: Any, path: list) -> Any:
-    handle = _value(cc, params, "handle", path)
-    previous, status_out = _out(cc, params, "previous", path), _out(cc, params, "status", path)
-    clear = params.get("clear", False)
-
-    def step(f: Frame) -> Generator[Any, Any, None]:
-        value = handle(f) & 0xFFFFFFFF
-        if clear:
-            status, before = zw_clear_event(f.kernel, value), 0
-        else:
-            status, before = zw_set_event(f.kernel, value)
-            previous(f, before)
-        status_out(f, status)
-        return None
-        yield
-    return step
-
-
-@block("zw_wait_for_single_object", summary="ZwWaitForSingleObject(handle, FALSE, timeout) on "
-       "the handle's object (a file's own event); STATUS_INVALID_HANDLE for a bad handle.",
-       params={"type": "object", "required": ["handle"], "additionalProperties": False,
-               "properties": {"handle": EXPR, "timeout_100ns": EXPR, "status": LVALUE}},
-       max_irql="PASSIVE_LEVEL", models=("ZwWaitForSingleObject",))
-def _zw_wait(params: dict, cc: Any, path: list) -> Any:
-    handle = _value(cc, params, "handle", path)
-    timeout = (cc.expr(params["timeout_100ns"], path + ["timeout_100ns"]).fn
-               if "timeout_100ns" in params else (lambda f: None))
-    status_out = _out(cc, params, "status", path)
-
-    def step(f: Frame) -> Generator[Any, Any, None]:
-        due = timeout(f)
-        status = yield from zw_wait_for_single_object(
-            f.kernel, handle(f) & 0xFFFFFFFF, None if due is None else LONGLONG.wrap(due))
-        status_out(f, status)
-    return step
-
-
-# -- executive timers ------------------------------------------------------------------------
-
-@block("zw_create_timer", summary="ZwCreateTimer(&handle, access, attributes+name, type): an "
-       "executive timer, not set; wait on it with zw_wait_for_single_object.",
-       params={"type": "object", "required": ["handle"], "additionalProperties": False,
-               "properties": {"name": TEXT, "access": FLAGS, "attributes": FLAGS,
-                              "type": {"enum": ["NotificationTimer", "SynchronizationTimer"]},
-                              "handle": LVALUE, "status": LVALUE}},
-       max_irql="PASSIVE_LEVEL", models=("ZwCreateTimer",))
-def _zw_create_timer(params: dict, cc: Any, path: list) -> Any:
-    access, attributes = _value(cc, params, "access", path), _value(cc, params, "attributes",
-                                                                     path)
-    timer_type = int(params.get("type") == "SynchronizationTimer")
-    handle_out, status_out = _out(cc, params, "handle", path), _out(cc, params, "status", path)
-
-    def step(f: Frame) -> Generator[Any, Any, None]:
-        status, handle, _timer = zw_create_timer(f.kernel, access(f), params.get("name"),
-                                                 attributes(f), timer_type)
-        if handle:
-            handle_out(f, handle)
-        status_out(f, status)
-        _returned(f, "ZwCreateTimer", status=status, handle=handle)
-        return None
-        yield
-    return step
-
-
-@block("zw_set_timer", summary="ZwSetTimer(handle, &DueTime, apc, apc_context, FALSE, "
-       "period_ms, &previous): the apc routine runs as a normal kernel APC in the calling "
-       "thread at each expiry; 'previous' gets the signal state before.",
-       params={"type": "object", "required": ["handle", "due_time_100ns"],
-               "additionalProperties": False,
-               "properties": {"handle": EXPR, "due_time_100ns": EXPR, "apc": ROUTINE_REF,
-                              "apc_context": REF, "period_ms": EXPR, "previous": LVALUE,
-                              "status": LVALUE}},
-       max_irql="PASSIVE_LEVEL", models=("ZwSetTimer",))
-def _zw_set_timer(params: dict, cc: Any, path: list) -> Any:
-    handle, due = _value(cc, params, "handle", path), _value(cc, params, "due_time_100ns", path)
-    period = _value(cc, params, "period_ms", path)
-    routine = (cc.routine(params["apc"], "apc", f"{cc.name}.TimerApc", path + ["apc"])
-               if "apc" in params else None)
-    context = _context(cc, {"context": params["apc_context"]} if "apc_context" in params
-                       else {}, path)
-    previous, status_out = _out(cc, params, "previous", path), _out(cc, params, "status", path)
-
-    def step(f: Frame) -> Generator[Any, Any, None]:
-        value = handle(f) & 0xFFFFFFFF
-        _report(f, "ZwSetTimer", {"handle": value, "due_time_100ns": LONGLONG.wrap(due(f))})
-        apc = routine.bind(f.model) if routine is not None else None
-        status, before = zw_set_timer(f.kernel, value, LONGLONG.wrap(due(f)), apc, context(f),
-                                      LONG.wrap(period(f)))
-        previous(f, before)
-        status_out(f, status)
-        _returned(f, "ZwSetTimer", status=status, previous=before)
-        return None
-        yield
-    return step
-
-
-@block("zw_cancel_timer", summary="ZwCancelTimer(handle, &current): 'current' gets the signal "
-       "state after the cancel (TRUE if it had expired), not whether it was pending.",
-       params={"type": "object", "required": ["handle"], "additionalProperties": False,
-               "properties": {"handle": EXPR, "current": LVALUE, "status": LVALUE}},
-       max_irql="PASSIVE_LEVEL", models=("ZwCancelTimer",))
-def _zw_cancel_timer(params: dict, cc: Any, path: list) -> Any:
-    handle = _value(cc, params, "handle", path)
-    current, status_out = _out(cc, params, "current", path), _out(cc, params, "status", path)
-
-    def step(f: Frame) -> Generator[Any, Any, None]:
-        status, state = zw_cancel_timer(f.kernel, handle(f) & 0xFFFFFFFF)
-        current(f, state)
-        status_out(f, status)
-        _returned(f, "ZwCancelTimer", status=status, current=state)
-        return None
-        yield
-    return step
-
-
-@block("zw_duplicate_object", summary="ZwDuplicateObject(NtCurrentProcess(), source, "
-       "NtCurrentProcess(), &target, access, attributes, options) within the current "
-       "process: e.g. an app's handle into a kernel handle (OBJ_KERNEL_HANDLE) for a "
-       "system thread; DUPLICATE_SAME_ACCESS, DUPLICATE_CLOSE_SOURCE.",
-       params={"type": "object", "required": ["source", "target"], "additionalProperties": False,
-               "properties": {"source": EXPR, "target": LVALUE, "access": FLAGS,
-                              "attributes": FLAGS, "options": FLAGS, "status": LVALUE}},
-       max_irql="PASSIVE_LEVEL", models=("ZwDuplicateObject",))
-def _zw_duplicate_object(params: dict, cc: Any, path: list) -> Any:
-    source = _value(cc, params, "source", path)
-    access, attributes = _value(cc, params, "access", path), _value(cc, params, "attributes",
-                                                                     path)
-    options = _value(cc, params, "options", path)
-    target, status_out = _out(cc, params, "target", path), _out(cc, params, "status", path)
-
-    def step(f: Frame) -> Generator[Any, Any, None]:
-        status, handle = zw_duplicate_object(f.kernel, NT_CURRENT_PROCESS, source(f),
-                                             NT_CURRENT_PROCESS, access(f), attributes(f),
-                                             options(f))
-        if handle:
-            target(f, handle)
-        status_out(f, status)
-        _returned(f, "ZwDuplicateObject", status=status, handle=handle)
-        return None
-        yield
     return step

@@ -120,10 +120,23 @@ def ke_query_priority_thread(thread: "KThread") -> int:
     return thread.priority
 
 
+#: KTHREAD.Saturation of the threads whose base was last set with |increment| >= 16 (+1 or
+#: -1), per machine: KThread's slots have no room for it
+SATURATION_INCREMENT = 16
+
+
 def ke_set_base_priority_thread(thread: "KThread", increment: int) -> int:
     """KeSetBasePriorityThread (4.4): base = process base + increment, kept inside the
-    dynamic class 1..15 (|increment| >= 16 saturates); returns the previous increment."""
+    dynamic class 1..15 (|increment| >= 16 saturates); returns the previous increment:
+    old base - process base, or +-16 when the previous setting saturated."""
+    saturation: dict = thread.kernel.__dict__.setdefault("priority_saturation", {})
     previous = thread.base_priority - PROCESS_BASE_PRIORITY
+    if saturation.get(thread):
+        previous = SATURATION_INCREMENT * saturation[thread]
+    if abs(increment) >= SATURATION_INCREMENT:
+        saturation[thread] = 1 if increment > 0 else -1
+    else:
+        saturation.pop(thread, None)
     base = max(1, min(15, PROCESS_BASE_PRIORITY + increment))
     thread.base_priority = thread.priority = base
     return previous
