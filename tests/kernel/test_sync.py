@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from harness.kernel import (APC_LEVEL, BOOT_SYSTEM_TIME, DISPATCH_LEVEL, EVENT_MODIFY_STATE,
+from harness.kernel import (APC_LEVEL, BOOT_SYSTEM_TIME, DISPATCH_LEVEL, DUPLICATE_CLOSE_SOURCE,
+                            DUPLICATE_SAME_ACCESS, EVENT_ALL_ACCESS, EVENT_MODIFY_STATE,
                             EVENT_QUERY_STATE, KERNEL_HANDLE_BIT, NT_CURRENT_PROCESS, NTSTATUS,
-                            OBJ_KERNEL_HANDLE, OBJ_OPENIF, PASSIVE_LEVEL,
-                            PERFORMANCE_FREQUENCY, BugCheckCode, BugCheckHalt, IoRemoveLock,
-                            KEvent, Kernel, NotificationEvent, SynchronizationEvent, WaitAll,
-                            WaitAny, ex_acquire_fast_mutex, ex_initialize_fast_mutex,
+                            OBJ_KERNEL_HANDLE, OBJ_OPENIF, PASSIVE_LEVEL, PERFORMANCE_FREQUENCY,
+                            BugCheckCode, BugCheckHalt, IoRemoveLock, Kernel, KEvent,
+                            NotificationEvent, NotificationTimer, SynchronizationEvent,
+                            SynchronizationTimer, WaitAll, WaitAny, ex_acquire_fast_mutex,
+                            ex_initialize_fast_mutex, ex_interlocked_add_ulong,
                             ex_local_time_to_system_time, ex_release_fast_mutex,
                             ex_system_time_to_local_time, ex_try_to_acquire_fast_mutex,
                             io_acquire_remove_lock, io_create_event, io_initialize_remove_lock,
@@ -18,15 +20,19 @@ from harness.kernel import (APC_LEVEL, BOOT_SYSTEM_TIME, DISPATCH_LEVEL, EVENT_M
                             ke_acquire_guarded_mutex, ke_acquire_in_stack_queued_spin_lock,
                             ke_acquire_spin_lock, ke_acquire_spin_lock_at_dpc_level,
                             ke_acquire_spin_lock_spinning, ke_clear_event,
-                            ke_delay_execution_thread, ke_initialize_guarded_mutex,
-                            ke_initialize_mutant, ke_initialize_mutex, ke_initialize_semaphore,
-                            ke_initialize_spin_lock, ke_initialize_timer, ke_pulse_event,
-                            ke_query_interrupt_time, ke_query_performance_counter,
+                            ke_delay_execution_thread, ke_initialize_dpc,
+                            ke_initialize_guarded_mutex, ke_initialize_mutant,
+                            ke_initialize_mutex, ke_initialize_semaphore,
+                            ke_initialize_spin_lock, ke_initialize_timer, ke_insert_queue_dpc,
+                            ke_pulse_event, ke_query_interrupt_time,
+                            ke_query_performance_counter, ke_query_priority_thread,
                             ke_query_system_time, ke_query_tick_count, ke_query_time_increment,
                             ke_read_state_event, ke_read_state_mutex, ke_read_state_semaphore,
-                            ke_release_guarded_mutex, ke_release_mutant, ke_release_mutex,
-                            ke_release_semaphore, ke_release_spin_lock,
-                            ke_release_spin_lock_from_dpc_level, ke_set_event, ke_set_timer,
+                            ke_read_state_timer, ke_release_guarded_mutex, ke_release_mutant,
+                            ke_release_mutex, ke_release_semaphore, ke_release_spin_lock,
+                            ke_release_spin_lock_from_dpc_level, ke_set_base_priority_thread,
+                            ke_set_event, ke_set_importance_dpc, ke_set_priority_thread,
+                            ke_set_target_processor_dpc, ke_set_timer,
                             ke_stall_execution_processor, ke_test_spin_lock,
                             ke_try_to_acquire_guarded_mutex,
                             ke_try_to_acquire_spin_lock_at_dpc_level,
@@ -34,7 +40,11 @@ from harness.kernel import (APC_LEVEL, BOOT_SYSTEM_TIME, DISPATCH_LEVEL, EVENT_M
                             ob_reference_object_by_handle, parse_time_zone,
                             ps_create_system_thread, ps_get_current_process,
                             ps_terminate_system_thread, rtl_time_fields_to_time,
-                            rtl_time_to_time_fields, zw_create_event)
+                            rtl_time_to_time_fields, zw_cancel_timer, zw_create_event,
+                            zw_create_timer, zw_duplicate_object, zw_open_timer, zw_set_timer,
+                            zw_wait_for_single_object)
+from harness.kernel.ex.timer import TIMER_ALL_ACCESS
+from harness.kernel.ke.timers import HighImportance, LowImportance, MediumImportance
 
 SUCCESS = NTSTATUS.STATUS_SUCCESS
 TIMEOUT = NTSTATUS.STATUS_TIMEOUT
@@ -1404,3 +1414,585 @@ def test_time_fields_to_time_rejects_invalid_fields():
     assert rtl_time_fields_to_time(dict(fields, Month=2, Day=30)) is None
     assert rtl_time_fields_to_time(dict(fields, Month=13)) is None
     assert rtl_time_fields_to_time(dict(fields, Year=1600)) is None
+
+
+# -- 4.4 Thread priorities -------------------------------------------------------------------
+
+def test_set_priority_thread_returns_old_current_priority_and_bumps_zero_to_one(kernel, call):
+    """sync-objects 4.4: KeSetPriorityThread returns the OLD current priority (not the base)
+    and KeQueryPriorityThread the current one; Pri 0 becomes 1 (the base stays 8), except
+    for a thread whose base priority is 0 (as the idle thread's)."""
+    def body():
+        thread = kernel.current_thread
+        seen = [ke_query_priority_thread(thread), ke_set_priority_thread(thread, 12),
+                ke_query_priority_thread(thread), ke_set_priority_thread(thread, 10),
+                ke_set_priority_thread(thread, 0), ke_query_priority_thread(thread),
+                thread.base_priority]
+        thread.base_priority = 0
+        seen += [ke_set_priority_thread(thread, 0), ke_query_priority_thread(thread)]
+        return seen
+        yield
+
+    assert call(body) == [8, 8, 12, 12, 10, 1, 8, 1, 0]
+
+
+def test_set_base_priority_thread_returns_previous_increment_and_clamps_to_1_15(kernel, call):
+    """sync-objects 4.4: KeSetBasePriorityThread sets base = process base (8) + Increment,
+    kept inside the dynamic class 1..15, and returns the PREVIOUS increment (old base - 8)."""
+    def body():
+        thread = kernel.current_thread
+        seen = []
+        for increment in (2, -3, 6, 0, -9, 0):
+            seen.append((ke_set_base_priority_thread(thread, increment), thread.base_priority))
+        return seen
+        yield
+
+    assert call(body) == [(0, 10), (2, 5), (-3, 14), (6, 8), (0, 1), (-7, 8)]
+
+
+def test_set_base_priority_thread_saturated_increment_is_returned_as_16(kernel, call):
+    """sync-objects 4.4: |Increment| >= 16 saturates to the class edge (15 / 1), and the
+    next call returns +16 / -16 for it, not the old base - 8 (an increment of 7 that also
+    reaches 15 is returned as 7)."""
+    def body():
+        thread = kernel.current_thread
+        seen = []
+        for increment in (16, 7, -20, 0):
+            seen.append((ke_set_base_priority_thread(thread, increment), thread.base_priority))
+        seen.append(ke_set_base_priority_thread(thread, 0))
+        return seen
+        yield
+
+    assert call(body) == [(0, 15), (16, 15), (7, 1), (-16, 8), 0]
+
+
+# -- 5.1 ExInterlocked* ----------------------------------------------------------------------
+
+def _ulong(value):
+    """A ULONG in memory: (cell, read, write) for ExInterlockedAddUlong."""
+    cell = {"value": value}
+    return cell, (lambda: cell["value"]), (lambda new: cell.update(value=new))
+
+
+@pytest.mark.parametrize("irql", [PASSIVE_LEVEL, DISPATCH_LEVEL])
+def test_ex_interlocked_add_ulong_returns_original_value_and_adds(kernel, call, irql):
+    """sync-objects 5.1: ExInterlockedAddUlong returns the ORIGINAL value and stores the sum
+    (32-bit wrap), at any IRQL; the lock is free again afterwards and the IRQL unchanged."""
+    lock = ke_initialize_spin_lock(kernel, "AddLock")
+    cell, read, write = _ulong(5)
+
+    def body():
+        old = kernel.raise_irql(irql)
+        first = yield from ex_interlocked_add_ulong(lock, read, write, 3)
+        after_first = cell["value"]
+        write(0xFFFFFFFF)
+        second = yield from ex_interlocked_add_ulong(lock, read, write, 2)
+        seen = (first, after_first, second, cell["value"], lock.owner, kernel.cpu.irql)
+        kernel.lower_irql(old)
+        return seen
+
+    assert call(body) == (5, 8, 0xFFFFFFFF, 1, None, irql)
+
+
+def test_ex_interlocked_add_ulong_with_lock_held_by_same_cpu_bugchecks_0xf(kernel, spawn):
+    """sync-objects 5.1 / kernel-env 2.5 / 2.2: the lock of ExInterlockedAddUlong must serve
+    ExInterlocked* only; held by this very CPU through KeAcquireSpinLock it is a recursive
+    acquire: 0xF SPIN_LOCK_ALREADY_OWNED (P1 the lock), the value untouched."""
+    lock = ke_initialize_spin_lock(kernel, "AddLock")
+    cell, read, write = _ulong(5)
+
+    def body():
+        ke_acquire_spin_lock(lock)
+        yield from ex_interlocked_add_ulong(lock, read, write, 3)
+
+    spawn(body)
+    check = kernel.run()
+    assert check is not None
+    assert check.code == BugCheckCode.SPIN_LOCK_ALREADY_OWNED == 0xF
+    assert check.p1 == lock.id and cell["value"] == 5
+
+
+def test_ex_interlocked_add_ulong_spins_while_another_cpu_holds_the_lock(recorder):
+    """sync-objects 5.1 / 5.2: with the lock held by another CPU (its holder stalls 50 us
+    under it) ExInterlockedAddUlong spins until the release, then adds and returns the
+    original value; the caller's IRQL is unchanged (PASSIVE_LEVEL)."""
+    kernel = Kernel(cpus=2, instruments=[recorder])
+    lock = ke_initialize_spin_lock(kernel, "AddLock")
+    cell, read, write = _ulong(40)
+    log = []
+
+    def holder():
+        old = ke_acquire_spin_lock(lock)
+        yield from ke_stall_execution_processor(kernel, 50)
+        log.append(("holder releases", kernel.now))
+        ke_release_spin_lock(lock, old)
+
+    def adder():
+        original = yield from ex_interlocked_add_ulong(lock, read, write, 2)
+        log.append(("added", kernel.now, original, cell["value"], kernel.cpu.irql))
+
+    kernel.create_thread(holder, name="Holder", cpu=0)
+    kernel.create_thread(adder, name="Adder", cpu=1)
+    assert kernel.run() is None
+    assert log == [("holder releases", 500), ("added", 500, 40, 42, PASSIVE_LEVEL)]
+
+
+# -- 7.11 ZwDuplicateObject ------------------------------------------------------------------
+
+def test_duplicate_app_handle_into_kernel_handle_usable_from_system_thread(kernel, spawn):
+    """sync-objects 7.11 / 7.1: in the app's context ZwDuplicateObject(NtCurrentProcess(),
+    hUser, NtCurrentProcess(), &hK, 0, OBJ_KERNEL_HANDLE, DUPLICATE_SAME_ACCESS) gives a
+    kernel handle (top bit set) to the same event; a System thread resolves it later, while
+    the app's own handle means nothing there. The source handle stays open."""
+    handles, seen = {}, []
+
+    def app():
+        _s, user, event = zw_create_event(kernel, EVENT_ALL_ACCESS, None, 0,
+                                          NotificationEvent, False)
+        status, khandle = zw_duplicate_object(kernel, NT_CURRENT_PROCESS, user,
+                                              NT_CURRENT_PROCESS, 0, OBJ_KERNEL_HANDLE,
+                                              DUPLICATE_SAME_ACCESS)
+        handles.update(user=user, kernel=khandle, event=event, status=status)
+        handles["source"] = ob_reference_object_by_handle(kernel, user, "Event")
+        yield from ()
+
+    def system():
+        yield from delay(kernel, 1)
+        seen.append(ob_reference_object_by_handle(kernel, handles["kernel"], "Event"))
+        seen.append(ob_reference_object_by_handle(kernel, handles["user"], "Event")[0])
+
+    app_thread(kernel, app)
+    spawn(system, name="Sys")
+    assert kernel.run() is None
+    event = handles["event"]
+    assert handles["status"] == SUCCESS and handles["kernel"] & KERNEL_HANDLE_BIT
+    assert handles["source"] == (SUCCESS, event)
+    assert seen == [(SUCCESS, event), NTSTATUS.STATUS_INVALID_HANDLE]
+
+
+def test_duplicate_close_source_closes_the_source_handle(kernel):
+    """sync-objects 7.11: DUPLICATE_CLOSE_SOURCE closes the source handle (it no longer
+    resolves: STATUS_INVALID_HANDLE) and the new handle names the object."""
+    seen = {}
+
+    def app():
+        _s, user, event = zw_create_event(kernel, EVENT_ALL_ACCESS, None, 0,
+                                          NotificationEvent, False)
+        status, new = zw_duplicate_object(kernel, NT_CURRENT_PROCESS, user,
+                                          NT_CURRENT_PROCESS, 0, OBJ_KERNEL_HANDLE,
+                                          DUPLICATE_SAME_ACCESS | DUPLICATE_CLOSE_SOURCE)
+        seen.update(event=event, status=status, new=new,
+                    old=ob_reference_object_by_handle(kernel, user, "Event"),
+                    again=zw_duplicate_object(kernel, NT_CURRENT_PROCESS, user,
+                                              NT_CURRENT_PROCESS, 0, 0, DUPLICATE_SAME_ACCESS),
+                    ref=ob_reference_object_by_handle(kernel, new, "Event"))
+        yield from ()
+
+    app_thread(kernel, app)
+    assert kernel.run() is None
+    assert seen["status"] == SUCCESS and seen["new"] & KERNEL_HANDLE_BIT
+    assert seen["old"] == (NTSTATUS.STATUS_INVALID_HANDLE, None)
+    assert seen["again"] == (NTSTATUS.STATUS_INVALID_HANDLE, 0)
+    assert seen["ref"] == (SUCCESS, seen["event"])
+
+
+@pytest.mark.parametrize("options, modify", [(DUPLICATE_SAME_ACCESS, SUCCESS),
+                                             (0, NTSTATUS.STATUS_ACCESS_DENIED)])
+def test_duplicate_same_access_copies_the_granted_access(kernel, options, modify):
+    """sync-objects 7.11 / 7.3: with DUPLICATE_SAME_ACCESS the new handle has the source's
+    granted access and the Access argument is ignored; without it the new handle has just
+    Access (here EVENT_QUERY_STATE), which a UserMode reference asking for
+    EVENT_MODIFY_STATE is denied."""
+    seen = {}
+
+    def app():
+        _s, user, event = zw_create_event(kernel, EVENT_ALL_ACCESS, None, 0,
+                                          NotificationEvent, False)
+        _s, new = zw_duplicate_object(kernel, NT_CURRENT_PROCESS, user, NT_CURRENT_PROCESS,
+                                      EVENT_QUERY_STATE, 0, options)
+        seen["modify"] = ob_reference_object_by_handle(kernel, new, "Event",
+                                                       EVENT_MODIFY_STATE, user_mode=True)
+        seen["query"] = ob_reference_object_by_handle(kernel, new, "Event", EVENT_QUERY_STATE,
+                                                      user_mode=True)
+        seen["event"] = event
+        yield from ()
+
+    app_thread(kernel, app)
+    assert kernel.run() is None
+    assert seen["modify"][0] == modify
+    assert seen["query"] == (SUCCESS, seen["event"])
+
+
+# -- 8.1-8.3 Executive timers ----------------------------------------------------------------
+
+def _new_timer(kernel, timer_type=NotificationTimer, name=None):
+    status, handle, timer = zw_create_timer(kernel, TIMER_ALL_ACCESS, name, 0, timer_type)
+    assert status == SUCCESS and handle, status
+    return handle, timer
+
+
+def test_zw_create_timer_bad_type_is_invalid_parameter_4(kernel):
+    """sync-objects 8.1: a TimerType other than NotificationTimer (0) / SynchronizationTimer
+    (1) is STATUS_INVALID_PARAMETER_4 and no handle; a good one gives a timer not set and
+    not signaled, and a named one is found again by ZwOpenTimer."""
+    assert zw_create_timer(kernel, TIMER_ALL_ACCESS, None, 0, 2) == \
+        (NTSTATUS.STATUS_INVALID_PARAMETER_4, 0, None)
+    assert NTSTATUS.STATUS_INVALID_PARAMETER_4 == 0xC00000F2
+    handle, timer = _new_timer(kernel, SynchronizationTimer, "\\BaseNamedObjects\\T")
+    assert (timer.inserted, ke_read_state_timer(timer), timer.synchronization) == \
+        (False, 0, True)
+    status, handle2, again = zw_open_timer(kernel, TIMER_ALL_ACCESS, "\\BaseNamedObjects\\T", 0)
+    assert status == SUCCESS and again is timer and handle2 not in (0, handle)
+
+
+def test_zw_set_timer_negative_period_is_invalid_parameter_6(kernel, call):
+    """sync-objects 8.2 step 1: Period < 0 is STATUS_INVALID_PARAMETER_6 and the timer is
+    not set."""
+    def body():
+        handle, timer = _new_timer(kernel)
+        return zw_set_timer(kernel, handle, -TICK, None, None, -1), timer.inserted
+        yield
+
+    assert call(body) == ((NTSTATUS.STATUS_INVALID_PARAMETER_6, 0), False)
+    assert NTSTATUS.STATUS_INVALID_PARAMETER_6 == 0xC00000F4
+
+
+def test_zw_set_timer_previous_state_is_signal_state_before_rearming(kernel, call):
+    """sync-objects 8.2 step 3 / 5: PreviousState is the timer's SIGNAL state before the
+    re-arming: FALSE for a fresh timer and for one still pending, TRUE once it has expired;
+    setting resets the signal state, so the next PreviousState is FALSE again."""
+    def body():
+        handle, timer = _new_timer(kernel)
+        seen = [zw_set_timer(kernel, handle, -TICK, None, None)[1],
+                zw_set_timer(kernel, handle, -TICK, None, None)[1]]
+        yield from delay(kernel, 2 * TICK)
+        seen.append(ke_read_state_timer(timer))
+        seen.append(zw_set_timer(kernel, handle, -TICK, None, None))
+        seen.append(ke_read_state_timer(timer))
+        seen.append(zw_set_timer(kernel, handle, -TICK, None, None)[1])
+        zw_cancel_timer(kernel, handle)
+        return seen
+
+    assert call(body) == [False, False, 1, (SUCCESS, True), 0, False]
+
+
+def test_zw_set_timer_apc_runs_at_passive_in_setting_thread_each_period(kernel, call):
+    """sync-objects 8.2 step 4 / 5: a KernelMode caller's ApcRoutine is a normal kernel APC
+    bound to the thread that called ZwSetTimer: it runs ApcRoutine(ApcContext) at
+    PASSIVE_LEVEL in that thread at each expiry (Period 30 ms: ticks 1, 3 and 5) while the
+    thread sits in a NON-alertable KeDelayExecutionThread, which still lasts its interval."""
+    log, me = [], {}
+
+    def apc(context):
+        log.append((context, kernel.now, kernel.cpu.irql, kernel.current_thread is me["t"]))
+        yield from ()
+
+    def body():
+        me["t"] = kernel.current_thread
+        handle, _timer = _new_timer(kernel)
+        zw_set_timer(kernel, handle, -TICK, apc, "ctx", 30)
+        status = yield from ke_delay_execution_thread(kernel, 0, False, -6 * TICK)
+        zw_cancel_timer(kernel, handle)
+        return status, kernel.now
+
+    assert call(body) == (SUCCESS, 6 * TICK)
+    assert log == [("ctx", t * TICK, PASSIVE_LEVEL, True) for t in (1, 3, 5)]
+
+
+@pytest.mark.parametrize("hold", ["APC_LEVEL", "KMUTEX"])
+def test_periodic_timer_apc_still_queued_is_not_queued_twice(kernel, call, hold):
+    """sync-objects 8.2 step 5: while the setting thread cannot take normal kernel APCs (at
+    APC_LEVEL, or owning a KMUTEX), the expiries at ticks 1 and 3 (Period 30 ms) queue the
+    APC once: a single run when the thread lets APCs in again (tick 4); the next period
+    (tick 5) queues it anew."""
+    mutex = ke_initialize_mutex(kernel, 0)
+    log = []
+
+    def apc(context):
+        log.append(kernel.now)
+        yield from ()
+
+    def body():
+        handle, _timer = _new_timer(kernel)
+        zw_set_timer(kernel, handle, -TICK, apc, None, 30)
+        if hold == "APC_LEVEL":
+            old = kernel.raise_irql(APC_LEVEL)
+        else:
+            yield from ke_wait_for_single_object(mutex)
+        yield from delay(kernel, 4 * TICK)
+        held = list(log)
+        if hold == "APC_LEVEL":
+            kernel.lower_irql(old)
+        else:
+            ke_release_mutex(mutex)
+        yield from delay(kernel, 2 * TICK)
+        zw_cancel_timer(kernel, handle)
+        return held
+
+    assert call(body) == []
+    assert log == [4 * TICK, 5 * TICK]
+
+
+def test_zw_cancel_timer_current_state_is_signal_state_after_cancel(kernel, call):
+    """sync-objects 8.3: ZwCancelTimer's CurrentState is the signal state after the cancel:
+    FALSE for a timer never set and for one still pending (unlike KeCancelTimer's TRUE),
+    TRUE for one that has already expired."""
+    def body():
+        handle, timer = _new_timer(kernel)
+        seen = [zw_cancel_timer(kernel, handle)]
+        zw_set_timer(kernel, handle, -TICK, None, None)
+        seen.append(zw_cancel_timer(kernel, handle))
+        seen.append(timer.inserted)
+        zw_set_timer(kernel, handle, -TICK, None, None)
+        yield from delay(kernel, 2 * TICK)
+        seen.append(zw_cancel_timer(kernel, handle))
+        return seen
+
+    assert call(body) == [(SUCCESS, False), (SUCCESS, False), False, (SUCCESS, True)]
+
+
+def test_zw_cancel_timer_takes_back_a_queued_apc(kernel, call):
+    """sync-objects 8.3: ZwCancelTimer removes the timer's APC if it is still queued: the
+    APC queued at the expiry (tick 1) to a thread owning a KMUTEX never runs, neither at
+    KeReleaseMutex nor later."""
+    mutex = ke_initialize_mutex(kernel, 0)
+    log = []
+
+    def apc(context):
+        log.append(kernel.now)
+        yield from ()
+
+    def body():
+        yield from ke_wait_for_single_object(mutex)
+        handle, _timer = _new_timer(kernel)
+        zw_set_timer(kernel, handle, -TICK, apc, None)
+        yield from delay(kernel, 2 * TICK)
+        queued = len(kernel.current_thread.apc_queue)
+        cancelled = zw_cancel_timer(kernel, handle)
+        ke_release_mutex(mutex)
+        yield from delay(kernel, 2 * TICK)
+        return queued, cancelled, len(kernel.current_thread.apc_queue)
+
+    assert call(body) == (1, (SUCCESS, True), 0)
+    assert log == []
+
+
+def test_zw_set_timer_again_takes_back_the_queued_apc(kernel, call):
+    """sync-objects 8.2 step 2: re-setting cancels the current setting including its queued
+    APC: routine A, queued at tick 1 while the thread owns a KMUTEX, never runs; the new
+    setting's routine B runs at its own expiry (tick 3)."""
+    mutex = ke_initialize_mutex(kernel, 0)
+    log = []
+
+    def apc(context):
+        log.append((context, kernel.now))
+        yield from ()
+
+    def body():
+        yield from ke_wait_for_single_object(mutex)
+        handle, _timer = _new_timer(kernel)
+        zw_set_timer(kernel, handle, -TICK, apc, "A")
+        yield from delay(kernel, 2 * TICK)
+        previous = zw_set_timer(kernel, handle, -TICK, apc, "B")
+        ke_release_mutex(mutex)
+        yield from delay(kernel, 2 * TICK)
+        return previous
+
+    assert call(body) == (SUCCESS, True)
+    assert log == [("B", 3 * TICK)]
+
+
+@pytest.mark.parametrize("timer_type, again", [(NotificationTimer, SUCCESS),
+                                               (SynchronizationTimer, TIMEOUT)])
+def test_wait_on_timer_handle_returns_at_the_due_tick(kernel, call, timer_type, again):
+    """sync-objects 8.2 (end) / 3.9: ZwWaitForSingleObject on the timer handle waits on the
+    KTIMER: STATUS_SUCCESS at the first tick at or after the due time (set at t = 500 for
+    one tick: tick 2); a notification timer then stays signaled, a synchronization timer
+    was reset by the wait."""
+    def body():
+        handle, _timer = _new_timer(kernel, timer_type)
+        yield from ke_stall_execution_processor(kernel, 50)
+        zw_set_timer(kernel, handle, -TICK, None, None)
+        first = yield from zw_wait_for_single_object(kernel, handle)
+        at = kernel.now
+        second = yield from zw_wait_for_single_object(kernel, handle, timeout=0)
+        return first, at, second
+
+    assert call(body) == (SUCCESS, 2 * TICK, again)
+
+
+def test_thread_exit_cancels_its_apc_timers(kernel):
+    """sync-objects 8.2 (end) / 4.3: when the thread bound to a timer's APC terminates, the
+    timer is cancelled (ExTimerRundown): a periodic timer set with an ApcRoutine by a
+    thread that then exits fires no more and leaves the timer table."""
+    log, timers = [], {}
+
+    def apc(context):
+        log.append(kernel.now)
+        yield from ()
+
+    def body():
+        handle, timers["t"] = _new_timer(kernel)
+        zw_set_timer(kernel, handle, -TICK, apc, None, 15)
+        yield from delay(kernel, TICK)
+
+    kernel.create_thread(body, name="Setter")
+    assert kernel.run(until=6 * TICK) is None
+    assert log == [TICK]
+    assert timers["t"].inserted is False and kernel.armed_timers == {}
+
+
+# -- kernel-env 5.1 DPC importance and target CPU --------------------------------------------
+
+def _dpc(kernel, log, name):
+    def routine(dpc, context, arg1, arg2):
+        log.append((context, kernel.cpu.index, kernel.now, kernel.cpu.irql))
+        return None
+        yield  # pragma: no cover
+    return ke_initialize_dpc(kernel, routine, name)
+
+
+@pytest.mark.parametrize("importance", [MediumImportance, HighImportance])
+def test_dpc_targeted_at_another_cpu_runs_there_at_once(recorder, importance):
+    """kernel-env 5.1: KeSetTargetProcessorDpc(1) on a Medium or High DPC queued from CPU 0:
+    it runs on CPU 1 at DISPATCH_LEVEL at the same instant, interrupting the thread that
+    stalls there, while CPU 0's thread stalls on."""
+    kernel = Kernel(cpus=2, instruments=[recorder])
+    log = []
+
+    def inserter():
+        dpc = _dpc(kernel, log, "dpc")
+        ke_set_importance_dpc(dpc, importance)
+        ke_set_target_processor_dpc(dpc, 1)
+        log.append(("inserted", ke_insert_queue_dpc(dpc), kernel.now))
+        yield from ke_stall_execution_processor(kernel, 50)
+        log.append(("cpu0 stall ends", kernel.now))
+
+    def busy():
+        yield from ke_stall_execution_processor(kernel, 100)
+        log.append(("cpu1 stall ends", kernel.now))
+
+    kernel.create_thread(busy, name="Busy", cpu=1)
+    kernel.create_thread(inserter, name="Inserter", cpu=0)
+    assert kernel.run() is None
+    assert log == [("inserted", True, 0), ("dpc", 1, 0, DISPATCH_LEVEL),
+                   ("cpu0 stall ends", 500), ("cpu1 stall ends", 1000)]
+
+
+def test_high_importance_dpc_goes_to_the_head_of_the_queue(kernel, call):
+    """kernel-env 5.1: KeSetImportanceDpc(HighImportance) puts the DPC at the HEAD of the
+    CPU's queue: queued at DISPATCH_LEVEL after two Medium ones, it runs first when the IRQL
+    drops."""
+    log = []
+
+    def body():
+        first, second, high = (_dpc(kernel, log, name) for name in ("M1", "M2", "H"))
+        ke_set_importance_dpc(high, HighImportance)
+        old = kernel.raise_irql(DISPATCH_LEVEL)
+        for dpc in (first, second, high):
+            ke_insert_queue_dpc(dpc)
+        queued = list(log)
+        kernel.lower_irql(old)
+        return queued
+        yield
+
+    assert call(body) == []
+    assert [name for name, *_ in log] == ["H", "M1", "M2"]
+
+
+def test_targeted_high_dpc_waits_for_a_cpu_at_dispatch_and_runs_first(recorder):
+    """kernel-env 5.1 / sync-objects 5.2: a CPU at DISPATCH_LEVEL (its thread stalls under a
+    spin lock) takes DPCs targeted at it only when it drops below DISPATCH_LEVEL; the High
+    one queued after the Medium one runs first, both on CPU 1 at the release (t = 500)."""
+    kernel = Kernel(cpus=2, instruments=[recorder])
+    lock = ke_initialize_spin_lock(kernel, "L")
+    log = []
+
+    def holder():
+        old = ke_acquire_spin_lock(lock)
+        yield from ke_stall_execution_processor(kernel, 50)
+        log.append(("releasing", kernel.now))
+        ke_release_spin_lock(lock, old)
+        log.append(("released", kernel.now))
+
+    def inserter():
+        medium, high = _dpc(kernel, log, "M"), _dpc(kernel, log, "H")
+        ke_set_importance_dpc(high, HighImportance)
+        for dpc in (medium, high):
+            ke_set_target_processor_dpc(dpc, 1)
+            ke_insert_queue_dpc(dpc)
+        log.append(("inserted", kernel.now))
+        yield from ()
+
+    kernel.create_thread(holder, name="Holder", cpu=1)
+    kernel.create_thread(inserter, name="Inserter", cpu=0)
+    assert kernel.run() is None
+    assert log == [("inserted", 0), ("releasing", 500), ("H", 1, 500, DISPATCH_LEVEL),
+                   ("M", 1, 500, DISPATCH_LEVEL), ("released", 500)]
+
+
+def test_low_importance_dpc_waits_until_the_cpu_drains_its_queue(recorder):
+    """kernel-env 5.1: a LowImportance DPC requests no DPC interrupt: targeted at CPU 1 (or
+    at the current CPU) it has not run when KeInsertQueueDpc returns nor 50 us later; it
+    runs when the CPU next drains its queue, here for a Medium DPC queued after it, which
+    then runs behind it."""
+    kernel = Kernel(cpus=2, instruments=[recorder])
+    log = []
+
+    def inserter():
+        low = _dpc(kernel, log, "low")
+        ke_set_importance_dpc(low, LowImportance)
+        ke_set_target_processor_dpc(low, 1)
+        log.append(("low queued", ke_insert_queue_dpc(low), kernel.now))
+        yield from ke_stall_execution_processor(kernel, 50)
+        medium = _dpc(kernel, log, "medium")
+        ke_set_target_processor_dpc(medium, 1)
+        log.append(("medium queued", ke_insert_queue_dpc(medium), kernel.now))
+        yield from ke_stall_execution_processor(kernel, 50)
+
+    kernel.create_thread(inserter, name="Inserter", cpu=0)
+    assert kernel.run() is None
+    assert log == [("low queued", True, 0), ("medium queued", True, 500),
+                   ("low", 1, 500, DISPATCH_LEVEL), ("medium", 1, 500, DISPATCH_LEVEL)]
+
+
+def test_low_importance_dpc_on_current_cpu_does_not_run_at_insert(kernel, call):
+    """kernel-env 5.1: queued at PASSIVE_LEVEL for the current CPU, a LowImportance DPC does
+    not run before KeInsertQueueDpc returns (a Medium one would); it runs at the CPU's next
+    drain, e.g. when a raised IRQL drops below DISPATCH_LEVEL."""
+    log = []
+
+    def body():
+        low = _dpc(kernel, log, "low")
+        ke_set_importance_dpc(low, LowImportance)
+        inserted = ke_insert_queue_dpc(low)
+        before = list(log)
+        old = kernel.raise_irql(DISPATCH_LEVEL)
+        kernel.lower_irql(old)
+        return inserted, before
+        yield
+
+    assert call(body) == (True, [])
+    assert log == [("low", 0, 0, DISPATCH_LEVEL)]
+
+
+# -- 3.8 KernelMode alertable waits ----------------------------------------------------------
+
+def test_kernel_mode_alertable_delay_behaves_as_non_alertable(kernel, call):
+    """sync-objects 3.8: KeDelayExecutionThread(KernelMode, Alertable=TRUE) is not ended by a
+    kernel APC: an executive timer's APC runs inside it at tick 1 and the delay still ends
+    at tick 3 with STATUS_SUCCESS, exactly as a non-alertable delay."""
+    log = []
+
+    def apc(context):
+        log.append((kernel.now, kernel.cpu.irql))
+        yield from ()
+
+    def body():
+        handle, _timer = _new_timer(kernel)
+        zw_set_timer(kernel, handle, -TICK, apc, None)
+        status = yield from ke_delay_execution_thread(kernel, 0, True, -3 * TICK)
+        return status, kernel.now
+
+    assert call(body) == (SUCCESS, 3 * TICK)
+    assert log == [(TICK, PASSIVE_LEVEL)]
