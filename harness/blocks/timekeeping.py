@@ -8,7 +8,7 @@ from typing import Any, Callable, Generator
 from ..kernel import (ex_system_time_to_local_time, ke_query_interrupt_time,
                       ke_query_performance_counter, ke_query_system_time, ke_query_tick_count,
                       ke_query_time_increment, ke_stall_execution_processor,
-                      rtl_time_to_time_fields, zw_cancel_timer, zw_create_timer, zw_set_timer)
+                      rtl_time_fields_to_time, rtl_time_to_time_fields, zw_cancel_timer, zw_create_timer, zw_set_timer)
 from ..kernel.ex.time import TIME_FIELDS
 from ..lang.ctype import LONG, LONGLONG
 from .actions import EXPR, ROUTINE_REF
@@ -105,6 +105,28 @@ def _time_fields(params: dict, cc: Any, path: list) -> Any:
     return step
 
 
+@block("time_fields_to_time", summary="RtlTimeFieldsToTime(&fields, &time) from a TIME_FIELDS "
+       "variable: 'result' TRUE and the time, or FALSE (time untouched) for a field out of "
+       "range; Weekday is ignored.",
+       params={"type": "object", "required": ["fields", "time"], "additionalProperties": False,
+               "properties": {"fields": {"$ref": "#/$defs/identifier"}, "time": LVALUE,
+                              "result": LVALUE}},
+       max_irql="DISPATCH_LEVEL", models=("RtlTimeFieldsToTime",))
+def _fields_time(params: dict, cc: Any, path: list) -> Any:
+    memory = _struct_var(cc, params["fields"], "TIME_FIELDS", path + ["fields"])
+    time_out, result = _out(cc, params, "time", path), _out(cc, params, "result", path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        data = memory(f).read(0, 16)
+        fields = {name: int.from_bytes(data[2 * i:2 * i + 2], "little", signed=True)
+                  for i, name in enumerate(TIME_FIELDS)}
+        value = rtl_time_fields_to_time(fields)
+        if value is not None:
+            time_out(f, value)
+        result(f, int(value is not None))
+        return None
+        yield
+    return step
 
 
 # -- executive timers ------------------------------------------------------------------------

@@ -62,10 +62,11 @@ def ke_acquire_spin_lock_spinning(lock: KSpinLock) -> Generator[Any, Any, int]:
     return old
 
 
-def spin_while_held(lock: KSpinLock) -> Generator[Any, Any, None]:
-    """Spin at DISPATCH_LEVEL while another CPU holds ``lock``: this CPU stays busy with
-    the spinning thread. Ordinary spin locks are not fair: spinners are let go in
-    arrival order here (a fixed choice)."""
+def spin_while_held(lock: KSpinLock, irql: int = DISPATCH_LEVEL) -> Generator[Any, Any, None]:
+    """Spin at DISPATCH_LEVEL (or ``irql``: ExInterlocked* spin with interrupts off at the
+    caller's IRQL) while another CPU holds ``lock``: this CPU stays busy with the spinning
+    thread. Ordinary spin locks are not fair: spinners are let go in arrival order here
+    (a fixed choice)."""
     kernel = lock.kernel
     cpu = kernel.cpu
     if lock.owner is None or lock.owner is cpu:
@@ -84,7 +85,7 @@ def spin_while_held(lock: KSpinLock) -> Generator[Any, Any, None]:
             lock.owner = None           # taken just below, with nothing in between
             break
     cpu.busy = None
-    kernel._switch_to(thread, DISPATCH_LEVEL)
+    kernel._switch_to(thread, irql)
     kernel.hooks.service_return("KeAcquireSpinLock", {"spin_lock": lock.name,
                                                       "spun_100ns": kernel.now - start})
     waiters, cpu.busy_waiters = cpu.busy_waiters, []
@@ -168,9 +169,9 @@ def ex_interlocked_add_ulong(lock: KSpinLock, read: Any, write: Any, value: int
     """ExInterlockedAddUlong (sync-objects 5.1): the ORIGINAL value; the addition under
     ``lock`` taken with interrupts off (any IRQL). The lock must serve ExInterlocked*
     only (kernel-env §2.5): held by this CPU through KeAcquireSpinLock it is the
-    recursive acquire (0xF), held by another CPU this one spins."""
-    yield from spin_while_held(lock)
+    recursive acquire (0xF), held by another CPU this one spins, the IRQL unchanged."""
     kernel = lock.kernel
+    yield from spin_while_held(lock, kernel.cpu.irql)
     if lock.owner is kernel.cpu:
         kernel.bug_check(BugCheckCode.SPIN_LOCK_ALREADY_OWNED, lock.id, 0, 0, 0,
                          reason=f"ExInterlockedAddUlong on {lock.name}, which this CPU holds")
