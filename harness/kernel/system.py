@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from .instrument import Hooks, Instrument
+from .ex.timer import ex_timer_rundown
 from .io.cancel import iop_thread_rundown
 from .io.verifier import IoVerifier
 from .ke.machine import Machine
@@ -49,6 +50,7 @@ class Kernel(Machine):
         self.drivers: list[Any] = []                           # io
         self.cancel_spin_lock = KSpinLock(self, "IoCancelSpinLock")
         self.thread_rundown.append(iop_thread_rundown)
+        self.thread_rundown.append(ex_timer_rundown)           # ex
         if verifier:
             self.io_verifier = IoVerifier()
             self.add_instrument(self.io_verifier)

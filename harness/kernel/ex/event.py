@@ -107,6 +107,14 @@ def zw_duplicate_object(kernel: "Kernel", source_process: int, source_handle: in
     entry = table.lookup(source_handle & 0xFFFFFFFF)
     if entry is None:
         return NTSTATUS.STATUS_INVALID_HANDLE, 0
+    if not target_process:
+        # 7.11: a NULL target means only "close the source"; without
+        # DUPLICATE_CLOSE_SOURCE there is nothing to do (chosen: STATUS_INVALID_PARAMETER,
+        # which sources do not settle)
+        if not options & DUPLICATE_CLOSE_SOURCE:
+            return NTSTATUS.STATUS_INVALID_PARAMETER, 0
+        table.remove(source_handle & 0xFFFFFFFF)
+        return STATUS_SUCCESS, 0
     obj, granted = entry
     new = handle_table(kernel, kernel_handle=bool(attributes & OBJ_KERNEL_HANDLE)).insert(
         obj, granted if options & DUPLICATE_SAME_ACCESS else access)

@@ -86,8 +86,6 @@ def zw_set_timer(kernel: "Kernel", handle: int, due_time: int,
     timer.remove_queued_apc()
     timer.apc_routine, timer.apc_context = apc_routine, apc_context
     timer.apc_thread = kernel.current_thread if apc_routine is not None else None
-    if apc_routine is not None and _timer_rundown not in kernel.thread_rundown:
-        kernel.thread_rundown.append(_timer_rundown)
     dpc = (KDpc(kernel, _expiry_dpc, timer, f"{timer.name or 'ExTimer'}Dpc")
            if apc_routine is not None else None)      # the DPC only with an APC (8.2 step 5)
     ke_set_timer_ex(timer, due_time, period_ms, dpc)
@@ -111,7 +109,7 @@ def _expiry_dpc(dpc: KDpc, timer: ETimer, low: Any, high: Any) -> Generator[Any,
     yield
 
 
-def _timer_rundown(thread: "KThread") -> Generator[Any, Any, None]:
+def ex_timer_rundown(thread: "KThread") -> Generator[Any, Any, None]:
     """ExTimerRundown (8.2, 4.3): a terminating thread's timers with an APC bound to it
     are cancelled, their queued APC taken back."""
     for timer in list(thread.kernel.armed_timers.values()):

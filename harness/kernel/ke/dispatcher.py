@@ -55,11 +55,16 @@ class DispatcherObject:
         return 0
 
     def _wait_test(self) -> None:
-        """Release waiters in arrival order while the object stays signaled (KiWaitTest)."""
+        """KiWaitTest: in arrival order while the object stays signaled, satisfy each
+        WaitAny waiter; a WaitAll waiter is only woken to test all its objects again when
+        it runs, leaving the signal to the waiters behind it (sync-objects 3.1 step 3)."""
         for block in list(self.wait_list):
             if self.signal_state <= 0:
                 return
-            block.try_satisfy()
+            if block.wait_type == WaitAll:
+                block.wake_to_retest()
+            else:
+                block.try_satisfy()
 
 
 class KEvent(DispatcherObject):
@@ -131,10 +136,27 @@ class _WaitBlock:
             return True
         return False
 
+    def wake_to_retest(self) -> None:
+        """Unwait a WaitAll waiter without satisfying it: it leaves every wait list and,
+        when its thread runs (at this instant), tests its objects again and waits anew -
+        at the tail of the wait lists - if they are not all satisfiable."""
+        for obj in self.objects:
+            if self in obj.wait_list:
+                obj.wait_list.remove(self)
+        self.kernel.call_later(0, self._retest, urgent=False)
+
+    def _retest(self) -> None:
+        if self.done:
+            return
+        for obj in self.objects:
+            obj.wait_list.append(self)
+        self.try_satisfy()
+
     def finish(self, status: int) -> None:
         self.done = True
         for obj in self.objects:
-            obj.wait_list.remove(self)
+            if self in obj.wait_list:
+                obj.wait_list.remove(self)
         if self.timer is not None:
             self.timer.cancelled = True
         self.event.succeed(status)

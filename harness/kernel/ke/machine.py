@@ -100,7 +100,7 @@ class KThread(DispatcherObject):
                  "apc_queue", "blocked", "wait_irql", "wait_context", "call_depth",
                  "blocked_since", "waiting_on", "kernel_apc_disable", "owned_mutants",
                  "exception_handlers", "special_apc_disable", "wait_next_irql", "priority",
-                 "base_priority")
+                 "base_priority", "priority_saturation")
 
     def __init__(self, kernel: "Machine", tid: int, name: str, process: str, cpu: Cpu | None,
                  user: bool, system: bool | None = None) -> None:
@@ -123,6 +123,7 @@ class KThread(DispatcherObject):
         # The process's base priority, 8 for System and a normal-class app (4.1). The
         # scheduler does not use priorities (no preemption is modelled).
         self.priority = self.base_priority = 8
+        self.priority_saturation = 0     # +-1 after KeSetBasePriorityThread saturated
         self.alive = True
         self.exit_status: Any = None
         self.irp_list: list[Any] = []   # threaded IRPs (io-core §1.7 ThreadListEntry)

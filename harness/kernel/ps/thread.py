@@ -129,14 +129,11 @@ def ke_set_base_priority_thread(thread: "KThread", increment: int) -> int:
     """KeSetBasePriorityThread (4.4): base = process base + increment, kept inside the
     dynamic class 1..15 (|increment| >= 16 saturates); returns the previous increment:
     old base - process base, or +-16 when the previous setting saturated."""
-    saturation: dict = thread.kernel.__dict__.setdefault("priority_saturation", {})
     previous = thread.base_priority - PROCESS_BASE_PRIORITY
-    if saturation.get(thread):
-        previous = SATURATION_INCREMENT * saturation[thread]
-    if abs(increment) >= SATURATION_INCREMENT:
-        saturation[thread] = 1 if increment > 0 else -1
-    else:
-        saturation.pop(thread, None)
+    if thread.priority_saturation:
+        previous = SATURATION_INCREMENT * thread.priority_saturation
+    thread.priority_saturation = (0 if abs(increment) < SATURATION_INCREMENT
+                                  else 1 if increment > 0 else -1)
     base = max(1, min(15, PROCESS_BASE_PRIORITY + increment))
     thread.base_priority = thread.priority = base
     return previous
