@@ -1996,3 +1996,31 @@ def test_kernel_mode_alertable_delay_behaves_as_non_alertable(kernel, call):
 
     assert call(body) == (SUCCESS, 3 * TICK)
     assert log == [(TICK, PASSIVE_LEVEL)]
+
+
+def test_set_sync_event_wakes_wait_all_waiter_to_retest_and_gives_the_signal_on(kernel, spawn):
+    """sync-objects 3.1 step 3: setting a synchronization event only wakes a WaitAll waiter
+    to test its objects again; the walk goes on and the first WaitAny waiter behind it
+    takes the signal, so the WaitAll waiter finds the event reset and waits again."""
+    sync_event = KEvent(kernel, SynchronizationEvent)
+    other = KEvent(kernel, NotificationEvent, True)
+    log = []
+
+    def wait_all():
+        status = yield from ke_wait_for_multiple_objects(kernel, [sync_event, other], WaitAll)
+        log.append(("all", status, kernel.now))
+
+    def wait_any():
+        status = yield from ke_wait_for_single_object(sync_event)
+        log.append(("any", status, kernel.now))
+
+    def setter():
+        yield from delay(kernel, 1)
+        ke_set_event(sync_event)
+
+    spawn(wait_all, name="WaitAll")
+    spawn(wait_any, name="WaitAny")
+    spawn(setter, name="Setter")
+    assert kernel.run() is None
+    assert log == [("any", NTSTATUS.STATUS_SUCCESS, TICK)]
+    assert sync_event.signal_state == 0 and len(sync_event.wait_list) == 1
