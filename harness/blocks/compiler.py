@@ -348,7 +348,19 @@ def wrap(role: str, model: DriverModel, steps: list[Step], name: str, where: str
             frame = Frame(model, None, None, context)
             frame.routine = routine
             yield from _run_routine(steps, frame)
+    elif role == "io_timer":
+        def body(device: Any, context: Any = None) -> Generator[Any, Any, None]:
+            # PIO_TIMER_ROUTINE(DeviceObject, Context), at DISPATCH_LEVEL once a second
+            frame = Frame(model, device, None, context)
+            frame.routine = routine
+            yield from _run_routine(steps, frame)
     elif role == "thread":
+        def body(device: Any = None) -> Generator[Any, Any, None]:
+            # DriverEntry / DriverUnload: the routine sees the driver's first device
+            frame = Frame(model, device, None)
+            frame.routine = routine
+            yield from _run_routine(steps, frame)
+    elif role == "start_routine":
         def body(context: Any = None) -> Generator[Any, Any, None]:
             # KSTART_ROUTINE(StartContext): Context is what PsCreateSystemThread was given
             frame = Frame(model, None, None, context)

@@ -29,7 +29,8 @@ from .sync import REF, _context, _report, _returned, object_pointer
                               "attributes": FLAGS, "handle": LVALUE, "status": LVALUE}},
        max_irql="PASSIVE_LEVEL", models=("PsCreateSystemThread",))
 def _create_system_thread(params: dict, cc: Any, path: list) -> Any:
-    routine = cc.routine(params["routine"], "thread", "SystemThread", path + ["routine"])
+    routine = cc.routine(params["routine"], "start_routine", "SystemThread",
+                         path + ["routine"])
     context = _context(cc, params, path)
     process = NT_CURRENT_PROCESS if params.get("process") == "NtCurrentProcess" else 0
     attributes = _value(cc, params, "attributes", path)

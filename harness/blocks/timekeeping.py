@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Generator
 
-from ..kernel import (ex_system_time_to_local_time, ke_query_interrupt_time,
+from ..kernel import (ex_system_time_to_local_time, io_initialize_timer, io_start_timer,
+                      io_stop_timer, ke_query_interrupt_time,
                       ke_query_performance_counter, ke_query_system_time, ke_query_tick_count,
                       ke_query_time_increment, ke_stall_execution_processor,
                       rtl_time_fields_to_time, rtl_time_to_time_fields, zw_cancel_timer, zw_create_timer, zw_set_timer)
@@ -124,6 +125,46 @@ def _fields_time(params: dict, cc: Any, path: list) -> Any:
         if value is not None:
             time_out(f, value)
         result(f, int(value is not None))
+        return None
+        yield
+    return step
+
+
+# -- the I/O timer -----------------------------------------------------------------------------
+
+@block("io_initialize_timer", summary="IoInitializeTimer(DeviceObject, routine, NULL): the "
+       "device's IoTimer, disabled; its routine runs once a second at DISPATCH_LEVEL while "
+       "started (pnp-hardware §6).", params=ROUTINE_REF, max_irql="PASSIVE_LEVEL",
+       models=("IoInitializeTimer",))
+def _io_initialize_timer(params: Any, cc: Any, path: list) -> Any:
+    routine = cc.routine(params, "io_timer", "OnTimer", path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        _report(f, "IoInitializeTimer", {"routine": routine.name})
+        io_initialize_timer(f.device, routine.bind(f.model), None)
+        return None
+        yield
+    return step
+
+
+@block("io_start_timer", bare=True, summary="IoStartTimer(DeviceObject): the routine runs at "
+       "the next whole second since boot, then every second.", params=None,
+       models=("IoStartTimer",))
+def _io_start_timer(params: None, cc: Any, path: list) -> Any:
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        _report(f, "IoStartTimer", {"device": f.device.label})
+        io_start_timer(f.device)
+        return None
+        yield
+    return step
+
+
+@block("io_stop_timer", bare=True, summary="IoStopTimer(DeviceObject): no further calls.",
+       params=None, models=("IoStopTimer",))
+def _io_stop_timer(params: None, cc: Any, path: list) -> Any:
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        _report(f, "IoStopTimer", {"device": f.device.label})
+        io_stop_timer(f.device)
         return None
         yield
     return step

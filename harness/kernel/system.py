@@ -13,6 +13,7 @@ from typing import Any, Iterable
 from .instrument import Hooks, Instrument
 from .ex.timer import ex_timer_rundown
 from .io.cancel import iop_thread_rundown
+from .io.iotimer import IoTimerQueue
 from .io.verifier import IoVerifier
 from .ke.machine import Machine
 from .ke.spinlock import KSpinLock
@@ -49,6 +50,7 @@ class Kernel(Machine):
         self.processes: dict[str, Any] = {}                    # ps: EPROCESS by name
         self.drivers: list[Any] = []                           # io
         self.cancel_spin_lock = KSpinLock(self, "IoCancelSpinLock")
+        self.io_timers = IoTimerQueue(self)
         self.thread_rundown.append(iop_thread_rundown)
         self.thread_rundown.append(ex_timer_rundown)           # ex
         if verifier:

@@ -155,6 +155,9 @@ def io_delete_device(device: DeviceObject) -> None:
         device.kernel.bug_check(BugCheckCode.DRIVER_VERIFIER_IOMANAGER_VIOLATION, 0x240,
                                 device.id, 0, 0, reason="IoDeleteDevice called twice")
     device.doe_flags |= DOE_DELETE_PENDING
+    if device.timer is not None:        # pnp-hardware §6.3: the IoTimer goes at once
+        device.kernel.io_timers.remove(device.timer)
+        device.timer = None
     if device.name:
         device.kernel.namespace.remove(device.name)
     driver = device.driver_object
