@@ -33,6 +33,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("harness.kernel.ob",),
     ("harness.kernel.mm",),
     ("harness.kernel.ke",),
+    ("harness.kernel.hw",),
     ("harness.kernel.constants", "harness.kernel.errors", "harness.kernel.instrument"),
     ("harness.lang",),
     ("harness.__init__",),

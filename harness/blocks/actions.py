@@ -99,10 +99,21 @@ def _complete(params: dict | None, cc: Any, path: list) -> Any:
        "IoCallDriver returns; completion: STATUS_MORE_PROCESSING_REQUIRED stops the walk). "
        "'lower' = what the forwarded call returned, 'irp' = IoStatus.Status; bare in a VOID "
        "routine (StartIo, cancel, DPC) or to keep the status already decided.",
-       params={"anyOf": [STATUS, {"enum": ["lower", "irp"]}]}, bare=True, models=())
+       params={"anyOf": [STATUS, {"enum": ["lower", "irp", "TRUE", "FALSE"]},
+                         {"type": "boolean"}]}, bare=True,
+       models=())
 def _return(params: Any, cc: Any, path: list) -> Any:
     if params is None:
         def step(f: Frame) -> Generator[Any, Any, Any]:
+            return STOP
+            yield
+        return step
+    if isinstance(params, bool) or params in ("TRUE", "FALSE"):
+        # a BOOLEAN routine: an ISR, a SynchCritSection (YAML reads TRUE as a boolean)
+        value = int(params is True or params == "TRUE")
+
+        def step(f: Frame) -> Generator[Any, Any, Any]:
+            f.result = value
             return STOP
             yield
         return step

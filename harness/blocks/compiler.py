@@ -348,6 +348,27 @@ def wrap(role: str, model: DriverModel, steps: list[Step], name: str, where: str
             frame = Frame(model, None, None, context)
             frame.routine = routine
             yield from _run_routine(steps, frame)
+    elif role == "isr":
+        def body(interrupt: Any, context: Any = None) -> Generator[Any, Any, int]:
+            # BOOLEAN Isr(PKINTERRUPT, ServiceContext): TRUE when its device interrupted
+            frame = Frame(model, context if _is_device(context) else None, None, context)
+            frame.routine = routine
+            yield from _run_routine(steps, frame)
+            return int(bool(frame.result))
+    elif role == "synch":
+        def body(context: Any = None) -> Generator[Any, Any, int]:
+            # BOOLEAN SynchCritSection(SynchronizeContext), under the interrupt spin lock
+            frame = Frame(model, context if _is_device(context) else None, None, context)
+            frame.routine = routine
+            yield from _run_routine(steps, frame)
+            return int(bool(frame.result))
+    elif role == "dpc_for_isr":
+        def body(dpc: Any, device: Any, irp: Any, context: Any
+                 ) -> Generator[Any, Any, None]:
+            # DpcForIsr(Dpc, DeviceObject, Irp, Context): what IoRequestDpc passed
+            frame = Frame(model, device, irp, context)
+            frame.routine = routine
+            yield from _run_routine(steps, frame)
     elif role == "io_timer":
         def body(device: Any, context: Any = None) -> Generator[Any, Any, None]:
             # PIO_TIMER_ROUTINE(DeviceObject, Context), at DISPATCH_LEVEL once a second
@@ -377,6 +398,10 @@ def wrap(role: str, model: DriverModel, steps: list[Step], name: str, where: str
     routine.__name__ = name
     routine.__qualname__ = f"{model.name}.{name}"
     return routine
+
+
+def _is_device(value: Any) -> bool:
+    return type(value).__name__ == "DeviceObject"
 
 
 def _run_routine(steps: list[Step], frame: Frame) -> Generator[Any, Any, Any]:

@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
-from ..kernel import (DISPATCH_LEVEL, IRP_MJ, IRQL, NTSTATUS, BugCheckCode, Buffer,
+from ..kernel import (DISPATCH_LEVEL, IRP_MJ, IRQL, NTSTATUS, irql_name, BugCheckCode, Buffer,
                       FastMutex, GuardedMutex, IoRemoveLock, KDeviceQueue, KEvent, KMutant,
                       KSemaphore, KSpinLock, KTimer,
                       NotificationEvent,
@@ -319,7 +319,7 @@ LOG_FIELDS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "status": ("str", lambda f: _status_name(f.irp.io_status.status)),
     "information": ("int", lambda f: f.irp.io_status.information),
     "pending_returned": ("str", lambda f: "TRUE" if f.irp.pending_returned else "FALSE"),
-    "irql": ("str", lambda f: IRQL(f.kernel.cpu.irql).name),
+    "irql": ("str", lambda f: irql_name(f.kernel.cpu.irql)),
     "user_buffer": ("int", lambda f: _addr(f.irp.user_buffer)),
     "system_buffer": ("int", lambda f: _addr(f.irp.system_buffer)),
     "type3_input": ("int", lambda f: _addr(_p(f).type3_input_buffer)),

@@ -125,6 +125,14 @@ class IRP_MJ(_HexEnum):  # noqa: N801 - WDK name
 IRP_MJ_MAXIMUM_FUNCTION = 0x1B
 
 
+def irql_name(irql: int) -> str:
+    """PASSIVE_LEVEL ... HIGH_LEVEL; a device level 3..26 is DIRQLn (its number)."""
+    try:
+        return IRQL(irql).name
+    except ValueError:
+        return f"DIRQL{irql}"
+
+
 class IRQL(_HexEnum):
     """Interrupt request levels (x86, kernel-env §1.1). Device IRQLs are 3..26."""
 
@@ -320,6 +328,7 @@ class BugCheckCode(_HexEnum):
     DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS = 0xCE
     DRIVER_IRQL_NOT_LESS_OR_EQUAL = 0xD1
     DPC_WATCHDOG_VIOLATION = 0x133
+    HARDWARE_INTERRUPT_STORM = 0xF2
     THREAD_TERMINATE_HELD_MUTEX = 0x4000008A
 
 

@@ -23,6 +23,8 @@ HOOK_NAMES = (
     "mark_pending",         # (irp, device)
     "dpc_queued",           # (dpc, inserted)
     "dpc_run",              # (dpc)
+    "interrupt",            # (line, cpu)  a CPU takes an interrupt
+    "isr_return",           # (interrupt, claimed)  an ISR returned TRUE / FALSE
     "apc_run",              # (thread, routine)  a normal kernel APC's routine is called
     "timer_set",            # (timer, due_time, period_ms, replaced)
     "timer_expired",        # (timer)

@@ -51,6 +51,7 @@ class Kernel(Machine):
         self.drivers: list[Any] = []                           # io
         self.cancel_spin_lock = KSpinLock(self, "IoCancelSpinLock")
         self.io_timers = IoTimerQueue(self)
+        self.hardware: dict[str, Any] = {}                     # hw: the scenario's devices
         self.thread_rundown.append(iop_thread_rundown)
         self.thread_rundown.append(ex_timer_rundown)           # ex
         if verifier:

@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterator, Sequence
 from ..blocks.runtime import ScenarioRuntimeError
 from ..blocks.runtime import DriverModel
 from ..kernel import (DO_BUFFERED_IO, DO_DEVICE_INITIALIZING, DO_DIRECT_IO, BugCheckHalt,
-                      Kernel, KernelUsageError, MachineFrozen, NotModelledError,
+                      HardwareDevice, Kernel, KernelUsageError, Register, MachineFrozen, NotModelledError,
                       copy_io_flags_from,
                       io_attach_device_to_device_stack, io_create_device, io_create_driver,
                       io_create_symbolic_link, io_get_device_object_pointer,
@@ -57,6 +57,8 @@ class Session:
                              verifier=machine.verifier, strict=machine.strict)
         self.kernel.boot_system_time = machine.boot_time
         self.kernel.time_zone_bias = machine.time_zone_bias
+        for plan in program.hardware:
+            self._install_hardware(plan)
         self.recorder = TraceRecorder()
         self.kernel.add_instrument(self.recorder)
         self.app = Application(self.kernel, program.app)
@@ -136,6 +138,22 @@ class Session:
         yield from create_devices()
         for device in devices:          # IopReadyDeviceObjects (io-core §8.4)
             device.flags &= ~DO_DEVICE_INITIALIZING
+
+    def _install_hardware(self, plan: Any) -> None:
+        """A ``hardware:`` device on the machine, its script scheduled (what the device
+        does at its times runs before the threads of that instant, as an interrupt
+        would)."""
+        device = HardwareDevice(plan.name, {name: Register(name, size, value, w1c)
+                                            for name, (size, value, w1c)
+                                            in plan.registers.items()}, plan.line)
+        self.kernel.hardware[plan.name] = device
+        for at, sets, edge in plan.events:
+            def happen(sets: Any = sets, edge: bool = edge) -> None:
+                for register, value in sets.items():
+                    device.set(register, value)
+                if edge:
+                    device.interrupt()
+            self.kernel.call_later(at, happen, urgent=True)
 
     def _attach(self, device: Any, dev: DevicePlan) -> Any:
         """The book's filter pattern: IoGetDeviceObjectPointer, attach, copy, dereference."""

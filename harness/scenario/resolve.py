@@ -46,6 +46,18 @@ class MachineSpec:
 
 
 @dataclass(frozen=True)
+class HardwarePlan:
+    """One device of ``hardware:``: registers (name -> (size, value, w1c)), the line
+    (vector, irql, mode, shared, cause) and its script ((time, {register: value},
+    edge))."""
+
+    name: str
+    registers: Mapping[str, tuple[int, int, bool]]
+    line: Mapping[str, Any] | None
+    events: tuple[tuple[int, Mapping[str, int], bool], ...]
+
+
+@dataclass(frozen=True)
 class DevicePlan:
     name: str | None
     link: str | None
@@ -82,6 +94,7 @@ class Program:
     structs: Mapping[str, Struct]
     drivers: tuple[DriverPlan, ...]
     app: AppPlan
+    hardware: tuple["HardwarePlan", ...] = ()
 
     @property
     def path(self) -> Any:
@@ -128,9 +141,56 @@ def resolve(scenario: Scenario, machine: Mapping[str, Any] | None = None) -> Pro
                     for index in range(len(data.get("drivers", []))))
     app = plan_app(data.get("app", []), constants, structs, problems.report,
                    lambda path: scenario.locate(list(path)))
+    hardware = tuple(_hardware(item, ["hardware", index], problems)
+                     for index, item in enumerate(data.get("hardware", [])))
     if problems.list:
         raise ScenarioError(problems.list)
-    return Program(scenario, data["scenario"], spec, constants, structs, drivers, app)
+    return Program(scenario, data["scenario"], spec, constants, structs, drivers, app,
+                   hardware)
+
+
+def _hardware(item: Mapping[str, Any], path: list, problems: _Problems) -> HardwarePlan:
+    """A ``hardware:`` device: registers sized, the line's cause a register, the script's
+    times durations and its registers declared."""
+    registers = {}
+    for name, decl in item.get("registers", {}).items():
+        if isinstance(decl, int):
+            registers[name] = (decl, 0, False)
+        else:
+            registers[name] = (decl["size"], decl.get("value", 0) & ((1 << 8 * decl["size"]) - 1),
+                               decl.get("w1c", False))
+    line = None
+    if "interrupt" in item:
+        spec = item["interrupt"]
+        cause = spec.get("cause")
+        if cause is not None and cause not in registers:
+            problems.report(path + ["interrupt", "cause"], f"no register {cause!r} under "
+                            f"registers:{did_you_mean(cause, registers)}")
+            cause = None
+        mode = spec.get("mode", "LevelSensitive")
+        if mode == "LevelSensitive" and cause is None:
+            problems.report(path + ["interrupt"], "a LevelSensitive line needs a cause "
+                            "register (it is asserted while that register is non-zero)")
+        line = {"vector": spec["vector"], "irql": spec["irql"],
+                "mode": 1 if mode == "Latched" else 0, "shared": spec.get("shared", False),
+                "cause": cause}
+    events = []
+    for index, event in enumerate(item.get("events", [])):
+        where = path + ["events", index]
+        try:
+            at = parse_duration(event["at"])
+        except ValueError as error:
+            problems.report(where + ["at"], str(error))
+            continue
+        for name in event.get("set", {}):
+            if name not in registers:
+                problems.report(where + ["set", name], f"no register {name!r} under "
+                                f"registers:{did_you_mean(name, registers)}")
+        if event.get("interrupt") and (line is None or line["mode"] != 1):
+            problems.report(where + ["interrupt"], "an interrupt edge needs a Latched line "
+                            "(a LevelSensitive one follows its cause register: set it)")
+        events.append((at, dict(event.get("set", {})), bool(event.get("interrupt"))))
+    return HardwarePlan(item["name"], registers, line, tuple(events))
 
 
 def plan_step(program: Program, step: Mapping[str, Any]) -> AppStep:

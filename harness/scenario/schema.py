@@ -285,6 +285,50 @@ def _setting_defs() -> dict[str, Any]:
                     "default).")},
             },
         },
+        "hardware": {
+            "title": "hardware", "type": "array", "maxItems": 64,
+            "description": "Devices the drivers drive: registers, an interrupt line and a "
+                           "script of what the device does when.",
+            "items": {"type": "object", "required": ["name"], "additionalProperties": False,
+                      "properties": {
+                          "name": {"$ref": "#/$defs/identifier"},
+                          "registers": {
+                              "type": "object", "maxProperties": 256,
+                              "propertyNames": {"$ref": "#/$defs/identifier"},
+                              "additionalProperties": {"anyOf": [
+                                  {"enum": [1, 2, 4]},
+                                  {"type": "object", "required": ["size"],
+                                   "additionalProperties": False,
+                                   "properties": {"size": {"enum": [1, 2, 4]},
+                                                  "value": {"type": "integer", "minimum": 0,
+                                                            "maximum": 0xFFFFFFFF},
+                                                  "w1c": {"type": "boolean", "description":
+                                                          "writing 1 bits clears them"}}}]},
+                              "description": "NAME: size in bytes, or {size, value, w1c}"},
+                          "interrupt": {
+                              "type": "object", "required": ["vector", "irql"],
+                              "additionalProperties": False,
+                              "properties": {
+                                  "vector": {"type": "integer", "minimum": 0, "maximum": 255},
+                                  "irql": {"type": "integer", "minimum": 3, "maximum": 26,
+                                           "description": "DIRQL"},
+                                  "mode": {"enum": ["LevelSensitive", "Latched"]},
+                                  "shared": {"type": "boolean"},
+                                  "cause": {"$ref": "#/$defs/identifier", "description":
+                                            "a level-sensitive line is asserted while this "
+                                            "register is non-zero"}}},
+                          "events": {
+                              "type": "array", "maxItems": 10000,
+                              "items": {"type": "object", "required": ["at"],
+                                        "additionalProperties": False,
+                                        "properties": {
+                                            "at": {"$ref": "#/$defs/duration"},
+                                            "set": {"type": "object",
+                                                    "additionalProperties": {
+                                                        "type": "integer", "minimum": 0,
+                                                        "maximum": 0xFFFFFFFF}},
+                                            "interrupt": {"type": "boolean", "description":
+                                                          "an edge on a latched line"}}}}}}},
         "structs": {
             "title": "structs", "type": "object",
             "propertyNames": {"$ref": "#/$defs/identifier"},
@@ -333,6 +377,7 @@ def build_schema(blocks: Mapping[str, BlockSpec]) -> dict[str, Any]:
             "description": {"type": "string"},
             "book": {"$ref": "#/$defs/book"},
             "machine": {"$ref": "#/$defs/machine"},
+            "hardware": {"$ref": "#/$defs/hardware"},
             "include": {"$ref": "#/$defs/include"},
             "drivers": {"type": "array", "items": {"$ref": "#/$defs/driver"}},
             "app": {"$ref": "#/$defs/app"},

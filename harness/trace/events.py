@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..kernel.constants import IRP_MJ, IRQL, status_name
+from ..kernel.constants import IRP_MJ, irql_name, status_name
 
 # Kinds, named after the WDK routine or kernel activity they record.
 KINDS = (
@@ -58,10 +58,7 @@ class TraceEvent:
 
     @property
     def irql_name(self) -> str:
-        try:
-            return IRQL(self.irql).name
-        except ValueError:
-            return f"DIRQL{self.irql}"
+        return irql_name(self.irql)
 
     @property
     def text(self) -> str | None:

@@ -171,6 +171,14 @@ class TraceRecorder(Instrument):
     def dpc_run(self, dpc: Any) -> None:
         self._add("DpcRoutine", details={"dpc": dpc.name})
 
+    def interrupt(self, line: Any, cpu: Any) -> None:
+        self._add("Interrupt", details={"device": line.device.name,
+                                        "vector": f"0x{line.vector:X}", "dirql": line.irql})
+
+    def isr_return(self, interrupt: Any, claimed: bool) -> None:
+        self._add("IsrReturn", details={"routine": interrupt.name,
+                                        "claimed": "TRUE" if claimed else "FALSE"})
+
     def timer_set(self, timer: Any, due: int, period: int, replaced: bool) -> None:
         self._add("KeSetTimer", details={"timer": timer.name, "due_time": due,
                                          "fires_at": timer.due, "period_ms": period,

@@ -19,7 +19,8 @@ URGENT priority and therefore runs before threads (NORMAL) resumed at the same
 instant. Code takes no simulated time; hardware latency and waits do.
 
 Simplified: a thread is bound to one CPU for its life; there is no preemption by
-quantum (nothing would observe it, since code takes no time); an ISR is not modelled.
+quantum (nothing would observe it, since code takes no time). Interrupts are delivered
+by ke/interrupt.py.
 """
 
 from __future__ import annotations

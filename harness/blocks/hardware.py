@@ -1,0 +1,173 @@
+"""Blocks for the device's hardware (book §9.4, §9.5): registers, interrupts, ISRs,
+KeSynchronizeExecution and the DpcForIsr (pnp-hardware §5).
+
+A block names a device of the scenario's ``hardware:`` by its name; the interrupt
+object IoConnectInterrupt returns goes into a PKINTERRUPT variable as C keeps it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Generator
+
+from ..kernel import (KInterrupt, io_connect_interrupt, io_disconnect_interrupt,
+                      io_initialize_dpc_request, io_request_dpc, ke_synchronize_execution)
+from .actions import EXPR, ROUTINE_REF
+from .driver_io import LVALUE, _out, _value
+from .registry import block
+from .runtime import Frame, ScenarioRuntimeError
+from .sync import REF, _context, _report, _returned, object_pointer
+
+HARDWARE = {"$ref": "#/$defs/identifier", "description": "a device under hardware:"}
+_PORT_APIS = {1: "UCHAR", 2: "USHORT", 4: "ULONG"}
+
+
+def _hardware(cc: Any, name: str, path: list) -> Callable[[Frame], Any]:
+    def device(f: Frame) -> Any:
+        found = f.kernel.hardware.get(name)
+        if found is None:
+            raise ScenarioRuntimeError(f"{cc.where(path)}: no device {name!r} under hardware:")
+        return found
+    return device
+
+
+@block("connect_interrupt", summary="IoConnectInterrupt(&interrupt, isr, context, NULL, "
+       "vector, irql, synchronize_irql, mode, share, ...) for a device's interrupt line: "
+       "the vector, DIRQL and mode of its hardware: declaration. The ISR runs at DIRQL on "
+       "the CPU that takes the interrupt and returns TRUE when its device interrupted.",
+       params={"type": "object", "required": ["hardware", "isr"], "additionalProperties": False,
+               "properties": {"hardware": HARDWARE, "isr": ROUTINE_REF, "context": REF,
+                              "synchronize_irql": EXPR, "interrupt": LVALUE,
+                              "status": LVALUE}},
+       max_irql="PASSIVE_LEVEL", models=("IoConnectInterrupt",))
+def _connect_interrupt(params: dict, cc: Any, path: list) -> Any:
+    device = _hardware(cc, params["hardware"], path + ["hardware"])
+    isr = cc.routine(params["isr"], "isr", "InterruptService", path + ["isr"])
+    context = _context(cc, params, path) if "context" in params else None
+    sync = _value(cc, params, "synchronize_irql", path, None)
+    interrupt_out, status_out = _out(cc, params, "interrupt", path), _out(cc, params,
+                                                                          "status", path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        hw = device(f)
+        if hw.line is None:
+            raise ScenarioRuntimeError(f"{cc.where(path)}: {hw.name} has no interrupt: line")
+        _report(f, "IoConnectInterrupt", {"device": hw.name, "isr": isr.name})
+        status, interrupt = io_connect_interrupt(
+            f.kernel, isr.bind(f.model), context(f) if context else f.device, hw.line, sync(f))
+        interrupt_out(f, f.kernel.objects.address_of(interrupt))
+        status_out(f, status)
+        _returned(f, "IoConnectInterrupt", status=status)
+        return None
+        yield
+    return step
+
+
+@block("disconnect_interrupt", summary="IoDisconnectInterrupt(interrupt): the ISR is not "
+       "called again.", params=EXPR, max_irql="PASSIVE_LEVEL",
+       models=("IoDisconnectInterrupt",))
+def _disconnect_interrupt(params: str, cc: Any, path: list) -> Any:
+    interrupt = object_pointer(cc, params, "KInterrupt", path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        io_disconnect_interrupt(interrupt(f))
+        return None
+        yield
+    return step
+
+
+@block("synchronize_execution", summary="KeSynchronizeExecution(interrupt, routine, context): "
+       "the routine at the interrupt's SynchronizeIrql under its spin lock, so never at the "
+       "same time as the ISR; 'result' gets its BOOLEAN.",
+       params={"type": "object", "required": ["interrupt", "routine"],
+               "additionalProperties": False,
+               "properties": {"interrupt": EXPR, "routine": ROUTINE_REF, "context": REF,
+                              "result": LVALUE}},
+       models=("KeSynchronizeExecution",))
+def _synchronize_execution(params: dict, cc: Any, path: list) -> Any:
+    interrupt = object_pointer(cc, params["interrupt"], "KInterrupt", path + ["interrupt"])
+    routine = cc.routine(params["routine"], "synch", "SynchCritSection", path + ["routine"])
+    context = _context(cc, params, path) if "context" in params else None
+    result = _out(cc, params, "result", path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        target: KInterrupt = interrupt(f)
+        result(f, ke_synchronize_execution(target, routine.bind(f.model),
+                                           context(f) if context else f.device))
+        return None
+        yield
+    return step
+
+
+@block("initialize_dpc_request", summary="IoInitializeDpcRequest(DeviceObject, DpcForIsr): "
+       "the DPC in the device object; DpcForIsr(Dpc, DeviceObject, Irp, Context).",
+       params=ROUTINE_REF, models=("IoInitializeDpcRequest",))
+def _initialize_dpc_request(params: Any, cc: Any, path: list) -> Any:
+    routine = cc.routine(params, "dpc_for_isr", "DpcForIsr", path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        io_initialize_dpc_request(f.device, routine.bind(f.model))
+        return None
+        yield
+    return step
+
+
+@block("request_dpc", bare=True, summary="IoRequestDpc(DeviceObject, Irp, Context) from the "
+       "ISR: queued once however often it is requested (the first request's Irp and "
+       "Context kept).", params=None, models=("IoRequestDpc",))
+def _request_dpc(params: None, cc: Any, path: list) -> Any:
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        if f.device is None or f.device.dpc is None:
+            raise ScenarioRuntimeError(f"{cc.where(path)}: IoRequestDpc without "
+                                       "IoInitializeDpcRequest (initialize_dpc_request)")
+        io_request_dpc(f.device, f.device.current_irp, None)
+        return None
+        yield
+    return step
+
+
+@block("read_port", summary="READ_PORT_UCHAR / USHORT / ULONG (by the register's size) of a "
+       "device register into a variable.",
+       params={"type": "object", "required": ["hardware", "register", "into"],
+               "additionalProperties": False,
+               "properties": {"hardware": HARDWARE, "register": {"type": "string"},
+                              "into": LVALUE}},
+       models=("READ_PORT_UCHAR", "READ_PORT_USHORT", "READ_PORT_ULONG"))
+def _read_port(params: dict, cc: Any, path: list) -> Any:
+    device = _hardware(cc, params["hardware"], path + ["hardware"])
+    into = _out(cc, params, "into", path)
+    register = params["register"]
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        hw = device(f)
+        _check_register(cc, hw, register, path)
+        into(f, hw.read(register))
+        return None
+        yield
+    return step
+
+
+@block("write_port", summary="WRITE_PORT_UCHAR / USHORT / ULONG of a value to a device "
+       "register (a w1c register clears the bits written: acknowledging an interrupt).",
+       params={"type": "object", "required": ["hardware", "register", "value"],
+               "additionalProperties": False,
+               "properties": {"hardware": HARDWARE, "register": {"type": "string"},
+                              "value": EXPR}},
+       models=("WRITE_PORT_UCHAR", "WRITE_PORT_USHORT", "WRITE_PORT_ULONG"))
+def _write_port(params: dict, cc: Any, path: list) -> Any:
+    device = _hardware(cc, params["hardware"], path + ["hardware"])
+    value = _value(cc, params, "value", path)
+    register = params["register"]
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        hw = device(f)
+        _check_register(cc, hw, register, path)
+        hw.write(register, value(f))
+        return None
+        yield
+    return step
+
+
+def _check_register(cc: Any, hw: Any, register: str, path: list) -> None:
+    if register not in hw.registers:
+        raise ScenarioRuntimeError(f"{cc.where(path)}: {hw.name} has no register {register!r} "
+                                   f"(it has {', '.join(hw.registers) or 'none'})")

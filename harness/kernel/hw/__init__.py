@@ -1,0 +1,1 @@
+"""The simulated hardware under the kernel: devices with registers and interrupt lines."""

@@ -1,0 +1,93 @@
+"""A hardware device: named registers and an interrupt line (pnp-hardware §5.7).
+
+A register has a size (1, 2 or 4 bytes: READ_PORT_UCHAR / USHORT / ULONG) and a value.
+The line's ``cause`` register decides when a level-sensitive line is asserted (while
+it is non-zero); a latched line is asserted by an edge and stays pending until a CPU
+takes it. A ``w1c`` register clears the bits written to it (write-1-to-clear, as
+interrupt-status registers do); others just store the value. Whatever changes the
+line tells the machine's interrupt controller (``on_assert``), which the kernel sets.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+LevelSensitive, Latched = 0, 1
+
+
+class Register:
+    __slots__ = ("name", "size", "value", "w1c")
+
+    def __init__(self, name: str, size: int, value: int = 0, w1c: bool = False) -> None:
+        self.name, self.size, self.w1c = name, size, w1c
+        self.value = value & self.mask
+
+    @property
+    def mask(self) -> int:
+        return (1 << (8 * self.size)) - 1
+
+
+class InterruptLine:
+    """One interrupt line: vector, DIRQL, mode, whether it may be shared."""
+
+    __slots__ = ("device", "vector", "irql", "mode", "shared", "cause", "pending",
+                 "connected", "on_assert")
+
+    def __init__(self, device: "HardwareDevice", vector: int, irql: int, mode: int,
+                 shared: bool, cause: str | None) -> None:
+        self.device, self.vector, self.irql = device, vector, irql
+        self.mode, self.shared, self.cause = mode, shared, cause
+        self.pending = False              # a latched edge not yet taken
+        self.connected: list[Any] = []    # KINTERRUPTs in connection order
+        self.on_assert: Callable[["InterruptLine"], None] | None = None
+
+    @property
+    def asserted(self) -> bool:
+        if self.mode == Latched:
+            return self.pending
+        return self.cause is not None and self.device.registers[self.cause].value != 0
+
+    def changed(self) -> None:
+        if self.asserted and self.on_assert is not None:
+            self.on_assert(self)
+
+
+class HardwareDevice:
+    """A device of the scenario's ``hardware:``."""
+
+    def __init__(self, name: str, registers: dict[str, Register],
+                 line: dict[str, Any] | None) -> None:
+        self.name = name
+        self.registers = registers
+        self.line = (InterruptLine(self, line["vector"], line["irql"], line["mode"],
+                                   line["shared"], line.get("cause")) if line else None)
+
+    def read(self, register: str) -> int:
+        return self.registers[register].value
+
+    def write(self, register: str, value: int) -> None:
+        reg = self.registers[register]
+        value &= reg.mask
+        reg.value = reg.value & ~value if reg.w1c else value
+        if self.line is not None and self.line.cause == register:
+            self.line.changed()
+
+    def set(self, register: str, value: int) -> None:
+        """The device itself sets a register (an event of its script)."""
+        reg = self.registers[register]
+        reg.value = value & reg.mask
+        if self.line is not None and self.line.cause == register:
+            self.line.changed()
+
+    def interrupt(self) -> None:
+        """The device raises its line: an edge on a latched line; a level-sensitive line
+        is asserted through its cause register instead."""
+        line = self.line
+        if line is None:
+            return
+        if line.mode == Latched:
+            line.pending = True
+        line.changed()
+
+    def __repr__(self) -> str:
+        return f"<hardware {self.name}>"
