@@ -403,16 +403,11 @@ def _set_timer(params: dict, cc: Any, path: list) -> Any:
     period = cc.expr(params.get("period_ms", 0), path + ["period_ms"])
     routine = (cc.routine(params["dpc"], "dpc", f"{name}Dpc", path + ["dpc"])
                if "dpc" in params else None)
-    key = f"timer_dpc:{name}"
-
     def step(f: Frame) -> Generator[Any, Any, None]:
         timer = timer_of(f)
         dpc = None
         if routine is not None:
-            dpc = f.model.vars.get(key)
-            if dpc is None:
-                dpc = f.model.vars[key] = KDpc(f.kernel, routine.bind(f.model), f.device,
-                                               routine.name)
+            dpc = driver_dpc(f, routine)
             f.model.vars[f"dpc_irp:{dpc.name}"] = f.irp   # the "currentPendingIRP" field
         ke_set_timer_ex(timer, due if isinstance(due, int) else LONGLONG.wrap(due.fn(f)),
                         period.fn(f), dpc)
@@ -430,6 +425,18 @@ def _cancel_timer(params: str, cc: Any, path: list) -> Any:
         return None
         yield
     return step
+
+
+def driver_dpc(f: Frame, routine: Any) -> KDpc:
+    """The driver's one KDPC for a DPC routine (issue: a DPC declared once is one KDPC
+    wherever it is queued or armed from, so KeInsertQueueDpc returns FALSE while it is
+    queued), kept as a driver keeps its KDPC in its extension; DeferredContext is the
+    device that first used it."""
+    dpc = f.model.vars.get(routine)
+    if dpc is None:
+        dpc = f.model.vars[routine] = KDpc(f.kernel, routine.bind(f.model), f.device,
+                                           routine.name)
+    return dpc
 
 
 @block("queue_dpc", summary="KeInsertQueueDpc for a named routine; {routine, target, "
@@ -453,14 +460,10 @@ def _queue_dpc(params: Any, cc: Any, path: list) -> Any:
                   "HighImportance": 2}.get(options.get("importance", "MediumImportance"))
 
     def step(f: Frame) -> Generator[Any, Any, None]:
-        # One KDPC per routine and driver, as a driver keeps its KDPC in its extension
-        dpc = f.model.vars.get(routine)
-        if dpc is None:
-            dpc = f.model.vars[routine] = KDpc(f.kernel, routine.bind(f.model), f.device,
-                                               routine.name)
-            if target is not None:
-                ke_set_target_processor_dpc(dpc, target)
-            ke_set_importance_dpc(dpc, importance)
+        dpc = driver_dpc(f, routine)
+        if target is not None:
+            ke_set_target_processor_dpc(dpc, target)
+        ke_set_importance_dpc(dpc, importance)
         f.model.vars[f"dpc_irp:{dpc.name}"] = f.irp
         ke_insert_queue_dpc(dpc)
         return None

@@ -245,7 +245,7 @@ def _irql(value: Any) -> int:
 
 @block("raise_irql", summary="KeRaiseIrql(NewIrql, &OldIrql): the old IRQL is kept for "
        "lower_irql. Raising to a lower IRQL is bug check 0x9 (0xC4 0x30 with the verifier).",
-       params=_IRQL_VALUE, models=("KeRaiseIrql",))
+       params=_IRQL_VALUE, models=("KeRaiseIrql", "KeRaiseIrqlToDpcLevel"))
 def _raise_irql(params: Any, cc: Any, path: list) -> Any:
     new = _irql(params)
 
