@@ -43,7 +43,8 @@ from .io.irp import (Irp, IoStackLocation, IoStatusBlock, KernelMode, UserMode, 
                      io_reuse_irp, io_set_cancel_routine, io_set_completion_routine,
                      io_set_completion_routine_ex, io_set_next_irp_stack_location,
                      io_skip_current_irp_stack_location)
-from .hw.device import HardwareDevice, Latched, LevelSensitive, Register  # noqa: F401
+from .hw.device import (HardwareDevice, Latched, LevelSensitive, Reaction,  # noqa: F401
+                        Register)
 from .io.interrupt import (io_connect_interrupt, io_disconnect_interrupt,  # noqa: F401
                            io_initialize_dpc_request, io_request_dpc)
 from .ke.interrupt import KInterrupt, ke_synchronize_execution  # noqa: F401

@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterator, Sequence
 from ..blocks.runtime import ScenarioRuntimeError
 from ..blocks.runtime import DriverModel
 from ..kernel import (DO_BUFFERED_IO, DO_DEVICE_INITIALIZING, DO_DIRECT_IO, BugCheckHalt,
-                      HardwareDevice, Kernel, KernelUsageError, Register, MachineFrozen, NotModelledError,
+                      HardwareDevice, Kernel, KernelUsageError, Reaction, Register, MachineFrozen, NotModelledError,
                       copy_io_flags_from,
                       io_attach_device_to_device_stack, io_create_device, io_create_driver,
                       io_create_symbolic_link, io_get_device_object_pointer,
@@ -143,9 +143,11 @@ class Session:
         """A ``hardware:`` device on the machine, its script scheduled (what the device
         does at its times runs before the threads of that instant, as an interrupt
         would)."""
-        device = HardwareDevice(plan.name, {name: Register(name, size, value, w1c)
-                                            for name, (size, value, w1c)
-                                            in plan.registers.items()}, plan.line)
+        registers = {name: Register(name, size, value, w1c,
+                                    tuple(Reaction(*reaction) for reaction in reactions))
+                     for name, (size, value, w1c, reactions) in plan.registers.items()}
+        device = HardwareDevice(plan.name, registers, plan.line, self.seed)
+        device.schedule = lambda delay, fn: self.kernel.call_later(delay, fn, urgent=True)
         self.kernel.hardware[plan.name] = device
         for at, sets, edge in plan.events:
             def happen(sets: Any = sets, edge: bool = edge) -> None:

@@ -47,7 +47,8 @@ class MachineSpec:
 
 @dataclass(frozen=True)
 class HardwarePlan:
-    """One device of ``hardware:``: registers (name -> (size, value, w1c)), the line
+    """One device of ``hardware:``: registers (name -> (size, value, w1c, reactions to
+    writes: (value, (latency low, high), {register: value}, edge))), the line
     (vector, irql, mode, shared, cause) and its script ((time, {register: value},
     edge))."""
 
@@ -152,13 +153,34 @@ def resolve(scenario: Scenario, machine: Mapping[str, Any] | None = None) -> Pro
 def _hardware(item: Mapping[str, Any], path: list, problems: _Problems) -> HardwarePlan:
     """A ``hardware:`` device: registers sized, the line's cause a register, the script's
     times durations and its registers declared."""
-    registers = {}
-    for name, decl in item.get("registers", {}).items():
+    registers: dict[str, tuple] = {}
+    declared = item.get("registers", {})
+    for name, decl in declared.items():
         if isinstance(decl, int):
-            registers[name] = (decl, 0, False)
-        else:
-            registers[name] = (decl["size"], decl.get("value", 0) & ((1 << 8 * decl["size"]) - 1),
-                               decl.get("w1c", False))
+            registers[name] = (decl, 0, False, ())
+            continue
+        reactions = []
+        for i, spec in enumerate(decl.get("on_write", [])):
+            where = path + ["registers", name, "on_write", i]
+            for target in spec.get("set", {}):
+                if target not in declared:
+                    problems.report(where + ["set", target], f"no register {target!r} under "
+                                    f"registers:{did_you_mean(target, declared)}")
+            after = spec.get("after", "0s")
+            try:
+                low, high = ((parse_duration(after["uniform"][0]),
+                              parse_duration(after["uniform"][1]))
+                             if isinstance(after, dict) else (parse_duration(after),) * 2)
+            except ValueError as error:
+                problems.report(where + ["after"], str(error))
+                low = high = 0
+            if high < low:
+                problems.report(where + ["after"], "uniform: [low, high] needs low <= high")
+                high = low
+            reactions.append((spec.get("value"), (low, high), dict(spec.get("set", {})),
+                              bool(spec.get("interrupt"))))
+        registers[name] = (decl["size"], decl.get("value", 0) & ((1 << 8 * decl["size"]) - 1),
+                           decl.get("w1c", False), tuple(reactions))
     line = None
     if "interrupt" in item:
         spec = item["interrupt"]

@@ -303,7 +303,39 @@ def _setting_defs() -> dict[str, Any]:
                                                   "value": {"type": "integer", "minimum": 0,
                                                             "maximum": 0xFFFFFFFF},
                                                   "w1c": {"type": "boolean", "description":
-                                                          "writing 1 bits clears them"}}}]},
+                                                          "writing 1 bits clears them"},
+                                                  "on_write": {
+                                                      "type": "array", "maxItems": 16,
+                                                      "description": "what the device does "
+                                                      "when the driver writes (value: only "
+                                                      "that value)",
+                                                      "items": {
+                                                          "type": "object",
+                                                          "additionalProperties": False,
+                                                          "properties": {
+                                                              "value": {"type": "integer",
+                                                                        "minimum": 0},
+                                                              "after": {"anyOf": [
+                                                                  {"$ref": "#/$defs/duration"},
+                                                                  {"type": "object",
+                                                                   "required": ["uniform"],
+                                                                   "additionalProperties":
+                                                                       False,
+                                                                   "properties": {"uniform": {
+                                                                       "type": "array",
+                                                                       "minItems": 2,
+                                                                       "maxItems": 2,
+                                                                       "items": {"$ref":
+                                                                           "#/$defs/duration"
+                                                                       }}}}]},
+                                                              "set": {
+                                                                  "type": "object",
+                                                                  "additionalProperties": {
+                                                                      "type": "integer",
+                                                                      "minimum": 0,
+                                                                      "maximum": 0xFFFFFFFF}},
+                                                              "interrupt": {
+                                                                  "type": "boolean"}}}}}}]},
                               "description": "NAME: size in bytes, or {size, value, w1c}"},
                           "interrupt": {
                               "type": "object", "required": ["vector", "irql"],

@@ -10,17 +10,32 @@ line tells the machine's interrupt controller (``on_assert``), which the kernel 
 
 from __future__ import annotations
 
+import random
 from typing import Any, Callable
 
 LevelSensitive, Latched = 0, 1
 
 
-class Register:
-    __slots__ = ("name", "size", "value", "w1c")
+class Reaction:
+    """What the device does when a value is written to a register: after a latency
+    (fixed, or drawn uniformly from [low, high] with the scenario's seed), set registers
+    and / or raise an edge. ``value`` None reacts to any value."""
 
-    def __init__(self, name: str, size: int, value: int = 0, w1c: bool = False) -> None:
+    __slots__ = ("value", "latency", "sets", "edge")
+
+    def __init__(self, value: int | None, latency: tuple[int, int],
+                 sets: dict[str, int], edge: bool) -> None:
+        self.value, self.latency, self.sets, self.edge = value, latency, sets, edge
+
+
+class Register:
+    __slots__ = ("name", "size", "value", "w1c", "on_write")
+
+    def __init__(self, name: str, size: int, value: int = 0, w1c: bool = False,
+                 on_write: tuple[Reaction, ...] = ()) -> None:
         self.name, self.size, self.w1c = name, size, w1c
         self.value = value & self.mask
+        self.on_write = on_write
 
     @property
     def mask(self) -> int:
@@ -56,9 +71,12 @@ class HardwareDevice:
     """A device of the scenario's ``hardware:``."""
 
     def __init__(self, name: str, registers: dict[str, Register],
-                 line: dict[str, Any] | None) -> None:
+                 line: dict[str, Any] | None, seed: int = 0) -> None:
         self.name = name
         self.registers = registers
+        # the device's latencies: one stream per device, from the scenario's seed
+        self.rng = random.Random(f"{seed}:{name}")
+        self.schedule: Callable[[int, Callable[[], None]], Any] | None = None
         self.line = (InterruptLine(self, line["vector"], line["irql"], line["mode"],
                                    line["shared"], line.get("cause")) if line else None)
 
@@ -71,6 +89,23 @@ class HardwareDevice:
         reg.value = reg.value & ~value if reg.w1c else value
         if self.line is not None and self.line.cause == register:
             self.line.changed()
+        for reaction in reg.on_write:
+            if reaction.value is None or reaction.value == value:
+                self._react(reaction)
+
+    def _react(self, reaction: Reaction) -> None:
+        low, high = reaction.latency
+        delay = low if low == high else self.rng.randint(low, high)
+
+        def happen() -> None:
+            for name, value in reaction.sets.items():
+                self.set(name, value)
+            if reaction.edge:
+                self.interrupt()
+        if self.schedule is None:      # a device not on a machine: at once
+            happen()
+        else:
+            self.schedule(delay, happen)
 
     def set(self, register: str, value: int) -> None:
         """The device itself sets a register (an event of its script)."""

@@ -30,9 +30,11 @@ def io_connect_interrupt(kernel: "Kernel", service_routine: Callable[..., Genera
     once: the ISR may run before the caller goes on."""
     sync = line.irql if synchronize_irql is None else synchronize_irql
     shared = line.shared if share is None else share
-    if sync < line.irql or (line.connected and not (shared and line.shared)):
+    if sync < line.irql or (line.connected and not (
+            shared and line.shared and all(other.share for other in line.connected))):
         return NTSTATUS.STATUS_INVALID_PARAMETER, None
     interrupt = KInterrupt(kernel, service_routine, context, line, sync, spin_lock)
+    interrupt.share = shared
     interrupt.connected = True
     line.connected.append(interrupt)
     line.on_assert = lambda asserted: request_interrupt(kernel, asserted)

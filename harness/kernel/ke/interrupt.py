@@ -30,7 +30,7 @@ class KInterrupt:
     """KINTERRUPT: an ISR connected to a line."""
 
     __slots__ = ("kernel", "service_routine", "context", "line", "irql", "synchronize_irql",
-                 "lock", "connected", "name")
+                 "lock", "connected", "name", "share")
 
     def __init__(self, kernel: "Kernel", service_routine: Callable[..., Generator],
                  context: Any, line: InterruptLine, synchronize_irql: int,
@@ -40,6 +40,7 @@ class KInterrupt:
         self.irql, self.synchronize_irql = line.irql, synchronize_irql
         self.lock = lock or KSpinLock(kernel, f"{line.device.name}.InterruptLock")
         self.connected = False
+        self.share = line.shared          # ShareVector: IoConnectInterrupt sets the caller's
         self.name = getattr(service_routine, "__name__", "Isr")
 
     def __repr__(self) -> str:
