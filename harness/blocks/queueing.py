@@ -1,11 +1,15 @@
-"""Cancel routines and the StartIo model: blocks for the book's chapter 9 patterns."""
+"""Cancel routines, the StartIo model and cancel-safe queues: blocks for the book's
+chapter 9 patterns."""
 
 from __future__ import annotations
 
 from typing import Any, Generator
 
-from ..kernel import (NTSTATUS, io_acquire_cancel_spin_lock, io_mark_irp_pending,
-                      io_release_cancel_spin_lock, io_set_cancel_routine)
+from ..kernel import (NTSTATUS, IoCsq, KSpinLock, io_acquire_cancel_spin_lock,
+                      io_complete_request, io_csq_insert_irp, io_csq_remove_next_irp,
+                      io_get_current_irp_stack_location, io_mark_irp_pending,
+                      io_release_cancel_spin_lock, io_set_cancel_routine, ke_acquire_spin_lock,
+                      ke_release_spin_lock)
 from ..kernel import io_start_next_packet, io_start_packet, ke_remove_entry_device_queue
 from .actions import ROUTINE, ROUTINE_REF, _conditional
 from .registry import block
@@ -108,4 +112,108 @@ def _remove_from_device_queue(params: None, cc: Any, path: list) -> Any:
         f.vars["removed"] = queue is not None and ke_remove_entry_device_queue(queue, f.irp)
         return None
         yield
+    return step
+
+
+# -- cancel-safe queues (pnp-hardware §7.3-§7.5) --------------------------------------------
+
+_QUEUE = {"type": "string", "minLength": 1, "maxLength": 64,
+          "description": "a LIST_ENTRY of the state or extension, or a driver-wide list"}
+
+
+def _csq(f: Frame, queue: Any, name: str) -> IoCsq:
+    """The driver's IO_CSQ over ``queue``, with the callbacks a CSQ driver writes: insert
+    at the tail, remove, peek by FileObject (PeekContext), its own spin lock, and
+    complete a canceled IRP with STATUS_CANCELLED."""
+    key = f"csq:{name}"
+    csq = f.model.vars.get(key)
+    if csq is not None:
+        return csq
+    items = queue(f)
+    lock = KSpinLock(f.kernel, f"{name}Lock")
+
+    def insert(csq: IoCsq, irp: Any) -> int:
+        items.append(irp)
+        return NTSTATUS.STATUS_SUCCESS
+
+    def remove(csq: IoCsq, irp: Any) -> None:
+        items.remove(irp)
+
+    def peek_next(csq: IoCsq, irp: Any, file_object: Any) -> Any:
+        start = 0 if irp is None else items.index(irp) + 1
+        for candidate in items[start:]:
+            if file_object is None or \
+                    io_get_current_irp_stack_location(candidate).file_object is file_object:
+                return candidate
+        return None
+
+    def complete_canceled(csq: IoCsq, irp: Any) -> Generator[Any, Any, None]:
+        irp.io_status.status, irp.io_status.information = NTSTATUS.STATUS_CANCELLED, 0
+        yield from io_complete_request(irp)
+
+    csq = f.model.vars[key] = IoCsq(f.kernel, insert, remove, peek_next,
+                                    lambda csq: ke_acquire_spin_lock(lock),
+                                    lambda csq, irql: ke_release_spin_lock(lock, irql),
+                                    complete_canceled, name)
+    return csq
+
+
+@block("csq_insert_irp", summary="IoCsqInsertIrp on the driver's cancel-safe queue over a "
+       "list: the IRP is marked pending, queued and cancelable (a cancel takes it out and "
+       "completes it STATUS_CANCELLED); the routine returns STATUS_PENDING.",
+       params=_QUEUE, models=("IoCsqInitialize", "IoCsqInsertIrp"))
+def _csq_insert_irp(params: str, cc: Any, path: list) -> Any:
+    queue = cc.list(params, "produce", path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        yield from io_csq_insert_irp(_csq(f, queue, params), f.irp)
+        f.result = NTSTATUS.STATUS_PENDING
+    return step
+
+
+@block("csq_remove_next_irp", summary="IoCsqRemoveNextIrp: the routine goes on with the next "
+       "queued IRP (of this request's file object with file_object: current), or with no IRP "
+       "(Irp == NULL); one being canceled is skipped.",
+       params={"anyOf": [_QUEUE, {"type": "object", "required": ["queue"],
+                                  "additionalProperties": False,
+                                  "properties": {"queue": _QUEUE,
+                                                 "file_object": {"enum": ["any", "current"]}}}]},
+       models=("IoCsqRemoveNextIrp",))
+def _csq_remove_next_irp(params: Any, cc: Any, path: list) -> Any:
+    params = params if isinstance(params, dict) else {"queue": params}
+    name = params["queue"]
+    queue = cc.list(name, "consume", path)
+    current = params.get("file_object", "any") == "current"
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        peek = io_get_current_irp_stack_location(f.irp).file_object if current else None
+        f.irp = io_csq_remove_next_irp(_csq(f, queue, name), peek)
+        return None
+        yield
+    return step
+
+
+@block("csq_complete_all", summary="The IRP_MJ_CLEANUP loop of a CSQ driver: "
+       "IoCsqRemoveNextIrp(csq, FileObject) until NULL, completing each with the status "
+       "(STATUS_CANCELLED); the cleanup IRP itself is left for the routine to complete.",
+       params={"anyOf": [_QUEUE, {"type": "object", "required": ["queue"],
+                                  "additionalProperties": False,
+                                  "properties": {"queue": _QUEUE,
+                                                 "status": {"$ref": "#/$defs/ntstatus"}}}]},
+       models=("IoCsqRemoveNextIrp", "IoCompleteRequest"))
+def _csq_complete_all(params: Any, cc: Any, path: list) -> Any:
+    params = params if isinstance(params, dict) else {"queue": params}
+    name = params["queue"]
+    queue = cc.list(name, "consume", path)
+    status = cc.status(params.get("status", "STATUS_CANCELLED"), path + ["status"])
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        file_object = io_get_current_irp_stack_location(f.irp).file_object
+        csq = _csq(f, queue, name)
+        while True:
+            irp = io_csq_remove_next_irp(csq, file_object)
+            if irp is None:
+                return None
+            irp.io_status.status, irp.io_status.information = status, 0
+            yield from io_complete_request(irp)
     return step
