@@ -48,6 +48,8 @@ from .hw.device import (HardwareDevice, Latched, LevelSensitive, Reaction,  # no
 from .io.interrupt import (io_connect_interrupt, io_disconnect_interrupt,  # noqa: F401
                            io_initialize_dpc_request, io_request_dpc)
 from .ke.interrupt import KInterrupt, ke_synchronize_execution  # noqa: F401
+from .io.csq import (IoCsq, IoCsqIrpContext, io_csq_insert_irp,  # noqa: F401
+                     io_csq_remove_irp, io_csq_remove_next_irp)
 from .io.iotimer import (IoTimer, io_initialize_timer, io_start_timer,  # noqa: F401
                          io_stop_timer)
 from .io.remlock import (IoRemoveLock, io_acquire_remove_lock,  # noqa: F401
