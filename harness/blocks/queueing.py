@@ -10,7 +10,8 @@ from ..kernel import (NTSTATUS, IoCsq, KSpinLock, io_acquire_cancel_spin_lock,
                       io_get_current_irp_stack_location, io_mark_irp_pending,
                       io_release_cancel_spin_lock, io_set_cancel_routine, ke_acquire_spin_lock,
                       ke_release_spin_lock)
-from ..kernel import io_start_next_packet, io_start_packet, ke_remove_entry_device_queue
+from ..kernel import (io_set_start_io_attributes, io_start_next_packet, io_start_packet,
+                      ke_remove_entry_device_queue)
 from .actions import ROUTINE, ROUTINE_REF, _conditional
 from .registry import block
 from .runtime import Frame
@@ -87,6 +88,25 @@ def _start_io(params: dict | None, cc: Any, path: list) -> Any:
         yield from io_start_packet(f.device, f.irp, key,
                                    None if cancel is None else cancel.bind(f.model))
         f.result = NTSTATUS.STATUS_PENDING
+    return step
+
+
+@block("set_start_io_attributes", summary="IoSetStartIoAttributes(DeviceObject, "
+       "DeferredStartIo, NonCancelable), before the first IoStartPacket: deferred makes an "
+       "IoStartNextPacket inside StartIo wait until StartIo returns (no recursion); "
+       "non_cancelable takes the cancel routine back from each IRP handed to StartIo.",
+       params={"type": "object", "additionalProperties": False,
+               "properties": {"deferred_start_io": {"type": "boolean"},
+                              "non_cancelable": {"type": "boolean"}}},
+       models=("IoSetStartIoAttributes",))
+def _set_start_io_attributes(params: dict, cc: Any, path: list) -> Any:
+    deferred, non_cancelable = params.get("deferred_start_io", False), \
+        params.get("non_cancelable", False)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        io_set_start_io_attributes(f.device, deferred, non_cancelable)
+        return None
+        yield
     return step
 
 

@@ -55,7 +55,8 @@ from .io.iotimer import (IoTimer, io_initialize_timer, io_start_timer,  # noqa: 
 from .io.remlock import (IoRemoveLock, io_acquire_remove_lock,  # noqa: F401
                          io_initialize_remove_lock, io_release_remove_lock,
                          io_release_remove_lock_and_wait)
-from .io.startio import io_start_next_packet, io_start_packet  # noqa: F401
+from .io.startio import (io_set_start_io_attributes, io_start_next_packet,  # noqa: F401
+                         io_start_packet)
 from .io.zw import (io_get_base_file_system_device_object,  # noqa: F401
                     ob_reference_object_by_name, zw_close, zw_create_file,
                     zw_device_io_control_file, zw_open_file, zw_open_symbolic_link_object,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from harness.kernel import (DISPATCH_LEVEL, IRP_MJ, NTSTATUS, io_allocate_irp,
                             io_complete_request, io_get_next_irp_stack_location,
                             io_release_cancel_spin_lock, io_cancel_irp)
-from harness.kernel import (io_start_next_packet, io_start_packet, ke_initialize_device_queue,
+from harness.kernel import (io_set_start_io_attributes, io_start_next_packet, io_start_packet,
+                            ke_initialize_device_queue,
                             ke_insert_by_key_device_queue, ke_insert_device_queue,
                             ke_remove_device_queue, ke_remove_entry_device_queue)
 
@@ -187,3 +188,92 @@ def test_cancel_of_queued_start_io_irp_runs_its_cancel_routine(kernel, make_devi
 
     assert call(body) is True
     assert cancelled == [second.id]
+
+
+def _draining_start_io(device, depths):
+    """A StartIo that completes its IRP and calls IoStartNextPacket itself, recording
+    how deeply StartIo calls are nested when each runs."""
+    active = [0]
+
+    def start_io(dev, irp):
+        active[0] += 1
+        depths.append(active[0])
+        yield from io_start_next_packet(dev, False)   # (the IRP's completion left out)
+        active[0] -= 1
+
+    device.driver_object.driver_start_io = start_io
+
+
+def test_start_next_packet_inside_start_io_recurses_without_deferred_start_io(kernel,
+                                                                             make_device,
+                                                                             call):
+    """pnp-hardware §7.2 / verifier R66: without DeferredStartIo, IoStartNextPacket inside
+    StartIo calls StartIo again from within it: one level deeper per queued IRP."""
+    device, depths = make_device(), []
+    _draining_start_io(device, depths)
+    parked = []
+
+    def park(dev, irp):                  # the first StartIo waits until three are queued
+        parked.append(irp)
+        return None
+        yield
+
+    def body():
+        device.driver_object.driver_start_io = park
+        for _ in range(3):
+            yield from io_start_packet(device, _irp(kernel))
+        _draining_start_io(device, depths)
+        old = kernel.raise_irql(DISPATCH_LEVEL)
+        yield from io_start_next_packet(device, False)
+        kernel.lower_irql(old)
+    call(body)
+    assert depths == [1, 2]
+
+
+def test_deferred_start_io_serves_start_next_packet_after_start_io_returns(kernel,
+                                                                          make_device,
+                                                                          call):
+    """pnp-hardware §7.2: with DeferredStartIo, IoStartNextPacket inside StartIo only
+    records the request; the next StartIo is called after this one returns, in a loop."""
+    device, depths = make_device(), []
+    _draining_start_io(device, depths)
+    io_set_start_io_attributes(device, True, False)
+    parked = []
+
+    def park(dev, irp):
+        parked.append(irp)
+        return None
+        yield
+
+    def body():
+        device.driver_object.driver_start_io = park
+        for _ in range(3):
+            yield from io_start_packet(device, _irp(kernel))
+        _draining_start_io(device, depths)
+        old = kernel.raise_irql(DISPATCH_LEVEL)
+        yield from io_start_next_packet(device, False)
+        kernel.lower_irql(old)
+    call(body)
+    assert depths == [1, 1]
+    assert device.current_irp is None
+
+
+def test_non_cancelable_start_io_attribute_takes_the_cancel_routine_back(kernel,
+                                                                        make_device, call):
+    """pnp-hardware §7.2: NonCancelable clears CancelRoutine when the I/O manager hands an
+    IRP to StartIo, so a later IoCancelIrp only sets Cancel and returns FALSE."""
+    device = make_device()
+    handed = _recording_start_io(device, lambda irp: irp.cancel_routine)
+    io_set_start_io_attributes(device, False, True)
+    irp = _irp(kernel)
+
+    def cancel_routine(dev, canceled):
+        io_release_cancel_spin_lock(kernel, canceled.cancel_irql)
+        return None
+        yield
+
+    def body():
+        yield from io_start_packet(device, irp, cancel_routine=cancel_routine)
+        return (yield from io_cancel_irp(irp))
+    assert call(body) is False
+    assert handed == [None] and irp.cancel

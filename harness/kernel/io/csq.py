@@ -57,7 +57,8 @@ def io_csq_insert_irp(csq: IoCsq, irp: Irp, context: IoCsqIrpContext | None = No
                       ) -> Generator[Any, Any, int]:
     """IoCsqInsertIrp(Ex) (§7.4): lock, IoMarkIrpPending, CsqInsertIrp, the library's
     cancel routine; an IRP already canceled is taken straight back out and completed
-    canceled (ReactOS's order), so it is never left queued."""
+    canceled under the lock (ReactOS's order; the documentation's "not inserted at all"
+    ends the same way with another callback trace), so it is never left queued."""
     irql = _call(csq, "AcquireLock")
     io_mark_irp_pending(irp)
     irp.driver_context[3] = context if context is not None else csq   # DriverContext[3]
@@ -68,14 +69,13 @@ def io_csq_insert_irp(csq: IoCsq, irp: Irp, context: IoCsqIrpContext | None = No
         _call(csq, "ReleaseLock", irql)
         return status
     io_set_cancel_routine(irp, _cancel_routine(csq))
-    canceled = None
     if irp.cancel and io_set_cancel_routine(irp, None) is not None:
+        # canceled while being inserted: out again and completed at once - still under
+        # the driver's lock, in ReactOS's order (§7.4: the model's default)
         _call(csq, "RemoveIrp", irp)
         _forget(irp)
-        canceled = irp
+        yield from _complete_canceled(csq, irp)
     _call(csq, "ReleaseLock", irql)
-    if canceled is not None:
-        yield from _complete_canceled(csq, canceled)
     return NTSTATUS.STATUS_SUCCESS
 
 

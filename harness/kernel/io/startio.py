@@ -26,12 +26,45 @@ def _queue(device: "DeviceObject") -> KDeviceQueue:
     return device.device_queue
 
 
+#: DEVOBJ_EXTENSION.StartIoFlags (ReactOS's DOE_SIO_* bits), kept in doe_flags
+DOE_SIO_NO_KEY, DOE_SIO_WITH_KEY, DOE_SIO_CANCELABLE = 0x20, 0x40, 0x80
+DOE_SIO_DEFERRED, DOE_SIO_NO_CANCEL = 0x100, 0x200
+_SIO_ACTIVE = 0x10000          # the model's own bit: StartIo is running for this device
+
+
+def io_set_start_io_attributes(device: "DeviceObject", deferred_start_io: bool,
+                               non_cancelable: bool) -> None:
+    """IoSetStartIoAttributes (pnp-hardware §7.2): the flags are OR-ed in and stay."""
+    device.doe_flags |= ((DOE_SIO_DEFERRED if deferred_start_io else 0)
+                         | (DOE_SIO_NO_CANCEL if non_cancelable else 0))
+
+
 def _start_io(device: "DeviceObject", irp: "Irp") -> Generator[Any, Any, None]:
+    """Call StartIo. NonCancelable: the cancel routine is taken back first (under the
+    cancel lock), so a later IoCancelIrp only sets Cancel. DeferredStartIo: an
+    IoStartNextPacket from inside StartIo is recorded and served here, in a loop,
+    after StartIo returns - no recursion (§7.2)."""
     start_io = device.driver_object.driver_start_io
     if start_io is None:
         raise NotModelledError("IoStartPacket", f"driver {device.driver_object.name} has no "
                                "DriverStartIo (Windows would call through NULL)")
-    yield from start_io(device, irp)
+    while irp is not None:
+        if device.doe_flags & DOE_SIO_NO_CANCEL:
+            lock = device.kernel.cancel_spin_lock
+            ke_acquire_spin_lock_at_dpc_level(lock)
+            irp.cancel_routine = None
+            ke_release_spin_lock_from_dpc_level(lock)
+        device.doe_flags |= _SIO_ACTIVE
+        try:
+            yield from start_io(device, irp)
+        finally:
+            device.doe_flags &= ~_SIO_ACTIVE
+        irp = None
+        requested = device.doe_flags & (DOE_SIO_NO_KEY | DOE_SIO_WITH_KEY)
+        if device.doe_flags & DOE_SIO_DEFERRED and requested:
+            cancelable = bool(device.doe_flags & DOE_SIO_CANCELABLE)
+            device.doe_flags &= ~(DOE_SIO_NO_KEY | DOE_SIO_WITH_KEY | DOE_SIO_CANCELABLE)
+            irp = _next_packet(device, cancelable)
 
 
 def io_start_packet(device: "DeviceObject", irp: "Irp", key: int | None = None,
@@ -70,10 +103,20 @@ def io_start_next_packet(device: "DeviceObject", cancelable: bool
                          ) -> Generator[Any, Any, None]:
     """IoStartNextPacket (kernel-env §6.4): clear CurrentIrp, start the next queued IRP.
 
-    It does not look at Irp->Cancel: StartIo must (kernel-env §12.3).
+    It does not look at Irp->Cancel: StartIo must (kernel-env §12.3). With
+    DeferredStartIo, called from inside StartIo, it only records the request.
     """
-    kernel = device.kernel
-    lock = kernel.cancel_spin_lock
+    if device.doe_flags & DOE_SIO_DEFERRED and device.doe_flags & _SIO_ACTIVE:
+        device.doe_flags |= DOE_SIO_NO_KEY | (DOE_SIO_CANCELABLE if cancelable else 0)
+        return
+    irp = _next_packet(device, cancelable)
+    if irp is not None:
+        yield from _start_io(device, irp)
+
+
+def _next_packet(device: "DeviceObject", cancelable: bool) -> "Irp | None":
+    """Clear CurrentIrp and take the next queued IRP (the queue goes idle when empty)."""
+    lock = device.kernel.cancel_spin_lock
     if cancelable:
         ke_acquire_spin_lock_at_dpc_level(lock)
     device.current_irp = None
@@ -82,5 +125,4 @@ def io_start_next_packet(device: "DeviceObject", cancelable: bool
         device.current_irp = irp
     if cancelable:
         ke_release_spin_lock_from_dpc_level(lock)
-    if irp is not None:
-        yield from _start_io(device, irp)
+    return irp
