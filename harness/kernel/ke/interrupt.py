@@ -52,7 +52,8 @@ def request_interrupt(kernel: "Kernel", line: InterruptLine) -> None:
     kernel.call_later(0, lambda: _deliver(kernel, line, 0), urgent=True)
 
 
-def _deliver(kernel: "Kernel", line: InterruptLine, repeats: int) -> None:
+def _deliver(kernel: "Kernel", line: InterruptLine, repeats: int,
+             running: tuple | None = None) -> None:
     cpu = kernel.cpus[0]
     while line.asserted and line.connected:   # silenced meanwhile, or masked: nothing
         busy = cpu.busy
@@ -68,20 +69,24 @@ def _deliver(kernel: "Kernel", line: InterruptLine, repeats: int) -> None:
                              kernel.objects.address_of(first), 1 + (len(line.connected) > 1),
                              reason=f"vector 0x{line.vector:X} re-asserted {repeats} times "
                                     "at one instant: no ISR silences the device")
-        _run_isrs(kernel, cpu, line)
+        _run_isrs(kernel, cpu, line, running)
         repeats += 1                  # still asserted (level), or a new edge: again
 
 
-def _run_isrs(kernel: "Kernel", cpu: Any, line: InterruptLine) -> None:
+def _run_isrs(kernel: "Kernel", cpu: Any, line: InterruptLine,
+              running: tuple | None = None) -> None:
     """KiInterruptDispatch / KiChainedDispatch on ``cpu``: it interrupts what that CPU was
-    doing - a thread kept busy there (a stall, a spin) at its IRQL, else the idle loop."""
+    doing - ``running`` (thread, context, IRQL) when the code running there has just
+    lowered its IRQL below the DIRQL, else a thread kept busy there (a stall, a spin) at
+    its IRQL, else the idle loop."""
     busy = cpu.busy
     saved = (kernel.cpu, cpu.thread, cpu.context, cpu.irql)
-    base = busy.wait_irql if busy is not None else 0
+    if running is None:
+        running = ((busy, busy.wait_context, busy.wait_irql) if busy is not None
+                   else (cpu.idle, "thread", 0))
+    thread, context, base = running
     kernel.cpu = cpu
-    cpu.thread = busy if busy is not None else cpu.idle
-    cpu.context = busy.wait_context if busy is not None else "thread"
-    cpu.irql = base
+    cpu.thread, cpu.context, cpu.irql = thread, context, base
     if line.mode == Latched:
         line.pending = False          # the edge is taken
     kernel.hooks.interrupt(line, cpu)
@@ -96,7 +101,7 @@ def _run_isrs(kernel: "Kernel", cpu: Any, line: InterruptLine) -> None:
         if claimed and line.mode != Latched:
             break
     cpu.irql = base
-    cpu.context = saved[2] if busy is None else busy.wait_context
+    cpu.context = context
     if base < DISPATCH_LEVEL:         # the DPCs the ISRs queued run once IRQL drops
         kernel.drain_dpcs(cpu)
     kernel.cpu, (cpu.thread, cpu.context, cpu.irql) = saved[0], saved[1:]
@@ -120,6 +125,11 @@ def ke_synchronize_execution(interrupt: KInterrupt, routine: Callable[[Any], Gen
     finally:
         interrupt.lock.owner = None
     kernel.lower_irql(old)
-    if interrupt.line.asserted and cpu.context in _ON_THREAD:
-        request_interrupt(kernel, interrupt.line)     # held off meanwhile: taken now
+    line = interrupt.line
+    if line.asserted and line.connected:              # held off meanwhile: taken now
+        if (cpu is kernel.cpus[0] and cpu.irql < line.irql
+                and cpu.context in _ON_THREAD + ("dpc",)):
+            _deliver(kernel, line, 0, (cpu.thread, cpu.context, cpu.irql))
+        else:
+            request_interrupt(kernel, line)
     return int(bool(result))
