@@ -91,10 +91,9 @@ def _synchronize_execution(params: dict, cc: Any, path: list) -> Any:
 
     def step(f: Frame) -> Generator[Any, Any, None]:
         target: KInterrupt = interrupt(f)
-        result(f, ke_synchronize_execution(target, routine.bind(f.model),
-                                           context(f) if context else f.device))
-        return None
-        yield
+        value = yield from ke_synchronize_execution(target, routine.bind(f.model),
+                                                    context(f) if context else f.device)
+        result(f, value)
     return step
 
 

@@ -60,6 +60,13 @@ def _deliver(kernel: "Kernel", line: InterruptLine, repeats: int,
         if busy is not None and busy.wait_irql >= line.irql:
             kernel._cpu_free(cpu).callbacks.append(lambda _: _deliver(kernel, line, repeats))
             return
+        holder = next((i.lock.owner for i in line.connected
+                       if i.lock.owner not in (None, cpu)), None)
+        if holder is not None:
+            # another CPU is in KeSynchronizeExecution (its interrupt spin lock): this
+            # CPU's ISR waits for the lock, i.e. for that CPU to finish (§5.4)
+            kernel._cpu_free(holder).callbacks.append(lambda _: _deliver(kernel, line, repeats))
+            return
         if repeats >= STORM_DELIVERIES:
             first = line.connected[0]
             context = (kernel.objects.address_of(first.context)
@@ -108,10 +115,11 @@ def _run_isrs(kernel: "Kernel", cpu: Any, line: InterruptLine,
 
 
 def ke_synchronize_execution(interrupt: KInterrupt, routine: Callable[[Any], Generator],
-                             context: Any) -> int:
+                             context: Any) -> Generator[Any, Any, int]:
     """KeSynchronizeExecution (§5.4): at the interrupt's SynchronizeIrql holding its spin
     lock, call ``routine(context)``; return its BOOLEAN. Callable at IRQL <=
-    SynchronizeIrql; the ISR cannot run meanwhile on any CPU."""
+    SynchronizeIrql; the ISR cannot run meanwhile on any CPU. The routine may stall
+    (KeStallExecutionProcessor): the CPU stays busy at SynchronizeIrql meanwhile."""
     kernel = interrupt.kernel
     cpu = kernel.cpu
     if cpu.irql > interrupt.synchronize_irql:
@@ -121,7 +129,7 @@ def ke_synchronize_execution(interrupt: KInterrupt, routine: Callable[[Any], Gen
     old = kernel.raise_irql(interrupt.synchronize_irql)
     interrupt.lock.owner = cpu
     try:
-        result = run_nonblocking(routine(context), "a SynchCritSection routine")
+        result = yield from routine(context)
     finally:
         interrupt.lock.owner = None
     kernel.lower_irql(old)
