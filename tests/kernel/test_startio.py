@@ -204,17 +204,10 @@ def _draining_start_io(device, depths):
     device.driver_object.driver_start_io = start_io
 
 
-def test_start_next_packet_inside_start_io_recurses_without_deferred_start_io(kernel,
-                                                                             make_device,
-                                                                             call):
-    """pnp-hardware §7.2 / verifier R66: without DeferredStartIo, IoStartNextPacket inside
-    StartIo calls StartIo again from within it: one level deeper per queued IRP."""
-    device, depths = make_device(), []
-    _draining_start_io(device, depths)
-    parked = []
-
-    def park(dev, irp):                  # the first StartIo waits until three are queued
-        parked.append(irp)
+def _three_then_drain(kernel, device, depths):
+    """Three IRPs started while StartIo only parks them (the first is CurrentIrp, two
+    queued), then the draining StartIo and one IoStartNextPacket at DISPATCH_LEVEL."""
+    def park(dev, irp):
         return None
         yield
 
@@ -226,7 +219,17 @@ def test_start_next_packet_inside_start_io_recurses_without_deferred_start_io(ke
         old = kernel.raise_irql(DISPATCH_LEVEL)
         yield from io_start_next_packet(device, False)
         kernel.lower_irql(old)
-    call(body)
+    return body
+
+
+def test_start_next_packet_inside_start_io_recurses_without_deferred_start_io(kernel,
+                                                                             make_device,
+                                                                             call):
+    """pnp-hardware §7.2 / verifier R66: without DeferredStartIo, IoStartNextPacket inside
+    StartIo calls StartIo again from within it: one level deeper per queued IRP."""
+    device, depths = make_device(), []
+    _draining_start_io(device, depths)
+    call(_three_then_drain(kernel, device, depths))
     assert depths == [1, 2]
 
 
@@ -238,22 +241,7 @@ def test_deferred_start_io_serves_start_next_packet_after_start_io_returns(kerne
     device, depths = make_device(), []
     _draining_start_io(device, depths)
     io_set_start_io_attributes(device, True, False)
-    parked = []
-
-    def park(dev, irp):
-        parked.append(irp)
-        return None
-        yield
-
-    def body():
-        device.driver_object.driver_start_io = park
-        for _ in range(3):
-            yield from io_start_packet(device, _irp(kernel))
-        _draining_start_io(device, depths)
-        old = kernel.raise_irql(DISPATCH_LEVEL)
-        yield from io_start_next_packet(device, False)
-        kernel.lower_irql(old)
-    call(body)
+    call(_three_then_drain(kernel, device, depths))
     assert depths == [1, 1]
     assert device.current_irp is None
 

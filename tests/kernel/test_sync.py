@@ -337,25 +337,31 @@ def test_fast_mutex_holds_off_all_apcs_until_release(kernel, call):
     assert log == ["holding", "special", "released"]
 
 
-def test_fast_mutex_release_wakes_exactly_one_waiter_fifo(kernel, spawn):
-    """sync-objects 2.3: ExReleaseFastMutex releases exactly the first waiter, which owns the
-    mutex when it runs; the others keep waiting in arrival order. Waiters resume at
-    APC_LEVEL (the IRQL they waited at)."""
-    fm = ex_initialize_fast_mutex(kernel, "FM")
+@pytest.mark.parametrize("kind", ["fast", "guarded"])
+def test_count_mutex_release_wakes_exactly_one_waiter_fifo(kernel, spawn, kind):
+    """sync-objects 2.3 (and 2.9 for guarded mutexes): a release wakes exactly the first
+    waiter, which owns the mutex when it runs; the others keep waiting in arrival order.
+    Fast-mutex waiters resume at APC_LEVEL (the IRQL they waited at), guarded-mutex
+    waiters at PASSIVE_LEVEL."""
+    init, acquire, release, irql = {
+        "fast": (ex_initialize_fast_mutex, ex_acquire_fast_mutex, ex_release_fast_mutex,
+                 APC_LEVEL),
+        "guarded": (ke_initialize_guarded_mutex, ke_acquire_guarded_mutex,
+                    ke_release_guarded_mutex, PASSIVE_LEVEL)}[kind]
+    mutex = init(kernel, "M")
     log = []
 
     def user(name):
-        yield from ex_acquire_fast_mutex(fm)
-        log.append((name, kernel.now, kernel.cpu.irql, fm.owner.name))
+        yield from acquire(mutex)
+        log.append((name, kernel.now, kernel.cpu.irql, mutex.owner.name))
         yield from delay(kernel, 1)
-        ex_release_fast_mutex(fm)
+        release(mutex)
 
     for name in ("A", "B", "C"):
         spawn(user, name, name=name)
     assert kernel.run() is None
-    assert log == [("A", 0, APC_LEVEL, "A"), ("B", TICK, APC_LEVEL, "B"),
-                   ("C", 2 * TICK, APC_LEVEL, "C")]
-    assert (fm.count, fm.owner, fm.contention) == (1, None, 2)
+    assert log == [("A", 0, irql, "A"), ("B", TICK, irql, "B"), ("C", 2 * TICK, irql, "C")]
+    assert (mutex.count, mutex.owner, mutex.contention) == (1, None, 2)
 
 
 def test_try_to_acquire_fast_mutex_fails_without_waiting_when_held(kernel, spawn):
@@ -445,26 +451,6 @@ def test_guarded_mutex_holds_off_special_kernel_apcs_until_release(kernel, spawn
     assert kernel.run() is None
     assert log == [("release", TICK, PASSIVE_LEVEL), ("special", TICK, APC_LEVEL),
                    ("normal", TICK, PASSIVE_LEVEL), ("released", TICK)]
-
-
-def test_guarded_mutex_waiters_are_served_fifo_at_passive_level(kernel, spawn):
-    """sync-objects 2.9 (as 2.3): a second acquirer waits; each release wakes exactly the
-    first waiter, which owns the mutex when it runs, still at PASSIVE_LEVEL."""
-    gm = ke_initialize_guarded_mutex(kernel, "GM")
-    log = []
-
-    def user(name):
-        yield from ke_acquire_guarded_mutex(gm)
-        log.append((name, kernel.now, kernel.cpu.irql, gm.owner.name))
-        yield from delay(kernel, 1)
-        ke_release_guarded_mutex(gm)
-
-    for name in ("A", "B", "C"):
-        spawn(user, name, name=name)
-    assert kernel.run() is None
-    assert log == [("A", 0, PASSIVE_LEVEL, "A"), ("B", TICK, PASSIVE_LEVEL, "B"),
-                   ("C", 2 * TICK, PASSIVE_LEVEL, "C")]
-    assert (gm.count, gm.owner, gm.contention) == (1, None, 2)
 
 
 def test_guarded_mutex_waiter_is_already_in_its_guarded_region(kernel, spawn):
