@@ -18,7 +18,6 @@ from .runtime import Frame, ScenarioRuntimeError
 from .sync import REF, _context, _report, _returned, object_pointer
 
 HARDWARE = {"$ref": "#/$defs/identifier", "description": "a device under hardware:"}
-_PORT_APIS = {1: "UCHAR", 2: "USHORT", 4: "ULONG"}
 
 
 def _hardware(cc: Any, name: str, path: list) -> Callable[[Frame], Any]:
@@ -124,6 +123,13 @@ def _request_dpc(params: None, cc: Any, path: list) -> Any:
     return step
 
 
+@block("read_register", summary="READ_REGISTER_UCHAR / USHORT / ULONG: a memory-mapped "
+       "device register (the model's registers serve both spaces) into a variable.",
+       params={"type": "object", "required": ["hardware", "register", "into"],
+               "additionalProperties": False,
+               "properties": {"hardware": HARDWARE, "register": {"type": "string"},
+                              "into": LVALUE}},
+       models=("READ_REGISTER_UCHAR", "READ_REGISTER_USHORT", "READ_REGISTER_ULONG"))
 @block("read_port", summary="READ_PORT_UCHAR / USHORT / ULONG (by the register's size) of a "
        "device register into a variable.",
        params={"type": "object", "required": ["hardware", "register", "into"],
@@ -145,6 +151,13 @@ def _read_port(params: dict, cc: Any, path: list) -> Any:
     return step
 
 
+@block("write_register", summary="WRITE_REGISTER_UCHAR / USHORT / ULONG: a value to a "
+       "memory-mapped device register.",
+       params={"type": "object", "required": ["hardware", "register", "value"],
+               "additionalProperties": False,
+               "properties": {"hardware": HARDWARE, "register": {"type": "string"},
+                              "value": EXPR}},
+       models=("WRITE_REGISTER_UCHAR", "WRITE_REGISTER_USHORT", "WRITE_REGISTER_ULONG"))
 @block("write_port", summary="WRITE_PORT_UCHAR / USHORT / ULONG of a value to a device "
        "register (a w1c register clears the bits written: acknowledging an interrupt).",
        params={"type": "object", "required": ["hardware", "register", "value"],

@@ -14,8 +14,10 @@ from __future__ import annotations
 import re
 from typing import Any, Generator
 
-from ..kernel import (IRQL, NotModelledError, ke_acquire_spin_lock_spinning, ke_insert_device_queue,
-                      ke_release_spin_lock, ke_remove_device_queue)
+from ..kernel import (IRQL, NotModelledError, ke_acquire_spin_lock_spinning,
+                      ke_insert_by_key_device_queue, ke_insert_device_queue,
+                      ke_release_spin_lock, ke_remove_by_key_device_queue,
+                      ke_remove_device_queue)
 from ..lang.ctype import LONG
 from .actions import EXPR, ROUTINE
 from .registry import block
@@ -322,14 +324,18 @@ def _release_spin_lock(params: str, cc: Any, path: list) -> Any:
        "result: FALSE when the queue was idle (now busy, the IRP NOT inserted: start it "
        "yourself), TRUE when the IRP was queued.",
        params={"type": "object", "required": ["queue"], "additionalProperties": False,
-               "properties": {"queue": NAME_EXPR, "as": NAME_EXPR}},
-       max_irql="DISPATCH_LEVEL", models=("KeInsertDeviceQueue",))
+               "properties": {"queue": NAME_EXPR, "as": NAME_EXPR,
+                              "key": dict(EXPR, description="KeInsertByKeyDeviceQueue's "
+                                          "SortKey (ascending order)")}},
+       max_irql="DISPATCH_LEVEL", models=("KeInsertDeviceQueue", "KeInsertByKeyDeviceQueue"))
 def _insert_device_queue(params: dict, cc: Any, path: list) -> Any:
     queue = cc.kernel_object("KDEVICE_QUEUE", params["queue"], path + ["queue"])
     result = cc.lvalue(params["as"], path + ["as"]) if "as" in params else None
+    key = cc.expr(params["key"], path + ["key"]).fn if "key" in params else None
 
     def step(f: Frame) -> Generator[Any, Any, None]:
-        inserted = ke_insert_device_queue(queue(f), f.irp)
+        inserted = (ke_insert_device_queue(queue(f), f.irp) if key is None else
+                    ke_insert_by_key_device_queue(queue(f), f.irp, key(f) & 0xFFFFFFFF))
         if result is not None:
             result[1](f, int(inserted))
         return None
@@ -339,9 +345,22 @@ def _insert_device_queue(params: dict, cc: Any, path: list) -> Any:
 
 @block("remove_device_queue", summary="KeRemoveDeviceQueue: the routine goes on with the "
        "IRP at the queue's head (CONTAINING_RECORD), or with no IRP (Irp == NULL, and the "
-       "queue no longer busy) when it was empty.",
-       params=NAME_EXPR, max_irql="DISPATCH_LEVEL", models=("KeRemoveDeviceQueue",))
-def _remove_device_queue(params: str, cc: Any, path: list) -> Any:
+       "queue no longer busy) when it was empty; with key: KeRemoveByKeyDeviceQueue (the "
+       "first entry whose key is >= it, else the head).",
+       params={"anyOf": [NAME_EXPR, {"type": "object", "required": ["queue", "key"],
+                                     "additionalProperties": False,
+                                     "properties": {"queue": NAME_EXPR, "key": EXPR}}]},
+       max_irql="DISPATCH_LEVEL", models=("KeRemoveDeviceQueue", "KeRemoveByKeyDeviceQueue"))
+def _remove_device_queue(params: Any, cc: Any, path: list) -> Any:
+    if isinstance(params, dict):
+        queue = cc.kernel_object("KDEVICE_QUEUE", params["queue"], path + ["queue"])
+        key = cc.expr(params["key"], path + ["key"]).fn
+
+        def by_key(f: Frame) -> Generator[Any, Any, None]:
+            f.irp = ke_remove_by_key_device_queue(queue(f), key(f) & 0xFFFFFFFF)
+            return None
+            yield
+        return by_key
     queue = cc.kernel_object("KDEVICE_QUEUE", params, path)
 
     def step(f: Frame) -> Generator[Any, Any, None]:

@@ -63,7 +63,8 @@ from .io.zw import (io_get_base_file_system_device_object,  # noqa: F401
                     zw_query_symbolic_link_object, zw_read_file)
 from .ke.devqueue import (KDeviceQueue, ke_initialize_device_queue,  # noqa: F401
                           ke_insert_by_key_device_queue, ke_insert_device_queue,
-                          ke_remove_device_queue, ke_remove_entry_device_queue)
+                          ke_remove_by_key_device_queue, ke_remove_device_queue,
+                          ke_remove_entry_device_queue)
 from .ke.clock import (PERFORMANCE_FREQUENCY, ke_query_interrupt_time,  # noqa: F401
                        ke_query_performance_counter, ke_query_system_time, ke_query_tick_count,
                        ke_query_time_increment, ke_stall_execution_processor)

@@ -8,7 +8,8 @@ from harness.kernel import (DISPATCH_LEVEL, IRP_MJ, NTSTATUS, io_allocate_irp,
 from harness.kernel import (io_set_start_io_attributes, io_start_next_packet, io_start_packet,
                             ke_initialize_device_queue,
                             ke_insert_by_key_device_queue, ke_insert_device_queue,
-                            ke_remove_device_queue, ke_remove_entry_device_queue)
+                            ke_remove_by_key_device_queue, ke_remove_device_queue,
+                            ke_remove_entry_device_queue)
 
 
 def _irp(kernel):
@@ -265,3 +266,17 @@ def test_non_cancelable_start_io_attribute_takes_the_cancel_routine_back(kernel,
         return (yield from io_cancel_irp(irp))
     assert call(body) is False
     assert handed == [None] and irp.cancel
+
+
+def test_remove_by_key_takes_the_first_entry_at_or_above_the_key_else_the_head(kernel):
+    """kernel-env §6.2: KeRemoveByKeyDeviceQueue gives the first entry whose SortKey >= Key
+    (the elevator), or the head when none is; an empty queue goes idle."""
+    queue = ke_initialize_device_queue(kernel)
+    ke_insert_device_queue(queue, _irp(kernel))                 # busy
+    low, mid, high = _irp(kernel), _irp(kernel), _irp(kernel)
+    for irp, key in ((low, 1), (mid, 5), (high, 9)):
+        ke_insert_by_key_device_queue(queue, irp, key)
+    assert ke_remove_by_key_device_queue(queue, 4) is mid
+    assert ke_remove_by_key_device_queue(queue, 10) is low      # none >= 10: the head
+    assert ke_remove_by_key_device_queue(queue, 0) is high
+    assert ke_remove_by_key_device_queue(queue, 0) is None and not queue.busy

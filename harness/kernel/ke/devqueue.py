@@ -69,6 +69,19 @@ def ke_remove_device_queue(queue: KDeviceQueue) -> Any:
     return queue.entries.pop(0)[1]
 
 
+def ke_remove_by_key_device_queue(queue: KDeviceQueue, key: int) -> Any:
+    """KeRemoveByKeyDeviceQueue (kernel-env §6.2): empty -> not busy, None; else the
+    first entry whose SortKey >= key, or the head when none is (the elevator wraps)."""
+    if not queue.entries:
+        queue.busy = False
+        return None
+    for i, (sort_key, irp) in enumerate(queue.entries):
+        if sort_key >= key:
+            del queue.entries[i]
+            return irp
+    return queue.entries.pop(0)[1]
+
+
 def ke_remove_entry_device_queue(queue: KDeviceQueue, irp: Any) -> bool:
     """KeRemoveEntryDeviceQueue: TRUE if the IRP was in the list (the one handed to
     StartIo never is, kernel-env §12.2)."""
