@@ -613,7 +613,9 @@ def complete_all(pending: list[Any], status: int, information: int = 0, fifo: bo
         yield from io_complete_request(irp)
 
 
-@block("call", summary="Run a named routine of this driver here, as a subroutine.",
+@block("call", summary="Run a named routine of this driver here, as a subroutine: a "
+       "`return` in it ends it and comes back here (what it returned is the status the "
+       "caller goes on with).",
        params=NAME, models=())
 def _call(params: str, cc: Any, path: list) -> Any:
     routine = cc.named(params, "call", path)
@@ -627,10 +629,10 @@ def _call(params: str, cc: Any, path: list) -> Any:
         # The callee gets the caller's IRP as its argument: what it does to its own Irp
         # (remove_device_queue) stays its own, as a C parameter; faults name the callee.
         caller, irp, f.routine = f.routine, f.irp, routine
-        result = yield from run_steps(routine.steps, f)
+        yield from run_steps(routine.steps, f)    # a `return` in it returns to the caller
         f.routine, f.irp = caller, irp
         thread.call_depth -= 1
-        return result
+        return None
     return step
 
 

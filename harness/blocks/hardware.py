@@ -90,8 +90,10 @@ def _synchronize_execution(params: dict, cc: Any, path: list) -> Any:
 
     def step(f: Frame) -> Generator[Any, Any, None]:
         target: KInterrupt = interrupt(f)
+        _report(f, "KeSynchronizeExecution", {"routine": routine.name})
         value = yield from ke_synchronize_execution(target, routine.bind(f.model),
                                                     context(f) if context else f.device)
+        _returned(f, "KeSynchronizeExecution", result=value)
         result(f, value)
     return step
 

@@ -102,7 +102,7 @@ class HardwareDevice:
                 self.set(name, value)
             if reaction.edge:
                 self.interrupt()
-        if self.schedule is None:      # a device not on a machine: at once
+        if self.schedule is None or delay == 0:   # no latency: at once, inside the write
             happen()
         else:
             self.schedule(delay, happen)

@@ -51,7 +51,25 @@ def io_cancel_irp(irp: Irp) -> Generator[Any, Any, bool]:
     cpu.context = "cancel"
     yield from routine(device, irp)
     cpu.context = saved
+    if kernel.verifier:
+        cancel_routine_exit(kernel, routine, irp)
     return True
+
+
+def cancel_routine_exit(kernel: Any, routine: Any, irp: Any) -> None:
+    """R60 CancelSpinLock / R68 SpinLock (SDV rules; under Verifier the model reports
+    them): a cancel routine must release the cancel spin lock it was entered with, and
+    every spin lock it took, before it returns."""
+    name = getattr(routine, "__name__", "the cancel routine")
+    held = list(kernel.cpu.locks)
+    if kernel.cancel_spin_lock in held:
+        kernel.hooks.violation("CancelSpinLock", f"{name} returned still holding the cancel "
+                               "spin lock", irp, None)
+    others = [lock for lock in held if lock is not kernel.cancel_spin_lock]
+    if others:
+        kernel.hooks.violation("SpinLock", f"{name} returned holding "
+                               f"{', '.join(lock.name or 'a spin lock' for lock in others)}",
+                               irp, None)
 
 
 CANCEL_POLL_INTERVAL = -100 * 10_000   # 100 ms, relative (io-core §7.8)

@@ -14,6 +14,7 @@ from ..errors import NotModelledError
 from ..ke.devqueue import (KDeviceQueue, ke_insert_by_key_device_queue, ke_insert_device_queue,
                            ke_remove_device_queue)
 from ..ke.spinlock import ke_acquire_spin_lock_at_dpc_level, ke_release_spin_lock_from_dpc_level
+from .verifier import held_spin_locks
 
 if TYPE_CHECKING:
     from .device import DeviceObject
@@ -54,11 +55,20 @@ def _start_io(device: "DeviceObject", irp: "Irp") -> Generator[Any, Any, None]:
             ke_acquire_spin_lock_at_dpc_level(lock)
             irp.cancel_routine = None
             ke_release_spin_lock_from_dpc_level(lock)
+        if device.doe_flags & _SIO_ACTIVE and device.kernel.verifier:
+            # R66 StartIoRecursion (an SDV rule, reported): StartIo re-entered through
+            # IoStartNextPacket without DeferredStartIo - one level deeper per IRP
+            device.kernel.hooks.violation("StartIoRecursion", f"StartIo of {device.label} "
+                                          "called again from inside itself (set "
+                                          "DeferredStartIo with IoSetStartIoAttributes)",
+                                          irp, None)
+        active = device.doe_flags & _SIO_ACTIVE
         device.doe_flags |= _SIO_ACTIVE
         try:
             yield from start_io(device, irp)
         finally:
-            device.doe_flags &= ~_SIO_ACTIVE
+            if not active:
+                device.doe_flags &= ~_SIO_ACTIVE
         irp = None
         requested = device.doe_flags & (DOE_SIO_NO_KEY | DOE_SIO_WITH_KEY)
         if device.doe_flags & DOE_SIO_DEFERRED and requested:
@@ -106,6 +116,7 @@ def io_start_next_packet(device: "DeviceObject", cancelable: bool
     It does not look at Irp->Cancel: StartIo must (kernel-env §12.3). With
     DeferredStartIo, called from inside StartIo, it only records the request.
     """
+    held_spin_locks(device.kernel, "IoStartNextPacket")
     if device.doe_flags & DOE_SIO_DEFERRED and device.doe_flags & _SIO_ACTIVE:
         device.doe_flags |= DOE_SIO_NO_KEY | (DOE_SIO_CANCELABLE if cancelable else 0)
         return

@@ -163,6 +163,13 @@ class IoVerifier(CallTracker):
             self._stop(0x5, call.irql, kernel.cpu.irql, f"{name}'s dispatch routine returned "
                        f"at IRQL {kernel.cpu.irql}, entered at {call.irql}", p2=device.id)
         if status == STATUS_PENDING:
+            if irp.cancel and irp.cancel_routine is not None:
+                # R63 IrpCancelField (an SDV rule, reported): the IRP was cancelled before
+                # its cancel routine was set and nobody looked at Irp->Cancel: it pends
+                # with a cancel routine nobody will call
+                kernel.hooks.violation("IrpCancelField", f"{name} pended IRP#{irp.id} with a "
+                                       "cancel routine after it had been cancelled, without "
+                                       "checking Irp->Cancel", irp, None)
             if call.pends_unmarked:
                 self._report(0x23D, irp, status, f"{name} returned STATUS_PENDING for "
                              f"IRP#{irp.id} without IoMarkIrpPending")
@@ -183,7 +190,9 @@ class IoVerifier(CallTracker):
 
     def irp_complete(self, irp: Any, device: Any, status: int) -> None:
         """R09 (0xC9 0x312, non-fatal): a buffered read completed with more bytes than
-        the caller's buffer holds."""
+        the caller's buffer holds. R15 SpinLockSafe (an SDV rule, reported): completed
+        while the CPU holds a driver's spin lock."""
+        held_spin_locks(self.kernel, f"IoCompleteRequest(IRP#{irp.id})", irp)
         buffer = irp.system_buffer
         info = irp.io_status.information
         if buffer is not None and irp.user_buffer is not None and info > irp.user_buffer.length:
@@ -195,3 +204,16 @@ class IoVerifier(CallTracker):
                      f"{getattr(routine, '__name__', '?')} of {device.driver_object.short_name} "
                      f"saw PendingReturned and did not call IoMarkIrpPending for "
                      f"IRP#{done.irp.id}")
+
+
+def held_spin_locks(kernel: Any, call: str, irp: Any = None) -> None:
+    """R15 SpinLockSafe (an SDV rule; under Verifier the model reports it): no
+    IoCompleteRequest or IoStartNextPacket while holding a driver's spin lock (the cancel
+    spin lock is the I/O manager's own business)."""
+    if not kernel.verifier:
+        return
+    held = [lock for lock in kernel.cpu.locks if lock is not kernel.cancel_spin_lock]
+    if held:
+        kernel.hooks.violation("SpinLockSafe", f"{call} while holding "
+                               f"{', '.join(lock.name or 'a spin lock' for lock in held)}",
+                               irp, None)

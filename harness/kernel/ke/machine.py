@@ -70,7 +70,7 @@ class Cpu:
     """One simulated processor: its IRQL, what runs on it, its DPC queue."""
 
     __slots__ = ("index", "irql", "thread", "context", "dpc_queue", "idle", "dpc_depth",
-                 "busy", "busy_waiters")
+                 "busy", "busy_waiters", "locks")
 
     def __init__(self, index: int, idle: "KThread") -> None:
         self.index = index
@@ -84,6 +84,7 @@ class Cpu:
         # KeStallExecutionProcessor, a spin on a lock): no other thread runs here meanwhile
         self.busy: "KThread | None" = None
         self.busy_waiters: list[Any] = []
+        self.locks: list[Any] = []   # the spin locks this CPU holds, in acquisition order
 
     @property
     def in_dpc(self) -> bool:

@@ -98,9 +98,17 @@ def ke_acquire_spin_lock_at_dpc_level(lock: KSpinLock) -> None:
     kernel = lock.kernel
     _verify_dpc_level(lock, 0x40, "KeAcquireSpinLockAtDpcLevel")
     if lock.owner is not None:
+        if kernel.verifier and lock.owner is kernel.cpu:
+            # verifier-rules R68: DDI compliance rule SpinLock (0xC4 0x40009): the same
+            # lock acquired twice. P2 would point at the rule's condition text and P3/P4
+            # at its state: not modelled (0)
+            kernel.bug_check(BugCheckCode.DRIVER_VERIFIER_DETECTED_VIOLATION, 0x40009, 0, 0, 0,
+                             reason=f"DDI rule SpinLock: {lock.name or 'a spin lock'} "
+                                    "acquired again by the CPU that holds it")
         kernel.bug_check(BugCheckCode.SPIN_LOCK_ALREADY_OWNED, lock.id, 0, 0, 0,
                          reason=f"spin lock {lock.name or ''} acquired while already held")
     lock.owner = kernel.cpu
+    kernel.cpu.locks.append(lock)
 
 
 def _verify_dpc_level(lock: KSpinLock, subcode: int, routine: str) -> None:
@@ -121,6 +129,7 @@ def ke_try_to_acquire_spin_lock_at_dpc_level(lock: KSpinLock) -> bool:
     if lock.owner is not None:
         return False
     lock.owner = lock.kernel.cpu
+    lock.owner.locks.append(lock)
     return True
 
 
@@ -144,6 +153,8 @@ def ke_release_spin_lock_from_dpc_level(lock: KSpinLock) -> None:
     if lock.owner is None:
         lock.kernel.bug_check(BugCheckCode.SPIN_LOCK_NOT_OWNED, lock.id, 0, 0, 0,
                               reason=f"spin lock {lock.name or ''} released but not held")
+    if lock in lock.owner.locks:
+        lock.owner.locks.remove(lock)
     lock.owner = None
     if lock.spinners:                   # the first spinning CPU gets it next
         cpu, event = lock.spinners.pop(0)
