@@ -38,3 +38,12 @@ Feature: Pitfall - acquiring a spin lock the CPU already holds
       | DbgPrint | Enter HelloDDKDeviceIOControl | DISPATCH_LEVEL | main   | 1   |
       | BugCheck |                               | DISPATCH_LEVEL | main   | 1   |
     And "c1" has not completed
+
+  Scenario: Under Driver Verifier the DDI rule SpinLock reports it first - 0xC4 0x40009
+    Given the scenario "pitfalls/spin_lock_recursive_acquire.yaml" with machine.verifier=true
+    When the application runs
+    # verifier-rules R68 (SpinLock, DDI compliance 0x40009): re-acquiring the same lock;
+    # P2 (the rule's condition text) and P3/P4 (its state) are not modelled: 0
+    Then the machine bug-checked with DRIVER_VERIFIER_DETECTED_VIOLATION (0xC4)
+    And the bug check parameters are 0x40009, 0, 0, 0
+    And the debug output does not contain "UpdateState"

@@ -230,3 +230,25 @@ def test_r50_io_allocate_forward_without_completion_routine_is_reported(recorder
             pass
     reported = [args[2] for args in recorder.of("violation") if args[0] == "IoAllocateForward"]
     assert len(reported) == 1 and reported[0] is irp        # only the IRP sent without one
+
+
+def test_r63_irp_cancel_field_pending_a_cancelled_irp_with_a_cancel_routine_is_reported(
+        recorder):
+    """verifier-rules R63 IrpCancelField (an SDV rule, reported under the verifier): a
+    dispatch routine that sets a cancel routine on an IRP already cancelled (Irp->Cancel
+    TRUE) and pends it without looking at Cancel leaves it pending forever."""
+    kernel = Kernel(verifier=True, instruments=[recorder])
+
+    def dispatch(device, irp):
+        io_set_cancel_routine(irp, lambda device, irp: iter(()))
+        io_mark_irp_pending(irp)
+        return NTSTATUS.STATUS_PENDING
+        yield
+
+    device = _device(kernel, dispatch)
+    cancelled, fresh = _irp(kernel), _irp(kernel)
+    cancelled.cancel = True                 # IoCancelIrp came first, with no routine set
+    for irp in (cancelled, fresh):
+        drive(io_call_driver(device, irp))
+    reported = [args[2] for args in recorder.of("violation") if args[0] == "IrpCancelField"]
+    assert reported == [cancelled]

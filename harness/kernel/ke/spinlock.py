@@ -98,10 +98,12 @@ def ke_acquire_spin_lock_at_dpc_level(lock: KSpinLock) -> None:
     kernel = lock.kernel
     _verify_dpc_level(lock, 0x40, "KeAcquireSpinLockAtDpcLevel")
     if lock.owner is not None:
-        if kernel.verifier and lock.owner is kernel.cpu:
+        if kernel.verifier and lock.owner is kernel.cpu and \
+                lock is not getattr(kernel, "cancel_spin_lock", None):
             # verifier-rules R68: DDI compliance rule SpinLock (0xC4 0x40009): the same
-            # lock acquired twice. P2 would point at the rule's condition text and P3/P4
-            # at its state: not modelled (0)
+            # lock acquired twice (the rule watches the driver's KeAcquireSpinLock, not
+            # the I/O manager's cancel lock). P2 would point at the rule's condition text
+            # and P3/P4 at its state: not modelled (0)
             kernel.bug_check(BugCheckCode.DRIVER_VERIFIER_DETECTED_VIOLATION, 0x40009, 0, 0, 0,
                              reason=f"DDI rule SpinLock: {lock.name or 'a spin lock'} "
                                     "acquired again by the CPU that holds it")
