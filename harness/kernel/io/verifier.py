@@ -128,6 +128,16 @@ class CallTracker(Instrument):
 class IoVerifier(CallTracker):
     """Driver Verifier's I/O checks at dispatch and completion-routine exit."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.continued: dict[int, Any] = {}   # IRP id -> the driver whose completion
+        #                                       routine let its completion go on
+
+    def completion_return(self, irp: Any, device: Any, routine: Any, status: int) -> None:
+        if status != SMPR and device is not None:
+            self.continued[irp.id] = device.driver_object
+        super().completion_return(irp, device, routine, status)
+
     def _stop(self, code: int, p3: int, p4: int, reason: str, p2: int = 0) -> None:
         self.kernel.bug_check(C9, code, p2, p3, p4, reason=reason)
 
@@ -193,6 +203,13 @@ class IoVerifier(CallTracker):
         the caller's buffer holds. R15 SpinLockSafe (an SDV rule, reported): completed
         while the CPU holds a driver's spin lock."""
         held_spin_locks(self.kernel, f"IoCompleteRequest(IRP#{irp.id})", irp)
+        owner = self.continued.get(irp.id)
+        if owner is not None and irp.current_location > irp.stack_count + 1:
+            # R16 CompleteRequest (an SDV rule, reported before the 0x44 it leads to): the
+            # driver's completion routine let completion go on, so the IRP is not its own
+            self.kernel.hooks.violation("CompleteRequest", f"IRP#{irp.id} completed again "
+                                        f"after {owner.short_name}'s completion routine let "
+                                        "its completion continue", irp, None)
         buffer = irp.system_buffer
         info = irp.io_status.information
         if buffer is not None and irp.user_buffer is not None and info > irp.user_buffer.length:
