@@ -306,6 +306,18 @@ def then_debug_shows_buffer_address(irp: IrpScenario, prefix: str, name: str) ->
                  f"({r.buffer.address if r.buffer else 0:08X})", r.irp)
 
 
+@then(parsers.re(r'the pool holds (?P<count>\d+) blocks? of (?P<size>\d+) bytes tagged '
+                 r'"(?P<tag>[^"]{1,4})"'))
+def then_pool_usage(irp: IrpScenario, count: str, size: str, tag: str) -> None:
+    """What `!poolused` would show at the end of the run: the live blocks of one tag (the
+    tag as it reads in memory, e.g. "None" for ExAllocatePool)."""
+    usage = irp.session.kernel.pool_blocks.usage()
+    got = usage.get(tag, (0, 0))
+    if got != (int(count), int(size)):
+        irp.fail(f"pool tag {tag!r}: {got[0]} blocks of {got[1]} bytes, expected {count} of "
+                 f"{size}; pool in use: {usage}")
+
+
 @then(parsers.re(r'the debug output shows "(?P<first>[^"]+)" and "(?P<second>[^"]+)" '
                  r'followed by the same (?:pointer|value)'))
 def then_debug_same_value(irp: IrpScenario, first: str, second: str) -> None:

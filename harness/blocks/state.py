@@ -26,7 +26,7 @@ from typing import Any, Callable, Mapping, Sequence
 from ..kernel import (DISPATCH_LEVEL, IRP_MJ, IRQL, NTSTATUS, irql_name, BugCheckCode, Buffer,
                       FastMutex, GuardedMutex, IoRemoveLock, KDeviceQueue, KEvent, KMutant,
                       KSemaphore, KSpinLock, KTimer,
-                      NotificationEvent,
+                      NotificationEvent, StatusRaised,
                       NotModelledError, io_get_current_irp_stack_location,
                       mm_get_system_address_for_mdl_safe)
 from ..lang.ctype import LONG, LONGLONG, TYPES, ULONG, CType
@@ -194,6 +194,11 @@ def fault(f: Any, address: int, write: bool, status: int = STATUS_ACCESS_VIOLATI
     """The bug check an unhandled kernel-mode exception raises in this context."""
     kernel = f.kernel
     irql = kernel.cpu.irql
+    if kernel.current_thread.exception_handlers and address < 0x80000000 \
+            and irql < DISPATCH_LEVEL:
+        # stacks-services 4.7: a fault on a user address inside __try goes to its
+        # handler; faults at DISPATCH_LEVEL or on kernel addresses cannot be caught
+        raise StatusRaised(status)
     if status == STATUS_ACCESS_VIOLATION and irql >= DISPATCH_LEVEL:
         kernel.bug_check(BugCheckCode.DRIVER_IRQL_NOT_LESS_OR_EQUAL, address, irql,
                          int(write), 0, reason=f"access to 0x{address:08X} at IRQL {irql}")

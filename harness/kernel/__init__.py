@@ -94,6 +94,7 @@ from .ke.spinlock import (KSpinLock, ex_interlocked_add_ulong,  # noqa: F401
 from .ex.event import (io_create_event, zw_clear_event, zw_create_event,  # noqa: F401
                        zw_duplicate_object,
                        zw_open_event, zw_reset_event, zw_set_event, zw_wait_for_single_object)
+from .ex.probe import probe_for_read, probe_for_write  # noqa: F401
 from .ex.timer import (ETimer, zw_cancel_timer, zw_create_timer,  # noqa: F401
                        zw_open_timer, zw_set_timer)
 from .ex.time import (ex_local_time_to_system_time,  # noqa: F401
@@ -113,6 +114,8 @@ from .mm.memory import (Buffer, Mdl, io_allocate_mdl, io_build_partial_mdl,  # n
                         io_free_mdl, mm_get_mdl_byte_count, mm_get_mdl_byte_offset,
                         mm_get_mdl_virtual_address, mm_get_system_address_for_mdl_safe,
                         mm_prepare_mdl_for_reuse, mm_probe_and_lock_pages)
+from .mm.pool import (POOL_TYPES, TAG_NONE, PoolBlock, ex_allocate_pool,  # noqa: F401
+                      ex_allocate_pool_with_tag, ex_free_pool_with_tag, tag_text)
 from .ob.handle import (KERNEL_HANDLE_BIT, HandleTable,  # noqa: F401
                         ObjectTable, handle_table, ob_reference_object_by_handle,
                         object_type_name)

@@ -18,6 +18,7 @@ from .io.verifier import IoVerifier
 from .ke.machine import Machine
 from .ke.spinlock import KSpinLock
 from .mm.memory import POOL_BASE, SYSTEM_PTE_BASE, AddressSpace
+from .mm.pool import Pool
 from .ob.handle import HandleTable, ObjectTable
 from .ob.namespace import ObjectNamespace
 from .ps.thread import process_object
@@ -41,6 +42,7 @@ class Kernel(Machine):
                  instruments: Iterable[Instrument] = (), strict: bool = True,
                  verifier: bool = False) -> None:
         self.pool = AddressSpace(POOL_BASE)                    # mm
+        self.pool_blocks = Pool(self)
         self.system_ptes = AddressSpace(SYSTEM_PTE_BASE)
         self.io_verifier: IoVerifier | None = None
         super().__init__(cpus, clock_tick, instruments, strict, verifier)
