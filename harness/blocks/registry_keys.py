@@ -1,0 +1,1 @@
+"""Blocks for the registry (book §6.3)."""

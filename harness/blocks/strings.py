@@ -1,0 +1,1 @@
+"""Blocks for counted strings (book §6.1): filled in below."""
