@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Any, Callable, Generator
 
-from ..kernel import (POOL_TYPES, TAG_NONE, NotModelledError, ex_allocate_pool_with_tag,
+from ..kernel import (POOL_TYPES, TAG_NONE, NotModelledError, ex_allocate_from_lookaside_list,
+                      ex_delete_lookaside_list, ex_free_to_lookaside_list,
+                      ex_initialize_lookaside_list, ex_allocate_pool_with_tag,
                       ex_free_pool_with_tag, tag_text)
 from .actions import EXPR
 from .driver_io import LVALUE, _out, _value
@@ -143,3 +145,166 @@ _rtl("rtl_compare_memory", "RtlCompareMemory", "RtlCompareMemory(source1, source
      "the number of leading bytes that match into 'into' (== length when equal).",
      {"source1": EXPR, "source2": EXPR, "length": EXPR, "into": LVALUE},
      ("source1", "source2", "length", "into"), _compare)
+
+
+# -- linked lists of records (stacks-services 4.1) ------------------------------------------
+
+_LIST = {"type": "string", "minLength": 1, "maxLength": 64,
+         "description": "a LIST_ENTRY of the state, extension or locals"}
+
+
+def _list_of(cc: Any, params: Any, path: list) -> Callable[[Frame], list]:
+    name = params["list"] if isinstance(params, dict) else params
+    return cc.list(name, "produce", path)
+
+
+def _list_block(name: str, api: str, summary: str, props: dict,
+                run: Callable[[Frame, list, dict], Any]) -> None:
+    @block(name, summary=summary, params={"type": "object", "required": ["list", *[
+        k for k in props if k in ("entry",)]], "additionalProperties": False,
+        "properties": {"list": _LIST, **props}}, models=(api,))
+    def compile_(params: dict, cc: Any, path: list) -> Any:
+        items = _list_of(cc, params, path + ["list"])
+        entry = _value(cc, params, "entry", path) if "entry" in params else None
+        into = _out(cc, params, "into", path)
+
+        def step(f: Frame) -> Generator[Any, Any, None]:
+            result = run(f, items(f), {"entry": entry(f) & 0xFFFFFFFF if entry else None})
+            if result is not None:
+                into(f, result)
+            return None
+            yield
+        return step
+
+
+def _insert(head: bool) -> Callable[[Frame, list, dict], None]:
+    def run(f: Frame, items: list, a: dict) -> None:
+        if a["entry"] in items:
+            raise NotModelledError("InsertHeadList" if head else "InsertTailList",
+                                   f"0x{a['entry']:08X} is already in the list: the links "
+                                   "it corrupts are not modelled")
+        items.insert(0, a["entry"]) if head else items.append(a["entry"])
+    return run
+
+
+def _remove(head: bool) -> Callable[[Frame, list, dict], int]:
+    def run(f: Frame, items: list, a: dict) -> int:
+        if not items:        # 4.1: an empty list gives the head itself, unchanged
+            return f.kernel.objects.address_of(items)
+        return items.pop(0 if head else -1)
+    return run
+
+
+def _remove_entry(f: Frame, items: list, a: dict) -> int:
+    if a["entry"] not in items:
+        raise NotModelledError("RemoveEntryList", f"0x{a['entry']:08X} is not in the list")
+    items.remove(a["entry"])
+    return int(not items)     # TRUE when the list became empty
+
+
+_ENTRY = dict(EXPR, description="the record's address (the list keeps records, so "
+                                "CONTAINING_RECORD is the record itself)")
+_list_block("insert_head_list", "InsertHeadList", "InsertHeadList(&head, &record->ListEntry).",
+            {"entry": _ENTRY}, _insert(True))
+_list_block("insert_tail_list", "InsertTailList", "InsertTailList(&head, &record->ListEntry).",
+            {"entry": _ENTRY}, _insert(False))
+_list_block("remove_head_list", "RemoveHeadList", "RemoveHeadList + CONTAINING_RECORD: the "
+            "first record into 'into'; on an empty list the head itself (unchanged).",
+            {"into": LVALUE}, _remove(True))
+_list_block("remove_tail_list", "RemoveTailList", "RemoveTailList + CONTAINING_RECORD: the "
+            "last record into 'into'; on an empty list the head itself (unchanged).",
+            {"into": LVALUE}, _remove(False))
+_list_block("is_list_empty", "IsListEmpty", "IsListEmpty(&head) into 'into'.",
+            {"into": LVALUE}, lambda f, items, a: int(not items))
+_list_block("remove_entry_list", "RemoveEntryList", "RemoveEntryList(&record->ListEntry) "
+            "from this list: 'into' gets TRUE when the list became empty.",
+            {"entry": _ENTRY, "into": LVALUE}, _remove_entry)
+
+
+@block("initialize_list_head", summary="InitializeListHead(&head): an empty list.",
+       params=_LIST, models=("InitializeListHead",))
+def _initialize_list_head(params: str, cc: Any, path: list) -> Any:
+    items = cc.list(params, "produce", path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        items(f).clear()
+        return None
+        yield
+    return step
+
+
+# -- lookaside lists (stacks-services 4.2) ---------------------------------------------------
+
+def _lookaside(cc: Any, name: str, path: list) -> Callable[[Frame], Any]:
+    var = cc.source.names.state.get(name)
+    if var is None or var.object not in ("PAGED_LOOKASIDE_LIST", "NPAGED_LOOKASIDE_LIST"):
+        cc.report(path, f"{name!r} is not a PAGED_LOOKASIDE_LIST or NPAGED_LOOKASIDE_LIST "
+                  "variable")
+        return lambda f: None
+    store = cc.source.names.store_of(var)
+    return lambda f: store(f)[name]
+
+
+@block("initialize_lookaside_list", summary="ExInitializePagedLookasideList / "
+       "ExInitializeNPagedLookasideList(&list, NULL, NULL, 0, size, tag, 0) by the "
+       "variable's type.",
+       params={"type": "object", "required": ["list", "size", "tag"],
+               "additionalProperties": False,
+               "properties": {"list": {"$ref": "#/$defs/identifier"}, "size": EXPR,
+                              "tag": TAG}},
+       models=("ExInitializePagedLookasideList", "ExInitializeNPagedLookasideList"))
+def _init_lookaside(params: dict, cc: Any, path: list) -> Any:
+    lookaside = _lookaside(cc, params["list"], path + ["list"])
+    size, tag = _value(cc, params, "size", path), _tag(params["tag"])
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        ex_initialize_lookaside_list(lookaside(f), size(f) & 0xFFFFFFFF, tag)
+        return None
+        yield
+    return step
+
+
+@block("allocate_from_lookaside_list", summary="ExAllocateFrom(N)PagedLookasideList: a "
+       "cached block or a new pool block, its address into 'into'.",
+       params={"type": "object", "required": ["list", "into"], "additionalProperties": False,
+               "properties": {"list": {"$ref": "#/$defs/identifier"}, "into": LVALUE}},
+       models=("ExAllocateFromPagedLookasideList", "ExAllocateFromNPagedLookasideList"))
+def _alloc_lookaside(params: dict, cc: Any, path: list) -> Any:
+    lookaside = _lookaside(cc, params["list"], path + ["list"])
+    into = _out(cc, params, "into", path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        into(f, ex_allocate_from_lookaside_list(lookaside(f)).address)
+        return None
+        yield
+    return step
+
+
+@block("free_to_lookaside_list", summary="ExFreeTo(N)PagedLookasideList: cached while the "
+       "list is below its depth (4), else back to the pool.",
+       params={"type": "object", "required": ["list", "pointer"], "additionalProperties": False,
+               "properties": {"list": {"$ref": "#/$defs/identifier"}, "pointer": EXPR}},
+       models=("ExFreeToPagedLookasideList", "ExFreeToNPagedLookasideList"))
+def _free_lookaside(params: dict, cc: Any, path: list) -> Any:
+    lookaside = _lookaside(cc, params["list"], path + ["list"])
+    pointer = _value(cc, params, "pointer", path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        ex_free_to_lookaside_list(lookaside(f), pointer(f) & 0xFFFFFFFF)
+        return None
+        yield
+    return step
+
+
+@block("delete_lookaside_list", summary="ExDelete(N)PagedLookasideList: the cached blocks go "
+       "back to the pool; blocks still held stay allocated.",
+       params={"$ref": "#/$defs/identifier"},
+       models=("ExDeletePagedLookasideList", "ExDeleteNPagedLookasideList"))
+def _delete_lookaside(params: str, cc: Any, path: list) -> Any:
+    lookaside = _lookaside(cc, params, path)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        ex_delete_lookaside_list(lookaside(f))
+        return None
+        yield
+    return step

@@ -25,6 +25,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from ..kernel import (DISPATCH_LEVEL, IRP_MJ, IRQL, NTSTATUS, irql_name, BugCheckCode, Buffer,
                       FastMutex, GuardedMutex, IoRemoveLock, KDeviceQueue, KEvent, KMutant,
+                      LookasideList,
                       KSemaphore, KSpinLock, KTimer,
                       NotificationEvent, StatusRaised,
                       NotModelledError, io_get_current_irp_stack_location,
@@ -45,12 +46,13 @@ CHAR = TYPES["CHAR"]
 
 #: Kernel objects a driver may declare as state (no fields, used through their blocks).
 OBJECT_TYPES = ("LIST_ENTRY", "KSPIN_LOCK", "KDEVICE_QUEUE", "KEVENT", "KSEMAPHORE", "KMUTEX",
-                "FAST_MUTEX", "KGUARDED_MUTEX", "KTIMER", "IO_REMOVE_LOCK")
+                "FAST_MUTEX", "KGUARDED_MUTEX", "KTIMER", "IO_REMOVE_LOCK",
+                "PAGED_LOOKASIDE_LIST", "NPAGED_LOOKASIDE_LIST")
 #: Those a routine may keep on its stack (a local): a list head, and the dispatcher
 #: objects - a fresh one on every call, which is what forward-and-wait needs
 #: (KeInitializeEvent per IRP) and what the book's chapter 8 and 10 tests keep there.
 LOCAL_OBJECTS = ("LIST_ENTRY", "KEVENT", "KSEMAPHORE", "KMUTEX", "FAST_MUTEX", "KGUARDED_MUTEX",
-                 "KTIMER")
+                 "KTIMER", "PAGED_LOOKASIDE_LIST", "NPAGED_LOOKASIDE_LIST")
 #: Objects a wait may name (dispatcher objects).
 WAITABLE_OBJECTS = ("KEVENT", "KSEMAPHORE", "KMUTEX", "KTIMER")
 
@@ -101,6 +103,8 @@ class StateVar:
             return GuardedMutex(kernel, self.name, count=0)
         if self.object == "IO_REMOVE_LOCK":     # IoCount 0 until IoInitializeRemoveLock
             return IoRemoveLock(kernel, self.name)
+        if self.object in ("PAGED_LOOKASIDE_LIST", "NPAGED_LOOKASIDE_LIST"):
+            return LookasideList(kernel, self.object.startswith("PAGED"), self.name)
         if self.object == "KTIMER":
             return KTimer(kernel, name=self.name)
 
@@ -410,9 +414,13 @@ class DriverNames:
                 and var.type.struct is None and var.type.ctype.name in ("CHAR", "UCHAR")):
             return "str", _c_string(self.store_of(var), name)   # %s of a CHAR array
         head = name.split(".")[0].split("[")[0]
+        pointer = self.state.get(head)
+        through = head in IRP_NAMES + STACK_NAMES or (
+            pointer is not None and pointer.type is not None and pointer.scalar
+            and (pointer.type.pointee is not None or pointer.type.ctype.name in _POINTEE))
         try:
-            node = parse(name.replace(".", "->", 1) if head in IRP_NAMES + STACK_NAMES
-                         else name)
+            # a log field is dotted: {Irp.IoStatus.Status}, {pData.number} for pData->number
+            node = parse(name.replace(".", "->", 1) if through else name)
             if not isinstance(node, Ref):
                 raise ExprError("not a name", 0)
             compiled = compile_expr(node, self, name)
@@ -501,6 +509,8 @@ class DriverNames:
             raise ExprError(f"{name} is a {var.object}: use its blocks", ref.offset)
         if ref.parts and var.scalar and var.type.ctype.name in _POINTEE:
             return self._pointee(var, ref, home)
+        if ref.parts and var.scalar and isinstance(var.type.pointee, Struct):
+            return self._struct_pointee(var, ref, indexes, home)
         if var.scalar:
             if ref.parts:
                 raise ExprError(f"{name} is a {var.type.text}: it has no fields or elements",
@@ -535,6 +545,42 @@ class DriverNames:
         def write(f: Any, value: int) -> None:
             store(deref(f, home(f)[name], kind), value)
         return ctype, read, None if store is None else write
+
+    @staticmethod
+    def _struct_pointee(var: StateVar, ref: Ref, indexes: tuple[Compiled, ...],
+                        home: Callable[[Any], dict]) -> tuple[CType, Any, Any]:
+        """``pData->number``: a field of the struct a ``S*`` variable points at, in the
+        pool block the address falls in (a NULL or wild pointer faults)."""
+        path: list[Any] = []
+        for part in ref.parts:
+            if part.kind == "field":
+                path.append(part.name)
+            else:
+                if not indexes or indexes[0].constant is None:
+                    raise ExprError("an index inside a struct must be a constant", part.offset)
+                path.append(indexes[0].constant)
+                indexes = indexes[1:]
+        try:
+            fref = resolve_path(var.type.pointee, path)
+        except LayoutError as error:
+            raise ExprError(f"{ref.text}: {error.message}", ref.offset) from None
+        name, size = var.name, fref.ctype.size
+
+        def locate(f: Any, write: bool) -> tuple[Any, int]:
+            address = (home(f)[name] & 0xFFFFFFFF) + fref.offset
+            block = f.kernel.pool_blocks.containing(address)
+            if block is None or address + size > block.buffer.address + block.size:
+                fault(f, address, write)
+            return block.buffer, address - block.buffer.address
+
+        def get(f: Any) -> int:
+            buffer, start = locate(f, False)
+            return fref.decode(buffer.read(start, size))
+
+        def store(f: Any, value: int) -> None:
+            buffer, start = locate(f, True)
+            buffer.write(fref.encode(buffer.read(start, size), value), start)
+        return fref.ctype, get, store
 
     def _memory(self, element: TypeSpec, ref: Ref, indexes: tuple[Compiled, ...],
                 base: Callable[[Any], Any], array: bool) -> tuple[CType, Any, Any]:

@@ -114,6 +114,9 @@ from .mm.memory import (Buffer, Mdl, io_allocate_mdl, io_build_partial_mdl,  # n
                         io_free_mdl, mm_get_mdl_byte_count, mm_get_mdl_byte_offset,
                         mm_get_mdl_virtual_address, mm_get_system_address_for_mdl_safe,
                         mm_prepare_mdl_for_reuse, mm_probe_and_lock_pages)
+from .mm.lookaside import (LookasideList, ex_allocate_from_lookaside_list,  # noqa: F401
+                           ex_delete_lookaside_list, ex_free_to_lookaside_list,
+                           ex_initialize_lookaside_list)
 from .mm.pool import (POOL_TYPES, TAG_NONE, PoolBlock, ex_allocate_pool,  # noqa: F401
                       ex_allocate_pool_with_tag, ex_free_pool_with_tag, tag_text)
 from .ob.handle import (KERNEL_HANDLE_BIT, HandleTable,  # noqa: F401

@@ -14,7 +14,7 @@ import difflib
 import re
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from harness.lang.ctype import TYPES, CType
 
@@ -25,7 +25,7 @@ MAX_COUNT = 65536
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # NAME, NAME[N] or NAME:W; ASCII digits only (\d would take other scripts' digits).
-_TYPE = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[\s*([0-9]+)\s*\])?"
+_TYPE = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(\*)?\s*(?:\[\s*([0-9]+)\s*\])?"
                    r"\s*(?::\s*([0-9]+))?\s*\Z")
 # A member may not be called like a C keyword: the declaration would not compile.
 _KEYWORDS = frozenset(
@@ -148,6 +148,7 @@ class TypeSpec(_Sized):
     struct: Struct | None = None
     count: int | None = None
     width: int | None = None
+    pointee: Any = None          # ``NAME*``: the struct (or scalar type) it points at
 
     @property
     def align(self) -> int:
@@ -211,7 +212,8 @@ class FieldRef:
 
 
 def parse_type(text: str, structs: Mapping[str, Struct]) -> TypeSpec:
-    """Parse ``NAME``, ``NAME[N]`` or ``NAME:W`` (a bitfield); NAME is a ctype or a struct.
+    """Parse ``NAME``, ``NAME[N]``, ``NAME:W`` (a bitfield) or ``NAME*`` (a pointer to it,
+    32-bit); NAME is a ctype or a struct.
 
     Raises:
         LayoutError: unknown type (did you mean), bad syntax, array length 0 or over
@@ -220,11 +222,22 @@ def parse_type(text: str, structs: Mapping[str, Struct]) -> TypeSpec:
     """
     m = _TYPE.match(text) if isinstance(text, str) else None
     if m is None:
-        raise LayoutError(f"bad type {text!r}: expected NAME, NAME[N] or NAME:BITS")
-    name, count, width = m.group(1), m.group(2), m.group(3)
+        raise LayoutError(f"bad type {text!r}: expected NAME, NAME*, NAME[N] or NAME:BITS")
+    name, star, count, width = m.group(1), m.group(2), m.group(3), m.group(4)
     ctype, struct = TYPES.get(name), structs.get(name)
     if ctype is None and struct is None:
         raise LayoutError(f"unknown type '{name}'{_hint(name, [*TYPES, *structs])}")
+    if star:
+        if width is not None:
+            raise LayoutError(f"bad type {text!r}: a bitfield needs an integer type, not a "
+                              "pointer")
+        pointer = TYPES["PVOID"]
+        if count is not None:
+            n = int(count)
+            if not 1 <= n <= MAX_COUNT:
+                raise LayoutError(f"bad type {text!r}: array length must be 1..{MAX_COUNT}")
+            return TypeSpec(f"{name}*[{n}]", pointer, count=n, pointee=struct or ctype)
+        return TypeSpec(f"{name}*", pointer, pointee=struct or ctype)
     if count is not None:
         if width is not None:
             raise LayoutError(f"bad type {text!r}: a bitfield cannot be an array")
@@ -413,6 +426,8 @@ _BUILTINS = [
     # wdm.h: RtlTimeToTimeFields' output, all CSHORT (Weekday 0 = Sunday).
     _builtin("TIME_FIELDS", "CSHORT Year; CSHORT Month; CSHORT Day; CSHORT Hour;"
              " CSHORT Minute; CSHORT Second; CSHORT Milliseconds; CSHORT Weekday"),
+    # ntdef.h LIST_ENTRY inside a record (a LIST_ENTRY variable itself is a list object)
+    _builtin("LIST_ENTRY", "PVOID Flink; PVOID Blink"),
     # ntdef.h: Buffer is a PWCH, a 32-bit pointer here.
     _builtin("UNICODE_STRING", "USHORT Length; USHORT MaximumLength; PVOID Buffer"),
     # wdm.h: the Status/Pointer union is 32 bits on x86.

@@ -167,6 +167,8 @@ BUILTIN_LAYOUTS = {
     "FILE_END_OF_FILE_INFORMATION": (8, {"EndOfFile": 0}),
     "UNICODE_STRING": (8, {"Length": 0, "MaximumLength": 2, "Buffer": 4}),
     "IO_STATUS_BLOCK": (8, {"Status": 0, "Information": 4}),
+    # ntdef.h LIST_ENTRY: two pointers
+    "LIST_ENTRY": (8, {"Flink": 0, "Blink": 4}),
     # wdm.h TIME_FIELDS: eight CSHORTs, 16 bytes
     "TIME_FIELDS": (16, {"Year": 0, "Month": 2, "Day": 4, "Hour": 6, "Minute": 8,
                          "Second": 10, "Milliseconds": 12, "Weekday": 14}),
@@ -483,7 +485,7 @@ def test_parse_type_unknown_did_you_mean():
                                   "UCHAR[2][2]", "UCHAR[٣]"])
 def test_parse_type_bad_syntax(text):
     assert error(parse_type, text, {}).message == (
-        f"bad type {text!r}: expected NAME, NAME[N] or NAME:BITS")
+        f"bad type {text!r}: expected NAME, NAME*, NAME[N] or NAME:BITS")
 
 
 def test_parse_type_non_string_is_bad_syntax():
@@ -675,3 +677,12 @@ def test_property_declare_struct_builds_or_raises_layout_error(fields, pack):
         assert err.field is None or 0 <= err.field < len(fields)
     else:
         assert s.size % s.align == 0 and len(s.members) == len(fields)
+
+
+def test_a_pointer_type_is_32_bits_and_knows_its_pointee():
+    """NAME* is a 32-bit pointer to NAME (a struct or a scalar type)."""
+    structs = {"POINT": BUILTIN["IO_STATUS_BLOCK"]}
+    spec = parse_type("POINT*", structs)
+    assert spec.text == "POINT*" and spec.ctype.bits == 32 and spec.pointee is structs["POINT"]
+    assert parse_type("ULONG *", {}).pointee.name == "ULONG"
+    assert parse_type("POINT*[4]", structs).count == 4
