@@ -27,10 +27,13 @@ LAYERS: list[tuple[str, ...]] = [
     ("harness.usermode",),
     ("harness.kernel.__init__",),            # the kernel's public face
     ("harness.kernel.system",),              # composes the subsystems
+    ("harness.kernel.fs",),                  # a file system: a driver above the I/O manager
     ("harness.kernel.io",),
+    ("harness.kernel.cm",),                  # the configuration manager
     ("harness.kernel.ps",),
     ("harness.kernel.ex",),
     ("harness.kernel.ob",),
+    ("harness.kernel.rtl",),                 # the run-time library (above mm: it takes pool)
     ("harness.kernel.mm",),
     ("harness.kernel.ke",),
     ("harness.kernel.hw",),

@@ -16,21 +16,25 @@ import pytest
 from pytest_bdd import given, parsers, then, when
 
 from ..lang.units import parse_buffer_pattern
-from .context import (TRACE_FIELDS, IrpScenario, event_field, seconds_to_hns, status_value,
-                      win32_error_value)
+from ..usermode.scm import SERVICE_STATE_NAMES
+from .context import (TRACE_FIELDS, IrpScenario, StepError, event_field, seconds_to_hns,
+                      status_value, win32_error_value)
+from .registry_checks import TYPE_NAMES, expected_data, find_key, show
 
 # -- Given -----------------------------------------------------------------------------------
 
 
 @given(parsers.re(r'the scenario "(?P<path>[^"]+)"(?: with seed (?P<seed>\d+))?'
-                  r'(?: with machine\.(?P<key>strict|verifier|cpus|clock_tick)=(?P<value>true|false|\d+))?'),
+                  r'(?: with machine\.(?P<key>strict|verifier|cpus|clock_tick|build|debugger)='
+                  r'(?P<value>true|false|checked|free|\d+))?'),
        target_fixture="irp")
 def given_scenario(path: str, seed: str | None, key: str | None, value: str | None,
                    request: pytest.FixtureRequest) -> IrpScenario:
     root = Path(request.config.rootpath) / request.config.getini("irp_scenarios_dir")
     machine = None
     if key is not None:
-        machine = {key: int(value) if value.isdigit() else value == "true"}
+        machine = {key: int(value) if value.isdigit() else
+                   value if value in ("checked", "free") else value == "true"}
     scenario = IrpScenario(root, path, int(seed or 0), machine)
     request.config.hook.pytest_irp_scenario_loaded(scenario=scenario)
     return scenario
@@ -83,6 +87,75 @@ def when_app_closes(irp: IrpScenario, handle: str) -> None:
 @when(parsers.re(r'(?P<number>\d+(?:\.\d+)?) (?P<unit>s|ms|us) pass(?:es)?'))
 def when_time_passes(irp: IrpScenario, number: str, unit: str) -> None:
     irp.advance(seconds_to_hns(number, unit))
+
+
+@when(parsers.re(r'the service "(?P<service>\w+)" is (?P<action>started|stopped)'
+                 r'(?: as "(?P<name>\w+)")?$'))
+def when_service(irp: IrpScenario, service: str, action: str, name: str | None) -> None:
+    """``net start`` / ``net stop``: StartService or ControlService(STOP) by name."""
+    step: dict[str, Any] = {"net_start" if action == "started" else "net_stop": service}
+    if name:
+        step["as"] = name
+    irp.call(step)
+
+
+# -- Then: the machine's objects (what WinObj and the SCM show) ------------------------------
+
+
+@then(parsers.re(r'the object "(?P<path>[^"]+)" (?P<negated>does not exist|exists)'))
+def then_object(irp: IrpScenario, path: str, negated: str) -> None:
+    """A name in the object namespace: ``\\Driver\\HelloDDK``, ``\\Device\\X``,
+    a link ``\\??\\HelloDDK`` (not followed)."""
+    found = irp.session.kernel.namespace.lookup(path.replace("\\\\", "\\"), reparse=False)
+    if (found is not None) != (negated == "exists"):
+        irp.fail(f"{path} {'is missing' if found is None else 'exists: ' + repr(found)}")
+
+
+@then(parsers.re(r'the service "(?P<service>\w+)" (?:is (?P<state>SERVICE_[A-Z_]+)|'
+                 r'(?P<gone>does not exist))'))
+def then_service_state(irp: IrpScenario, service: str, state: str | None,
+                       gone: str | None) -> None:
+    """The SCM's dwCurrentState of a service (QueryServiceStatus), or no such service
+    (DeleteService's key removed)."""
+    entry = irp.session.scm.services.get(service.lower())
+    if gone:
+        if entry is not None:
+            irp.fail(f"the service {service} still exists")
+        return
+    if entry is None:
+        irp.fail(f"there is no service {service!r}")
+    got = SERVICE_STATE_NAMES.get(irp.session.scm.state(entry))
+    if got != state:
+        irp.fail(f"the service {service} is {got}, not {state}")
+
+
+@when(parsers.re(r'the device "(?P<instance>[^"]+)" is (?P<action>uninstalled|surprise-removed)'))
+def when_devnode_action(irp: IrpScenario, instance: str, action: str) -> None:
+    """Device Manager's Uninstall (QUERY_REMOVE, REMOVE) or the device pulled
+    (SURPRISE_REMOVAL; REMOVE after the last close), run by the PnP worker."""
+    node = irp.session.kernel.pnp.devnode(instance.replace("\\\\", "\\"))
+    if node is None:
+        irp.fail(f"there is no devnode {instance}")
+    irp.session.pnp_action(node, "uninstall" if action == "uninstalled" else "surprise_remove")
+
+
+@then(parsers.re(r'the device "(?P<instance>[^"]+)" (?:is (?P<state>started|removed)|'
+                 r'has problem code (?P<code>\d+))'))
+def then_devnode_state(irp: IrpScenario, instance: str, state: str | None,
+                       code: str | None) -> None:
+    """A devnode as Device Manager shows it: started, gone, or "Code n"."""
+    pnp = irp.session.kernel.pnp
+    node = pnp.devnode(instance.replace("\\\\", "\\"))
+    if state == "removed":
+        if node is not None:
+            irp.fail(f"{instance} is still a devnode ({node.state})")
+        return
+    if node is None:
+        irp.fail(f"there is no devnode {instance}")
+    if state == "started" and node.state != "Started":
+        irp.fail(f"{instance} is {node.state} (problem {node.problem}), not started")
+    if code is not None and node.problem != int(code):
+        irp.fail(f"{instance} has problem code {node.problem}, not {code}")
 
 
 # -- Then: what the application saw ---------------------------------------------------------
@@ -225,9 +298,23 @@ def _line_matches(expected: str, line: str) -> bool:
     return re.fullmatch(pattern, line) is not None
 
 
+def _with_addresses(irp: IrpScenario, line: str) -> str:
+    """``<&\\Device\\X>`` in an expected line: that object's address as ``%08X`` prints it
+    (a device, a driver object: what WinDbg's ``!devobj`` would show)."""
+    def address(match: re.Match) -> str:
+        name = match.group(1)
+        obj = irp.session.kernel.namespace.lookup(name, reparse=False)
+        if obj is None:
+            irp.fail(f"<&{name}>: there is no object named {name}")
+        return f"{irp.session.kernel.objects.address_of(obj):08X}"
+    return re.sub(r"<&([^>]+)>", address, line)
+
+
 @then("the debug output is:")
 def then_debug_is(irp: IrpScenario, docstring: str) -> None:
-    expected = docstring.splitlines()
+    """The whole DbgView log, line by line; ``%x`` matches any hex number and
+    ``<&\\Device\\X>`` the address of that object."""
+    expected = [_with_addresses(irp, line) for line in docstring.splitlines()]
     got = _lines(irp)
     if len(got) != len(expected) or not all(map(_line_matches, expected, got)):
         diff = "\n".join(difflib.unified_diff(expected, got, "expected", "DbgView", lineterm=""))
@@ -318,6 +405,54 @@ def then_pool_usage(irp: IrpScenario, count: str, size: str, tag: str) -> None:
                  f"{size}; pool in use: {usage}")
 
 
+@then(parsers.re(r'the registry key "(?P<key>[^"]+)" (?P<what>exists|does not exist)$'))
+def then_registry_key(irp: IrpScenario, key: str, what: str) -> None:
+    """The registry at the end of the run (paths ignore case; CurrentControlSet is
+    ControlSet001)."""
+    found = find_key(irp.result.registry, key)
+    if (found is not None) != (what == "exists"):
+        irp.fail(f"registry key {key!r} {'does not exist' if found is None else 'exists'}")
+
+
+@then(parsers.re(r'the registry value "(?P<name>[^"]*)" of key "(?P<key>[^"]+)" '
+                 r'(?:is (?P<type>REG_[A-Z_]+) (?P<data>.+)|(?P<absent>does not exist))$'))
+def then_registry_value(irp: IrpScenario, name: str, key: str, type: str | None,
+                        data: str | None, absent: str | None) -> None:
+    """One value of a key at the end of the run: REG_DWORD 100, REG_SZ "hello world",
+    REG_BINARY FF*10 (a buffer pattern)."""
+    found = find_key(irp.result.registry, key)
+    if found is None:
+        irp.fail(f"registry key {key!r} does not exist")
+    values = {n.upper(): (n, v) for n, v in found[1].items()}
+    got = values.get(name.upper())
+    if absent:
+        if got is not None:
+            irp.fail(f"value {name!r} of {found[0]} exists: {show(*got[1])}")
+        return
+    if got is None:
+        irp.fail(f"{found[0]} has no value {name!r} (it has: "
+                 f"{', '.join(n for n, _ in values.values()) or 'none'})")
+    try:
+        wanted = expected_data(type, data)
+    except ValueError as error:
+        raise StepError(f"the expected value {data!r}: {error}") from None
+    if TYPE_NAMES.get(got[1][0]) != type or got[1][1] != wanted:
+        irp.fail(f"value {name!r} of {found[0]} is {show(*got[1])}, expected "
+                 f"{show(next(k for k, v in TYPE_NAMES.items() if v == type), wanted)}")
+
+
+@then(parsers.re(r'the registry key "(?P<key>[^"]+)" has the values in order:'))
+def then_registry_values_in_order(irp: IrpScenario, key: str,
+                                  datatable: list[list[str]]) -> None:
+    """The names of a key's values, in the order ZwEnumerateValueKey gives them."""
+    found = find_key(irp.result.registry, key)
+    if found is None:
+        irp.fail(f"registry key {key!r} does not exist")
+    expected, got = [row[0] for row in datatable], list(found[1])
+    if got != expected:
+        irp.fail(f"{found[0]} has the values {got}, expected {expected}")
+
+
 @then(parsers.re(r'the debug output shows "(?P<first>[^"]+)" and "(?P<second>[^"]+)" '
                  r'followed by the same (?:pointer|value)'))
 def then_debug_same_value(irp: IrpScenario, first: str, second: str) -> None:
@@ -346,6 +481,74 @@ def then_debug_shows_address_space(irp: IrpScenario, prefix: str, space: str) ->
     # x86 with the default 2 GB split: user space below 0x80000000, system space above.
     if (value >= 0x80000000) != (space == "system"):
         irp.fail(f"{prefix}{value:08X} is not a {space}-space address")
+
+
+# -- Then: files on C: (what dir / a hex viewer would show after the run) ------------------
+
+
+def _file_data(irp: IrpScenario, path: str) -> bytes:
+    """The bytes of a file on C: at the end of the run; a missing file or a directory
+    fails the step."""
+    __tracebackhide__ = True
+    path = path.replace("\\\\", "\\")
+    try:
+        data = irp.result.file(path)
+    except KeyError:
+        irp.fail(f"there is no file {path} (C: holds: "
+                 f"{', '.join(irp.result.files) or 'nothing'})")
+    if data is None:
+        irp.fail(f"{path} is a directory, not a file")
+    return data
+
+
+@then(parsers.re(r'the (?P<kind>file|directory) "(?P<path>[^"]+)" '
+                 r'(?P<negated>does not exist|exists)'))
+def then_file_exists(irp: IrpScenario, kind: str, path: str, negated: str) -> None:
+    """A file (or directory) is, or is not, on C: at the end of the run (names are
+    case-insensitive)."""
+    path = path.replace("\\\\", "\\")
+    try:
+        data = irp.result.file(path)
+        found = (data is None) == (kind == "directory")
+    except KeyError:
+        found = False
+    if found != (negated == "exists"):
+        irp.fail(f"the {kind} {path} {'exists' if found else 'is not there'} (C: holds: "
+                 f"{', '.join(irp.result.files) or 'nothing'})")
+
+
+@then(parsers.re(r'the file "(?P<path>[^"]+)" is (?P<size>\d+) bytes? long'))
+def then_file_size(irp: IrpScenario, path: str, size: str) -> None:
+    """EndOfFile of a file on C: at the end of the run."""
+    data = _file_data(irp, path)
+    if len(data) != int(size):
+        irp.fail(f"{path} is {len(data)} bytes long, expected {size}")
+
+
+@then(parsers.re(r'the file "(?P<path>[^"]+)" holds (?P<runs>\d+ bytes? of 0x[0-9A-Fa-f]{2}'
+                 r'(?: then \d+ bytes? of 0x[0-9A-Fa-f]{2})*)$'))
+def then_file_runs(irp: IrpScenario, path: str, runs: str) -> None:
+    """The whole file, as runs of one byte value: ``1024 bytes of 0xAA then 1024 bytes of
+    0xBB`` (nothing before, between or after)."""
+    expected = b"".join(bytes([int(value, 16)]) * int(count) for count, value in
+                        re.findall(r"(\d+) bytes? of 0x([0-9A-Fa-f]{2})", runs))
+    data = _file_data(irp, path)
+    if data != expected:
+        at = next((i for i in range(min(len(data), len(expected))) if data[i] != expected[i]),
+                  min(len(data), len(expected)))
+        irp.fail(f"{path} ({len(data)} bytes) differs from {runs} ({len(expected)} bytes) "
+                 f"at offset {at}: {data[at:at + 16].hex(' ').upper() or 'end of file'}")
+
+
+@then(parsers.re(r'the file "(?P<path>[^"]+)" holds "(?P<data>[^"]*)"'))
+def then_file_holds(irp: IrpScenario, path: str, data: str) -> None:
+    """The whole file, as a buffer pattern: ``"hello"``, ``"AA*16"``, ``"hex: 01 02"``."""
+    expected = parse_buffer_pattern(data) if data else b""
+    got = _file_data(irp, path)
+    if got != expected:
+        irp.fail(f"{path} holds {got[:64].hex(' ').upper() or 'nothing'} ({len(got)} bytes), "
+                 f"expected {expected[:64].hex(' ').upper() or 'nothing'} "
+                 f"({len(expected)} bytes)")
 
 
 # -- Then: the trace ---------------------------------------------------------------------------

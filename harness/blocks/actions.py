@@ -132,10 +132,27 @@ def _return(params: Any, cc: Any, path: list) -> Any:
     return step
 
 
-@block("log", summary="KdPrint a line. {fields} are filled in: length, major, status, "
-       "pending_returned, mdl_va, system_address, user_buffer, irql, ...",
+@block("log", summary="KdPrint a line (nothing in a free build). {fields} are filled in: "
+       "length, major, status, pending_returned, mdl_va, system_address, user_buffer, irql, ...",
        params={"type": "string"}, max_irql="DISPATCH_LEVEL", models=("DbgPrint",))
 def _log(params: str, cc: Any, path: list) -> Any:
+    render = cc.template(params, path)
+    if cc.spec.get("build") == "free":          # KdPrint((...)) is compiled only with DBG
+        def nothing(f: Frame) -> Generator[Any, Any, None]:
+            return None
+            yield
+        return nothing
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        dbg_print(f.kernel, render(f))
+        return None
+        yield
+    return step
+
+
+@block("dbg_print", summary="DbgPrint a line: printed in a checked and a free build alike.",
+       params={"type": "string"}, max_irql="DISPATCH_LEVEL", models=("DbgPrint",))
+def _dbg_print(params: str, cc: Any, path: list) -> Any:
     render = cc.template(params, path)
 
     def step(f: Frame) -> Generator[Any, Any, None]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Generator, Iterable, Mapping, Sequence
 
 from ..kernel import (DISPATCH_LEVEL, IRP_MJ, NTSTATUS, BugCheckCode, NotModelledError,
-                      ctl_code)
+                      ctl_code, iop_dead_code)
 from ..kernel import constants as C
 from ..lang.diagnostics import Diagnostic, column_of, did_you_mean
 from ..lang.expr import Compiled, ExprError, IntegerFault, compile_text
@@ -27,7 +27,7 @@ from ..lang.template import TemplateError, parse_template
 from ..lang.units import parse_duration
 from .registry import REGISTRY
 from .runtime import DriverModel, Frame, ScenarioRuntimeError, run_steps
-from .state import fault
+from .state import fault, pointer_text
 
 Step = Callable[[Frame], Generator[Any, Any, Any]]
 
@@ -210,6 +210,12 @@ class Compiler:
                 self.report(path, f"in {text!r}: {found}", _offset(text, fld.offset))
                 continue
             kind, getters[fld.name] = found
+            if kind == "ptr" and fld.kind == "str" and fld.conv in ("s", "S", "ws"):
+                # %s / %S / %ws of a pointer: the string it points at (stacks-services 4.16)
+                kind, getters[fld.name] = "str", _pointer_string(getters[fld.name],
+                                                                 fld.conv != "s")
+            elif kind == "ptr":
+                kind = "int"
             if fld.kind not in ("any", kind):
                 self.report(path, f"in {text!r}: {{{fld.name}:{fld.spec}}} formats "
                             f"{'a string' if fld.kind == 'str' else 'an integer'}, but "
@@ -376,11 +382,20 @@ def wrap(role: str, model: DriverModel, steps: list[Step], name: str, where: str
             frame.routine = routine
             yield from _run_routine(steps, frame)
     elif role == "thread":
-        def body(device: Any = None) -> Generator[Any, Any, None]:
-            # DriverEntry / DriverUnload: the routine sees the driver's first device
+        def body(device: Any = None) -> Generator[Any, Any, int]:
+            # DriverEntry / DriverUnload: the routine sees the driver's first device;
+            # DriverEntry's status is what a `return` gave, else STATUS_SUCCESS
             frame = Frame(model, device, None)
             frame.routine = routine
             yield from _run_routine(steps, frame)
+            return NTSTATUS.STATUS_SUCCESS if frame.result is None else frame.result
+    elif role == "add_device":
+        def body(driver: Any, pdo: Any) -> Generator[Any, Any, int]:
+            # AddDevice(DriverObject, PhysicalDeviceObject) -> NTSTATUS (pnp-hardware §2.4)
+            frame = Frame(model, None, None, pdo)
+            frame.routine = routine
+            yield from _run_routine(steps, frame)
+            return NTSTATUS.STATUS_SUCCESS if frame.result is None else frame.result
     elif role == "start_routine":
         def body(context: Any = None) -> Generator[Any, Any, None]:
             # KSTART_ROUTINE(StartContext): Context is what PsCreateSystemThread was given
@@ -390,13 +405,18 @@ def wrap(role: str, model: DriverModel, steps: list[Step], name: str, where: str
     else:
         raise ValueError(role)
 
+    image = model.image
+
     def routine(*args: Any) -> Generator[Any, Any, Any]:
+        if image is not None and image.unloaded:      # pnp-hardware §1.8
+            iop_dead_code(model.kernel, routine)
         try:
             return (yield from body(*args))
         except (NotModelledError, ScenarioRuntimeError) as error:
             raise located(error, where, name) from None
     routine.__name__ = name
     routine.__qualname__ = f"{model.name}.{name}"
+    routine.image = image       # type: ignore[attr-defined]  # the code's home, for 0xCE/0xC7
     return routine
 
 
@@ -460,6 +480,10 @@ def ctl_code_constant(parts: Sequence[Any], resolve: Callable[[Any], int]) -> in
     """``{ctl_code: [DeviceType, Function, Method, Access]}`` from the constants section."""
     device_type, function, method, access = (resolve(p) for p in parts)
     return ctl_code(device_type, function, method, access)
+
+
+def _pointer_string(address: Callable[[Any], int], wide: bool) -> Callable[[Any], str]:
+    return lambda f: pointer_text(f, address(f) & 0xFFFFFFFF, wide)
 
 
 def wdk_constants() -> dict[str, int]:

@@ -31,7 +31,7 @@ from ..kernel import status_name
 from .actions import EXPR, ROUTINE_REF, event_ref
 from .registry import block
 from .runtime import Frame
-from .state import deref
+from .state import deref, fault
 
 LVALUE = {"type": "string", "minLength": 1, "maxLength": 200,
           "description": "where the result goes: a variable, an element or a field"}
@@ -118,9 +118,25 @@ def _iosb(cc: Any, params: dict, key: str, path: list) -> Callable[[Frame], Any]
 
 
 def _buffer(cc: Any, params: dict, key: str, path: list) -> Callable[[Frame], Any]:
+    """A memory variable or view; or a pointer variable (a PUCHAR from ExAllocatePool):
+    the pool memory it points at. NULL is None; a wild pointer faults."""
     if key not in params:
         return lambda f: None          # NULL
+    var = cc.source.names.state.get(params[key])
+    if var is not None and var.scalar:
+        value = cc.expr(params[key], path + [key]).fn
+        return lambda f: _pointed(f, value(f) & 0xFFFFFFFF)
     return cc.memory(params[key], path + [key])
+
+
+def _pointed(f: Frame, address: int) -> Any:
+    if address == 0:
+        return None
+    block = f.kernel.pool_blocks.containing(address)
+    if block is None:
+        fault(f, address, False)       # the service touches it: an access violation
+    start = address - block.buffer.address
+    return block.buffer.view(address, start)
 
 
 def _event(cc: Any, params: dict, key: str, path: list) -> Callable[[Frame], Any]:
@@ -162,12 +178,15 @@ def _address(f: Frame, obj: Any) -> int:
 
 _OPEN_PROPS = {"name": TEXT, "access": FLAGS, "share": FLAGS, "options": FLAGS,
                "attributes": FLAGS, "handle": LVALUE, "status": LVALUE, "iosb": NAME}
+_FILE_ATTRIBUTES = dict(EXPR, description="FileAttributes of a file it creates, e.g. "
+                        "FILE_ATTRIBUTE_NORMAL")
 
 
 def _open(api: str, with_disposition: bool) -> Any:
     props = dict(_OPEN_PROPS)
     if with_disposition:
         props["disposition"] = EXPR
+        props["file_attributes"] = _FILE_ATTRIBUTES
 
     def compile_(params: dict, cc: Any, path: list) -> Any:
         name = params["name"]
@@ -177,6 +196,7 @@ def _open(api: str, with_disposition: bool) -> Any:
         attributes = _value(cc, params, "attributes", path)
         disposition = (_value(cc, params, "disposition", path, 1) if with_disposition
                        else (lambda f: 1))
+        file_attributes = _value(cc, params, "file_attributes", path)
         handle_out = _out(cc, params, "handle", path)
         status_out = _out(cc, params, "status", path)
         iosb = _iosb(cc, params, "iosb", path)
@@ -184,11 +204,13 @@ def _open(api: str, with_disposition: bool) -> Any:
         def step(f: Frame) -> Generator[Any, Any, None]:
             block_ = iosb(f) or IoStatusBlock()
             kernel_handle = bool(attributes(f) & OBJ_KERNEL_HANDLE)
-            _report(f, api, {"name": name, "access": access(f), "options": options(f)})
+            _report(f, api, {"name": name, "access": access(f), "share": share(f),
+                             "options": options(f),
+                             **({"disposition": disposition(f)} if with_disposition else {})})
             if with_disposition:
                 status, handle = yield from zw_create_file(
                     f.kernel, name, access(f), block_, share(f), disposition(f), options(f),
-                    kernel_handle)
+                    kernel_handle, file_attributes=file_attributes(f))
             else:
                 status, handle = yield from zw_open_file(
                     f.kernel, name, access(f), block_, share(f), options(f), kernel_handle)
@@ -204,7 +226,9 @@ for _api, _with in (("ZwCreateFile", True), ("ZwOpenFile", False)):
     _compile, _props = _open(_api, _with)
     block("zw_create_file" if _with else "zw_open_file",
           summary=f"{_api}(&handle, access, name, &iosb, ...) on a device or link name "
-          "(\\Device\\X, \\??\\X). FILE_SYNCHRONOUS_IO_NONALERT in options makes the file "
+          "(\\Device\\X, \\??\\X) or a file on C: (\\??\\C:\\1.log: the file system "
+          "applies the disposition and share access, Information says what it did). "
+          "FILE_SYNCHRONOUS_IO_NONALERT in options makes the file "
           "object synchronous; OBJ_KERNEL_HANDLE in attributes a kernel handle.",
           params={"type": "object", "required": ["name", "handle"],
                   "additionalProperties": False, "properties": _props},
@@ -235,7 +259,11 @@ def _zw_close(params: Any, cc: Any, path: list) -> Any:
 # -- reading, writing, device control ------------------------------------------------------
 
 _IO_PROPS = {"handle": EXPR, "event": NAME, "apc": ROUTINE_REF, "apc_context": NAME,
-             "iosb": NAME, "buffer": NAME, "length": EXPR, "offset": EXPR, "status": LVALUE}
+             "iosb": NAME, "buffer": NAME, "length": EXPR,
+             "offset": dict(EXPR, description="ByteOffset.QuadPart; omitted: NULL. -1 is "
+                            "{FILE_WRITE_TO_END_OF_FILE, -1} (append), -2 "
+                            "{FILE_USE_FILE_POINTER_POSITION, -1}"),
+             "status": LVALUE}
 
 
 def _apc(cc: Any, params: dict, path: list) -> tuple[Any, Callable[[Frame], Any]]:
@@ -261,10 +289,12 @@ def _read_write(api: str, write: bool) -> Any:
         def step(f: Frame) -> Generator[Any, Any, None]:
             value = handle(f) & 0xFFFFFFFF
             block_ = iosb(f)
-            _report(f, api, {"handle": value, "length": length(f)})
+            where = offset(f)
+            _report(f, api, {"handle": value, "length": length(f),
+                             **({} if where is None else {"offset": where})})
             apc = routine.bind(f.model) if routine is not None else None
             status = yield from zw_read_file(f.kernel, value, event(f), apc, context(f),
-                                             block_, buffer(f), length(f), offset(f), write)
+                                             block_, buffer(f), length(f), where, write)
             status_out(f, status)
             more = {} if block_ is None or status == NTSTATUS.STATUS_PENDING else {
                 "iosb": {"status": status_name(block_.status),
@@ -278,7 +308,10 @@ for _api, _write in (("ZwReadFile", False), ("ZwWriteFile", True)):
     block("zw_write_file" if _write else "zw_read_file",
           summary=f"{_api}(handle, event, apc, apc_context, &iosb, buffer, length, &offset): "
           "a synchronous handle waits for a pended IRP; an asynchronous one returns "
-          "STATUS_PENDING and needs an offset (omitted = NULL ByteOffset).",
+          "STATUS_PENDING and needs an offset (omitted = NULL ByteOffset). buffer is a "
+          "memory variable or a pointer variable (pool). On a file: STATUS_END_OF_FILE at "
+          "the end, short reads, writes extend it; a synchronous handle moves the file "
+          "pointer.",
           params={"type": "object", "required": ["handle"], "additionalProperties": False,
                   "properties": _IO_PROPS},
           max_irql="PASSIVE_LEVEL", models=(_api,))(_read_write(_api, _write))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Callable, Generator, Sequence
 
 from ..kernel import (KEvent, KTimer, NotificationEvent, NotModelledError,
-                      io_get_current_irp_stack_location)
+                      io_get_current_irp_stack_location, iop_dead_code)
 
 STOP = object()   # a step returns STOP to end its routine (the ``return`` action)
 
@@ -22,10 +22,15 @@ class ScenarioRuntimeError(Exception):
 
 def run_steps(steps: Sequence[Callable[["Frame"], Generator[Any, Any, Any]]], frame: "Frame"
               ) -> Generator[Any, Any, Any]:
-    """Run compiled steps in order until one returns STOP."""
+    """Run compiled steps in order until one returns STOP. Code whose image was
+    unloaded while it waited (a system thread the driver did not stop) dies on its
+    way back: bug check 0xCE (pnp-hardware §1.8)."""
+    image = frame.model.image
     for step in steps:
         if (yield from step(frame)) is STOP:
             return STOP
+        if image is not None and image.unloaded:
+            iop_dead_code(frame.kernel, frame.routine)
     return None
 
 
@@ -46,6 +51,7 @@ class DriverModel:
         self.timeouts: dict[int, KTimer] = {}   # IRP id -> timer that would time it out
         self.vars: dict[str, Any] = {}
         self.create_devices: Callable[[], Any] | None = None   # set by the session
+        self.image: Any = None          # the DriverImage its code is in (set by the session)
         self.devices_created = False
 
     def event(self, name: str) -> KEvent:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Generator
 
-from ..kernel import StatusRaised, probe_for_read, probe_for_write
+from ..kernel import NotModelledError, StatusRaised, dbg_print, probe_for_read, probe_for_write
 from .actions import EXPR, ROUTINE
 from .driver_io import LVALUE, _out, _value
 from .registry import block
@@ -78,3 +78,48 @@ def _probe(name: str, api: str, probe: Any) -> None:
 
 _probe("probe_for_read", "ProbeForRead", probe_for_read)
 _probe("probe_for_write", "ProbeForWrite", probe_for_write)
+
+
+STATUS_BREAKPOINT = 0x80000003
+
+
+@block("assert", summary="ASSERT(expression): a checked build evaluates it and, when it is "
+       "false, RtlAssert prints the assertion and breaks: with no debugger attached the "
+       "breakpoint exception is unhandled (0x7E in a system thread, else 0x1E, code "
+       "0x80000003) unless a __try catches it. A free build compiles it away.",
+       params={"anyOf": [EXPR, {"type": "object", "required": ["expression"],
+                                "additionalProperties": False,
+                                "properties": {"expression": EXPR,
+                                               "file": {"type": "string", "maxLength": 260},
+                                               "line": {"type": "integer", "minimum": 1}}}]},
+       models=("RtlAssert", "DbgBreakPoint"))
+def _assert(params: Any, cc: Any, path: list) -> Any:
+    spec = params if isinstance(params, dict) else {"expression": params}
+    text = str(spec["expression"])
+    if cc.spec.get("build") == "free":               # stacks-services 4.8: not evaluated
+        def nothing(f: Frame) -> Generator[Any, Any, None]:
+            return None
+            yield
+        return nothing
+    check = cc.expr(spec["expression"], path)
+    file, line, _ = cc.source.locate(path)
+    file, line = spec.get("file", file), spec.get("line", line)
+
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        if check.fn(f):
+            return None
+        # RtlAssert's text through DbgPrint (stacks-services 4.8, the ReactOS wording)
+        dbg_print(f.kernel, f"*** Assertion failed: {text}")
+        dbg_print(f.kernel, f"***   Source File: {file}, line {line}")
+        if f.kernel.debugger:
+            dbg_print(f.kernel, "Break repeatedly, break Once, Ignore, terminate Process "
+                                "or terminate Thread (boipt)?")
+            raise NotModelledError("RtlAssert", "the kernel debugger's prompt: what is "
+                                   "answered there is not modelled")
+        # no debugger: DbgBreakPoint's breakpoint exception finds no debugger and no
+        # handler (stacks-services 4.8's default; pnp-hardware §2.4: 0x7E in a system
+        # thread such as the PnP worker running AddDevice)
+        f.kernel.raise_status(STATUS_BREAKPOINT, f"ASSERT({text}) failed")
+        return None
+        yield
+    return step

@@ -23,13 +23,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
-from ..kernel import (DISPATCH_LEVEL, IRP_MJ, IRQL, NTSTATUS, irql_name, BugCheckCode, Buffer,
+from ..kernel import (DISPATCH_LEVEL, IRP_MJ, IRP_MN, IRQL, NTSTATUS, irql_name, BugCheckCode, Buffer,
                       FastMutex, GuardedMutex, IoRemoveLock, KDeviceQueue, KEvent, KMutant,
                       LookasideList,
                       KSemaphore, KSpinLock, KTimer,
                       NotificationEvent, StatusRaised,
                       NotModelledError, io_get_current_irp_stack_location,
                       mm_get_system_address_for_mdl_safe)
+from ..kernel.rtl import ansi_decode
 from ..lang.ctype import LONG, LONGLONG, TYPES, ULONG, CType
 from ..lang.diagnostics import did_you_mean
 from ..lang.expr import Binding, Compiled, ExprError, Ref, compile_expr, parse
@@ -272,6 +273,26 @@ _FILE_FIELDS: dict[str, tuple[CType, Callable[[Any], int], Any]] = {
 }
 _DRIVER_FIELDS: dict[str, tuple[CType, Callable[[Any], int], Any]] = {
     "DeviceObject": (PTR, lambda d: d.kernel.objects.address_of(d.device_object), None),
+    "Flags": (ULONG, lambda d: d.flags, None),
+    "DriverStart": (PTR, lambda d: d.driver_start, None),
+    "DriverSize": (ULONG, lambda d: d.driver_size, None),
+    "Type": (TYPES["SHORT"], lambda d: d.type, None),
+}
+#: The UNICODE_STRINGs of a DRIVER_OBJECT, as %wZ prints them.
+_DRIVER_TEXT: dict[str, Callable[[Any], str]] = {
+    "DriverName": lambda d: d.name,
+    "HardwareDatabase": lambda d: d.hardware_database,
+    "DriverExtension.ServiceKeyName": lambda d: d.service_key_name,
+}
+#: Names every routine has: its driver's DRIVER_OBJECT (DriverEntry's and DriverUnload's
+#: parameter; a global in book drivers that keep it) and the device it runs for.
+BUILTIN_POINTERS: dict[str, tuple[str, dict, Callable[[Any], Any]]] = {
+    "DriverObject": ("DriverObject", _DRIVER_FIELDS, lambda f: f.model.driver),
+    "DeviceObject": ("DeviceObject", _DEVICE_FIELDS, lambda f: f.device),
+    # AddDevice's second parameter
+    "PhysicalDeviceObject": ("DeviceObject", _DEVICE_FIELDS,
+                             lambda f: f.context if type(f.context).__name__ == "DeviceObject"
+                             else None),
 }
 #: pointer type -> (the model class name it points at, its fields)
 _POINTEE = {"PIRP": ("Irp", _IRP_FIELDS), "PDEVICE_OBJECT": ("DeviceObject", _DEVICE_FIELDS),
@@ -342,7 +363,16 @@ LOG_FIELDS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "process": ("str", lambda f: f.kernel.current_thread.process),
     "thread": ("str", lambda f: f.kernel.current_thread.name),
     "irp": ("int", lambda f: f.irp.id),
+    # a PnP IRP's minor as wdm.h names it ("" for the unused 0x0E, as the book's table)
+    "minor_name": ("str", lambda f: _minor_name(f.stack.minor_function)),
 }
+
+
+def _minor_name(minor: int) -> str:
+    try:
+        return IRP_MN(minor).name
+    except ValueError:
+        return ""
 
 
 def _status_name(status: int) -> str:
@@ -365,6 +395,25 @@ def _path_text(ref: Ref) -> tuple[str, list[Any]]:
     return ".".join(names), [p for p in ref.parts if p.kind == "index"]
 
 
+def _builtin_pointer(name: str, ref: Ref) -> tuple[CType, Any, Any]:
+    """``DriverObject``, ``DeviceObject->NextDevice``: the routine's own objects."""
+    kind, table, target = BUILTIN_POINTERS[name]
+    if not ref.parts:
+        return PTR, lambda f: f.kernel.objects.address_of(target(f)), None
+    path, index_parts = _path_text(ref)
+    if path not in table or index_parts:
+        raise ExprError(f"{ref.text}: the model has no {kind} field {path!r}"
+                        f"{did_you_mean(path, table)}", ref.offset)
+    get = table[path][1]
+
+    def read(f: Any) -> int:
+        obj = target(f)
+        if obj is None:                  # a routine that runs for no device
+            fault(f, 0, False)
+        return get(obj)
+    return table[path][0], read, None
+
+
 class DriverNames:
     """Resolves the names of one driver's expressions (see the module docstring)."""
 
@@ -376,7 +425,8 @@ class DriverNames:
         self.structs = structs
 
     def all_names(self) -> list[str]:
-        return [*self.state, *self.views, *IRP_NAMES, *STACK_NAMES, *self.constants]
+        return [*self.state, *self.views, *IRP_NAMES, *STACK_NAMES, *BUILTIN_POINTERS,
+                *self.constants]
 
     # -- the expression Resolver protocol -----------------------------------------------
     def sizeof(self, name: str, offset: int) -> int:
@@ -403,19 +453,26 @@ class DriverNames:
 
     def field(self, name: str) -> tuple[str, Callable[[Any], Any]] | str:
         """A log field: (kind, getter), or a message saying why it is unknown. A
-        UNICODE_STRING variable is its text (``%wZ``)."""
+        UNICODE_STRING variable is its text (``%wZ``), an ANSI_STRING too (``%Z``)."""
         if name in LOG_FIELDS and name not in self.state:
             return LOG_FIELDS[name]
         var = self.state.get(name)
         if (var is not None and var.type is not None and var.type.struct is not None
                 and var.type.struct.name == "UNICODE_STRING" and var.type.count is None):
             return "str", _unicode_text(self.store_of(var), name)
+        if (var is not None and var.type is not None and var.type.struct is not None
+                and var.type.struct.name == "ANSI_STRING" and var.type.count is None):
+            return "str", _ansi_text(self.store_of(var), name)     # %Z
         if (var is not None and var.type is not None and var.type.count is not None
                 and var.type.struct is None and var.type.ctype.name in ("CHAR", "UCHAR")):
             return "str", _c_string(self.store_of(var), name)   # %s of a CHAR array
+        if name.startswith("DriverObject.") and name[13:] in _DRIVER_TEXT \
+                and "DriverObject" not in self.state:
+            text = _DRIVER_TEXT[name[13:]]
+            return "str", lambda f: text(f.model.driver)            # %wZ
         head = name.split(".")[0].split("[")[0]
         pointer = self.state.get(head)
-        through = head in IRP_NAMES + STACK_NAMES or (
+        through = head in IRP_NAMES + STACK_NAMES + tuple(BUILTIN_POINTERS) or (
             pointer is not None and pointer.type is not None and pointer.scalar
             and (pointer.type.pointee is not None or pointer.type.ctype.name in _POINTEE))
         try:
@@ -429,7 +486,8 @@ class DriverNames:
                 return error.message           # a known name, a wrong field or index
             known = [*LOG_FIELDS, *self.state, *self.views]
             return f"unknown field {{{name}}}{did_you_mean(name, known)}"
-        return "int", compiled.fn
+        # "ptr": an integer that %s / %S may also print as the string it points at
+        return ("ptr" if compiled.ctype.pointer else "int"), compiled.fn
 
     def memory(self, name: str) -> Callable[[Any], Any]:
         """The buffer a view or a memory variable names (for RtlCopyMemory)."""
@@ -486,6 +544,8 @@ class DriverNames:
             return ctype, _with_irp(get), None if store is None else _with_irp_store(store)
         if name in self.state:
             return self._state(self.state[name], ref, indexes)
+        if name in BUILTIN_POINTERS:
+            return _builtin_pointer(name, ref)
         if name in self.views:
             view = self.views[name]
             buffer = view.buffer
@@ -511,6 +571,8 @@ class DriverNames:
             return self._pointee(var, ref, home)
         if ref.parts and var.scalar and isinstance(var.type.pointee, Struct):
             return self._struct_pointee(var, ref, indexes, home)
+        if ref.parts and var.scalar and isinstance(var.type.pointee, CType):
+            return self._scalar_pointee(var, ref, indexes, home)
         if var.scalar:
             if ref.parts:
                 raise ExprError(f"{name} is a {var.type.text}: it has no fields or elements",
@@ -560,6 +622,12 @@ class DriverNames:
                     raise ExprError("an index inside a struct must be a constant", part.offset)
                 path.append(indexes[0].constant)
                 indexes = indexes[1:]
+        decay = _array_offset(var.type.pointee, path)
+        if decay is not None:
+            # pvpi->Data, pbi->Name: an array member is its address (C's array-to-pointer
+            # conversion), e.g. the variable-length tail of a KEY_*_INFORMATION
+            pointer = var.name
+            return PTR, lambda f: ((home(f)[pointer] & 0xFFFFFFFF) + decay) & 0xFFFFFFFF, None
         try:
             fref = resolve_path(var.type.pointee, path)
         except LayoutError as error:
@@ -581,6 +649,33 @@ class DriverNames:
             buffer, start = locate(f, True)
             buffer.write(fref.encode(buffer.read(start, size), value), start)
         return fref.ctype, get, store
+
+    @staticmethod
+    def _scalar_pointee(var: StateVar, ref: Ref, indexes: tuple[Compiled, ...],
+                        home: Callable[[Any], dict]) -> tuple[CType, Any, Any]:
+        """``pulValue[0]`` for ``ULONG* pulValue``: the element at pointer + i x size, in
+        the pool block the address falls in (a NULL or wild pointer faults)."""
+        if len(ref.parts) != 1 or ref.parts[0].kind != "index":
+            raise ExprError(f"{ref.text}: {var.name} points at {var.type.pointee.name} "
+                            f"values: index it ({var.name}[0])", ref.offset)
+        ctype, index, name = var.type.pointee, indexes[0].fn, var.name
+
+        def locate(f: Any, write: bool) -> tuple[Any, int]:
+            address = ((home(f)[name] & 0xFFFFFFFF) + index(f) * ctype.size) & 0xFFFFFFFF
+            block = f.kernel.pool_blocks.containing(address)
+            if block is None or address + ctype.size > block.buffer.address + block.size:
+                fault(f, address, write)
+            return block.buffer, address - block.buffer.address
+
+        def get(f: Any) -> int:
+            buffer, start = locate(f, False)
+            return ctype.wrap(int.from_bytes(buffer.read(start, ctype.size), "little"))
+
+        def store(f: Any, value: int) -> None:
+            buffer, start = locate(f, True)
+            buffer.write((value & ((1 << 8 * ctype.size) - 1)).to_bytes(ctype.size, "little"),
+                         start)
+        return ctype, get, store
 
     def _memory(self, element: TypeSpec, ref: Ref, indexes: tuple[Compiled, ...],
                 base: Callable[[Any], Any], array: bool) -> tuple[CType, Any, Any]:
@@ -645,6 +740,26 @@ class DriverNames:
         return fref.ctype, get, store
 
 
+def _array_offset(struct: Struct, path: Sequence[Any]) -> int | None:
+    """The offset of the array member ``path`` names whole (``Data`` of ``pvpi->Data``),
+    or None when it names something else."""
+    offset, current = 0, struct
+    for k, step in enumerate(path):
+        if not isinstance(step, str) or current is None:
+            return None
+        try:
+            member = current.member(step)
+        except LayoutError:
+            return None
+        offset += member.offset
+        if k == len(path) - 1:
+            return offset if member.count is not None else None
+        if member.count is not None:
+            return None
+        current = member.struct
+    return None
+
+
 def _unicode_text(home: Callable[[Any], dict], name: str) -> Callable[[Any], str]:
     """What %wZ prints for a UNICODE_STRING: Length bytes at Buffer, as UTF-16LE."""
     def text(f: Any) -> str:
@@ -654,9 +769,58 @@ def _unicode_text(home: Callable[[Any], dict], name: str) -> Callable[[Any], str
         if length == 0:
             return ""
         memory = f.kernel.objects.at(address)
+        if isinstance(memory, Buffer) and length <= memory.length:
+            return memory.read(0, length).decode("utf-16-le", "replace")
+        # or into a pool block, as a KEY_BASIC_INFORMATION's Name (stacks-services 4.21)
+        return _pool_bytes(f, address, length).decode("utf-16-le", "replace")
+    return text
+
+
+def _pool_bytes(f: Any, address: int, length: int) -> bytes:
+    """``length`` bytes at an address inside a pool block; a wild pointer faults."""
+    block = f.kernel.pool_blocks.containing(address)
+    if block is None or address + length > block.buffer.address + block.size:
+        fault(f, address, False)          # Buffer is garbage: DbgPrint reads it
+    return block.buffer.read(address - block.buffer.address, length)
+
+
+def pointer_text(f: Any, address: int, wide: bool) -> str:
+    """What %S / %ws (``wide``) or %s print for a pointer: the characters up to the
+    NUL, read from the pool block or the registered buffer the address points into (a
+    NULL pointer prints ``(null)``, stacks-services 4.16; no NUL before the end of the
+    memory is an overrun, not modelled)."""
+    if address == 0:
+        return "(null)"
+    block = f.kernel.pool_blocks.containing(address)
+    memory = f.kernel.objects.at(address)
+    if block is not None:
+        data = block.buffer.read(address - block.buffer.address)[:block.size - (
+            address - block.buffer.address)]
+    elif isinstance(memory, Buffer):
+        data = memory.read(0)
+    else:
+        fault(f, address, False)
+    unit = 2 if wide else 1
+    for end in range(0, len(data) - unit + 1, unit):
+        if data[end:end + unit] == bytes(unit):
+            text = data[:end]
+            return text.decode("utf-16-le", "replace") if wide else text.decode("latin-1")
+    raise NotModelledError("DbgPrint", f"the string at 0x{address:08X} has no NUL before "
+                           "the end of its memory: what follows it is not modelled")
+
+
+def _ansi_text(home: Callable[[Any], dict], name: str) -> Callable[[Any], str]:
+    """What %Z prints for an ANSI_STRING: Length bytes at Buffer, in the ANSI code page."""
+    def text(f: Any) -> str:
+        header = home(f)[name].read(0, 8)
+        length = int.from_bytes(header[0:2], "little")
+        address = int.from_bytes(header[4:8], "little")
+        if length == 0:
+            return ""
+        memory = f.kernel.objects.at(address)
         if not isinstance(memory, Buffer) or length > memory.length:
             fault(f, address, False)          # Buffer is garbage: DbgPrint reads it
-        return memory.read(0, length).decode("utf-16-le", "replace")
+        return ansi_decode(memory.read(0, length))
     return text
 
 

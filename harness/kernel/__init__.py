@@ -5,8 +5,8 @@ Laid out as ntoskrnl is (ReactOS's ``ntoskrnl/`` is the map): a small core of
 threads, the clock, DPCs and APCs; dispatcher objects and waits; timers; spin locks;
 device queues), ``mm`` (address spaces, buffers, MDLs), ``ob`` (the namespace, object
 types, references) and ``io`` (IRPs, device/driver/file objects, IoCallDriver and
-IoCompleteRequest, cancel, StartIo, the file services); ``system.Kernel`` composes
-them. Each imports only the ones before it (a test checks the order). The user-mode
+IoCompleteRequest, cancel, StartIo, the file services); ``fs`` (a file system on the C:
+volume, a driver above ``io``); ``system.Kernel`` composes them. Each imports only the ones before it (a test checks the order). The user-mode
 side is ``harness.usermode``, outside the kernel.
 
 Routines are named after the WDK in snake_case (IoCallDriver -> io_call_driver). A
@@ -31,11 +31,23 @@ from .io.build import (io_build_asynchronous_fsd_request,  # noqa: F401
                        io_build_device_io_control_request, io_build_synchronous_fsd_request,
                        io_make_associated_irp)
 from .io.driver import io_create_driver, iop_invalid_device_request  # noqa: F401
+from .io.loader import (DRVO_INITIALIZED, DRVO_LEGACY_DRIVER, DRVO_UNLOAD_INVOKED,  # noqa: F401
+                        DriverImage, ServiceKey, iop_dead_code, iop_device_released,
+                        nt_load_driver, nt_load_driver_service, nt_unload_driver,
+                        nt_unload_driver_service)
+from .io.pnp import (IRP_MN, DevNode, PnpManager, pnp_start_devnode,  # noqa: F401
+                     pnp_surprise_remove, pnp_uninstall)
 from .io.file import (io_get_device_object_pointer, io_get_related_device_object,  # noqa: F401
                       nt_cancel_io_file, nt_close, nt_create_file, nt_device_io_control_file,
-                      nt_query_information_file, nt_read_file, nt_write_file,
+                      nt_query_information_file, nt_read_file, nt_set_information_file,
+                      nt_write_file,
                       ob_dereference_file_object_inline)
 from .io.iomgr import io_call_driver, io_complete_request, iop_complete_request  # noqa: F401
+from .io.fileinfo import (file_rename_information, large_integer,  # noqa: F401
+                          read_large_integer)
+from .io.vpb import Vpb  # noqa: F401
+from .fs import (MAX_FILE_SIZE, VOLUME_DEVICE, FsNode, Vcb, fs_add_file,  # noqa: F401
+                 fs_mount_volume)
 from .io.irp import (Irp, IoStackLocation, IoStatusBlock, KernelMode, UserMode,  # noqa: F401
                      io_allocate_irp, io_copy_current_irp_stack_location_to_next, io_free_irp,
                      io_get_current_irp_stack_location, io_get_function_code_from_ctl_code,
@@ -60,7 +72,8 @@ from .io.startio import (io_set_start_io_attributes, io_start_next_packet,  # no
 from .io.zw import (io_get_base_file_system_device_object,  # noqa: F401
                     ob_reference_object_by_name, zw_close, zw_create_file,
                     zw_device_io_control_file, zw_open_file, zw_open_symbolic_link_object,
-                    zw_query_symbolic_link_object, zw_read_file)
+                    zw_query_information_file, zw_query_symbolic_link_object, zw_read_file,
+                    zw_set_information_file)
 from .ke.devqueue import (KDeviceQueue, ke_initialize_device_queue,  # noqa: F401
                           ke_insert_by_key_device_queue, ke_insert_device_queue,
                           ke_remove_by_key_device_queue, ke_remove_device_queue,
@@ -91,6 +104,13 @@ from .ke.spinlock import (KSpinLock, ex_interlocked_add_ulong,  # noqa: F401
                           ke_acquire_spin_lock_at_dpc_level, ke_acquire_spin_lock_spinning,
                           ke_initialize_spin_lock, ke_release_spin_lock,
                           ke_release_spin_lock_from_dpc_level, spin_while_held)
+from .cm import (CURRENT_CONTROL_SET, SERVICES, ConfigurationManager,  # noqa: F401
+                 KeyBody, KeyNode, QueryEntry, RegistryFault, registry_path,
+                 rtl_check_registry_key, rtl_create_registry_key, rtl_delete_registry_value,
+                 rtl_query_registry_values, rtl_write_registry_value, zw_create_key,
+                 zw_delete_key, zw_delete_value_key, zw_enumerate_key,
+                 zw_enumerate_value_key, zw_flush_key, zw_open_key, zw_query_key,
+                 zw_query_value_key, zw_set_value_key)
 from .ex.event import (io_create_event, zw_clear_event, zw_create_event,  # noqa: F401
                        zw_duplicate_object,
                        zw_open_event, zw_reset_event, zw_set_event, zw_wait_for_single_object)

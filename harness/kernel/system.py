@@ -11,9 +11,11 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from .instrument import Hooks, Instrument
+from .cm.hive import ROOT_NAME, ConfigurationManager, KeyBody
 from .ex.timer import ex_timer_rundown
 from .io.cancel import iop_thread_rundown
 from .io.iotimer import IoTimerQueue
+from .io.pnp import PnpManager
 from .io.verifier import IoVerifier
 from .ke.machine import Machine
 from .ke.spinlock import KSpinLock
@@ -48,9 +50,14 @@ class Kernel(Machine):
         super().__init__(cpus, clock_tick, instruments, strict, verifier)
         self.namespace = ObjectNamespace(self)                 # ob
         self.objects = ObjectTable()
+        self.registry = ConfigurationManager(self)             # cm
+        self.namespace.insert(ROOT_NAME, KeyBody(self, self.registry.root))
         self.handle_tables: dict[str, HandleTable] = {}
         self.processes: dict[str, Any] = {}                    # ps: EPROCESS by name
         self.drivers: list[Any] = []                           # io
+        self.images: dict[str, Any] = {}    # io: driver images on disk, by service name
+        self.pnp = PnpManager(self)         # io: the PnP manager and its root enumerator
+        self.services: dict[str, Any] = {}  # the Services keys NtLoadDriver reads (lowercase)
         self.cancel_spin_lock = KSpinLock(self, "IoCancelSpinLock")
         self.io_timers = IoTimerQueue(self)
         self.hardware: dict[str, Any] = {}                     # hw: the scenario's devices

@@ -423,6 +423,7 @@ _BUILTINS = [
              " LARGE_INTEGER LastAccessTime; LARGE_INTEGER LastWriteTime;"
              " LARGE_INTEGER ChangeTime; ULONG FileAttributes"),
     _builtin("FILE_END_OF_FILE_INFORMATION", "LARGE_INTEGER EndOfFile"),
+    _builtin("FILE_DISPOSITION_INFORMATION", "BOOLEAN DeleteFile"),
     # wdm.h: RtlTimeToTimeFields' output, all CSHORT (Weekday 0 = Sunday).
     _builtin("TIME_FIELDS", "CSHORT Year; CSHORT Month; CSHORT Day; CSHORT Hour;"
              " CSHORT Minute; CSHORT Second; CSHORT Milliseconds; CSHORT Weekday"),
@@ -430,8 +431,26 @@ _BUILTINS = [
     _builtin("LIST_ENTRY", "PVOID Flink; PVOID Blink"),
     # ntdef.h: Buffer is a PWCH, a 32-bit pointer here.
     _builtin("UNICODE_STRING", "USHORT Length; USHORT MaximumLength; PVOID Buffer"),
+    # ntdef.h: ANSI_STRING is the STRING typedef, Buffer a PCHAR.
+    _builtin("ANSI_STRING", "USHORT Length; USHORT MaximumLength; PVOID Buffer"),
     # wdm.h: the Status/Pointer union is 32 bits on x86.
     _builtin("IO_STATUS_BLOCK", "LONG Status; ULONG_PTR Information"),
+    # wdm.h / ntddk.h registry information classes (stacks-services 4.20, 4.21): the last
+    # member is the variable-length part (ANYSIZE_ARRAY), reached through its address
+    _builtin("KEY_VALUE_PARTIAL_INFORMATION", "ULONG TitleIndex; ULONG Type;"
+             " ULONG DataLength; UCHAR Data[1]"),
+    _builtin("KEY_VALUE_BASIC_INFORMATION", "ULONG TitleIndex; ULONG Type;"
+             " ULONG NameLength; WCHAR Name[1]"),
+    _builtin("KEY_VALUE_FULL_INFORMATION", "ULONG TitleIndex; ULONG Type; ULONG DataOffset;"
+             " ULONG DataLength; ULONG NameLength; WCHAR Name[1]"),
+    _builtin("KEY_BASIC_INFORMATION", "LARGE_INTEGER LastWriteTime; ULONG TitleIndex;"
+             " ULONG NameLength; WCHAR Name[1]"),
+    _builtin("KEY_NODE_INFORMATION", "LARGE_INTEGER LastWriteTime; ULONG TitleIndex;"
+             " ULONG ClassOffset; ULONG ClassLength; ULONG NameLength; WCHAR Name[1]"),
+    _builtin("KEY_FULL_INFORMATION", "LARGE_INTEGER LastWriteTime; ULONG TitleIndex;"
+             " ULONG ClassOffset; ULONG ClassLength; ULONG SubKeys; ULONG MaxNameLen;"
+             " ULONG MaxClassLen; ULONG Values; ULONG MaxValueNameLen; ULONG MaxValueDataLen;"
+             " WCHAR Class[1]"),
     # scsi.h: arms of union _CDB (under #pragma pack(push, cdb, 1) there); all UCHAR.
     _builtin("CDB6GENERIC", "UCHAR OperationCode; UCHAR Immediate:1;"
              " UCHAR CommandUniqueBits:4; UCHAR LogicalUnitNumber:3;"

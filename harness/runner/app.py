@@ -9,6 +9,7 @@ from ..scenario.app_plan import AppPlan, AppStep
 from ..usermode import (FILE_FLAG_OVERLAPPED, GENERIC_READ, GENERIC_WRITE, INVALID_HANDLE_VALUE,
                         Overlapped, Win32)
 from ..usermode.ntdll import wait_on_object
+from ..usermode.scm import CONTROLS, START_TYPES, Advapi32, ServiceControlManager
 from .result import Request
 
 _ACCESS = {"read": GENERIC_READ, "write": GENERIC_WRITE,
@@ -28,9 +29,11 @@ class Application(Instrument):
     the request's status and completion time.
     """
 
-    def __init__(self, kernel: Any, plan: AppPlan, process: str = "test.exe"):
+    def __init__(self, kernel: Any, plan: AppPlan, process: str = "test.exe",
+                 scm: ServiceControlManager | None = None):
         self.kernel = kernel
         self.win32 = Win32(kernel, process)
+        self.advapi32 = Advapi32(scm or ServiceControlManager(kernel))
         self.plan = plan
         self.handles: dict[str, int] = {}
         self.requests: dict[str, Request] = {}
@@ -235,6 +238,89 @@ class Application(Instrument):
         request.result = code
         return self._returned(request, ok, 0)
         yield
+
+    # -- the Service Control Manager (win32-io §7) ------------------------------------
+    def _sc(self, api: str, name: str | None, thread: str, handle: str | None,
+            result: int, error: int) -> Request:
+        """An advapi32 call's Request: {r.ok}, {r.result}, {r.error} (the last error a
+        failing call sets; a succeeding one leaves it)."""
+        request = self._request(name, api, thread, handle)
+        request.result = result
+        if error:
+            self.win32.set_last_error(error)
+        return self._returned(request, bool(result), 0)
+
+    def _sc_handle(self, name: str | None, api: str, thread: str, value: int,
+                   error: int) -> Request:
+        if name is not None:
+            self.handles[name] = value            # NULL when the call failed
+        return self._sc(api, name, thread, None, value, error)
+
+    def _do_open_sc_manager(self, args: Any, name: str | None, step: AppStep, thread: str
+                            ) -> Generator:
+        return self._sc_handle(name, "OpenSCManager", thread, *self.advapi32.open_sc_manager())
+        yield
+
+    def _do_create_service(self, args: dict, name: str | None, step: AppStep, thread: str
+                           ) -> Generator:
+        value, error = self.advapi32.create_service(
+            self._handle(args["manager"]), args["name"], args.get("display_name", args["name"]),
+            START_TYPES[args.get("start", "demand")], args["binary"])
+        return self._sc_handle(name, "CreateService", thread, value, error)
+        yield
+
+    def _do_open_service(self, args: dict, name: str | None, step: AppStep, thread: str
+                         ) -> Generator:
+        value, error = self.advapi32.open_service(self._handle(args["manager"]), args["name"])
+        return self._sc_handle(name, "OpenService", thread, value, error)
+        yield
+
+    def _do_start_service(self, handle: str, name: str | None, step: AppStep, thread: str
+                          ) -> Generator:
+        ok, error = yield from self.advapi32.start_service(self._handle(handle))
+        return self._sc("StartService", name, thread, handle, ok, error)
+
+    def _do_control_service(self, args: dict, name: str | None, step: AppStep, thread: str
+                            ) -> Generator:
+        ok, error, state = yield from self.advapi32.control_service(
+            self._handle(args["service"]), CONTROLS[args["control"]])
+        request = self._sc("ControlService", name, thread, args["service"], ok, error)
+        request.result = state or 0                # dwCurrentState; 0: not filled
+        return request
+
+    def _do_delete_service(self, handle: str, name: str | None, step: AppStep, thread: str
+                           ) -> Generator:
+        return self._sc("DeleteService", name, thread, handle,
+                        *self.advapi32.delete_service(self._handle(handle)))
+        yield
+
+    def _do_close_service_handle(self, handle: str, name: str | None, step: AppStep,
+                                 thread: str) -> Generator:
+        return self._sc("CloseServiceHandle", name, thread, handle,
+                        *self.advapi32.close_service_handle(self._handle(handle)))
+        yield
+
+    def _net(self, service: str, stop: bool) -> Generator[Any, Any, tuple[int, int]]:
+        """net start / net stop: the service opened by name, started or stopped, closed."""
+        api = self.advapi32
+        manager, _ = api.open_sc_manager()
+        handle, error = api.open_service(manager, service)
+        if handle:
+            if stop:
+                ok, error, _ = yield from api.control_service(handle, CONTROLS["stop"])
+            else:
+                ok, error = yield from api.start_service(handle)
+            api.close_service_handle(handle)
+        api.close_service_handle(manager)
+        return (1, 0) if handle and ok else (0, error)
+
+    def _do_net_start(self, service: str, name: str | None, step: AppStep, thread: str
+                      ) -> Generator:
+        return self._sc("net start", name, thread, None, *(yield from self._net(service, False)))
+
+    def _do_net_stop(self, service: str, name: str | None, step: AppStep, thread: str
+                     ) -> Generator:
+        return self._sc("net stop", name, thread, None, *(yield from self._net(service, True)))
 
     def _bool(self, api: str, handle: str, name: str | None, thread: str,
               call: Any) -> Request:

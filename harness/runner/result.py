@@ -75,6 +75,18 @@ class RunResult:
     frozen: str | None = None          # a CPU never left DISPATCH_LEVEL (no DPC watchdog)
     stopped: str | None = None         # why the run stopped before the machine went idle
     active: list[str] = field(default_factory=list)   # the wait-for picture (inventory.py)
+    #: the registry at the end: key path -> {value name: (REG_* type, data)} (cm/hive.py)
+    registry: dict[str, dict[str, tuple[int, bytes]]] = field(default_factory=dict)
+    #: the C: volume at the end: DOS path ('C:\\1.log') -> its bytes, None for a directory
+    files: dict[str, bytes | None] = field(default_factory=dict)
+
+    def file(self, path: str) -> bytes | None:
+        """The bytes of the file at ``path`` on C: at the end of the run (names are
+        case-insensitive); KeyError when there is no such file or directory."""
+        for name, data in self.files.items():
+            if name.upper() == path.upper():
+                return data
+        raise KeyError(path)
 
     @property
     def crashed(self) -> bool:

@@ -12,14 +12,16 @@ from __future__ import annotations
 import gc
 import math
 from contextlib import contextmanager
+from functools import partial
 from typing import Any, Callable, Iterator, Sequence
 
 from ..blocks.runtime import ScenarioRuntimeError
 from ..blocks.runtime import DriverModel
 from ..kernel import (DO_BUFFERED_IO, DO_DEVICE_INITIALIZING, DO_DIRECT_IO, BugCheckHalt,
-                      HardwareDevice, Kernel, KernelUsageError, Reaction, Register, MachineFrozen, NotModelledError,
+                      DevNode, DriverImage, HardwareDevice, nt_load_driver, pnp_start_devnode,
+                      pnp_surprise_remove, pnp_uninstall, Kernel, KernelUsageError, Reaction, Register, MachineFrozen, NotModelledError,
                       copy_io_flags_from,
-                      io_attach_device_to_device_stack, io_create_device, io_create_driver,
+                      io_attach_device_to_device_stack, io_create_device,
                       io_create_symbolic_link, io_get_device_object_pointer,
                       ob_dereference_file_object_inline)
 from ..kernel import constants as C
@@ -27,7 +29,10 @@ from ..lang.diagnostics import Diagnostic, ScenarioError
 from ..scenario import Scenario
 from ..scenario.resolve import DevicePlan, DriverPlan, Program, plan_step, resolve
 from ..trace import TraceRecorder
+from ..usermode.scm import START_TYPES, ServiceControlManager
 from .app import AppError, Application
+from .boot_registry import install_registry
+from .boot_volume import install_volume
 from .inventory import Inventory, picture
 from .result import RunResult
 
@@ -57,11 +62,15 @@ class Session:
                              verifier=machine.verifier, strict=machine.strict)
         self.kernel.boot_system_time = machine.boot_time
         self.kernel.time_zone_bias = machine.time_zone_bias
+        self.kernel.debugger = machine.debugger
         for plan in program.hardware:
             self._install_hardware(plan)
+        install_registry(self.kernel, program)
+        self.volume = install_volume(self.kernel, program)      # C: and its files:
         self.recorder = TraceRecorder()
         self.kernel.add_instrument(self.recorder)
-        self.app = Application(self.kernel, program.app)
+        self.scm = ServiceControlManager(self.kernel)
+        self.app = Application(self.kernel, program.app, scm=self.scm)
         self.inventory = Inventory()
         self.kernel.add_instrument(self.inventory)
         self.models: dict[str, DriverModel] = {}
@@ -71,11 +80,25 @@ class Session:
         self._command: Any = None
         self._idle_main = False
         order = sorted(program.drivers, key=lambda d: (d.load_order, d.index))
+        for plan in order:
+            image = DriverImage(plan.name, partial(self._driver_entry, plan))
+            image.wdm = plan.add_device is not None
+            self.kernel.images[plan.name] = image
+            if plan.installed:
+                self.scm.install(plan.name, plan.name, f"\\SystemRoot\\System32\\drivers\\"
+                                 f"{image.file_name}", START_TYPES[plan.start])
         loaded = self.kernel.new_event()
 
         def loader() -> Any:
+            # boot, system and auto-start drivers, in load order (the SCM's auto-start
+            # pass is folded in): what each DriverEntry returned is in the trace
             for plan in order:
-                yield from self._load_driver(plan)
+                if plan.installed and plan.start in ("boot", "system", "auto"):
+                    yield from nt_load_driver(self.kernel, self.kernel.images[plan.name])
+            # then the PnP manager enumerates the root devices and starts them
+            for node_plan in program.pnp:
+                node = self._devnode(node_plan)
+                yield from pnp_start_devnode(self.kernel, node, self._pnp_load_driver)
             loaded.succeed()
 
         self.kernel.create_thread(loader, name="DriverLoader", process="System")
@@ -88,11 +111,13 @@ class Session:
         file, line, col = self.program.locate(path)
         return ScenarioError([Diagnostic(file, line, col, "/".join(map(str, path)), message)])
 
-    def _load_driver(self, plan: DriverPlan) -> Any:
-        """What the I/O manager and DriverEntry do, for one scenario driver."""
+    def _driver_entry(self, plan: DriverPlan, driver: Any, registry_path: str) -> Any:
+        """A scenario driver's image: its code bound to the driver object the loader
+        made, then DriverEntry; its status is the load's (pnp-hardware §1.2-§1.3)."""
         kernel = self.kernel
-        driver = io_create_driver(kernel, plan.name)
         model = DriverModel(kernel, plan.name, driver)
+        model.image = driver.image
+        driver.image.global_objects = model.globals.values
         for var in plan.state:
             model.globals[var.name] = var.new_value(kernel)
         self.models[plan.name] = model
@@ -100,7 +125,17 @@ class Session:
             driver.major_function[major] = routine.bind(model)
         if plan.start_io is not None:
             driver.driver_start_io = plan.start_io.bind(model)
+        if plan.unload is not None:       # DriverUnload(DriverObject): sees the first device
+            unload = plan.unload.bind(model)
+            driver.driver_unload = lambda drv: unload(drv.device_object)
         devices: list[Any] = []
+        if plan.add_device is not None:   # a PnP driver: its devices come with AddDevice
+            add_device = plan.add_device.bind(model)
+            driver.add_device = partial(self._add_device, plan, model, add_device)
+            status = C.NTSTATUS.STATUS_SUCCESS
+            if plan.driver_entry is not None:
+                status = yield from plan.driver_entry.bind(model)(None)
+            return status
 
         def create_devices() -> Any:
             """CreateDevice (and the filter's attach): once, returns the devices."""
@@ -108,23 +143,9 @@ class Session:
                 return devices
             model.devices_created = True
             for dev in plan.devices:
-                status, device = io_create_device(driver, 0, dev.name, dev.type, 0,
-                                                  dev.exclusive)
-                if device is None:
-                    raise self._error(list(dev.path) + ["name"],
-                                      f"IoCreateDevice failed: {C.status_name(status)}")
-                device.device_extension["model"] = model
-                # IoCreateDevice zeroes the extension; declared initial values are set
-                # as the driver's AddDevice/DriverEntry would right after.
-                device.device_extension["state"] = {
-                    var.name: var.new_value(kernel) for var in plan.extension}
-                device.flags |= {"buffered": DO_BUFFERED_IO,
-                                 "direct": DO_DIRECT_IO}.get(dev.io, 0)
-                if dev.name and dev.link:
-                    io_create_symbolic_link(kernel, dev.link, dev.name)
+                device = self._create_device(plan, model, driver, dev)
                 if dev.attach_to is not None:
                     yield from self._attach(device, dev)
-                model.devices[device.label] = device
                 devices.append(device)
             return devices
 
@@ -133,11 +154,87 @@ class Session:
         # (a create_devices step), so its KdPrints can come before and after.
         if not plan.creates_devices_in_entry:
             yield from create_devices()
+        status = C.NTSTATUS.STATUS_SUCCESS
         if plan.driver_entry is not None:
-            yield from plan.driver_entry.bind(model)(devices[0] if devices else None)
-        yield from create_devices()
-        for device in devices:          # IopReadyDeviceObjects (io-core §8.4)
-            device.flags &= ~DO_DEVICE_INITIALIZING
+            status = yield from plan.driver_entry.bind(model)(devices[0] if devices else None)
+        if C.nt_success(status):
+            yield from create_devices()
+        return status
+
+    def _create_device(self, plan: DriverPlan, model: DriverModel, driver: Any,
+                       dev: DevicePlan) -> Any:
+        """IoCreateDevice of one declared device, its extension and its link."""
+        kernel = self.kernel
+        status, device = io_create_device(driver, 0, dev.name, dev.type, 0, dev.exclusive)
+        if device is None:
+            raise self._error(list(dev.path) + ["name"],
+                              f"IoCreateDevice failed: {C.status_name(status)}")
+        device.device_extension["model"] = model
+        # IoCreateDevice zeroes the extension; declared initial values are set as the
+        # driver's AddDevice/DriverEntry would right after.
+        device.device_extension["state"] = {
+            var.name: var.new_value(kernel) for var in plan.extension}
+        device.flags |= {"buffered": DO_BUFFERED_IO, "direct": DO_DIRECT_IO}.get(dev.io, 0)
+        if dev.name and dev.link:
+            io_create_symbolic_link(kernel, dev.link, dev.name)
+            device.device_extension["link"] = dev.link   # the book's ustrSymLinkName
+        model.devices[device.label] = device
+        return device
+
+    def _add_device(self, plan: DriverPlan, model: DriverModel, routine: Any, driver: Any,
+                    pdo: Any) -> Any:
+        """AddDevice(DriverObject, PDO): a create_devices step creates the driver's
+        devices and attaches each to the top of the PDO's stack, its lower device kept
+        in the extension (the book's NextStackDevice), then ready, as the book's
+        AddDevice clears DO_DEVICE_INITIALIZING itself (pnp-hardware §2.4)."""
+        created: list[Any] = []
+
+        def create_devices() -> Any:
+            if created:
+                return created
+            for dev in plan.devices:
+                device = self._create_device(plan, model, driver, dev)
+                lower = io_attach_device_to_device_stack(device, pdo)
+                device.device_extension["lower"] = lower
+                device.flags &= ~DO_DEVICE_INITIALIZING
+                created.append(device)
+            return created
+            yield
+        model.create_devices = create_devices
+        return (yield from routine(driver, pdo))
+
+    def _devnode(self, plan: Any) -> Any:
+        """A ``pnp:`` devnode reported by the root enumerator, its events scheduled."""
+        node = DevNode(plan.instance, plan.hardware_ids, plan.service, plan.lower_filters,
+                       plan.upper_filters, plan.description, plan.compatible_ids)
+        self.kernel.pnp.report_root_device(node)
+        for at, action in plan.events:
+            self.kernel.call_later(at, partial(self.pnp_action, node, action, False),
+                                   urgent=False)
+        return node
+
+    def pnp_action(self, node: Any, action: str, drive: bool = True) -> None:
+        """Device Manager's Uninstall, or the device pulled: the PnP worker (a System
+        thread) runs the removal; ``drive`` runs the machine until it is done."""
+        body = {"uninstall": pnp_uninstall, "surprise_remove": pnp_surprise_remove}[action]
+        thread = self.kernel.create_thread(body, self.kernel, node, name="PnpWorker",
+                                           process="System")
+        if drive:
+            self._drive(lambda: not thread.alive or self.kernel.bugcheck is not None)
+
+    def _pnp_load_driver(self, service: str) -> Any:
+        """The PnP manager loads a devnode's driver once (pnp-hardware §2.4): the driver
+        object, or None when there is no such image or its DriverEntry failed."""
+        kernel = self.kernel
+        driver = kernel.namespace.lookup(f"\\Driver\\{service}")
+        if driver is not None:
+            return driver
+        image = kernel.images.get(service)
+        if image is None:
+            return None
+        status = yield from nt_load_driver(kernel, image)
+        return kernel.namespace.lookup(f"\\Driver\\{service}") if C.nt_success(status) \
+            else None
 
     def _install_hardware(self, plan: Any) -> None:
         """A ``hardware:`` device on the machine, its script scheduled (what the device
@@ -272,7 +369,8 @@ class Session:
             seed=self.seed, events=self.recorder.events(), requests=self.app.requests,
             bugcheck=kernel.bugcheck, hung_threads=[t.name for t in blocked],
             end_time=kernel.now, app_output=list(self.app.output), frozen=kernel.frozen,
-            stopped=self.stopped, active=active)
+            stopped=self.stopped, active=active, registry=kernel.registry.snapshot(),
+            files=self.volume.snapshot())
 
 
 @contextmanager

@@ -33,9 +33,12 @@ REQUEST_VERBS = ("open", "read", "write", "ioctl", "cancel_io", "close",
                  "get_overlapped_result", "get_file_size", "create_event", "set_event",
                  "reset_event", "pulse_event", "create_semaphore", "release_semaphore",
                  "create_mutex", "release_mutex", "wait_for", "open_event",
-                 "get_exit_code_thread")
+                 "get_exit_code_thread", "open_sc_manager", "create_service", "open_service",
+                 "start_service", "control_service", "delete_service",
+                 "close_service_handle", "net_start", "net_stop")
 #: Verbs whose ``as`` names a handle too.
-HANDLE_VERBS = ("open", "create_event", "create_semaphore", "create_mutex", "open_event")
+HANDLE_VERBS = ("open", "create_event", "create_semaphore", "create_mutex", "open_event",
+                "open_sc_manager", "create_service", "open_service")
 UCHAR = TYPES["UCHAR"]
 HANDLE = TYPES["HANDLE"]
 
@@ -327,8 +330,13 @@ class _Planner:
             self._known(args["handle"], names.handles, "handle", here + ["handle"],
                         "no step opens a handle named")
         if verb in ("cancel_io", "close", "get_file_size", "set_event", "reset_event",
-                    "pulse_event", "release_mutex"):
+                    "pulse_event", "release_mutex", "start_service", "delete_service",
+                    "close_service_handle"):
             self._known(args, names.handles, "handle", here, "no step opens a handle named")
+        for key in ("manager", "service"):
+            if verb in ("create_service", "open_service", "control_service") and key in args:
+                self._known(args[key], names.handles, "handle", here + [key],
+                            "no step opens a handle named")
         if verb == "wait_for":
             objects = [args] if isinstance(args, str) else args.get("objects", [])
             for i, obj in enumerate(objects):

@@ -29,6 +29,9 @@ from ..lang.units import parse_duration
 from .app_plan import AppPlan, AppStep, plan_app
 from .app_plan import plan_step as _plan_step
 from .loader import Scenario
+from .pnp_plan import DevNodePlan, plan_pnp
+from .registry_plan import RegistryKeyPlan, plan_registry
+from .files_plan import VolumePlan, plan_volume
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,8 @@ class MachineSpec:
     seed: int = 0
     boot_time: int = BOOT_SYSTEM_TIME    # KeQuerySystemTime at boot
     time_zone_bias: int = 0              # UTC - local, 100 ns
+    debugger: bool = False               # a kernel debugger is attached
+    build: str = "checked"               # the drivers' build unless one says otherwise
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,10 @@ class DriverPlan:
     creates_devices_in_entry: bool
     state: tuple[StateVar, ...]      # globals
     extension: tuple[StateVar, ...]  # each device's extension
+    unload: Routine | None = None
+    add_device: Routine | None = None    # a PnP (WDM) driver's AddDevice
+    start: str = "system"            # the service's Start: boot, system and auto load at boot
+    installed: bool = True           # a service key exists (else CreateService makes it)
 
 
 @dataclass(frozen=True)
@@ -96,6 +105,9 @@ class Program:
     drivers: tuple[DriverPlan, ...]
     app: AppPlan
     hardware: tuple["HardwarePlan", ...] = ()
+    registry: tuple[RegistryKeyPlan, ...] = ()      # the keys the machine boots with
+    pnp: tuple[DevNodePlan, ...] = ()                # the devnodes the PnP manager starts
+    volume: VolumePlan = VolumePlan()                # C: and its files:
 
     @property
     def path(self) -> Any:
@@ -138,16 +150,19 @@ def resolve(scenario: Scenario, machine: Mapping[str, Any] | None = None) -> Pro
     spec = _machine({**data.get("machine", {}), **(machine or {})}, problems)
     constants = _constants(data.get("constants", {}), problems)
     structs = _structs(data.get("structs", {}), problems)
-    drivers = tuple(_driver(scenario, index, constants, structs, problems)
+    drivers = tuple(_driver(scenario, index, constants, structs, problems, spec.build)
                     for index in range(len(data.get("drivers", []))))
     app = plan_app(data.get("app", []), constants, structs, problems.report,
                    lambda path: scenario.locate(list(path)))
     hardware = tuple(_hardware(item, ["hardware", index], problems)
                      for index, item in enumerate(data.get("hardware", [])))
+    registry = plan_registry(data.get("registry", []), problems.report)
+    volume = plan_volume(data.get("files", []), data.get("volume", {}), problems.report)
+    pnp = plan_pnp(data.get("pnp", []), {d.name: d for d in drivers}, problems.report)
     if problems.list:
         raise ScenarioError(problems.list)
     return Program(scenario, data["scenario"], spec, constants, structs, drivers, app,
-                   hardware)
+                   hardware, registry=registry, volume=volume, pnp=pnp)
 
 
 def _hardware(item: Mapping[str, Any], path: list, problems: _Problems) -> HardwarePlan:
@@ -222,7 +237,7 @@ def plan_step(program: Program, step: Mapping[str, Any]) -> AppStep:
 
 def _machine(settings: Mapping[str, Any], problems: _Problems) -> MachineSpec:
     values: dict[str, Any] = {}
-    for key in ("cpus", "verifier", "strict", "seed"):
+    for key in ("cpus", "verifier", "strict", "seed", "debugger", "build"):
         if key in settings:
             values[key] = settings[key]
     for key in ("clock_tick", "time_limit"):
@@ -306,8 +321,11 @@ def _structs(spec: Mapping[str, Any], problems: _Problems) -> dict[str, Struct]:
 
 
 def _driver(scenario: Scenario, index: int, constants: Mapping[str, int],
-            structs: Mapping[str, Struct], problems: _Problems) -> DriverPlan:
+            structs: Mapping[str, Struct], problems: _Problems,
+            build: str = "checked") -> DriverPlan:
     data = scenario.data["drivers"][index]
+    if "build" not in data:              # machine.build: the drivers' build by default
+        data = {**data, "build": build}
     base = ["drivers", index]
 
     def report(path: Sequence[Any], message: str) -> None:
@@ -350,11 +368,17 @@ def _driver(scenario: Scenario, index: int, constants: Mapping[str, int],
                 if "start_io" in data else None)
     entry = (cc.routine(data["driver_entry"], "thread", "DriverEntry", ["driver_entry"])
              if "driver_entry" in data else None)
-    if "unload" in data:
-        cc.routine(data["unload"], "thread", "DriverUnload", ["unload"])
+    unload = (cc.routine(data["unload"], "thread", "DriverUnload", ["unload"])
+              if "unload" in data else None)
+    add_device = (cc.routine(data["add_device"], "add_device", "AddDevice", ["add_device"])
+                  if "add_device" in data else None)
+    if not data.get("installed", True) and data.get("start", "demand") != "demand":
+        cc.report(["installed"], "a driver that is not installed has no Start yet: "
+                  "CreateService gives it one (leave 'start' out or make it demand)")
     cc.compile_unreferenced()
     _cross_check(source, cc)
-    routine_names = [*table, "start_io", "driver_entry", "default_dispatch",
+    routine_names = [*table, "start_io", "driver_entry", "default_dispatch", "unload",
+                     "add_device",
                      *data.get("routines", {})]
     for i, name in enumerate(data.get("pageable", [])):
         if name not in routine_names:
@@ -365,7 +389,10 @@ def _driver(scenario: Scenario, index: int, constants: Mapping[str, int],
     problems.list.extend(source.diagnostics)
     return DriverPlan(data["name"], index, data.get("load_order", 0), devices, dispatch,
                       start_io, entry, _uses_block(data.get("driver_entry"), "create_devices"),
-                      tuple(state), tuple(extension))
+                      tuple(state), tuple(extension), unload=unload, add_device=add_device,
+                      start=data.get("start", "system" if data.get("installed", True)
+                                     and add_device is None else "demand"),
+                      installed=data.get("installed", True))
 
 
 def _views(spec: Mapping[str, Any], structs: Mapping[str, Struct], report: Any

@@ -15,6 +15,9 @@ from harness.blocks import builtin  # noqa: F401 - registers the built-in blocks
 from harness.blocks.discovery import load_custom_blocks
 from harness.blocks.registry import REGISTRY, BlockSpec
 from harness.scenario.schema_app import app_defs
+from harness.scenario.schema_pnp import pnp_defs
+from harness.scenario.schema_files import files_defs
+from harness.scenario.schema_registry import registry_defs
 from harness.lang.units import DURATION_PATTERN
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -199,8 +202,22 @@ def _driver_defs() -> dict[str, Any]:
             "driver_entry": dict(_ROUTINE, description=(
                 "DriverEntry, run by the loader thread at boot. Devices are created (and "
                 "attached) where a create_devices step stands, else before it runs.")),
-            "unload": dict(_ROUTINE, description="DriverUnload. Drivers are not unloaded during "
-                           "a run yet: accepted, never called."),
+            "unload": dict(_ROUTINE, description="DriverUnload(DriverObject), run when the "
+                           "service is stopped (ControlService STOP) and no device of the driver "
+                           "is open or attached to; without it the driver cannot be stopped."),
+            "start": {"enum": ["boot", "system", "auto", "demand", "disabled"],
+                      "description": "The service's start type: boot, system (the default) "
+                                     "and auto are loaded as the machine starts, in load_order; "
+                                     "demand waits for StartService, disabled refuses it."},
+            "add_device": dict(_ROUTINE, description=(
+                "AddDevice(DriverObject, PhysicalDeviceObject): makes this a PnP (WDM) "
+                "driver. A create_devices step creates the devices: each is attached to "
+                "the PDO (its lower device is where forward sends) and ready.")),
+            "build": {"enum": ["checked", "free"], "description": (
+                "The driver's build: checked (the default, as the book's outputs are) "
+                "keeps KdPrint (log) and ASSERT; free compiles both away.")},
+            "installed": {"type": "boolean", "description": "false: no service key yet; the "
+                          "app's CreateService installs <name>.sys (default true)."},
             "dispatch": {"$ref": "#/$defs/dispatch"},
             "default_dispatch": dict(_ROUTINE,
                                      description="Used for every IRP_MJ_* not in dispatch."),
@@ -271,6 +288,11 @@ def _setting_defs() -> dict[str, Any]:
                 "seed": count,
                 "clock_tick": dict({"$ref": "#/$defs/duration"}, description="Timer tick."),
                 "verifier": {"type": "boolean", "description": "Driver Verifier checks."},
+                "build": {"enum": ["checked", "free"], "description": (
+                    "The drivers' build, unless a driver says (default checked).")},
+                "debugger": {"type": "boolean", "description": (
+                    "A kernel debugger is attached: a checked driver's failed ASSERT breaks "
+                    "into it (what the person there answers is not modelled).")},
                 "strict": {"type": "boolean", "description": (
                     "true (default): a blocking wait at DISPATCH_LEVEL in a thread bug-checks. "
                     "false: it blocks as on a free XP build (the book's StartIo samples) and "
@@ -393,7 +415,7 @@ def build_schema(blocks: Mapping[str, BlockSpec]) -> dict[str, Any]:
         described by ``$defs/driver_file``.
     """
     defs = {**_value_defs(), **_routine_defs(blocks), **_driver_defs(),
-            **_setting_defs(), **app_defs()}
+            **_setting_defs(), **app_defs(), **pnp_defs(), **registry_defs(), **files_defs()}
     return {
         "$schema": DIALECT,
         "title": "irp-harness scenario",
@@ -410,6 +432,10 @@ def build_schema(blocks: Mapping[str, BlockSpec]) -> dict[str, Any]:
             "book": {"$ref": "#/$defs/book"},
             "machine": {"$ref": "#/$defs/machine"},
             "hardware": {"$ref": "#/$defs/hardware"},
+            "pnp": {"$ref": "#/$defs/pnp"},
+            "registry": {"$ref": "#/$defs/registry"},
+            "files": {"$ref": "#/$defs/files"},
+            "volume": {"$ref": "#/$defs/volume"},
             "include": {"$ref": "#/$defs/include"},
             "drivers": {"type": "array", "items": {"$ref": "#/$defs/driver"}},
             "app": {"$ref": "#/$defs/app"},

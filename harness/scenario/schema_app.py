@@ -16,7 +16,9 @@ APP_VERBS = ("open", "read", "write", "ioctl", "cancel_io", "sleep", "close",
              "get_overlapped_result", "wait", "print", "get_file_size", "spawn", "join",
              "create_event", "set_event", "reset_event", "pulse_event", "create_semaphore",
              "release_semaphore", "create_mutex", "release_mutex", "wait_for", "open_event",
-             "get_exit_code_thread",
+             "get_exit_code_thread", "open_sc_manager", "create_service", "open_service",
+             "start_service", "control_service", "delete_service", "close_service_handle",
+             "net_start", "net_stop",
              "set", "if", "while", "repeat")
 
 #: Keys that only make sense next to ``open`` (CreateFile's other arguments).
@@ -117,6 +119,44 @@ def _verbs() -> dict[str, dict[str, Any]]:
         "get_exit_code_thread": dict(_NAME, description="GetExitCodeThread on a thread "
                                      "(by its name under threads:): {r.result} is "
                                      "STILL_ACTIVE (259) while it runs, else its exit code."),
+        "open_sc_manager": _obj("OpenSCManager(NULL, NULL, SC_MANAGER_ALL_ACCESS): 'as' "
+                                "names the SC_HANDLE (the app runs elevated).", []),
+        "create_service": _obj("CreateService(manager, name, display_name, "
+                               "SERVICE_ALL_ACCESS, SERVICE_KERNEL_DRIVER, start, "
+                               "SERVICE_ERROR_IGNORE, binary, ...): records the service, "
+                               "loads nothing; 'as' names the SC_HANDLE (NULL and "
+                               "ERROR_SERVICE_EXISTS when the name is taken).",
+                               ["manager", "name", "binary"], manager=_NAME,
+                               name={"type": "string", "minLength": 1, "maxLength": 256},
+                               display_name={"type": "string", "minLength": 1,
+                                             "maxLength": 256},
+                               start={"enum": ["boot", "system", "auto", "demand",
+                                               "disabled"]},
+                               binary={"type": "string", "minLength": 1, "maxLength": 260,
+                                       "description": "the image path; its file name "
+                                       "(HelloDDK.sys) finds the scenario driver"}),
+        "open_service": _obj("OpenService(manager, name, SERVICE_ALL_ACCESS): 'as' names the "
+                             "SC_HANDLE (NULL and ERROR_SERVICE_DOES_NOT_EXIST).",
+                             ["manager", "name"], manager=_NAME,
+                             name={"type": "string", "minLength": 1, "maxLength": 256}),
+        "start_service": dict(_NAME, description="StartService(handle, 0, NULL): loads the "
+                              "driver and returns once its DriverEntry has."),
+        "control_service": _obj("ControlService(service, control, &status): stop unloads "
+                                "the driver (DriverUnload now, or once its devices are "
+                                "closed); {r.result} is dwCurrentState.", ["service",
+                                                                          "control"],
+                                service=_NAME,
+                                control={"enum": ["stop", "pause", "continue",
+                                                  "interrogate"]}),
+        "delete_service": dict(_NAME, description="DeleteService: marks the service; the "
+                               "key goes once it is stopped and its handles closed."),
+        "close_service_handle": dict(_NAME, description="CloseServiceHandle."),
+        "net_start": {"type": "string", "minLength": 1, "maxLength": 256,
+                      "description": "net start NAME: OpenSCManager, OpenService, "
+                                     "StartService, CloseServiceHandle."},
+        "net_stop": {"type": "string", "minLength": 1, "maxLength": 256,
+                     "description": "net stop NAME: OpenSCManager, OpenService, "
+                                    "ControlService(STOP), CloseServiceHandle."},
         "set_event": dict(_NAME, description="SetEvent on a handle."),
         "reset_event": dict(_NAME, description="ResetEvent on a handle."),
         "pulse_event": dict(_NAME, description="PulseEvent on a handle."),

@@ -29,6 +29,8 @@ from ..kernel import (EVENT_ALL_ACCESS, KERNEL_HANDLE_BIT,  # noqa: F401 - kerne
                       handle_table, ke_initialize_mutant, ke_pulse_event, ke_release_mutant,
                       ke_release_semaphore, ke_wait_for_multiple_objects,
                       ob_reference_object_by_handle, zw_create_event)
+from ..kernel import (DRVO_LEGACY_DRIVER, ServiceKey,  # noqa: F401 - the SCM's
+                      nt_load_driver_service, nt_unload_driver_service)
 from ..kernel.io.file import nt_cancel_io_file
 from ..kernel.ob.named import create_named_object, open_named_object
 from ..kernel.mm.memory import USER_BASE, AddressSpace
@@ -58,6 +60,8 @@ def _system_call(name: str, service: Callable[..., Generator]) -> Callable[..., 
 
 
 NtCreateFile = _system_call("NtCreateFile", nt_create_file)
+NtLoadDriver = _system_call("NtLoadDriver", nt_load_driver_service)
+NtUnloadDriver = _system_call("NtUnloadDriver", nt_unload_driver_service)
 NtReadFile = _system_call("NtReadFile", nt_read_file)
 NtWriteFile = _system_call("NtWriteFile", nt_write_file)
 NtDeviceIoControlFile = _system_call("NtDeviceIoControlFile", nt_device_io_control_file)

@@ -165,8 +165,26 @@ BUILTIN_LAYOUTS = {
                                     "LastWriteTime": 16, "ChangeTime": 24,
                                     "FileAttributes": 32}),
     "FILE_END_OF_FILE_INFORMATION": (8, {"EndOfFile": 0}),
+    "FILE_DISPOSITION_INFORMATION": (1, {"DeleteFile": 0}),
     "UNICODE_STRING": (8, {"Length": 0, "MaximumLength": 2, "Buffer": 4}),
+    # ntdef.h ANSI_STRING (STRING): the same header, Buffer a PCHAR
+    "ANSI_STRING": (8, {"Length": 0, "MaximumLength": 2, "Buffer": 4}),
     "IO_STATUS_BLOCK": (8, {"Status": 0, "Information": 4}),
+    # wdm.h registry information: the fixed part, then the ANYSIZE_ARRAY tail (padded)
+    "KEY_VALUE_PARTIAL_INFORMATION": (16, {"TitleIndex": 0, "Type": 4, "DataLength": 8,
+                                           "Data": 12}),
+    "KEY_VALUE_BASIC_INFORMATION": (16, {"TitleIndex": 0, "Type": 4, "NameLength": 8,
+                                         "Name": 12}),
+    "KEY_VALUE_FULL_INFORMATION": (24, {"TitleIndex": 0, "Type": 4, "DataOffset": 8,
+                                        "DataLength": 12, "NameLength": 16, "Name": 20}),
+    "KEY_BASIC_INFORMATION": (24, {"LastWriteTime": 0, "TitleIndex": 8, "NameLength": 12,
+                                   "Name": 16}),
+    "KEY_NODE_INFORMATION": (32, {"LastWriteTime": 0, "TitleIndex": 8, "ClassOffset": 12,
+                                  "ClassLength": 16, "NameLength": 20, "Name": 24}),
+    "KEY_FULL_INFORMATION": (48, {"LastWriteTime": 0, "TitleIndex": 8, "ClassOffset": 12,
+                                  "ClassLength": 16, "SubKeys": 20, "MaxNameLen": 24,
+                                  "MaxClassLen": 28, "Values": 32, "MaxValueNameLen": 36,
+                                  "MaxValueDataLen": 40, "Class": 44}),
     # ntdef.h LIST_ENTRY: two pointers
     "LIST_ENTRY": (8, {"Flink": 0, "Blink": 4}),
     # wdm.h TIME_FIELDS: eight CSHORTs, 16 bytes
@@ -213,6 +231,7 @@ def test_builtin_size_and_offsets(name):
 def test_builtin_alignments():
     assert BUILTIN["FILE_STANDARD_INFORMATION"].align == 8
     assert BUILTIN["UNICODE_STRING"].align == 4
+    assert BUILTIN["ANSI_STRING"].align == 4
     assert BUILTIN["KEYBOARD_INPUT_DATA"].align == 4
     assert BUILTIN["CDB10"].align == 1
 

@@ -40,6 +40,14 @@ class DriverObject:
         self.driver_start_io: Callable[..., Any] | None = None
         self.driver_unload: Callable[..., Any] | None = None
         self.device_object: DeviceObject | None = None   # head of the NextDevice chain
+        self.flags = 0                        # DRVO_* (io/loader.py)
+        self.image: Any = None                # the DriverImage its code is in
+        self.driver_start = self.driver_size = 0
+        self.service_key_name = self.short_name
+        self.hardware_database = ""
+        self.unload_pending = False           # NtUnloadDriver asked; DriverUnload not run yet
+        self.temporary = False                # ObMakeTemporaryObject: the name is gone
+        self.add_device: Callable[..., Any] | None = None   # DriverExtension->AddDevice
 
     @property
     def short_name(self) -> str:
@@ -64,7 +72,7 @@ class DeviceObject:
                  "next_device", "attached_device", "attached_to", "current_irp", "flags",
                  "characteristics", "device_extension", "device_type", "stack_size",
                  "alignment_requirement", "sector_size", "doe_flags", "device_queue", "dpc",
-                 "timer")
+                 "timer", "vpb")
 
     def __init__(self, kernel: "Kernel", driver: DriverObject, name: str | None,
                  device_type: int, characteristics: int) -> None:
@@ -89,6 +97,7 @@ class DeviceObject:
         self.device_queue: Any = None
         self.dpc: Any = None
         self.timer: Any = None
+        self.vpb: Any = None                  # a mounted volume's VPB (io/vpb.py)
 
     @property
     def label(self) -> str:
@@ -122,6 +131,13 @@ class FileObject:
         self.closed = False
         self.lock_busy = False               # FO_SYNCHRONOUS_IO request lock (kernel-env §7.2)
         self.lock_waiters: list[Any] = []
+        # A file on a mounted volume (stacks-services 4.25): the VPB it was opened through,
+        # the file system's FCB and CCB, and what IoSetShareAccess recorded for this open.
+        self.vpb: Any = None
+        self.fs_context: Any = None
+        self.fs_context2: Any = None
+        self.read_access = self.write_access = self.delete_access = False
+        self.shared_read = self.shared_write = self.shared_delete = False
 
     @property
     def synchronous(self) -> bool:
@@ -150,7 +166,9 @@ def io_create_device(driver: DriverObject, extension_size: int, name: str | None
 
 
 def io_delete_device(device: DeviceObject) -> None:
-    """IoDeleteDevice (io-core §8.5): unlink from the driver list, drop the name."""
+    """IoDeleteDevice (io-core §8.5, pnp-hardware §1.7): the IoTimer and the name go at
+    once; the device leaves the driver's NextDevice chain now, or at its last close
+    while it is still opened (the I/O manager's io/loader.py finishes it then)."""
     if device.doe_flags & DOE_DELETE_PENDING:
         device.kernel.bug_check(BugCheckCode.DRIVER_VERIFIER_IOMANAGER_VIOLATION, 0x240,
                                 device.id, 0, 0, reason="IoDeleteDevice called twice")
@@ -160,6 +178,12 @@ def io_delete_device(device: DeviceObject) -> None:
         device.timer = None
     if device.name:
         device.kernel.namespace.remove(device.name)
+    if device.reference_count == 0:
+        iop_unlink_device(device)
+
+
+def iop_unlink_device(device: DeviceObject) -> None:
+    """Take a deleted device out of its driver's NextDevice chain."""
     driver = device.driver_object
     prev, cur = None, driver.device_object
     while cur is not None and cur is not device:

@@ -20,8 +20,13 @@ from ..mm.memory import Buffer, io_allocate_mdl, mm_probe_and_lock_pages
 from ..ob.object import ob_dereference_object_inline
 from .build import set_up_ioctl_buffers
 from .cancel import io_cancel_irp
-from .device import DOE_DELETE_PENDING, DeviceObject, FileObject, io_get_attached_device
+from .device import (DOE_DELETE_PENDING, DOE_UNLOAD_PENDING, DeviceObject, FileObject,
+                     io_get_attached_device)
+from .loader import iop_device_released
+from .pnp import pnp_device_closed
 from .iomgr import io_call_driver, iop_complete_request
+from .share import file_generic_mapping
+from .vpb import is_direct_device_open
 from .irp import Irp, IoStatusBlock, KernelMode, UserMode, io_allocate_irp, io_free_irp
 
 if TYPE_CHECKING:
@@ -32,7 +37,10 @@ _F = IrpFlags
 
 
 def io_get_related_device_object(file: FileObject) -> DeviceObject:
-    """IoGetRelatedDeviceObject: the current top of the file's device stack (§8.11)."""
+    """IoGetRelatedDeviceObject: the current top of the file's device stack (§8.11); for
+    a file on a mounted volume, of the file system's volume device (stacks-services 1.21)."""
+    if file.vpb is not None:
+        return io_get_attached_device(file.vpb.device_object)
     return io_get_attached_device(file.device_object)
 
 
@@ -96,7 +104,7 @@ def _wait_synchronous(file: FileObject, status: int) -> Generator[Any, Any, int]
 def nt_create_file(kernel: "Kernel", name: str, synchronous: bool = True,
                    requestor_mode: int = UserMode, tag: Any = None,
                    iosb: IoStatusBlock | None = None, options: int = 0, disposition: int = 1,
-                   share_access: int = 0, desired_access: int = 0
+                   share_access: int = 0, desired_access: int = 0, file_attributes: int = 0
                    ) -> Generator[Any, Any, tuple]:
     """NtCreateFile on a device name: (status, file object or None) (io-core §8.12).
     ``tag`` rides on the IRP_MJ_CREATE IRP for observers, as for reads and writes.
@@ -104,18 +112,25 @@ def nt_create_file(kernel: "Kernel", name: str, synchronous: bool = True,
     The driver sees Parameters.Create.Options = (Disposition << 24) | CreateOptions and
     the ShareAccess; neither changes anything for a plain device (stacks-services 1.5,
     1.6). ``iosb`` receives what the driver left in IoStatus (its Information, usually 0,
-    reads as FILE_SUPERSEDED whatever was asked)."""
+    reads as FILE_SUPERSEDED whatever was asked). A name on a mounted volume
+    (``\\??\\C:\\1.log``) goes to the volume's file system instead, which does
+    interpret them (stacks-services 4.25); a failed open then still hands back the
+    file system's Information (FILE_EXISTS, ...) with the status, as IoCreateFile does."""
     status, device, rest = kernel.namespace.parse(name)
     if device is None:
         return status, None
     if not isinstance(device, DeviceObject):
         return NTSTATUS.STATUS_OBJECT_TYPE_MISMATCH, None
-    if device.flags & DO_DEVICE_INITIALIZING or device.doe_flags & DOE_DELETE_PENDING:
+    if device.flags & DO_DEVICE_INITIALIZING or device.doe_flags & (DOE_DELETE_PENDING
+                                                                    | DOE_UNLOAD_PENDING):
         return NTSTATUS.STATUS_NO_SUCH_DEVICE, None
     if device.flags & DO_EXCLUSIVE and device.reference_count > 0:
         return NTSTATUS.STATUS_ACCESS_DENIED, None
     top = io_get_attached_device(device)
     file = FileObject(kernel, device, synchronous, name, rest)
+    if device.vpb is not None and not is_direct_device_open(rest, desired_access):
+        file.vpb = device.vpb                     # IopParseDevice: to the file system
+        top = io_get_attached_device(device.vpb.device_object)
     irp = _new_irp(kernel, top, file, IRP_MJ.IRP_MJ_CREATE,
                    _F.IRP_CREATE_OPERATION | _F.IRP_SYNCHRONOUS_API | _F.IRP_DEFER_IO_COMPLETION,
                    requestor_mode)
@@ -123,14 +138,19 @@ def nt_create_file(kernel: "Kernel", name: str, synchronous: bool = True,
     iosb = irp.user_iosb = iosb if iosb is not None else IoStatusBlock()
     params = irp.stack[irp.stack_count - 1].parameters
     params.other = {"Options": (disposition << 24) | (options & 0x00FFFFFF),
-                    "ShareAccess": share_access, "DesiredAccess": desired_access}
+                    "ShareAccess": share_access,
+                    "DesiredAccess": file_generic_mapping(desired_access),
+                    "FileAttributes": file_attributes}
     ke_clear_event(file.event)
     status = yield from io_call_driver(top, irp)
     if status == STATUS_PENDING:
         yield from ke_wait_for_single_object(file.event)
         status = iosb.status
     else:
+        information = irp.io_status.information
         _finish_inline(kernel, irp)
+        if status >= 0x80000000:          # IoCreateFile copies the open packet's
+            iosb.status, iosb.information = status, information   # result, failure too
     if status >= 0x80000000:
         return status, None
     device.reference_count += 1
@@ -278,7 +298,11 @@ def iop_delete_file(file: FileObject) -> Generator[Any, Any, None]:
     """IopDeleteFile: the last reference is gone, send IRP_MJ_CLOSE."""
     yield from _send_close_operation(file, IRP_MJ.IRP_MJ_CLOSE)
     file.closed = True
-    file.device_object.reference_count -= 1
+    device = file.device_object
+    device.reference_count -= 1
+    if device.reference_count == 0:           # a deferred delete or unload (pnp-hardware §1.5)
+        yield from iop_device_released(device)
+        yield from pnp_device_closed(device)      # a surprise-removed devnode's REMOVE
 
 
 # IopDeleteFile is what the object manager runs when a file object's last reference
@@ -337,6 +361,36 @@ def nt_query_information_file(file: FileObject, information_class: int, length: 
         _finish_inline(kernel, irp)
     status = yield from _wait_synchronous(file, status)
     return status, out.read()
+
+
+def nt_set_information_file(file: FileObject, information_class: int, data: bytes,
+                            iosb: IoStatusBlock, requestor_mode: int = UserMode,
+                            replace_if_exists: bool = False) -> Generator[Any, Any, int]:
+    """NtSetInformationFile's IRP_MJ_SET_INFORMATION: the caller's record copied into a
+    system buffer (Parameters.SetFile.Length, FileInformationClass; ReplaceIfExists for
+    a rename). The checks and the position a synchronous file answers itself come first
+    (zw.py, stacks-services 4.28)."""
+    kernel = file.kernel
+    yield from _lock_file(file)
+    device = io_get_related_device_object(file)
+    ke_clear_event(file.event)
+    irp = _new_irp(kernel, device, file, IRP_MJ.IRP_MJ_SET_INFORMATION,
+                   _F.IRP_BUFFERED_IO | _F.IRP_DEALLOCATE_BUFFER | _F.IRP_DEFER_IO_COMPLETION,
+                   requestor_mode)
+    irp.system_buffer = Buffer.new(kernel.pool, len(data))
+    irp.system_buffer.write(data)
+    irp.user_iosb = iosb
+    params = irp.stack[-1].parameters
+    params.length = len(data)
+    params.file_information_class = information_class
+    params.other = {"ReplaceIfExists": replace_if_exists}
+    file.reference_count += 1
+    status = yield from io_call_driver(device, irp)
+    if status != STATUS_PENDING:
+        _finish_inline(kernel, irp)
+    status = yield from _wait_synchronous(file, status)
+    _unlock_file(file)
+    return status
 
 
 CANCEL_IO_POLL_INTERVAL = -100_000     # 10 ms, relative (kernel-env §7.7)

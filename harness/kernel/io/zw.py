@@ -5,21 +5,27 @@ or access checks (1.1, 1.18), handles from the caller's process table unless
 OBJ_KERNEL_HANDLE (1.8). What the file object is decides whether a read blocks: opened
 with FILE_SYNCHRONOUS_IO_* it is synchronous and ZwReadFile waits for a pended IRP;
 otherwise ZwReadFile returns STATUS_PENDING and the caller learns of the completion
-through its event, its APC routine or the file object's own event (1.9-1.16).
+through its event, its APC routine or the file object's own event (1.9-1.16). A name
+on the C: volume (``\\??\\C:\\1.log``) reaches the volume's file system through its
+VPB (harness.kernel.fs); the information classes are checked here first (4.27, 4.28).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Generator
 
-from ..constants import (FILE_SYNCHRONOUS_IO_ALERT, FILE_SYNCHRONOUS_IO_NONALERT,
-                         FILE_USE_FILE_POINTER_POSITION, NTSTATUS,
-                         PASSIVE_LEVEL, BugCheckCode)
+from ..constants import (FILE_NO_INTERMEDIATE_BUFFERING, FILE_SYNCHRONOUS_IO_ALERT,
+                         FILE_SYNCHRONOUS_IO_NONALERT, FILE_USE_FILE_POINTER_POSITION,
+                         NTSTATUS, PASSIVE_LEVEL, BugCheckCode, FilePositionInformation,
+                         FileRenameInformation, nt_error)
 from ..ob.handle import handle_table, ob_close_handle
 from ..ob.namespace import SymbolicLink
 from .device import FO_ALERTABLE_IO, DeviceObject, DriverObject, FileObject
-from .file import nt_close, nt_create_file, nt_device_io_control_file, nt_read_file, \
-    nt_write_file
+from .file import (io_get_related_device_object, nt_close, nt_create_file,
+                   nt_device_io_control_file, nt_query_information_file, nt_read_file,
+                   nt_set_information_file, nt_write_file)
+from .fileinfo import (check_information_class, large_integer, read_file_rename_information,
+                       read_large_integer)
 from .irp import IoStatusBlock, KernelMode
 
 if TYPE_CHECKING:
@@ -28,6 +34,7 @@ if TYPE_CHECKING:
     from ..mm.memory import Buffer
 
 STATUS_SUCCESS = NTSTATUS.STATUS_SUCCESS
+FO_NO_INTERMEDIATE_BUFFERING = 0x8
 #: ByteOffset {LowPart FILE_USE_FILE_POINTER_POSITION, HighPart -1} as a LONGLONG
 USE_FILE_POINTER = -(1 << 32) + FILE_USE_FILE_POINTER_POSITION
 
@@ -49,9 +56,9 @@ def _require_passive(kernel: "Kernel", routine: str) -> None:
 
 def zw_create_file(kernel: "Kernel", name: str, desired_access: int, iosb: IoStatusBlock,
                    share_access: int = 0, disposition: int = 1, create_options: int = 0,
-                   kernel_handle: bool = False, tag: Any = None
+                   kernel_handle: bool = False, tag: Any = None, file_attributes: int = 0
                    ) -> Generator[Any, Any, tuple[int, int]]:
-    """ZwCreateFile on a device or link name: (status, handle; 0 on failure).
+    """ZwCreateFile on a device, link or file name: (status, handle; 0 on failure).
 
     The file object is synchronous iff a FILE_SYNCHRONOUS_IO_* option is given; from a
     kernel caller that holds without SYNCHRONIZE in the access (1.1, 1.9)."""
@@ -60,12 +67,15 @@ def zw_create_file(kernel: "Kernel", name: str, desired_access: int, iosb: IoSta
                                          | FILE_SYNCHRONOUS_IO_NONALERT))
     status, file = yield from nt_create_file(
         kernel, name, synchronous, KernelMode, tag, iosb=iosb, options=create_options,
-        disposition=disposition, share_access=share_access, desired_access=desired_access)
+        disposition=disposition, share_access=share_access, desired_access=desired_access,
+        file_attributes=file_attributes)
     if file is None:
         iosb.status = status
         return status, 0
     if create_options & FILE_SYNCHRONOUS_IO_ALERT:
         file.flags |= FO_ALERTABLE_IO             # alertable waits: not modelled (1.9)
+    if create_options & FILE_NO_INTERMEDIATE_BUFFERING:
+        file.flags |= FO_NO_INTERMEDIATE_BUFFERING
     handle = handle_table(kernel, kernel_handle=kernel_handle).insert(file, desired_access)
     return status, handle
 
@@ -197,7 +207,69 @@ def ob_reference_object_by_name(kernel: "Kernel", name: str, object_type: str
 
 def io_get_base_file_system_device_object(file: FileObject) -> DeviceObject:
     """IoGetBaseFileSystemDeviceObject (1.22): the file's VPB device, else the named
-    device's VPB device, else the NAMED device - not the top of its stack. Volumes
-    (VPBs) are not modelled, so it is the named device."""
+    device's VPB device, else the NAMED device - not the top of its stack."""
+    if file.vpb is not None:
+        return file.vpb.device_object
+    if file.device_object.vpb is not None:
+        return file.device_object.vpb.device_object
     return file.device_object
 
+
+
+def zw_query_information_file(kernel: "Kernel", handle: int, iosb: IoStatusBlock, length: int,
+                              information_class: int) -> Generator[Any, Any, tuple]:
+    """ZwQueryInformationFile (4.27): (status, the bytes returned, or None).
+
+    The I/O manager checks the class and the length first (STATUS_INVALID_INFO_CLASS,
+    STATUS_INFO_LENGTH_MISMATCH: no IRP, nothing written) and answers
+    FilePositionInformation of a synchronous file object itself from its
+    CurrentByteOffset; everything else is an IRP_MJ_QUERY_INFORMATION to the file's
+    driver or file system. A failure writes no IOSB (1.14)."""
+    _require_passive(kernel, "ZwQueryInformationFile")
+    status, file = _file_of(kernel, handle)
+    if file is None:
+        return status, None
+    status = check_information_class(information_class, length, False,
+                                     "ZwQueryInformationFile")
+    if status != STATUS_SUCCESS:
+        return status, None
+    if information_class == FilePositionInformation and file.synchronous:
+        data = large_integer(file.current_byte_offset)
+        iosb.status, iosb.information = STATUS_SUCCESS, len(data)
+        return STATUS_SUCCESS, data
+    status, data = yield from nt_query_information_file(file, information_class, length,
+                                                        iosb, KernelMode)
+    if nt_error(status):
+        return status, None
+    return status, data[:iosb.information]
+
+
+def zw_set_information_file(kernel: "Kernel", handle: int, iosb: IoStatusBlock, data: bytes,
+                            information_class: int) -> Generator[Any, Any, int]:
+    """ZwSetInformationFile (4.28): ``data`` is the caller's record, Length bytes.
+
+    The same class and length checks as a query; FilePositionInformation on a
+    synchronous file object is the I/O manager's: a negative offset, or with
+    FILE_NO_INTERMEDIATE_BUFFERING one not a multiple of the sector size, is
+    STATUS_INVALID_PARAMETER, else CurrentByteOffset is set. The rest goes to the file
+    system as IRP_MJ_SET_INFORMATION (a rename's ReplaceIfExists in its parameters)."""
+    _require_passive(kernel, "ZwSetInformationFile")
+    status, file = _file_of(kernel, handle)
+    if file is None:
+        return status
+    status = check_information_class(information_class, len(data), True,
+                                     "ZwSetInformationFile")
+    if status != STATUS_SUCCESS:
+        return status
+    if information_class == FilePositionInformation and file.synchronous:
+        offset = read_large_integer(data)
+        sector = io_get_related_device_object(file).sector_size or 1
+        if offset < 0 or (file.flags & FO_NO_INTERMEDIATE_BUFFERING and offset % sector):
+            return NTSTATUS.STATUS_INVALID_PARAMETER
+        file.current_byte_offset = offset
+        iosb.status, iosb.information = STATUS_SUCCESS, 0
+        return STATUS_SUCCESS
+    replace = (read_file_rename_information(data)[0]
+               if information_class == FileRenameInformation else False)
+    return (yield from nt_set_information_file(file, information_class, data, iosb,
+                                               KernelMode, replace))

@@ -185,6 +185,7 @@ class Machine:
             cpu.idle.cpu = cpu
         self.cpu = self.cpus[0]
         self.verifier = verifier
+        self.debugger = False    # a kernel debugger attached (the session sets it)
         self.boot_system_time = BOOT_SYSTEM_TIME   # KeQuerySystemTime at boot (UTC)
         self.time_zone_bias = 0    # UTC - local time in hns (ExSystemTimeToLocalTime)
         self.bugcheck: BugCheck | None = None
@@ -211,7 +212,12 @@ class Machine:
         from a fixed base in system space, so every process gives the same numbers."""
         address = self.routine_addresses.get(routine)
         if address is None:
-            address = ROUTINE_BASE + 0x10 * len(self.routine_addresses)
+            image = getattr(routine, "image", None)      # a driver's: inside its image
+            if image is not None and image.base:
+                address = image.routine_address(routine)
+            else:
+                address = ROUTINE_BASE + 0x10 * sum(
+                    1 for a in self.routine_addresses.values() if a >= ROUTINE_BASE)
             self.routine_addresses[routine] = address
         return address
 

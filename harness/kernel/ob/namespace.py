@@ -73,6 +73,13 @@ class ObjectNamespace:
         STATUS_OBJECT_NAME_INVALID; a missing leaf STATUS_OBJECT_NAME_NOT_FOUND; a missing
         directory on the way STATUS_OBJECT_PATH_NOT_FOUND."""
         parts = name.split("\\")
+        if len(parts) > 2 and parts[-1] == "" and all(parts[1:-1]):
+            # `\??\C:\`: one backslash after a device's name is its root, handed to the
+            # device's parse routine as the remaining name (a volume's root directory)
+            status, obj, rest = self.parse(name[:-1])
+            if rest == "" and type(obj).__name__ == "DeviceObject":
+                return status, obj, "\\"
+            return NTSTATUS.STATUS_OBJECT_NAME_INVALID, None, ""
         if not name.startswith("\\") or any(p == "" for p in parts[1:]):
             return NTSTATUS.STATUS_OBJECT_NAME_INVALID, None, ""
         for end in range(len(parts), 1, -1):

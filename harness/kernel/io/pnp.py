@@ -1,0 +1,331 @@
+"""The PnP manager (pnp-hardware §2): devnodes, the root enumerator's PDOs, the PnP IRPs
+it sends and their order, AddDevice and the stack it builds, START_DEVICE, the orderly
+and the surprise removal, and a PnP driver's unload once its last device is gone.
+
+Every PnP IRP is a threaded IRP the PnP worker builds (Status STATUS_NOT_SUPPORTED,
+Information 0), sends to the top of the devnode's stack at PASSIVE_LEVEL and waits for:
+one PnP operation at a time (§2.1). The root enumerator (``\\Driver\\PnpManager``) owns
+the PDOs of root-enumerated devices and answers what only a PDO answers (§2.8).
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import TYPE_CHECKING, Any, Callable, Generator, Sequence
+
+from ..constants import (DO_DEVICE_INITIALIZING, FILE_DEVICE_BUS_EXTENDER, IRP_MJ, NTSTATUS,
+                         NotificationEvent, nt_success)
+from ..ke.dispatcher import KEvent, ke_wait_for_single_object
+from .build import io_build_synchronous_fsd_request
+from .device import DeviceObject, DriverObject, io_create_device, io_delete_device, \
+    io_get_attached_device
+from .driver import io_create_driver
+from .iomgr import io_call_driver, io_complete_request
+from .irp import Irp, IoStatusBlock
+from .loader import DRVO_LEGACY_DRIVER, DRVO_UNLOAD_INVOKED, iop_release_image
+
+if TYPE_CHECKING:
+    from ..ke.machine import Machine as Kernel
+
+DO_BUS_ENUMERATED_DEVICE = 0x1000
+
+
+class IRP_MN(IntEnum):  # noqa: N801 - WDK names
+    """IRP_MJ_PNP minor function codes."""
+
+    IRP_MN_START_DEVICE = 0x00
+    IRP_MN_QUERY_REMOVE_DEVICE = 0x01
+    IRP_MN_REMOVE_DEVICE = 0x02
+    IRP_MN_CANCEL_REMOVE_DEVICE = 0x03
+    IRP_MN_STOP_DEVICE = 0x04
+    IRP_MN_QUERY_STOP_DEVICE = 0x05
+    IRP_MN_CANCEL_STOP_DEVICE = 0x06
+    IRP_MN_QUERY_DEVICE_RELATIONS = 0x07
+    IRP_MN_QUERY_INTERFACE = 0x08
+    IRP_MN_QUERY_CAPABILITIES = 0x09
+    IRP_MN_QUERY_RESOURCES = 0x0A
+    IRP_MN_QUERY_RESOURCE_REQUIREMENTS = 0x0B
+    IRP_MN_QUERY_DEVICE_TEXT = 0x0C
+    IRP_MN_FILTER_RESOURCE_REQUIREMENTS = 0x0D
+    IRP_MN_READ_CONFIG = 0x0F
+    IRP_MN_WRITE_CONFIG = 0x10
+    IRP_MN_EJECT = 0x11
+    IRP_MN_SET_LOCK = 0x12
+    IRP_MN_QUERY_ID = 0x13
+    IRP_MN_QUERY_PNP_DEVICE_STATE = 0x14
+    IRP_MN_QUERY_BUS_INFORMATION = 0x15
+    IRP_MN_DEVICE_USAGE_NOTIFICATION = 0x16
+    IRP_MN_SURPRISE_REMOVAL = 0x17
+    IRP_MN_QUERY_LEGACY_BUS_INFORMATION = 0x18
+
+
+MN = IRP_MN
+BusQueryDeviceID, BusQueryHardwareIDs, BusQueryCompatibleIDs, BusQueryInstanceID = 0, 1, 2, 3
+BusRelations, TargetDeviceRelation = 0, 4
+DeviceTextDescription, DeviceTextLocationInformation = 0, 1
+
+# Device Manager problem codes (pnp-hardware §0)
+CM_PROB_FAILED_START, CM_PROB_FAILED_ADD = 10, 31
+
+
+class DevNode:
+    """One device instance: its PDO, IDs, the drivers the registry binds, its state."""
+
+    def __init__(self, instance_path: str, hardware_ids: Sequence[str], service: str | None,
+                 lower_filters: Sequence[str] = (), upper_filters: Sequence[str] = (),
+                 description: str = "", compatible_ids: Sequence[str] = ()) -> None:
+        self.instance_path = instance_path
+        self.hardware_ids = tuple(hardware_ids)
+        self.compatible_ids = tuple(compatible_ids)
+        self.service = service
+        self.lower_filters = tuple(lower_filters)
+        self.upper_filters = tuple(upper_filters)
+        self.description = description
+        self.pdo: DeviceObject | None = None
+        self.state = "Initialized"          # DriversAdded, Started, Removed
+        self.problem = 0
+        self.removing = False               # the devnode goes: the root PDO is deleted
+        self.remove_after_close = False     # surprise-removed: REMOVE at the last close
+
+    @property
+    def device_id(self) -> str:
+        return self.instance_path.rsplit("\\", 1)[0]
+
+    @property
+    def instance_id(self) -> str:
+        return self.instance_path.rsplit("\\", 1)[-1]
+
+    def __repr__(self) -> str:
+        return f"<devnode {self.instance_path} {self.state}>"
+
+
+class PnpManager:
+    """The PnP manager of one machine and its root enumerator."""
+
+    def __init__(self, kernel: "Kernel") -> None:
+        self.kernel = kernel
+        self.root = io_create_driver(kernel, "\\Driver\\PnpManager")
+        self.root.major_function[IRP_MJ.IRP_MJ_PNP] = pnp_root_dispatch
+        self.root.flags &= ~DRVO_LEGACY_DRIVER
+        self.devnodes: list[DevNode] = []
+        self._pdo_names = 0
+
+    def devnode(self, instance_path: str) -> DevNode | None:
+        for node in self.devnodes:
+            if node.instance_path.lower() == instance_path.lower():
+                return node
+        return None
+
+    def devnode_of(self, device: DeviceObject) -> DevNode | None:
+        bottom = device
+        while bottom.attached_to is not None:
+            bottom = bottom.attached_to
+        return next((n for n in self.devnodes if n.pdo is bottom), None)
+
+    def report_root_device(self, node: DevNode) -> DeviceObject:
+        """The root enumerator's PDO for a devnode: an autogenerated name
+        ``\\Device\\%08lx``, DO_BUS_ENUMERATED_DEVICE, ready (§2.1)."""
+        name = f"\\Device\\{self._pdo_names:08x}"
+        self._pdo_names += 1
+        _, pdo = io_create_device(self.root, 0, name, FILE_DEVICE_BUS_EXTENDER)
+        pdo.flags = (pdo.flags | DO_BUS_ENUMERATED_DEVICE) & ~DO_DEVICE_INITIALIZING
+        pdo.device_extension["devnode"] = node
+        node.pdo = pdo
+        self.devnodes.append(node)
+        return pdo
+
+
+def pnp_irp(kernel: "Kernel", node: DevNode, minor: int, **parameters: Any
+            ) -> Generator[Any, Any, tuple[int, Any]]:
+    """Send one PnP IRP to the top of the devnode's stack and wait for it (§2.1):
+    (status, Information)."""
+    top = io_get_attached_device(node.pdo)
+    event = KEvent(kernel, NotificationEvent, False, "PnP IRP event")
+    iosb = IoStatusBlock()
+    irp = io_build_synchronous_fsd_request(kernel, IRP_MJ.IRP_MJ_PNP, top, None, 0, None,
+                                           event, iosb)
+    irp.io_status.status = NTSTATUS.STATUS_NOT_SUPPORTED
+    irp.io_status.information = 0
+    stack = irp.stack[irp.stack_count - 1]
+    stack.minor_function = minor
+    if parameters:
+        stack.parameters.other = dict(parameters)
+    status = yield from io_call_driver(top, irp)
+    if status == NTSTATUS.STATUS_PENDING:
+        yield from ke_wait_for_single_object(event)
+        status = iosb.status
+    return status, iosb.information
+
+
+def pnp_root_dispatch(device: DeviceObject, irp: Irp) -> Generator[Any, Any, int]:
+    """The root enumerator's PDO: what only the bus driver answers (IDs, text,
+    capabilities, the target relation), success for the state changes, and the status
+    as it is for the rest (§2.8)."""
+    stack = irp.stack[irp.current_location - 1]
+    minor = stack.minor_function
+    node: DevNode = device.device_extension["devnode"]
+    params = stack.parameters.other or {}
+    status = irp.io_status.status
+    info = irp.io_status.information
+    if minor == MN.IRP_MN_QUERY_ID:
+        kind = params.get("IdType")
+        answer = {BusQueryDeviceID: node.device_id, BusQueryInstanceID: node.instance_id,
+                  BusQueryHardwareIDs: list(node.hardware_ids),
+                  BusQueryCompatibleIDs: list(node.compatible_ids)}.get(kind)
+        if answer is not None:
+            status, info = NTSTATUS.STATUS_SUCCESS, answer
+    elif minor == MN.IRP_MN_QUERY_DEVICE_TEXT:
+        if params.get("DeviceTextType") == DeviceTextDescription and node.description:
+            status, info = NTSTATUS.STATUS_SUCCESS, node.description
+    elif minor == MN.IRP_MN_QUERY_CAPABILITIES:
+        status = NTSTATUS.STATUS_SUCCESS          # the preset DEVICE_CAPABILITIES stand
+    elif minor == MN.IRP_MN_QUERY_DEVICE_RELATIONS:
+        if params.get("Type") == TargetDeviceRelation:
+            status, info = NTSTATUS.STATUS_SUCCESS, [device]
+    elif minor in (MN.IRP_MN_START_DEVICE, MN.IRP_MN_QUERY_REMOVE_DEVICE,
+                   MN.IRP_MN_CANCEL_REMOVE_DEVICE, MN.IRP_MN_SURPRISE_REMOVAL,
+                   MN.IRP_MN_QUERY_STOP_DEVICE, MN.IRP_MN_STOP_DEVICE,
+                   MN.IRP_MN_CANCEL_STOP_DEVICE):
+        status = NTSTATUS.STATUS_SUCCESS
+    elif minor == MN.IRP_MN_REMOVE_DEVICE:
+        status = NTSTATUS.STATUS_SUCCESS
+        if node.removing:                         # the device is gone: so is its PDO
+            io_delete_device(device)
+    irp.io_status.status, irp.io_status.information = status, info
+    yield from io_complete_request(irp)
+    return status
+
+
+# -- the PnP worker's sequences -------------------------------------------------------------
+
+LoadDriver = Callable[[str], Generator[Any, Any, "DriverObject | None"]]
+
+
+def pnp_start_devnode(kernel: "Kernel", node: DevNode, load_driver: LoadDriver
+                      ) -> Generator[Any, Any, None]:
+    """A new devnode, from enumeration to started (§2.3-§2.5), as the PnP worker runs it."""
+    # §2.3: the PDO alone answers the identification queries (ReactOS's order)
+    yield from pnp_irp(kernel, node, MN.IRP_MN_QUERY_ID, IdType=BusQueryDeviceID)
+    yield from pnp_irp(kernel, node, MN.IRP_MN_QUERY_CAPABILITIES)
+    yield from pnp_irp(kernel, node, MN.IRP_MN_QUERY_ID, IdType=BusQueryInstanceID)
+    yield from pnp_irp(kernel, node, MN.IRP_MN_QUERY_ID, IdType=BusQueryHardwareIDs)
+    yield from pnp_irp(kernel, node, MN.IRP_MN_QUERY_ID, IdType=BusQueryCompatibleIDs)
+    yield from pnp_irp(kernel, node, MN.IRP_MN_QUERY_DEVICE_TEXT,
+                       DeviceTextType=DeviceTextDescription)
+    yield from pnp_irp(kernel, node, MN.IRP_MN_QUERY_DEVICE_TEXT,
+                       DeviceTextType=DeviceTextLocationInformation)
+    yield from pnp_irp(kernel, node, MN.IRP_MN_QUERY_BUS_INFORMATION)
+    yield from pnp_irp(kernel, node, MN.IRP_MN_QUERY_RESOURCES)
+    yield from pnp_irp(kernel, node, MN.IRP_MN_QUERY_RESOURCE_REQUIREMENTS)
+    # §2.4: every driver of the stack loaded first, then AddDevice bottom to top
+    order = [*node.lower_filters, *([node.service] if node.service else []),
+             *node.upper_filters]
+    drivers = []
+    for service in order:
+        driver = yield from load_driver(service)
+        if driver is None:                        # not loaded: nothing binds
+            continue
+        drivers.append((service, driver))
+    for service, driver in drivers:
+        add_device = driver.add_device
+        if add_device is None:
+            continue
+        kernel.hooks.service_call("AddDevice", {"driver": driver.name,
+                                                "pdo": node.pdo.label})
+        status = yield from add_device(driver, node.pdo)
+        kernel.hooks.service_return("AddDevice", {"status": status})
+        if not nt_success(status) and service == node.service:
+            node.problem = CM_PROB_FAILED_ADD    # §2.4: the devnode is torn down
+            yield from pnp_remove_stack(kernel, node, after_failure=True)
+            return
+    node.state = "DriversAdded"
+    # §2.5: resources, then START_DEVICE (a root-enumerated fake device has none)
+    yield from pnp_irp(kernel, node, MN.IRP_MN_FILTER_RESOURCE_REQUIREMENTS)
+    status, _ = yield from pnp_irp(kernel, node, MN.IRP_MN_START_DEVICE,
+                                   AllocatedResources=None, AllocatedResourcesTranslated=None)
+    if not nt_success(status):
+        # §2.5 item 3: Code 10; Windows sends REMOVE_DEVICE at once, no QUERY_REMOVE
+        node.problem = CM_PROB_FAILED_START
+        yield from pnp_remove_stack(kernel, node, after_failure=True)
+        return
+    node.state = "Started"
+    yield from pnp_irp(kernel, node, MN.IRP_MN_QUERY_CAPABILITIES)
+    yield from pnp_irp(kernel, node, MN.IRP_MN_QUERY_PNP_DEVICE_STATE)
+    yield from pnp_irp(kernel, node, MN.IRP_MN_QUERY_DEVICE_RELATIONS, Type=BusRelations)
+
+
+def pnp_uninstall(kernel: "Kernel", node: DevNode) -> Generator[Any, Any, bool]:
+    """An orderly removal (Device Manager's Uninstall, §2.10): QUERY_REMOVE, then
+    REMOVE_DEVICE, or CANCEL_REMOVE when a driver vetoes; True when removed."""
+    status, _ = yield from pnp_irp(kernel, node, MN.IRP_MN_QUERY_REMOVE_DEVICE)
+    if not nt_success(status):
+        yield from pnp_irp(kernel, node, MN.IRP_MN_CANCEL_REMOVE_DEVICE)
+        return False
+    node.removing = True
+    yield from pnp_remove_stack(kernel, node)
+    return True
+
+
+def pnp_surprise_remove(kernel: "Kernel", node: DevNode) -> Generator[Any, Any, None]:
+    """The device is gone (§2.10): SURPRISE_REMOVAL now, cannot be vetoed; REMOVE_DEVICE
+    once the last handle to the device is closed."""
+    node.removing = True
+    yield from pnp_irp(kernel, node, MN.IRP_MN_SURPRISE_REMOVAL)
+    if _opened(node):
+        node.remove_after_close = True
+        return
+    yield from pnp_remove_stack(kernel, node)
+
+
+def _opened(node: DevNode) -> bool:
+    device: DeviceObject | None = node.pdo
+    while device is not None:
+        if device.reference_count > 0:
+            return True
+        device = device.attached_device
+    return False
+
+
+def pnp_remove_stack(kernel: "Kernel", node: DevNode, after_failure: bool = False
+                     ) -> Generator[Any, Any, None]:
+    """REMOVE_DEVICE through the stack, then each PnP driver whose last device went is
+    unloaded: DriverUnload in this thread, then the image (§2.11)."""
+    drivers = []
+    device = io_get_attached_device(node.pdo)
+    while device is not None and device is not node.pdo:
+        if device.driver_object not in drivers:
+            drivers.append(device.driver_object)
+        device = device.attached_to
+    node.remove_after_close = False
+    yield from pnp_irp(kernel, node, MN.IRP_MN_REMOVE_DEVICE)
+    node.state = "Removed" if node.removing else "Initialized"
+    if node.removing and node in kernel.pnp.devnodes:
+        kernel.pnp.devnodes.remove(node)
+    for driver in drivers:
+        yield from iop_unload_pnp_driver(driver)
+
+
+def iop_unload_pnp_driver(driver: DriverObject) -> Generator[Any, Any, None]:
+    """A PnP driver with no device left is unloaded (§2.11): DriverUnload (PASSIVE,
+    this system thread), the driver object made temporary, the image unmapped."""
+    if driver.device_object is not None or driver.flags & DRVO_UNLOAD_INVOKED:
+        return
+    kernel = driver.kernel
+    driver.flags |= DRVO_UNLOAD_INVOKED
+    if driver.driver_unload is not None:
+        kernel.hooks.service_call("DriverUnload", {"driver": driver.name})
+        yield from driver.driver_unload(driver)
+        kernel.hooks.service_return("DriverUnload", {})
+    kernel.namespace.remove(driver.name)
+    driver.temporary = True
+    iop_release_image(driver)
+
+
+def pnp_device_closed(device: DeviceObject) -> Generator[Any, Any, None]:
+    """The last close of a device in a surprise-removed devnode sends its REMOVE_DEVICE
+    (§2.10)."""
+    kernel = device.kernel
+    pnp = getattr(kernel, "pnp", None)
+    node = pnp.devnode_of(device) if pnp is not None else None
+    if node is not None and node.remove_after_close and not _opened(node):
+        yield from pnp_remove_stack(kernel, node)

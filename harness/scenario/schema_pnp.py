@@ -1,0 +1,45 @@
+"""Schema definitions for the ``pnp:`` section: the device tree the PnP manager
+enumerates (pnp-hardware §2)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_ID = {"type": "string", "minLength": 1, "maxLength": 200,
+       "pattern": "^[\\x20-\\x2B\\x2D-\\x7F]+$",
+       "description": "a device ID: printable ASCII without ',' (pnp-hardware §2.3)"}
+_SERVICES = {"type": "array", "maxItems": 16, "items": {"$ref": "#/$defs/identifier"}}
+
+
+def pnp_defs() -> dict[str, Any]:
+    return {"pnp": {
+        "title": "pnp", "type": "array", "maxItems": 64,
+        "description": "Devnodes of the root enumerator, started at boot in this order: "
+                       "the IDs the PDO reports and the drivers the registry binds to it.",
+        "items": {"type": "object", "required": ["instance"], "additionalProperties": False,
+                  "properties": {
+                      "instance": {"type": "string", "maxLength": 200,
+                                   "pattern": "^[^\\\\]+\\\\[^\\\\]+\\\\[^\\\\]+$",
+                                   "description": "the instance path, e.g. "
+                                                  "ROOT\\UNKNOWN\\0000"},
+                      "hardware_ids": {"type": "array", "maxItems": 16, "items": _ID},
+                      "compatible_ids": {"type": "array", "maxItems": 16, "items": _ID},
+                      "description": {"type": "string", "maxLength": 200,
+                                      "description": "DeviceDesc (QUERY_DEVICE_TEXT)"},
+                      "service": dict({"$ref": "#/$defs/identifier"},
+                                      description="the function driver (a scenario driver "
+                                                  "with add_device)"),
+                      "lower_filters": _SERVICES,
+                      "upper_filters": _SERVICES,
+                      "events": {
+                          "type": "array", "maxItems": 16,
+                          "description": "what happens to the device later",
+                          "items": {"type": "object", "required": ["at", "action"],
+                                    "additionalProperties": False,
+                                    "properties": {
+                                        "at": {"$ref": "#/$defs/duration"},
+                                        "action": {"enum": ["uninstall", "surprise_remove"],
+                                                   "description": "uninstall: Device "
+                                                   "Manager's (QUERY_REMOVE, REMOVE); "
+                                                   "surprise_remove: the device is pulled"}}}},
+                  }}}}
