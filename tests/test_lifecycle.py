@@ -251,3 +251,28 @@ def test_1_2_driver_object_fields_after_load(tmp_path):
                                      "\\REGISTRY\\MACHINE\\HARDWARE\\DESCRIPTION\\SYSTEM")
     assert result.debug_lines[1].startswith("first=") and result.debug_lines[1].endswith(
         "next=0")
+
+
+def test_7_2_create_service_writes_the_key_nt_load_driver_reads(tmp_path):
+    session = scenario(DISPATCH, """\
+        - {open_sc_manager: {}, as: m}
+        - {create_service: {manager: m, name: Other, start: demand,
+                            binary: 'C:\\x\\D.sys'}, as: c}
+        - {start_service: c, as: s}
+        """, tmp_path)
+    result = session.run_app()
+    key = session.kernel.registry.lookup(
+        "\\Registry\\Machine\\System\\CurrentControlSet\\Services\\Other")
+    assert key is not None
+    assert key.value("ImagePath").data.decode("utf-16-le") == "C:\\x\\D.sys\0"
+    assert int.from_bytes(key.value("Start").data, "little") == 3
+    # the image path's file name is D.sys: the scenario's driver D, loaded as Other
+    assert result.requests["s"].ok
+    assert session.kernel.namespace.lookup("\\Driver\\Other") is not None
+
+
+def test_1_2_driver_entry_gets_the_service_key_as_registry_path(tmp_path):
+    driver = UNLOAD + DISPATCH + 'driver_entry: [{log: "{RegistryPath:wZ}"}]\n'
+    result = scenario(driver, "- {net_start: D}\n", tmp_path).run_app()
+    assert result.debug_lines == [
+        "\\REGISTRY\\MACHINE\\SYSTEM\\CurrentControlSet\\Services\\D"]

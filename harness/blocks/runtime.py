@@ -52,6 +52,7 @@ class DriverModel:
         self.vars: dict[str, Any] = {}
         self.create_devices: Callable[[], Any] | None = None   # set by the session
         self.image: Any = None          # the DriverImage its code is in (set by the session)
+        self.registry_path = ""         # DriverEntry's RegistryPath (its service key)
         self.devices_created = False
 
     def event(self, name: str) -> KEvent:

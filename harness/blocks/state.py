@@ -466,6 +466,9 @@ class DriverNames:
         if (var is not None and var.type is not None and var.type.count is not None
                 and var.type.struct is None and var.type.ctype.name in ("CHAR", "UCHAR")):
             return "str", _c_string(self.store_of(var), name)   # %s of a CHAR array
+        if name == "RegistryPath" and name not in self.state:
+            # DriverEntry's second parameter, the service key (pnp-hardware §1.2 step 3)
+            return "str", lambda f: f.model.registry_path                     # %wZ
         if name.startswith("DriverObject.") and name[13:] in _DRIVER_TEXT \
                 and "DriverObject" not in self.state:
             text = _DRIVER_TEXT[name[13:]]

@@ -32,7 +32,7 @@ from .io.build import (io_build_asynchronous_fsd_request,  # noqa: F401
                        io_make_associated_irp)
 from .io.driver import io_create_driver, iop_invalid_device_request  # noqa: F401
 from .io.loader import (DRVO_INITIALIZED, DRVO_LEGACY_DRIVER, DRVO_UNLOAD_INVOKED,  # noqa: F401
-                        DriverImage, ServiceKey, iop_dead_code, iop_device_released,
+                        DriverImage, iop_dead_code, iop_device_released,
                         nt_load_driver, nt_load_driver_service, nt_unload_driver,
                         nt_unload_driver_service)
 from .io.pnp import (IRP_MN, DevNode, PnpManager, pnp_start_devnode,  # noqa: F401

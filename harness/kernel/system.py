@@ -57,7 +57,6 @@ class Kernel(Machine):
         self.drivers: list[Any] = []                           # io
         self.images: dict[str, Any] = {}    # io: driver images on disk, by service name
         self.pnp = PnpManager(self)         # io: the PnP manager and its root enumerator
-        self.services: dict[str, Any] = {}  # the Services keys NtLoadDriver reads (lowercase)
         self.cancel_spin_lock = KSpinLock(self, "IoCancelSpinLock")
         self.io_timers = IoTimerQueue(self)
         self.hardware: dict[str, Any] = {}                     # hw: the scenario's devices

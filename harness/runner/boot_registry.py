@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-#: A service's start type by name (SERVICE_BOOT_START .. SERVICE_DISABLED).
-START_TYPES = {"boot": 0, "system": 1, "auto": 2, "demand": 3, "disabled": 4}
+from ..usermode.scm import START_TYPES
 
 
 def install_registry(kernel: Any, program: Any) -> None:

@@ -84,9 +84,8 @@ class Session:
             image = DriverImage(plan.name, partial(self._driver_entry, plan))
             image.wdm = plan.add_device is not None
             self.kernel.images[plan.name] = image
-            if plan.installed:
-                self.scm.install(plan.name, plan.name, f"\\SystemRoot\\System32\\drivers\\"
-                                 f"{image.file_name}", START_TYPES[plan.start])
+            if plan.installed:      # its key is in the registry already (boot_registry.py)
+                self.scm.register(plan.name, plan.name, "", START_TYPES[plan.start])
         loaded = self.kernel.new_event()
 
         def loader() -> Any:
@@ -117,6 +116,7 @@ class Session:
         kernel = self.kernel
         model = DriverModel(kernel, plan.name, driver)
         model.image = driver.image
+        model.registry_path = registry_path
         driver.image.global_objects = model.globals.values
         for var in plan.state:
             model.globals[var.name] = var.new_value(kernel)

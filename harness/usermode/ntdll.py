@@ -29,8 +29,8 @@ from ..kernel import (EVENT_ALL_ACCESS, KERNEL_HANDLE_BIT,  # noqa: F401 - kerne
                       handle_table, ke_initialize_mutant, ke_pulse_event, ke_release_mutant,
                       ke_release_semaphore, ke_wait_for_multiple_objects,
                       ob_reference_object_by_handle, zw_create_event)
-from ..kernel import (DRVO_LEGACY_DRIVER, ServiceKey,  # noqa: F401 - the SCM's
-                      nt_load_driver_service, nt_unload_driver_service)
+from ..kernel import (DRVO_LEGACY_DRIVER, nt_load_driver_service,  # noqa: F401 - the SCM's
+                      nt_unload_driver_service)
 from ..kernel.io.file import nt_cancel_io_file
 from ..kernel.ob.named import create_named_object, open_named_object
 from ..kernel.mm.memory import USER_BASE, AddressSpace

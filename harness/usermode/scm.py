@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Generator
 
 from .ntdll import (DRVO_LEGACY_DRIVER, NtLoadDriver, NtUnloadDriver, RtlNtStatusToDosError,
-                    ServiceKey, nt_success)
+                    nt_success)
 
 if TYPE_CHECKING:
     from ..kernel import Kernel
@@ -63,12 +63,17 @@ class ServiceControlManager:
         self.kernel = kernel
         self.services: dict[str, Service] = {}      # by lowercase name
 
-    def install(self, name: str, display_name: str, image_path: str, start: int) -> Service:
-        """Record a service and write the key NtLoadDriver reads (CreateService, §7.2)."""
+    def register(self, name: str, display_name: str, image_path: str, start: int) -> Service:
+        """A service of the database (one the machine boots with: its key is there)."""
         service = Service(name, display_name, image_path, start)
         self.services[name.lower()] = service
-        self.kernel.services[name.lower()] = ServiceKey(name, image_path, start)
         return service
+
+    def install(self, name: str, display_name: str, image_path: str, start: int) -> Service:
+        """CreateService (§7.2): the record and the key NtLoadDriver reads (Type, Start,
+        ErrorControl, ImagePath)."""
+        self.kernel.registry.create_service_key(name, start, image_path)
+        return self.register(name, display_name, image_path, start)
 
     def state(self, service: Service) -> int:
         """SERVICE_RUNNING while its driver object stands; STOP_PENDING while an unload
@@ -85,7 +90,9 @@ class ServiceControlManager:
         if service.marked_for_delete and service.handles == 0 \
                 and self.state(service) == SERVICE_STOPPED:
             self.services.pop(service.name.lower(), None)
-            self.kernel.services.pop(service.name.lower(), None)
+            key = self.kernel.registry.lookup(SERVICES_KEY + service.name)
+            if key is not None and not key.subkeys:
+                self.kernel.registry.delete(key)
 
 
 class Advapi32:

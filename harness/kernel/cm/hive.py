@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable
 
-from ..constants import REG_DWORD, REG_LINK
+from ..constants import REG_DWORD, REG_EXPAND_SZ, REG_LINK
 from ..ke.clock import ke_query_system_time
 from ..ob.object import ObjectType
 
@@ -233,13 +233,16 @@ class ConfigurationManager:
             self.set_value(node, name, value_type, data)
         return node
 
-    def create_service_key(self, name: str, start: int = 3) -> KeyNode:
+    def create_service_key(self, name: str, start: int = 3, image_path: str = "") -> KeyNode:
         """A driver's service key, as CreateService writes it: Type 1
-        (SERVICE_KERNEL_DRIVER), Start, ErrorControl 1 (SERVICE_ERROR_NORMAL). No
-        ImagePath: its absence means System32\\Drivers\\<name>.sys to the loader."""
+        (SERVICE_KERNEL_DRIVER), Start, ErrorControl 1 (SERVICE_ERROR_NORMAL) and the
+        ImagePath it was given; without one, System32\\Drivers\\<name>.sys to the loader."""
         node = self.ensure(f"{SERVICES}\\{name}")
         for value, data in (("Type", 1), ("Start", start), ("ErrorControl", 1)):
             self.set_value(node, value, REG_DWORD, data.to_bytes(4, "little"))
+        if image_path:
+            self.set_value(node, "ImagePath", REG_EXPAND_SZ,
+                           (image_path + "\0").encode("utf-16-le"))
         return node
 
     # -- the run's outcome -------------------------------------------------------------------

@@ -30,6 +30,7 @@ DRVO_UNLOAD_INVOKED, DRVO_LEGACY_DRIVER, DRVO_INITIALIZED = 0x1, 0x2, 0x10
 IMAGE_BASE, IMAGE_SPAN = 0xF8A00000, 0x10000
 
 SERVICES_KEY = "\\REGISTRY\\MACHINE\\SYSTEM\\CurrentControlSet\\Services\\"
+SERVICES = "\\Registry\\Machine\\System\\CurrentControlSet\\Services"   # cm's spelling
 HARDWARE_DATABASE = "\\REGISTRY\\MACHINE\\HARDWARE\\DESCRIPTION\\SYSTEM"
 
 #: DriverEntry(DriverObject, RegistryPath) -> NTSTATUS, as the image's code runs it.
@@ -238,18 +239,16 @@ def iop_device_released(device: DeviceObject) -> Generator[Any, Any, None]:
     iop_release_image(driver)
 
 
-class ServiceKey:
-    """What NtLoadDriver reads of ``...\\Services\\<name>``: ImagePath, Type, Start
-    (win32-io §7.2; the SCM writes it at CreateService)."""
-
-    def __init__(self, name: str, image_path: str, start: int, service_type: int = 1) -> None:
-        self.name, self.image_path, self.start, self.type = name, image_path, start, service_type
-
-    @property
-    def image_file(self) -> str:
-        """ImagePath's file name; an empty one is ``<Service>.sys`` (§1.2 step 1)."""
-        return (self.image_path.replace("/", "\\").rsplit("\\", 1)[-1]
-                or f"{self.name}.sys")
+def _image_file(kernel: "Kernel", service: str) -> str | None:
+    """The image NtLoadDriver loads: the file name of the service key's ImagePath (an
+    empty or missing one is ``<Service>.sys``, §1.2 step 1); None when there is no
+    service key."""
+    key = kernel.registry.lookup(f"{SERVICES}\\{service}")
+    if key is None:
+        return None
+    value = key.value("ImagePath")
+    path = value.data.decode("utf-16-le").rstrip("\0") if value is not None else ""
+    return path.replace("/", "\\").rsplit("\\", 1)[-1] or f"{service}.sys"
 
 
 def _load_request(kernel: "Kernel", key_path: str, work: Callable[[str], Generator]
@@ -266,19 +265,18 @@ def _load_request(kernel: "Kernel", key_path: str, work: Callable[[str], Generat
 
 
 def nt_load_driver_service(kernel: "Kernel", key_path: str) -> Generator[Any, Any, int]:
-    """NtLoadDriver(ServiceKeyPath) (§1.1, win32-io §7.3): the service's ImagePath names
-    the image; one that is not on disk is STATUS_OBJECT_NAME_NOT_FOUND."""
+    """NtLoadDriver(ServiceKeyPath) (§1.1, win32-io §7.3): the service key's ImagePath
+    names the image; no key, or an image that is not on disk, is
+    STATUS_OBJECT_NAME_NOT_FOUND."""
     def work(service: str) -> Generator[Any, Any, int]:
-        key = kernel.services.get(service.lower())
-        if key is None:
-            return NTSTATUS.STATUS_OBJECT_NAME_NOT_FOUND
+        file = _image_file(kernel, service)
         image = next((i for i in kernel.images.values()
-                      if i.file_name.lower() == key.image_file.lower()), None)
+                      if file is not None and i.file_name.lower() == file.lower()), None)
         if image is None:
             return NTSTATUS.STATUS_OBJECT_NAME_NOT_FOUND
         if image.mapped:       # MmLoadSystemImage: still in the loaded-module list (§7.5)
             return NTSTATUS.STATUS_IMAGE_ALREADY_LOADED
-        image.service = key.name
+        image.service = service
         return (yield from nt_load_driver(kernel, image))
     return (yield from _load_request(kernel, key_path, work))
 
