@@ -276,3 +276,35 @@ def test_1_2_driver_entry_gets_the_service_key_as_registry_path(tmp_path):
     result = scenario(driver, "- {net_start: D}\n", tmp_path).run_app()
     assert result.debug_lines == [
         "\\REGISTRY\\MACHINE\\SYSTEM\\CurrentControlSet\\Services\\D"]
+
+
+def test_r95_verifier_pool_tracking_finds_a_leak_at_unload_0xc4_0x62(tmp_path):
+    driver = UNLOAD + DISPATCH + textwrap.dedent("""\
+        state: {p: PVOID, q: PVOID}
+        driver_entry:
+          - allocate_pool: {type: NonPagedPool, size: 16, tag: 'Leak', into: p}
+          - allocate_pool: {type: PagedPool, size: 32, into: q}
+        """)
+    session = scenario(driver, "- {net_start: D}\n- {net_stop: D}\n", tmp_path, verifier=True)
+    result = session.run_app()
+    assert result.bugcheck is not None
+    assert (result.bugcheck.code, result.bugcheck.p1, result.bugcheck.p4) == (0xC4, 0x62, 2)
+
+
+def test_r95_freed_pool_is_a_clean_unload_and_no_check_without_the_verifier(tmp_path):
+    driver = textwrap.dedent("""\
+        unload:
+          - free_pool: p
+          - delete_devices
+        state: {p: PVOID, q: PVOID}
+        driver_entry:
+          - allocate_pool: {size: 16, into: p}
+        """) + DISPATCH
+    assert scenario(driver, "- {net_start: D}\n- {net_stop: D}\n", tmp_path,
+                    verifier=True).run_app().bugcheck is None
+    leaky = UNLOAD + DISPATCH + textwrap.dedent("""\
+        state: {p: PVOID}
+        driver_entry: [{allocate_pool: {size: 16, into: p}}]
+        """)
+    assert scenario(leaky, "- {net_start: D}\n- {net_stop: D}\n", tmp_path).run_app() \
+        .bugcheck is None

@@ -410,10 +410,16 @@ def wrap(role: str, model: DriverModel, steps: list[Step], name: str, where: str
     def routine(*args: Any) -> Generator[Any, Any, Any]:
         if image is not None and image.unloaded:      # pnp-hardware §1.8
             iop_dead_code(model.kernel, routine)
+        # whose code runs on this thread (a DPC or APC on it restores it when it returns):
+        # what Driver Verifier's pool tracking charges an allocation to
+        thread = model.kernel.current_thread
+        outer, thread.running_image = thread.running_image, image
         try:
             return (yield from body(*args))
         except (NotModelledError, ScenarioRuntimeError) as error:
             raise located(error, where, name) from None
+        finally:
+            thread.running_image = outer
     routine.__name__ = name
     routine.__qualname__ = f"{model.name}.{name}"
     routine.image = image       # type: ignore[attr-defined]  # the code's home, for 0xCE/0xC7

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Any, Callable, Generator
 
-from ..kernel import (POOL_TYPES, TAG_NONE, NotModelledError, ex_allocate_from_lookaside_list,
+from ..kernel import (POOL_TYPES, TAG_NONE, NotModelledError, ex_interlocked, ex_allocate_from_lookaside_list,
                       ex_delete_lookaside_list, ex_free_to_lookaside_list,
                       ex_initialize_lookaside_list, ex_allocate_pool_with_tag,
                       ex_free_pool_with_tag, tag_text)
-from .actions import EXPR
+from .actions import EXPR, object_ref
 from .driver_io import LVALUE, _out, _value
+from .sync import REF
 from .registry import block
 from .runtime import Frame
 from .state import fault
@@ -219,6 +220,49 @@ _list_block("is_list_empty", "IsListEmpty", "IsListEmpty(&head) into 'into'.",
 _list_block("remove_entry_list", "RemoveEntryList", "RemoveEntryList(&record->ListEntry) "
             "from this list: 'into' gets TRUE when the list became empty.",
             {"entry": _ENTRY, "into": LVALUE}, _remove_entry)
+
+
+def _ex_interlocked_list(name: str, api: str, summary: str, head: bool, insert: bool) -> None:
+    props: dict[str, Any] = {"list": _LIST, "lock": REF, "into": LVALUE}
+    if insert:
+        props["entry"] = _ENTRY
+
+    @block(name, summary=summary, params={"type": "object", "additionalProperties": False,
+                                          "required": ["list", "lock", *(["entry"] if insert
+                                                                         else [])],
+                                          "properties": props}, models=(api,))
+    def compile_(params: dict, cc: Any, path: list) -> Any:
+        items = _list_of(cc, params, path + ["list"])
+        lock = object_ref(cc, params["lock"], "KSPIN_LOCK", path + ["lock"])
+        entry = _value(cc, params, "entry", path) if insert else None
+        into = _out(cc, params, "into", path)
+
+        def step(f: Frame) -> Generator[Any, Any, None]:
+            records = items(f)
+
+            def operation() -> int:
+                # kernel-env §2.5: the inserts give the old first / last entry or NULL;
+                # the remove gives NULL on an empty list (RemoveHeadList gives the head)
+                if insert:
+                    record = entry(f) & 0xFFFFFFFF
+                    old = (records[0] if head else records[-1]) if records else 0
+                    _insert(head)(f, records, {"entry": record})
+                    return old
+                return records.pop(0) if records else 0
+            f.kernel.hooks.service_call(api, {"list": params["list"]})
+            into(f, (yield from ex_interlocked(lock(f), api, operation)))
+        return step
+
+
+_ex_interlocked_list("ex_interlocked_insert_head_list", "ExInterlockedInsertHeadList",
+                     "ExInterlockedInsertHeadList(&head, &record->ListEntry, &lock): under the "
+                     "lock at any IRQL; 'into' gets the old first record or NULL.", True, True)
+_ex_interlocked_list("ex_interlocked_insert_tail_list", "ExInterlockedInsertTailList",
+                     "ExInterlockedInsertTailList(&head, &record->ListEntry, &lock): 'into' "
+                     "gets the old last record or NULL.", False, True)
+_ex_interlocked_list("ex_interlocked_remove_head_list", "ExInterlockedRemoveHeadList",
+                     "ExInterlockedRemoveHeadList(&head, &lock): the first record, or NULL on "
+                     "an empty list (unlike RemoveHeadList).", True, False)
 
 
 @block("initialize_list_head", summary="InitializeListHead(&head): an empty list.",

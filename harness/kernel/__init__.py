@@ -97,7 +97,7 @@ from .ke.mutex import (FastMutex, GuardedMutex, KMutant, ex_acquire_fast_mutex, 
                        ke_try_to_acquire_guarded_mutex, ke_initialize_mutant,
                        ke_initialize_mutex, ke_read_state_mutex, ke_release_mutant,
                        ke_release_mutex)
-from .ke.spinlock import (KSpinLock, ex_interlocked_add_ulong,  # noqa: F401
+from .ke.spinlock import (KSpinLock, ex_interlocked, ex_interlocked_add_ulong,  # noqa: F401
                           ke_acquire_in_stack_queued_spin_lock,
                           ke_acquire_spin_lock, ke_test_spin_lock,
                           ke_try_to_acquire_spin_lock_at_dpc_level,

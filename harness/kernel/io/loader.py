@@ -15,6 +15,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable, Generator
 
 from ..constants import (DO_DEVICE_INITIALIZING, NTSTATUS, BugCheckCode, nt_success)
+
+VERIFIER = BugCheckCode.DRIVER_VERIFIER_DETECTED_VIOLATION
 from .device import (DOE_DELETE_PENDING, DOE_UNLOAD_PENDING, DeviceObject, DriverObject,
                      iop_unlink_device)
 from .driver import io_create_driver, iop_invalid_device_request
@@ -180,6 +182,7 @@ def mm_unload_system_image(kernel: "Kernel", image: DriverImage) -> None:
     timer table and DPC queues are checked for the range first (0xC7, R89)."""
     if kernel.verifier:
         _check_for_timers_and_dpcs(kernel, image)
+        _check_for_leaked_pool(kernel, image)
     image.mapped, image.unloaded = False, True
     kernel.hooks.service_call("MmUnloadSystemImage", {"image": image.file_name})
 
@@ -215,6 +218,17 @@ def _check_for_timers_and_dpcs(kernel: "Kernel", image: DriverImage) -> None:
             if getattr(dpc.routine, "image", None) is image:
                 return check(2, dpc)
     return None
+
+
+def _check_for_leaked_pool(kernel: "Kernel", image: DriverImage) -> None:
+    """Verifier's pool tracking at unload (verifier-rules R95): allocations the driver's
+    code made and never freed are 0xC4 (0x62, the driver's name, 0, their count)."""
+    leaked = [block for block in kernel.pool_blocks.blocks.values()
+              if not block.freed and block.owner is image]
+    if leaked:
+        kernel.bug_check(VERIFIER, 0x62, kernel.objects.address_of(image), 0, len(leaked),
+                         reason=f"{image.file_name} unloaded with {len(leaked)} pool "
+                                "allocation(s) not freed")
 
 
 def iop_dead_code(kernel: "Kernel", routine: Any) -> None:

@@ -102,11 +102,12 @@ class KThread(DispatcherObject):
                  "apc_queue", "blocked", "wait_irql", "wait_context", "call_depth",
                  "blocked_since", "waiting_on", "kernel_apc_disable", "owned_mutants",
                  "exception_handlers", "special_apc_disable", "wait_next_irql", "priority",
-                 "base_priority", "priority_saturation")
+                 "base_priority", "priority_saturation", "running_image")
 
     def __init__(self, kernel: "Machine", tid: int, name: str, process: str, cpu: Cpu | None,
                  user: bool, system: bool | None = None) -> None:
         super().__init__(kernel, 0, name)
+        self.running_image: Any = None    # whose code runs on it now (pool tracking)
         self.tid = tid
         self.process = process
         self.cpu = cpu

@@ -9,7 +9,7 @@ nothing else (sync-objects 5.2); the trace shows the spin and how long it took.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Generator
+from typing import TYPE_CHECKING, Any, Callable, Generator
 
 from ..constants import DISPATCH_LEVEL, BugCheckCode
 from ..errors import NotModelledError
@@ -183,11 +183,21 @@ def ex_interlocked_add_ulong(lock: KSpinLock, read: Any, write: Any, value: int
     ``lock`` taken with interrupts off (any IRQL). The lock must serve ExInterlocked*
     only (kernel-env §2.5): held by this CPU through KeAcquireSpinLock it is the
     recursive acquire (0xF), held by another CPU this one spins, the IRQL unchanged."""
+    def add() -> int:
+        original = read()
+        write((original + value) & 0xFFFFFFFF)
+        return original
+    return (yield from ex_interlocked(lock, "ExInterlockedAddUlong", add))
+
+
+def ex_interlocked(lock: KSpinLock, api: str, operation: Callable[[], Any]
+                   ) -> Generator[Any, Any, Any]:
+    """An ExInterlocked* routine: ``operation`` done under ``lock`` with interrupts off,
+    at any IRQL, the IRQL unchanged (kernel-env §2.5): another CPU's hold makes this one
+    spin; this CPU's own hold (a KeAcquireSpinLock on the same lock) is 0xF."""
     kernel = lock.kernel
     yield from spin_while_held(lock, kernel.cpu.irql)
     if lock.owner is kernel.cpu:
         kernel.bug_check(BugCheckCode.SPIN_LOCK_ALREADY_OWNED, lock.id, 0, 0, 0,
-                         reason=f"ExInterlockedAddUlong on {lock.name}, which this CPU holds")
-    original = read()
-    write((original + value) & 0xFFFFFFFF)
-    return original
+                         reason=f"{api} on {lock.name}, which this CPU holds")
+    return operation()

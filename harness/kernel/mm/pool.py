@@ -12,7 +12,7 @@ address 0x40), the wrong tag 0x0A. Blocks are raw pool: not zeroed.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..constants import APC_LEVEL, DISPATCH_LEVEL, BugCheckCode
 from .memory import Buffer
@@ -46,11 +46,13 @@ def tag_text(tag: int) -> str:
 class PoolBlock:
     """One allocation: its memory, type, size and tag; freed stays as a tombstone."""
 
-    __slots__ = ("buffer", "pool_type", "size", "tag", "freed")
+    __slots__ = ("buffer", "pool_type", "size", "tag", "freed", "owner")
 
-    def __init__(self, buffer: Buffer, pool_type: int, size: int, tag: int) -> None:
+    def __init__(self, buffer: Buffer, pool_type: int, size: int, tag: int,
+                 owner: Any = None) -> None:
         self.buffer, self.pool_type, self.size, self.tag = buffer, pool_type, size, tag
         self.freed = False
+        self.owner = owner         # the driver image whose code asked (Verifier's tracking)
 
 
 class Pool:
@@ -98,7 +100,8 @@ def ex_allocate_pool_with_tag(kernel: "Kernel", pool_type: int, size: int,
         kernel.bug_check(BAD_POOL_CALLER, 0x9A, pool_type, size, tag,
                          reason="NonPagedPoolMustSucceed is not allowed")
     buffer = Buffer.new(kernel.pool, size, POOL_GARBAGE)
-    kernel.pool_blocks.blocks[buffer.address] = PoolBlock(buffer, pool_type, size, tag)
+    kernel.pool_blocks.blocks[buffer.address] = PoolBlock(
+        buffer, pool_type, size, tag, kernel.current_thread.running_image)
     kernel.objects.register(buffer.address, buffer)
     return buffer
 
