@@ -322,10 +322,14 @@ def iop_unload_pnp_driver(driver: DriverObject) -> Generator[Any, Any, None]:
 
 
 def pnp_device_closed(device: DeviceObject) -> Generator[Any, Any, None]:
-    """The last close of a device in a surprise-removed devnode sends its REMOVE_DEVICE
-    (§2.10)."""
+    """The last close of a device in a surprise-removed devnode: the PnP manager's
+    worker, not the closing thread, then sends REMOVE_DEVICE (§2.10)."""
     kernel = device.kernel
     pnp = getattr(kernel, "pnp", None)
     node = pnp.devnode_of(device) if pnp is not None else None
     if node is not None and node.remove_after_close and not _opened(node):
-        yield from pnp_remove_stack(kernel, node)
+        node.remove_after_close = False
+        kernel.create_thread(pnp_remove_stack, kernel, node, name="PnpWorker",
+                             process="System")
+    return
+    yield
