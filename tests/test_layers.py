@@ -28,6 +28,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("harness.kernel.__init__",),            # the kernel's public face
     ("harness.kernel.system",),              # composes the subsystems
     ("harness.kernel.fs",),                  # a file system: a driver above the I/O manager
+    ("harness.kernel.storage",),             # the disk class driver and USBSTOR: above io
     ("harness.kernel.io",),
     ("harness.kernel.cm",),                  # the configuration manager
     ("harness.kernel.ps",),

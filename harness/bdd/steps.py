@@ -139,6 +139,12 @@ def when_devnode_action(irp: IrpScenario, instance: str, action: str) -> None:
     irp.session.pnp_action(node, "uninstall" if action == "uninstalled" else "surprise_remove")
 
 
+@when(parsers.re(r'the machine (?P<action>goes to standby|resumes)'))
+def when_power(irp: IrpScenario, action: str) -> None:
+    """The power manager's standby (QUERY_POWER, SET_POWER S1) or resume (SET_POWER S0)."""
+    irp.session.power_action("standby" if action == "goes to standby" else "resume")
+
+
 @then(parsers.re(r'the device "(?P<instance>[^"]+)" (?:is (?P<state>started|removed)|'
                  r'has problem code (?P<code>\d+))'))
 def then_devnode_state(irp: IrpScenario, instance: str, state: str | None,
@@ -156,6 +162,36 @@ def then_devnode_state(irp: IrpScenario, instance: str, state: str | None,
         irp.fail(f"{instance} is {node.state} (problem {node.problem}), not started")
     if code is not None and node.problem != int(code):
         irp.fail(f"{instance} has problem code {node.problem}, not {code}")
+
+
+@then(parsers.re(r'the device interface "(?P<name>[^"]+)" is (?P<state>enabled|disabled|'
+                 r'held back)'))
+def then_device_interface(irp: IrpScenario, name: str, state: str) -> None:
+    """A registered device interface (pnp-hardware §3): enabled (its link to the PDO
+    made), disabled, or held back (enabled before its stack completed START)."""
+    iface = irp.session.kernel.pnp.interfaces.lookup(name.replace("\\\\", "\\"))
+    if iface is None:
+        irp.fail(f"no device interface {name} is registered")
+    got = "enabled" if iface.enabled else "held back" if iface.deferred else "disabled"
+    if got != state:
+        irp.fail(f"the device interface {name} is {got}, not {state}")
+
+
+@then(parsers.re(r'the medium of "(?P<instance>[^"]+)" holds "(?P<data>[^"]+)" at block '
+                 r'(?P<block>\d+)'))
+def then_medium_holds(irp: IrpScenario, instance: str, data: str, block: str) -> None:
+    """What is on the USB stick behind a devnode's USBSTOR PDO (``medium:``), from that
+    block on: the bytes themselves, whatever the drivers above reported."""
+    node = irp.session.kernel.pnp.devnode(instance.replace("\\\\", "\\"))
+    pdo = node.pdo.device_extension.get("usbstor") if node is not None else None
+    if pdo is None:
+        irp.fail(f"{instance} is no devnode with a medium")
+    expected = parse_buffer_pattern(data)
+    start = int(block) * pdo.lun.block_size
+    got = bytes(pdo.lun.media[start:start + len(expected)])
+    if got != expected:
+        irp.fail(f"block {block} of {instance}: expected {expected.hex(' ').upper()}, got "
+                 f"{got.hex(' ').upper()}")
 
 
 # -- Then: what the application saw ---------------------------------------------------------

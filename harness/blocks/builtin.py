@@ -1,5 +1,6 @@
 """Importing this module registers every built-in block."""
 
-from . import (actions, driver_io, files, hardware, lifecycle, named_objects,  # noqa: F401
-               pool, queueing, recipes, registry_keys, seh, statements, strings, sync, threads,
-               timekeeping)
+from . import (actions, attach, driver_io, files, hardware, interfaces,  # noqa: F401
+               keyboard, lifecycle,
+               named_objects, pool, queueing, recipes, registry_keys, seh, statements,
+               storage, strings, sync, threads, timekeeping)

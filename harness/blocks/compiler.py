@@ -402,6 +402,14 @@ def wrap(role: str, model: DriverModel, steps: list[Step], name: str, where: str
             frame = Frame(model, None, None, context)
             frame.routine = routine
             yield from _run_routine(steps, frame)
+    elif role == "service_callback":
+        def body(device: Any, data: Any) -> Generator[Any, Any, None]:
+            # PSERVICE_CALLBACK_ROUTINE(DeviceObject, InputDataStart, InputDataEnd,
+            # &InputDataConsumed) of kbdmou.h, VOID: Context is the call's input data
+            # (stacks-services 2.3); the routine sets how much it consumed there
+            frame = Frame(model, device, None, data)
+            frame.routine = routine
+            yield from _run_routine(steps, frame)
     else:
         raise ValueError(role)
 

@@ -31,7 +31,7 @@ from ..kernel import status_name
 from .actions import EXPR, ROUTINE_REF, event_ref
 from .registry import block
 from .runtime import Frame
-from .state import deref, fault
+from .state import deref, fault, pointer_text
 
 LVALUE = {"type": "string", "minLength": 1, "maxLength": 200,
           "description": "where the result goes: a variable, an element or a field"}
@@ -454,15 +454,24 @@ def _ob_ref_by_handle(params: dict, cc: Any, path: list) -> Any:
        "KernelMode, NULL, &object): works for \\Driver\\X; a device name fails with "
        "STATUS_OBJECT_TYPE_MISMATCH.",
        params={"type": "object", "required": ["name", "object"], "additionalProperties": False,
-               "properties": {"name": TEXT, "type": {"enum": list(OBJECT_TYPES)},
+               "properties": {"name": {"anyOf": [TEXT, {
+                   "type": "object", "required": ["wide_string"], "additionalProperties": False,
+                   "properties": {"wide_string": dict(EXPR, description=(
+                       "a PCWSTR expression: the NUL-terminated name it points at, as "
+                       "RtlInitUnicodeString(&name, p) makes it"))}}]},
+                              "type": {"enum": list(OBJECT_TYPES)},
                               "object": LVALUE, "status": LVALUE}},
        max_irql="PASSIVE_LEVEL", models=("ObReferenceObjectByName",))
 def _ob_ref_by_name(params: dict, cc: Any, path: list) -> Any:
-    name = params["name"]
+    literal = params["name"] if isinstance(params["name"], str) else None
+    pointer = None if literal is not None else cc.expr(params["name"]["wide_string"],
+                                                       path + ["name", "wide_string"])
     kind = _object_type(cc, params, path)
     object_out, status_out = _out(cc, params, "object", path), _out(cc, params, "status", path)
 
     def step(f: Frame) -> Generator[Any, Any, None]:
+        name = literal if pointer is None else pointer_text(f, pointer.fn(f) & 0xFFFFFFFF,
+                                                            True)
         status, obj = ob_reference_object_by_name(f.kernel, name, kind)
         if obj is not None:
             object_out(f, _address(f, obj))

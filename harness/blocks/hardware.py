@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Generator
 
-from ..kernel import (KInterrupt, io_connect_interrupt, io_disconnect_interrupt,
+from ..kernel import (NTSTATUS, KInterrupt, NotModelledError, active_processors,
+                      io_connect_interrupt, io_disconnect_interrupt,
                       io_initialize_dpc_request, io_request_dpc, ke_synchronize_execution)
 from .actions import EXPR, ROUTINE_REF
 from .driver_io import LVALUE, _out, _value
@@ -30,16 +31,21 @@ def _hardware(cc: Any, name: str, path: list) -> Callable[[Frame], Any]:
 
 
 @block("connect_interrupt", summary="IoConnectInterrupt(&interrupt, isr, context, NULL, "
-       "vector, irql, synchronize_irql, mode, share, ...) for a device's interrupt line: "
-       "the vector, DIRQL and mode of its hardware: declaration. The ISR runs at DIRQL on "
-       "the CPU that takes the interrupt and returns TRUE when its device interrupted.",
+       "vector, irql, synchronize_irql, mode, share, affinity, ...) for a device's interrupt "
+       "line: the vector, DIRQL and mode of its hardware: declaration. `vector`, `irql` and "
+       "`affinity` are what a PnP driver passes from its translated interrupt descriptor; "
+       "they must name that line. The ISR runs at DIRQL on the CPU that takes the "
+       "interrupt and returns TRUE when its device interrupted.",
        params={"type": "object", "required": ["hardware", "isr"], "additionalProperties": False,
                "properties": {"hardware": HARDWARE, "isr": ROUTINE_REF, "context": REF,
+                              "vector": EXPR, "irql": EXPR, "affinity": EXPR,
                               "synchronize_irql": EXPR, "interrupt": LVALUE,
                               "status": LVALUE}},
        max_irql="PASSIVE_LEVEL", models=("IoConnectInterrupt",))
 def _connect_interrupt(params: dict, cc: Any, path: list) -> Any:
     device = _hardware(cc, params["hardware"], path + ["hardware"])
+    vector, irql = _value(cc, params, "vector", path, None), _value(cc, params, "irql", path, None)
+    affinity = _value(cc, params, "affinity", path, None)
     isr = cc.routine(params["isr"], "isr", "InterruptService", path + ["isr"])
     context = _context(cc, params, path) if "context" in params else None
     sync = _value(cc, params, "synchronize_irql", path, None)
@@ -51,14 +57,36 @@ def _connect_interrupt(params: dict, cc: Any, path: list) -> Any:
         if hw.line is None:
             raise ScenarioRuntimeError(f"{cc.where(path)}: {hw.name} has no interrupt: line")
         _report(f, "IoConnectInterrupt", {"device": hw.name, "isr": isr.name})
-        status, interrupt = io_connect_interrupt(
-            f.kernel, isr.bind(f.model), context(f) if context else f.device, hw.line, sync(f))
+        wanted = _translated_line(f, hw, vector(f), irql(f))
+        mask = affinity(f)
+        if mask is not None and not mask & active_processors(f.kernel):
+            # pnp-hardware §5.1: a ProcessorEnableMask with no active processor
+            status, interrupt = NTSTATUS.STATUS_INVALID_PARAMETER, None
+        else:
+            status, interrupt = io_connect_interrupt(
+                f.kernel, isr.bind(f.model), context(f) if context else f.device, wanted,
+                sync(f))
         interrupt_out(f, f.kernel.objects.address_of(interrupt))
         status_out(f, status)
         _returned(f, "IoConnectInterrupt", status=status)
         return None
         yield
     return step
+
+
+def _translated_line(f: Frame, hw: Any, vector: int | None, irql: int | None) -> Any:
+    """The line a driver's Vector and Irql (its translated descriptor's, §5.1) connect
+    to: the device's, which must have them."""
+    line = hw.line
+    if (vector is not None and vector != line.vector) or (irql is not None
+                                                          and irql != line.irql):
+        raise NotModelledError("IoConnectInterrupt", f"vector 0x{vector or line.vector:X}, "
+                               f"IRQL {irql if irql is not None else line.irql}: the "
+                               f"interrupt line of {hw.name} is vector 0x{line.vector:X} at "
+                               f"DIRQL {line.irql}; an interrupt object on a vector no "
+                               "hardware: device drives is not modelled (declare the line "
+                               "with the translated resource's vector and Level)")
+    return line
 
 
 @block("disconnect_interrupt", summary="IoDisconnectInterrupt(interrupt): the ISR is not "

@@ -11,7 +11,8 @@ from typing import Any, Generator
 from ..kernel import (NTSTATUS, KEvent, NotificationEvent, io_call_driver,
                       io_copy_current_irp_stack_location_to_next, io_delete_device,
                       io_delete_symbolic_link, io_detach_device, io_set_completion_routine,
-                      ke_set_event, ke_wait_for_single_object)
+                      io_skip_current_irp_stack_location, ke_set_event,
+                      ke_wait_for_single_object, po_call_driver, po_start_next_power_irp)
 from .actions import EXPR
 from .driver_io import LVALUE, TEXT, _out, _pointer
 from .registry import block
@@ -119,4 +120,24 @@ def _forward_and_wait(params: None, cc: Any, path: list) -> Any:
             yield from ke_wait_for_single_object(event)
         f.lower_status = irp.io_status.status
         return None
+    return step
+
+
+@block("po_start_next_power_irp", bare=True, summary="PoStartNextPowerIrp(Irp): this device "
+       "may take its next power IRP (XP: once per QUERY_POWER / SET_POWER, before passing "
+       "the IRP on or completing it).", params=None, models=("PoStartNextPowerIrp",))
+def _po_start_next_power_irp(params: None, cc: Any, path: list) -> Any:
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        yield from po_start_next_power_irp(f.irp)
+    return step
+
+
+@block("po_call_driver", bare=True, summary="IoSkipCurrentIrpStackLocation + PoCallDriver("
+       "lower, Irp) for a power IRP: held while the lower device has one in progress.",
+       params=None, models=("IoSkipCurrentIrpStackLocation", "PoCallDriver"))
+def _po_call_driver(params: None, cc: Any, path: list) -> Any:
+    def step(f: Frame) -> Generator[Any, Any, None]:
+        io_skip_current_irp_stack_location(f.irp)
+        status = yield from po_call_driver(f.lower_device(), f.irp)
+        f.lower_status = f.result = status
     return step

@@ -221,6 +221,12 @@ def _p(f: Any) -> Any:
     return io_get_current_irp_stack_location(f.irp).parameters
 
 
+def _other(f: Any, name: str) -> int:
+    """A pointer member of a PnP stack location's Parameters (an address, 0 if NULL)."""
+    value = (_p(f).other or {}).get(name)
+    return value if isinstance(value, int) else _addr(value)
+
+
 def _addr(buffer: Any) -> int:
     return buffer.address if buffer is not None else 0
 
@@ -264,6 +270,7 @@ _DEVICE_FIELDS: dict[str, tuple[CType, Callable[[Any], int], Any]] = {
     "DriverObject": (PTR, lambda d: d.kernel.objects.address_of(d.driver_object), None),
     "AttachedDevice": (PTR, lambda d: d.kernel.objects.address_of(d.attached_device), None),
     "NextDevice": (PTR, lambda d: d.kernel.objects.address_of(d.next_device), None),
+    "Vpb": (PTR, lambda d: d.kernel.objects.address_of(d.vpb), None),
 }
 _FILE_FIELDS: dict[str, tuple[CType, Callable[[Any], int], Any]] = {
     "DeviceObject": (PTR, lambda fo: fo.kernel.objects.address_of(fo.device_object), None),
@@ -283,6 +290,14 @@ _DRIVER_TEXT: dict[str, Callable[[Any], str]] = {
     "DriverName": lambda d: d.name,
     "HardwareDatabase": lambda d: d.hardware_database,
     "DriverExtension.ServiceKeyName": lambda d: d.service_key_name,
+}
+#: Text a log prints through a pointer variable: pDevice->... (the object header's name,
+#: "" when the device is unnamed, as OBJECT_HEADER_NAME_INFO is absent) and pDriver->...
+_POINTER_TEXT: dict[str, tuple[str, dict[str, Callable[[Any], str]]]] = {
+    "PDEVICE_OBJECT": ("DeviceObject", {
+        "ObjectName": lambda d: d.name or "",
+        "DriverObject.DriverName": lambda d: d.driver_object.name}),
+    "PDRIVER_OBJECT": ("DriverObject", {"ObjectName": lambda d: d.name, **_DRIVER_TEXT}),
 }
 #: Names every routine has: its driver's DRIVER_OBJECT (DriverEntry's and DriverUnload's
 #: parameter; a global in book drivers that keep it) and the device it runs for.
@@ -324,6 +339,13 @@ _STACK_FIELDS: dict[str, tuple[CType, Callable[[Any], int], Any]] = {
     "Parameters.QueryFile.Length": (ULONG, lambda f: _p(f).length, None),
     "Parameters.QueryFile.FileInformationClass":
         (ULONG, lambda f: _p(f).file_information_class, None),
+    # IRP_MN_START_DEVICE's CM_RESOURCE_LISTs, NULL without resources (pnp-hardware §2.5)
+    "Parameters.StartDevice.AllocatedResources":
+        (PTR, lambda f: _other(f, "AllocatedResources"), None),
+    "Parameters.StartDevice.AllocatedResourcesTranslated":
+        (PTR, lambda f: _other(f, "AllocatedResourcesTranslated"), None),
+    "Parameters.FilterResourceRequirements.IoResourceRequirementList":
+        (PTR, lambda f: _other(f, "IoResourceRequirementList"), None),
 }
 for _major in ("Read", "Write"):
     _STACK_FIELDS[f"Parameters.{_major}.Length"] = (ULONG, lambda f: _p(f).length, None)
@@ -332,6 +354,9 @@ for _major in ("Read", "Write"):
         LONGLONG, lambda f: _p(f).byte_offset, None)
     _STACK_FIELDS[f"Parameters.{_major}.ByteOffset.QuadPart"] = (
         LONGLONG, lambda f: _p(f).byte_offset, None)
+# IRP_MJ_SCSI's PSCSI_REQUEST_BLOCK overlays Others.Argument1 (stacks-services 3.2)
+for _name in ("Parameters.Scsi.Srb", "Parameters.Others.Argument1"):
+    _STACK_FIELDS[_name] = (PTR, lambda f: _other(f, "Argument1"), None)
 
 #: The spellings of the IRP and its current stack location that driver code uses.
 IRP_NAMES = ("Irp", "pIrp")
@@ -438,6 +463,31 @@ class DriverNames:
         ctype, get, _ = self._access(ref, indexes)
         return Binding(ctype, get)
 
+    def address(self, ref: Ref, indexes: tuple[Compiled, ...]) -> Binding:
+        """``&p->List[0].PartialResourceList``: the address of a member of the struct a
+        ``S*`` variable points at - computed, nothing read, so a NULL ``p`` gives the
+        member's offset as C does (the fault comes when that pointer is used)."""
+        var = self.state.get(ref.name)
+        if var is None or var.type is None or not var.scalar \
+                or not isinstance(var.type.pointee, Struct):
+            raise ExprError(f"&{ref.text}: the model takes addresses of fields reached "
+                            "through a struct pointer only (&p->Field)", ref.offset)
+        path: list[Any] = []
+        for part in ref.parts:
+            if part.kind == "field":
+                path.append(part.name)
+            else:
+                if not indexes or indexes[0].constant is None:
+                    raise ExprError("an index inside a struct must be a constant", part.offset)
+                path.append(indexes[0].constant)
+                indexes = indexes[1:]
+        try:
+            offset = member_offset(var.type.pointee, path)
+        except LayoutError as error:
+            raise ExprError(f"&{ref.text}: {error.message}", ref.offset) from None
+        home, name = self.store_of(var), var.name
+        return Binding(PTR, lambda f: ((home(f)[name] & 0xFFFFFFFF) + offset) & 0xFFFFFFFF)
+
     def lvalue(self, text: str) -> tuple[CType, Callable[[Any, int], None]]:
         """The type and store function of an assignment target (``count``,
         ``keys[i].MakeCode``, ``Irp->IoStatus.Information``)."""
@@ -475,6 +525,14 @@ class DriverNames:
             return "str", lambda f: text(f.model.driver)            # %wZ
         head = name.split(".")[0].split("[")[0]
         pointer = self.state.get(head)
+        rest = name[len(head) + 1:]
+        if pointer is not None and pointer.type is not None and pointer.scalar \
+                and pointer.type.ctype.name in _POINTER_TEXT \
+                and rest in _POINTER_TEXT[pointer.type.ctype.name][1]:
+            # the name of the object a PDEVICE_OBJECT / PDRIVER_OBJECT points at (%wZ)
+            kind, table = _POINTER_TEXT[pointer.type.ctype.name]
+            text, home = table[rest], self.store_of(pointer)
+            return "str", lambda f: text(deref(f, home(f)[head], kind))
         through = head in IRP_NAMES + STACK_NAMES + tuple(BUILTIN_POINTERS) or (
             pointer is not None and pointer.type is not None and pointer.scalar
             and (pointer.type.pointee is not None or pointer.type.ctype.name in _POINTEE))
@@ -532,8 +590,9 @@ class DriverNames:
     def _access(self, ref: Ref, indexes: tuple[Compiled, ...]) -> tuple[CType, Any, Any]:
         name = ref.name
         if name in IRP_NAMES and not ref.parts:
-            # The PIRP itself: its stand-in address (the IRP's id), NULL when there is none.
-            return PTR, lambda f: f.irp.id if f.irp is not None else 0, None
+            # The PIRP itself: its stand-in address (the IRP's id), NULL when there is none;
+            # kept in the object table, so a PIRP variable holding it can be used later
+            return PTR, lambda f: f.kernel.objects.address_of(f.irp), None
         if name in IRP_NAMES or name in STACK_NAMES:
             table = _IRP_FIELDS if name in IRP_NAMES else _STACK_FIELDS
             path, index_parts = _path_text(ref)
@@ -743,11 +802,45 @@ class DriverNames:
         return fref.ctype, get, store
 
 
+def member_offset(struct: Struct, path: Sequence[Any]) -> int:
+    """The byte offset of any member ``path`` names (a scalar, a nested struct, an
+    array or one element of it): names select members, ints index arrays.
+
+    Raises:
+        LayoutError: unknown member, an index out of range or on a non-array.
+    """
+    offset, current, member = 0, struct, None
+    for step in path:
+        if isinstance(step, int):
+            if member is None or member.count is None:
+                raise LayoutError(f"{member.name if member else struct.name} is not an "
+                                  f"array: cannot index it with {step}")
+            if not 0 <= step < member.count:
+                raise LayoutError(f"index {step} out of range for {member.name} "
+                                  f"(0..{member.count - 1})")
+            offset += step * member.element_size
+            current = member.struct
+            member = None
+            continue
+        if current is None:
+            raise LayoutError(f"{member.name if member else struct.name} is a scalar: it "
+                              f"has no field {step!r}")
+        if member is not None and member.count is not None:
+            raise LayoutError(f"{member.name} is an array of {member.count}: add an index "
+                              f"0..{member.count - 1}")
+        member = current.member(step)
+        offset += member.offset
+        current = member.struct
+    return offset
+
+
 def _array_offset(struct: Struct, path: Sequence[Any]) -> int | None:
-    """The offset of the array member ``path`` names whole (``Data`` of ``pvpi->Data``),
-    or None when it names something else."""
-    offset, current = 0, struct
-    for k, step in enumerate(path):
+    """The offset of the array member ``path`` names whole (``Data`` of ``pvpi->Data``,
+    ``List[0].PartialResourceList.PartialDescriptors``), or None when it names
+    something else."""
+    offset, current, k = 0, struct, 0
+    while k < len(path):
+        step = path[k]
         if not isinstance(step, str) or current is None:
             return None
         try:
@@ -755,10 +848,15 @@ def _array_offset(struct: Struct, path: Sequence[Any]) -> int | None:
         except LayoutError:
             return None
         offset += member.offset
-        if k == len(path) - 1:
+        k += 1
+        if k == len(path):
             return offset if member.count is not None else None
-        if member.count is not None:
-            return None
+        if member.count is not None:            # an element of an array inside: List[0]
+            index = path[k]
+            if not isinstance(index, int) or not 0 <= index < member.count:
+                return None
+            offset += index * member.element_size
+            k += 1
         current = member.struct
     return None
 
@@ -796,11 +894,17 @@ def pointer_text(f: Any, address: int, wide: bool) -> str:
         return "(null)"
     block = f.kernel.pool_blocks.containing(address)
     memory = f.kernel.objects.at(address)
+    irp = getattr(f, "irp", None)
+    # or one of the buffers of the IRP the routine runs for (a METHOD_BUFFERED input)
+    inside = [b for b in ((irp.system_buffer, irp.user_buffer) if irp is not None else ())
+              if isinstance(b, Buffer) and b.address <= address < b.address + b.length]
     if block is not None:
         data = block.buffer.read(address - block.buffer.address)[:block.size - (
             address - block.buffer.address)]
     elif isinstance(memory, Buffer):
         data = memory.read(0)
+    elif inside:
+        data = inside[0].read(address - inside[0].address)
     else:
         fault(f, address, False)
     unit = 2 if wide else 1

@@ -35,8 +35,22 @@ from .io.loader import (DRVO_INITIALIZED, DRVO_LEGACY_DRIVER, DRVO_UNLOAD_INVOKE
                         DriverImage, iop_dead_code, iop_device_released,
                         nt_load_driver, nt_load_driver_service, nt_unload_driver,
                         nt_unload_driver_service)
+from .io.power import (po_call_driver, po_resume, po_standby,  # noqa: F401
+                       po_start_next_power_irp)
 from .io.pnp import (IRP_MN, DevNode, PnpManager, pnp_start_devnode,  # noqa: F401
                      pnp_surprise_remove, pnp_uninstall)
+from .io.pnpres import (INTERFACE_TYPES, PIC_LEVELS, SHARE_DISPOSITIONS,  # noqa: F401
+                        TAG_PNP_RESOURCES, CmPartialResource, DeviceResources,
+                        active_processors, hal_get_interrupt_vector, hal_translate_resource)
+from .io.interface import (DEVICE_INTERFACE_INCLUDE_NONACTIVE,  # noqa: F401
+                           EventCategoryDeviceInterfaceChange, GUID_DEVICE_INTERFACE_ARRIVAL,
+                           GUID_DEVICE_INTERFACE_REMOVAL,
+                           PNPNOTIFY_DEVICE_INTERFACE_INCLUDE_EXISTING_INTERFACES,
+                           DeviceInterface, DeviceInterfaceChangeNotification,
+                           NotificationEntry, guid_text, io_get_device_interfaces,
+                           io_register_device_interface, io_register_plug_play_notification,
+                           io_set_device_interface_state,
+                           io_unregister_plug_play_notification_ex)
 from .io.file import (io_get_device_object_pointer, io_get_related_device_object,  # noqa: F401
                       nt_cancel_io_file, nt_close, nt_create_file, nt_device_io_control_file,
                       nt_query_information_file, nt_read_file, nt_set_information_file,
@@ -48,6 +62,10 @@ from .io.fileinfo import (file_rename_information, large_integer,  # noqa: F401
 from .io.vpb import Vpb  # noqa: F401
 from .fs import (MAX_FILE_SIZE, VOLUME_DEVICE, FsNode, Vcb, fs_add_file,  # noqa: F401
                  fs_mount_volume)
+from .storage import (ClassFdo, ScsiLun, Srb, UsbstorPdo, class_fdo,  # noqa: F401
+                      class_read_write, class_start_device, disk_device_control,
+                      disk_is_writable, srb_at, stack_srb, usbstor_dispatch_pnp,
+                      usbstor_dispatch_scsi, usbstor_report_lun)
 from .io.irp import (Irp, IoStackLocation, IoStatusBlock, KernelMode, UserMode,  # noqa: F401
                      io_allocate_irp, io_copy_current_irp_stack_location_to_next, io_free_irp,
                      io_get_current_irp_stack_location, io_get_function_code_from_ctl_code,

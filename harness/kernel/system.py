@@ -16,6 +16,8 @@ from .ex.timer import ex_timer_rundown
 from .io.cancel import iop_thread_rundown
 from .io.iotimer import IoTimerQueue
 from .io.pnp import PnpManager
+from .io.power import pnp_root_power
+from .constants import IRP_MJ
 from .io.verifier import IoVerifier
 from .ke.machine import Machine
 from .ke.spinlock import KSpinLock
@@ -57,6 +59,8 @@ class Kernel(Machine):
         self.drivers: list[Any] = []                           # io
         self.images: dict[str, Any] = {}    # io: driver images on disk, by service name
         self.pnp = PnpManager(self)         # io: the PnP manager and its root enumerator
+        self.power_busy: dict[Any, list] = {}   # io: devices with a power IRP in progress
+        self.pnp.root.major_function[IRP_MJ.IRP_MJ_POWER] = pnp_root_power
         self.cancel_spin_lock = KSpinLock(self, "IoCancelSpinLock")
         self.io_timers = IoTimerQueue(self)
         self.hardware: dict[str, Any] = {}                     # hw: the scenario's devices

@@ -124,7 +124,7 @@ class Ref:
 
 @dataclass(frozen=True)
 class Unary:
-    op: str  # "-", "+", "~" or "!"
+    op: str  # "-", "+", "~", "!" or "&" (address-of)
     operand: Node
     offset: int
     end: int
@@ -337,7 +337,7 @@ def _char(text: str, start: int) -> _Tok:
 _PRECEDENCE = {"||": 1, "&&": 2, "|": 3, "^": 4, "&": 5, "==": 6, "!=": 6,
                "<": 7, "<=": 7, ">": 7, ">=": 7, "<<": 8, ">>": 8,
                "+": 9, "-": 9, "*": 10, "/": 10, "%": 10}
-_PREFIX = {"-", "+", "~", "!"}
+_PREFIX = {"-", "+", "~", "!", "&"}
 # C's own type words cannot be scenario names; point at the WDK spelling instead.
 _C_TYPE_WORDS = {"int": "LONG", "unsigned": "ULONG", "signed": "LONG", "long": "LONG",
                  "short": "SHORT", "char": "CHAR", "void": "PVOID", "float": "LONG",
@@ -628,6 +628,9 @@ class Resolver(Protocol):
         """
         ...
 
+    # Optional: ``address(ref, indexes) -> Binding`` gives ``&ref`` (a pointer); a
+    # resolver without it refuses '&'.
+
 
 class _NoNames:
     def resolve(self, ref: Ref, indexes: tuple[Compiled, ...]) -> Binding:
@@ -796,6 +799,8 @@ class _Compiler:
         return self.fold(node, node.ctype, _convert(operand, node.ctype), (operand,))
 
     def c_unary(self, node: Unary) -> Compiled:
+        if node.op == "&":
+            return self.address_of(node)
         operand = self.compile(node.operand)
         f, t = operand.fn, _promote(operand.ctype)
         mask, half = _masks(t)
@@ -809,6 +814,18 @@ class _Compiler:
         else:  # "~": a signed complement stays in range
             fn = (lambda env: ~f(env)) if t.signed else (lambda env: ~f(env) & mask)
         return self.fold(node, t, fn, (operand,))
+
+    def address_of(self, node: Unary) -> Compiled:
+        """``&p->Field``: the address the resolver computes, nothing read."""
+        operand, address = node.operand, getattr(self.resolver, "address", None)
+        if not isinstance(operand, Ref) or not operand.parts:
+            raise ExprError("'&' takes a field reached through a pointer, e.g. "
+                            "&p->List[0].PartialResourceList", node.offset)
+        if address is None:
+            raise ExprError("'&' (address-of) is not available here", node.offset)
+        indexes = tuple(self.compile(p.index) for p in operand.parts if p.index is not None)
+        binding = address(operand, indexes)
+        return Compiled(binding.ctype, binding.get, None, self.span(node))
 
     def c_binary(self, node: Binary) -> Compiled:
         left, right = self.compile(node.left), self.compile(node.right)

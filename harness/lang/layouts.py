@@ -394,15 +394,78 @@ def sizeof(thing: Struct | TypeSpec | CType) -> int:
 _DECL = re.compile(r"([A-Za-z_]\w*)\s+([A-Za-z_]\w*)\s*(\[\d+\]|:\d+)?\s*(?:@(\d+))?\Z")
 
 
-def _builtin(name: str, body: str, pack: int = 8) -> Struct:
+def _builtin(name: str, body: str, pack: int = 8,
+             structs: Mapping[str, Struct] = MappingProxyType({})) -> Struct:
     """A struct from C-like text: ``TYPE Name``, ``TYPE Name[N]``, ``TYPE Name:W``,
-    separated by ';'. ``@OFFSET`` pins a member (union arms); built-ins only."""
+    separated by ';'. ``@OFFSET`` pins a member (union arms); TYPE may be one of
+    ``structs``; built-ins only."""
     decls = []
     for text in filter(None, (part.strip() for part in body.split(";"))):
         ctype_name, mname, suffix, at = _DECL.match(text).groups()
-        spec = parse_type(ctype_name + (suffix or ""), {})
+        spec = parse_type(ctype_name + (suffix or ""), structs)
         decls.append((mname, spec, None if at is None else int(at)))
     return _layout(name, decls, pack)
+
+
+def _resource_builtins() -> list[Struct]:
+    """wdm.h's hardware-resource structs (pnp-hardware §2.5): the CM_RESOURCE_LIST that
+    START_DEVICE carries, down to each CM_PARTIAL_RESOURCE_DESCRIPTOR and its union u,
+    and the IO_RESOURCE_REQUIREMENTS_LIST of QUERY_RESOURCE_REQUIREMENTS. The union's
+    arms are named structs at offset 0 (not built-ins of their own)."""
+    # PHYSICAL_ADDRESS is a LARGE_INTEGER: {LowPart, HighPart} over QuadPart, aligned 8
+    pa = _builtin("PHYSICAL_ADDRESS", "ULONG LowPart; LONG HighPart; LONGLONG QuadPart @0")
+    known = {"PHYSICAL_ADDRESS": pa}
+
+    def arms(owner: str, pack: int, **bodies: str) -> Struct:
+        for arm, body in bodies.items():
+            known[f"{owner}_{arm}"] = _builtin(f"{owner}.u.{arm}", body, pack, known)
+        return _builtin(f"{owner}.u", "; ".join(
+            f"{owner}_{arm} {arm} @0" for arm in bodies), pack, known)
+    # CM_PARTIAL_RESOURCE_DESCRIPTOR is declared under #include <pshpack4.h>: 16 bytes,
+    # u at offset 4, PHYSICAL_ADDRESS only 4-aligned inside it. XP's u.Interrupt has
+    # ULONG Level (Vista+ split it into USHORT Level, Group)
+    cm_range = "PHYSICAL_ADDRESS Start; ULONG Length"
+    known["CM_U"] = arms("CM_PARTIAL_RESOURCE_DESCRIPTOR", 4, Generic=cm_range, Port=cm_range,
+                         Interrupt="ULONG Level; ULONG Vector; KAFFINITY Affinity",
+                         Memory=cm_range, Dma="ULONG Channel; ULONG Port; ULONG Reserved1",
+                         DevicePrivate="ULONG Data[3]",
+                         BusNumber="ULONG Start; ULONG Length; ULONG Reserved",
+                         DeviceSpecificData="ULONG DataSize; ULONG Reserved1; ULONG Reserved2")
+    cm = {
+        "CM_PARTIAL_RESOURCE_DESCRIPTOR": ("UCHAR Type; UCHAR ShareDisposition; USHORT Flags;"
+                                           " CM_U u", 4),
+        "CM_PARTIAL_RESOURCE_LIST": ("USHORT Version; USHORT Revision; ULONG Count;"
+                                     " CM_PARTIAL_RESOURCE_DESCRIPTOR PartialDescriptors[1]",
+                                     8),
+        # InterfaceType is an INTERFACE_TYPE enum: a 32-bit int
+        "CM_FULL_RESOURCE_DESCRIPTOR": ("LONG InterfaceType; ULONG BusNumber;"
+                                        " CM_PARTIAL_RESOURCE_LIST PartialResourceList", 8),
+        "CM_RESOURCE_LIST": ("ULONG Count; CM_FULL_RESOURCE_DESCRIPTOR List[1]", 8),
+    }
+    io_range = ("ULONG Length; ULONG Alignment; PHYSICAL_ADDRESS MinimumAddress;"
+                " PHYSICAL_ADDRESS MaximumAddress")
+    known["IO_U"] = arms("IO_RESOURCE_DESCRIPTOR", 8, Port=io_range, Memory=io_range,
+                         Interrupt="ULONG MinimumVector; ULONG MaximumVector",
+                         Dma="ULONG MinimumChannel; ULONG MaximumChannel", Generic=io_range,
+                         DevicePrivate="ULONG Data[3]",
+                         BusNumber="ULONG Length; ULONG MinBusNumber; ULONG MaxBusNumber;"
+                                   " ULONG Reserved",
+                         ConfigData="ULONG Priority; ULONG Reserved1; ULONG Reserved2")
+    io = {
+        "IO_RESOURCE_DESCRIPTOR": ("UCHAR Option; UCHAR Type; UCHAR ShareDisposition;"
+                                   " UCHAR Spare1; USHORT Flags; USHORT Spare2; IO_U u", 8),
+        "IO_RESOURCE_LIST": ("USHORT Version; USHORT Revision; ULONG Count;"
+                             " IO_RESOURCE_DESCRIPTOR Descriptors[1]", 8),
+        "IO_RESOURCE_REQUIREMENTS_LIST": ("ULONG ListSize; LONG InterfaceType;"
+                                          " ULONG BusNumber; ULONG SlotNumber;"
+                                          " ULONG Reserved[3]; ULONG AlternativeLists;"
+                                          " IO_RESOURCE_LIST List[1]", 8),
+    }
+    out = [pa]
+    for name, (body, pack) in {**cm, **io}.items():
+        known[name] = _builtin(name, body, pack, known)
+        out.append(known[name])
+    return out
 
 
 _BUILTINS = [
@@ -410,6 +473,8 @@ _BUILTINS = [
     _builtin("KEYBOARD_INPUT_DATA", "USHORT UnitId; USHORT MakeCode; USHORT Flags;"
              " USHORT Reserved; ULONG ExtraInformation"),
     _builtin("KEYBOARD_INDICATOR_PARAMETERS", "USHORT UnitId; USHORT LedFlags"),
+    # kbdmou.h: what a class driver hands its port in IOCTL_INTERNAL_KEYBOARD_CONNECT
+    _builtin("CONNECT_DATA", "PDEVICE_OBJECT ClassDeviceObject; PVOID ClassService"),
     # ntddmou.h: union { ULONG Buttons; struct { USHORT ButtonFlags; USHORT ButtonData; }; }
     _builtin("MOUSE_INPUT_DATA", "USHORT UnitId; USHORT Flags; ULONG Buttons @4;"
              " USHORT ButtonFlags @4; USHORT ButtonData @6; ULONG RawButtons;"
@@ -475,7 +540,34 @@ _BUILTINS = [
              " UCHAR BlockDescriptorLength[2]", pack=1),
     _builtin("MODE_PARAMETER_BLOCK", "UCHAR DensityCode; UCHAR NumberOfBlocks[3];"
              " UCHAR Reserved; UCHAR BlockLength[3]", pack=1),
+    *_resource_builtins(),
 ]
+
+
+def _scsi_builtins(known: Mapping[str, Struct]) -> list[Struct]:
+    """srb.h / scsi.h for the storage stack (stacks-services §3.2-§3.3): the x86
+    SCSI_REQUEST_BLOCK (64 bytes, the CDB at offset 48), the CDB union over the arms
+    above (a PCDB reads ``cdb->CDB6GENERIC.OperationCode``) and fixed-format SENSE_DATA."""
+    srb = _builtin("SCSI_REQUEST_BLOCK", "USHORT Length; UCHAR Function; UCHAR SrbStatus;"
+                   " UCHAR ScsiStatus; UCHAR PathId; UCHAR TargetId; UCHAR Lun;"
+                   " UCHAR QueueTag; UCHAR QueueAction; UCHAR CdbLength;"
+                   " UCHAR SenseInfoBufferLength; ULONG SrbFlags; ULONG DataTransferLength;"
+                   " ULONG TimeOutValue; PVOID DataBuffer; PVOID SenseInfoBuffer;"
+                   " PVOID NextSrb; PVOID OriginalRequest; PVOID SrbExtension;"
+                   " ULONG InternalStatus; ULONG QueueSortKey @44; UCHAR Cdb[16]")
+    cdb = _builtin("CDB", "CDB6GENERIC CDB6GENERIC @0; MODE_SENSE MODE_SENSE @0;"
+                   " MODE_SENSE10 MODE_SENSE10 @0; CDB10 CDB10 @0; UCHAR AsByte[16] @0",
+                   pack=1, structs=known)
+    sense = _builtin("SENSE_DATA", "UCHAR ErrorCode:7; UCHAR Valid:1; UCHAR SegmentNumber;"
+                     " UCHAR SenseKey:4; UCHAR Reserved:1; UCHAR IncorrectLength:1;"
+                     " UCHAR EndOfMedia:1; UCHAR FileMark:1; UCHAR Information[4];"
+                     " UCHAR AdditionalSenseLength; UCHAR CommandSpecificInformation[4];"
+                     " UCHAR AdditionalSenseCode; UCHAR AdditionalSenseCodeQualifier;"
+                     " UCHAR FieldReplaceableUnitCode; UCHAR SenseKeySpecific[3]", pack=1)
+    return [srb, cdb, sense]
+
+
+_BUILTINS += _scsi_builtins({s.name: s for s in _BUILTINS})
 
 #: The built-in WDK structs (x86 layouts), by name; read-only.
 BUILTIN: Mapping[str, Struct] = MappingProxyType({s.name: s for s in _BUILTINS})

@@ -71,8 +71,9 @@ def parse_buffer_pattern(value: str) -> bytes:
     """Turn a buffer pattern into the bytes it stands for.
 
     ``"AA*10"`` and ``"0xFF*4096"`` are one byte (two hex digits) repeated;
-    ``"hex: 80 84 1E 00"`` lists bytes in hex (a little-endian ULONG 2000000 here); any
-    other string is taken literally and encoded as UTF-8 (``"hello"``).
+    ``"hex: 80 84 1E 00"`` lists bytes in hex (a little-endian ULONG 2000000 here);
+    ``"wide: \\Driver\\ACPI"`` is C's L"..." with its NUL (UTF-16LE, wcslen * 2 + 2
+    bytes); any other string is taken literally and encoded as UTF-8 (``"hello"``).
 
     Args:
         value: the pattern as written in the scenario.
@@ -87,6 +88,8 @@ def parse_buffer_pattern(value: str) -> bytes:
         raise ValueError(f"not a buffer pattern: {value!r}")
     if value.startswith("hex:"):
         return bytes.fromhex(value[4:])
+    if value.startswith("wide:"):
+        return (value[5:].lstrip(" ") + "\0").encode("utf-16-le")
     match = _REPEAT_RE.match(value)
     if match is None:
         return value.encode("utf-8")

@@ -10,6 +10,10 @@ from ..usermode import (FILE_FLAG_OVERLAPPED, GENERIC_READ, GENERIC_WRITE, INVAL
                         Overlapped, Win32)
 from ..usermode.ntdll import wait_on_object
 from ..usermode.scm import CONTROLS, START_TYPES, Advapi32, ServiceControlManager
+from ..usermode.setupapi import (DIGCF, SP_DEVICE_INTERFACE_DATA_SIZE,
+                                 SP_DEVICE_INTERFACE_DETAIL_DATA_SIZE, DeviceInterfaceData,
+                                 SetupApi)
+from ..scenario.schema_app import MAX_BUFFER
 from .result import Request
 
 _ACCESS = {"read": GENERIC_READ, "write": GENERIC_WRITE,
@@ -34,6 +38,8 @@ class Application(Instrument):
         self.kernel = kernel
         self.win32 = Win32(kernel, process)
         self.advapi32 = Advapi32(scm or ServiceControlManager(kernel))
+        self.setupapi = SetupApi(self.win32)
+        self.interface_data: dict[str, DeviceInterfaceData] = {}   # by request name
         self.plan = plan
         self.handles: dict[str, int] = {}
         self.requests: dict[str, Request] = {}
@@ -88,7 +94,9 @@ class Application(Instrument):
         request.returned_at = self.kernel.now
         return request
 
-    def _do_open(self, path: str, name: str | None, step: AppStep, thread: str) -> Generator:
+    def _do_open(self, path: Any, name: str | None, step: AppStep, thread: str) -> Generator:
+        if isinstance(path, dict):                # {path: '{detail.path}'}
+            path = step.compiled["path"](self)
         access = step.step.get("access", "read_write")
         access = _ACCESS[access] if isinstance(access, str) else access
         flags = FILE_FLAG_OVERLAPPED if step.step.get("overlapped") else 0
@@ -321,6 +329,56 @@ class Application(Instrument):
     def _do_net_stop(self, service: str, name: str | None, step: AppStep, thread: str
                      ) -> Generator:
         return self._sc("net stop", name, thread, None, *(yield from self._net(service, True)))
+
+    # -- setupapi (win32-io §8) -----------------------------------------------------------
+    def _do_setupdi_get_class_devs(self, args: dict, name: str | None, step: AppStep,
+                                   thread: str) -> Generator:
+        flags = 0
+        for flag in args.get("flags", ["DIGCF_PRESENT", "DIGCF_DEVICEINTERFACE"]):
+            flags |= DIGCF[flag]
+        request = self._request(name, "SetupDiGetClassDevs", thread, None)
+        value = self.setupapi.get_class_devs(args["guid"], flags)
+        if name is not None:
+            self.handles[name] = value            # an HDEVINFO
+        request.result = value
+        return self._returned(request, value != INVALID_HANDLE_VALUE, 0)
+        yield
+
+    def _do_setupdi_enum_device_interfaces(self, args: dict, name: str | None,
+                                           step: AppStep, thread: str) -> Generator:
+        data = DeviceInterfaceData(args.get("cb_size", SP_DEVICE_INTERFACE_DATA_SIZE))
+        index = step.compiled["index"].fn(self) if "index" in step.compiled else 0
+        request = self._request(name, "SetupDiEnumDeviceInterfaces", thread, args["info"])
+        ok = self.setupapi.enum_device_interfaces(self._handle(args["info"]), args["guid"],
+                                                  index & 0xFFFFFFFF, data)
+        request.result = data.flags
+        self.interface_data[request.name] = data
+        return self._returned(request, ok, 0)
+        yield
+
+    def _do_setupdi_get_device_interface_detail(self, args: dict, name: str | None,
+                                                step: AppStep, thread: str) -> Generator:
+        size = step.compiled["size"].fn(self) & 0xFFFFFFFF if "size" in step.compiled else 0
+        if size > MAX_BUFFER:
+            raise AppError(f"{step.where}: a {size}-byte detail buffer is more than the "
+                           f"model holds ({MAX_BUFFER})")
+        buffer = self.win32.alloc(size) if size else None      # new char[ReqLen]
+        # an SP_DEVICE_INTERFACE_DATA no enumeration filled in (it failed, or has not
+        # run): setupapi rejects it
+        data = self.interface_data.get(args["interface"], DeviceInterfaceData())
+        request = self._request(name, "SetupDiGetDeviceInterfaceDetail", thread, args["info"])
+        ok, required, path = self.setupapi.get_device_interface_detail(
+            self._handle(args["info"]), data, buffer, size,
+            args.get("cb_size", SP_DEVICE_INTERFACE_DETAIL_DATA_SIZE))
+        request.size, request.path, request.buffer = required, path, buffer
+        return self._returned(request, ok, 0)
+        yield
+
+    def _do_setupdi_destroy_device_info_list(self, handle: str, name: str | None,
+                                             step: AppStep, thread: str) -> Generator:
+        return self._bool("SetupDiDestroyDeviceInfoList", handle, name, thread,
+                          self.setupapi.destroy_device_info_list)
+        yield
 
     def _bool(self, api: str, handle: str, name: str | None, thread: str,
               call: Any) -> Request:

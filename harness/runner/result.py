@@ -30,6 +30,7 @@ class Request:
     overlapped: Any = None
     size: int | None = None            # GetFileSize
     result: int | None = None          # a DWORD result: a wait's, a previous count, a handle
+    path: str | None = None            # a string result: SetupDi's DevicePath
 
     @property
     def data(self) -> bytes:

@@ -19,21 +19,24 @@ from ..blocks.runtime import ScenarioRuntimeError
 from ..blocks.runtime import DriverModel
 from ..kernel import (DO_BUFFERED_IO, DO_DEVICE_INITIALIZING, DO_DIRECT_IO, BugCheckHalt,
                       DevNode, DriverImage, HardwareDevice, nt_load_driver, pnp_start_devnode,
-                      pnp_surprise_remove, pnp_uninstall, Kernel, KernelUsageError, Reaction, Register, MachineFrozen, NotModelledError,
+                      pnp_surprise_remove, pnp_uninstall, po_resume, po_standby, Kernel, KernelUsageError, Reaction, Register, MachineFrozen, NotModelledError,
                       copy_io_flags_from,
                       io_attach_device_to_device_stack, io_create_device,
                       io_create_symbolic_link, io_get_device_object_pointer,
                       ob_dereference_file_object_inline)
 from ..kernel import constants as C
+from ..kernel import ScsiLun, usbstor_report_lun
 from ..lang.diagnostics import Diagnostic, ScenarioError
 from ..scenario import Scenario
 from ..scenario.resolve import DevicePlan, DriverPlan, Program, plan_step, resolve
+from ..scenario.storage_plan import MediumPlan
 from ..trace import TraceRecorder
 from ..usermode.scm import START_TYPES, ServiceControlManager
 from .app import AppError, Application
 from .boot_registry import install_registry
 from .boot_volume import install_volume
 from .inventory import Inventory, picture
+from .raw_input import raw_input_thread
 from .result import RunResult
 
 
@@ -79,10 +82,13 @@ class Session:
         self._main: Any = None
         self._command: Any = None
         self._idle_main = False
+        self._raw_input: Any = None    # win32k's raw input thread: waits for keys by design
         order = sorted(program.drivers, key=lambda d: (d.load_order, d.index))
+        buses = {node.bus for node in program.pnp}
         for plan in order:
             image = DriverImage(plan.name, partial(self._driver_entry, plan))
-            image.wdm = plan.add_device is not None
+            # a PnP driver: AddDevice, or the bus driver of a devnode's PDO
+            image.wdm = plan.add_device is not None or plan.name in buses
             self.kernel.images[plan.name] = image
             if plan.installed:      # its key is in the registry already (boot_registry.py)
                 self.scm.register(plan.name, plan.name, "", START_TYPES[plan.start])
@@ -96,8 +102,15 @@ class Session:
                     yield from nt_load_driver(self.kernel, self.kernel.images[plan.name])
             # then the PnP manager enumerates the root devices and starts them
             for node_plan in program.pnp:
-                node = self._devnode(node_plan)
+                node = yield from self._devnode(node_plan)
                 yield from pnp_start_devnode(self.kernel, node, self._pnp_load_driver)
+            for at, action in program.power:
+                self.kernel.call_later(at, partial(self.power_action, action, False),
+                                       urgent=False)
+            if program.raw_input is not None:     # the Win32 subsystem reads the keyboard
+                self._raw_input = self.kernel.create_thread(
+                    raw_input_thread, self.kernel, program.raw_input, name="RawInputThread",
+                    process="csrss.exe")
             loaded.succeed()
 
         self.kernel.create_thread(loader, name="DriverLoader", process="System")
@@ -196,6 +209,10 @@ class Session:
                 device = self._create_device(plan, model, driver, dev)
                 lower = io_attach_device_to_device_stack(device, pdo)
                 device.device_extension["lower"] = lower
+                if dev.io == "copy_lower" and lower is not None:
+                    # a filter's type, characteristics and I/O flags are those of the
+                    # device below it (kernel-env §10.2; the book's #50 GetDeviceTypeToUse)
+                    copy_io_flags_from(device, lower)
                 device.flags &= ~DO_DEVICE_INITIALIZING
                 created.append(device)
             return created
@@ -204,14 +221,47 @@ class Session:
         return (yield from routine(driver, pdo))
 
     def _devnode(self, plan: Any) -> Any:
-        """A ``pnp:`` devnode reported by the root enumerator, its events scheduled."""
+        """A ``pnp:`` devnode reported by the root enumerator - or by its ``bus:`` driver,
+        loaded first, for a LUN of its medium (stacks-services 3.1) - its events
+        scheduled."""
         node = DevNode(plan.instance, plan.hardware_ids, plan.service, plan.lower_filters,
-                       plan.upper_filters, plan.description, plan.compatible_ids)
-        self.kernel.pnp.report_root_device(node)
+                       plan.upper_filters, plan.description, plan.compatible_ids,
+                       resources=plan.resources)
+        if plan.bus is None:
+            self.kernel.pnp.report_root_device(node)
+        else:
+            yield from self._bus_device(plan, node)
         for at, action in plan.events:
             self.kernel.call_later(at, partial(self.pnp_action, node, action, False),
                                    urgent=False)
         return node
+
+    def _bus_device(self, plan: Any, node: Any) -> Any:
+        """The bus driver (a scenario driver, e.g. the built-in USBSTOR) is loaded and
+        reports the devnode's PDO: a USB LUN's, with the ``medium:`` behind it. Its
+        routines run for the PDO with the driver's extension variables."""
+        driver = yield from self._pnp_load_driver(plan.bus)
+        if driver is None:
+            raise RunError(f"{self.program.path}: the bus driver {plan.bus} of "
+                           f"{plan.instance} did not load")
+        medium = plan.medium or MediumPlan(2048, 512, b"", False, 10_000)
+        lun = ScsiLun(medium.blocks, medium.block_size, medium.data, medium.write_protected,
+                      medium.latency)
+        pdo = usbstor_report_lun(self.kernel, driver, node, lun)
+        model = self.models[plan.bus]
+        driver_plan = next(d for d in self.program.drivers if d.name == plan.bus)
+        pdo.device_extension["model"] = model
+        pdo.device_extension["state"] = {var.name: var.new_value(self.kernel)
+                                         for var in driver_plan.extension}
+        model.devices[pdo.label] = pdo
+
+    def power_action(self, action: str, drive: bool = True) -> None:
+        """A standby or a resume, run by the power manager's worker (a System thread)."""
+        body = {"standby": po_standby, "resume": po_resume}[action]
+        thread = self.kernel.create_thread(body, self.kernel, name="PoWorker",
+                                           process="System")
+        if drive:
+            self._drive(lambda: not thread.alive or self.kernel.bugcheck is not None)
 
     def pnp_action(self, node: Any, action: str, drive: bool = True) -> None:
         """Device Manager's Uninstall, or the device pulled: the PnP worker (a System
@@ -241,8 +291,10 @@ class Session:
         does at its times runs before the threads of that instant, as an interrupt
         would)."""
         registers = {name: Register(name, size, value, w1c,
-                                    tuple(Reaction(*reaction) for reaction in reactions))
-                     for name, (size, value, w1c, reactions) in plan.registers.items()}
+                                    tuple(Reaction(*reaction) for reaction in reactions),
+                                    clears)
+                     for name, (size, value, w1c, reactions, clears)
+                     in plan.registers.items()}
         device = HardwareDevice(plan.name, registers, plan.line, self.seed)
         device.schedule = lambda delay, fn: self.kernel.call_later(delay, fn, urgent=True)
         self.kernel.hardware[plan.name] = device
@@ -360,7 +412,8 @@ class Session:
 
     def result(self) -> RunResult:
         blocked = [t for t in self.kernel.threads
-                   if t.alive and not (t is self._main and self._idle_main)]
+                   if t.alive and not (t is self._main and self._idle_main)
+                   and t is not self._raw_input]
         kernel = self.kernel
         active = [] if kernel.bugcheck is not None else picture(kernel, self.inventory,
                                                                  blocked)

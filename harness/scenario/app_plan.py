@@ -10,8 +10,8 @@ The app's names, for expressions and ``print`` fields:
 - a request ``r1``: ``r1.ok``, ``r1.bytes``, ``r1.error``, ``r1.status``,
   ``r1.information``, ``r1.size``, ``r1.buffer[i]`` (a byte of its buffer), and, when
   the step says ``struct: NAME``, ``r1.data.Field`` / ``r1.data[i].Field``; in
-  ``print`` also ``r1.hex``, ``r1.error_name``, ``r1.status_name`` and
-  ``r1.buffer.address``;
+  ``print`` (and ``open: {path: ...}``) also ``r1.hex``, ``r1.error_name``,
+  ``r1.status_name``, ``r1.buffer.address`` and ``r1.path`` (a SetupDi DevicePath);
 - a handle ``h`` (its HANDLE value), a variable, a constant.
 """
 
@@ -35,10 +35,12 @@ REQUEST_VERBS = ("open", "read", "write", "ioctl", "cancel_io", "close",
                  "create_mutex", "release_mutex", "wait_for", "open_event",
                  "get_exit_code_thread", "open_sc_manager", "create_service", "open_service",
                  "start_service", "control_service", "delete_service",
-                 "close_service_handle", "net_start", "net_stop")
+                 "close_service_handle", "net_start", "net_stop", "setupdi_get_class_devs",
+                 "setupdi_enum_device_interfaces", "setupdi_get_device_interface_detail",
+                 "setupdi_destroy_device_info_list")
 #: Verbs whose ``as`` names a handle too.
 HANDLE_VERBS = ("open", "create_event", "create_semaphore", "create_mutex", "open_event",
-                "open_sc_manager", "create_service", "open_service")
+                "open_sc_manager", "create_service", "open_service", "setupdi_get_class_devs")
 UCHAR = TYPES["UCHAR"]
 HANDLE = TYPES["HANDLE"]
 
@@ -58,6 +60,7 @@ _REQUEST_TEXT: dict[str, Callable[[Any], Any]] = {
     "error_name": lambda r: r.error_name,
     "status_name": lambda r: r.status_name or "",
     "buffer.address": lambda r: r.buffer.address if r.buffer is not None else 0,
+    "path": lambda r: r.path or "",            # SetupDiGetDeviceInterfaceDetail's DevicePath
 }
 
 
@@ -183,7 +186,7 @@ class _NotMade:
 
     ok = False
     bytes = last_error = 0
-    status = information = size = buffer = status_name = result = None
+    status = information = size = buffer = status_name = result = path = None
     hex = error_name = ""
 
 
@@ -331,7 +334,7 @@ class _Planner:
                         "no step opens a handle named")
         if verb in ("cancel_io", "close", "get_file_size", "set_event", "reset_event",
                     "pulse_event", "release_mutex", "start_service", "delete_service",
-                    "close_service_handle"):
+                    "close_service_handle", "setupdi_destroy_device_info_list"):
             self._known(args, names.handles, "handle", here, "no step opens a handle named")
         for key in ("manager", "service"):
             if verb in ("create_service", "open_service", "control_service") and key in args:
@@ -345,6 +348,17 @@ class _Planner:
                             "no step makes a handle, and no thread is, named")
             timeout = None if isinstance(args, str) else args.get("timeout")
             c["ms"] = 0xFFFFFFFF if timeout is None else self._sleep(timeout, here + ["timeout"])
+        if verb in ("setupdi_enum_device_interfaces", "setupdi_get_device_interface_detail"):
+            self._known(args["info"], names.handles, "handle", here + ["info"],
+                        "no step makes an HDEVINFO named")
+            for key in ("index", "size"):
+                if key in args:
+                    c[key] = self.expr(args[key], here + [key])
+        if verb == "setupdi_get_device_interface_detail":
+            self._known(args["interface"], names.requests, "request", here + ["interface"],
+                        "no setupdi_enum_device_interfaces step makes a request named")
+        if verb == "open" and isinstance(args, dict):
+            c["path"] = self._template(args["path"], here + ["path"])
         if verb == "wait":
             self._known(args, names.requests, "request", here, "no step makes a request named")
         if verb == "get_overlapped_result":

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
 from ..lang.units import parse_duration
+from .resources_plan import plan_resources
+from .storage_plan import MediumPlan, plan_storage
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,9 @@ class DevNodePlan:
     lower_filters: tuple[str, ...]
     upper_filters: tuple[str, ...]
     events: tuple[tuple[int, str], ...]     # (time in 100 ns, action)
+    resources: Any = None                   # DeviceResources, None: NULL lists at START
+    bus: str | None = None                  # the driver whose PDO it is (None: root)
+    medium: MediumPlan | None = None        # a USB LUN behind USBSTOR's PDO (§3)
 
 
 def plan_pnp(items: Sequence[Mapping[str, Any]], drivers: Mapping[str, Any],
@@ -58,5 +63,21 @@ def plan_pnp(items: Sequence[Mapping[str, Any]], drivers: Mapping[str, Any],
                                  tuple(item.get("compatible_ids", [])),
                                  item.get("description", ""), item.get("service"),
                                  tuple(item.get("lower_filters", [])),
-                                 tuple(item.get("upper_filters", [])), tuple(events)))
+                                 tuple(item.get("upper_filters", [])), tuple(events),
+                                 plan_resources(item, path, report),
+                                 **plan_storage(item, path, drivers, report)))
     return tuple(plans)
+
+
+def plan_power(items: Sequence[Mapping[str, Any]], report: Callable[..., None]
+               ) -> tuple[tuple[int, str], ...]:
+    """The ``power:`` events: (time in 100 ns, standby | resume)."""
+    events = []
+    for i, event in enumerate(items):
+        try:
+            at = parse_duration(event["at"]) if isinstance(event["at"], str) else int(event["at"])
+        except ValueError as error:
+            report(["power", i, "at"], str(error))
+            at = 0
+        events.append((at, event["action"]))
+    return tuple(events)

@@ -29,9 +29,10 @@ from ..lang.units import parse_duration
 from .app_plan import AppPlan, AppStep, plan_app
 from .app_plan import plan_step as _plan_step
 from .loader import Scenario
-from .pnp_plan import DevNodePlan, plan_pnp
+from .pnp_plan import DevNodePlan, plan_pnp, plan_power
 from .registry_plan import RegistryKeyPlan, plan_registry
 from .files_plan import VolumePlan, plan_volume
+from .input_plan import RawInputPlan, plan_raw_input
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,8 @@ class MachineSpec:
 @dataclass(frozen=True)
 class HardwarePlan:
     """One device of ``hardware:``: registers (name -> (size, value, w1c, reactions to
-    writes: (value, (latency low, high), {register: value}, edge))), the line
+    writes: (value, (latency low, high), {register: value}, edge), {register: bits a
+    read clears})), the line
     (vector, irql, mode, shared, cause) and its script ((time, {register: value},
     edge))."""
 
@@ -107,7 +109,9 @@ class Program:
     hardware: tuple["HardwarePlan", ...] = ()
     registry: tuple[RegistryKeyPlan, ...] = ()      # the keys the machine boots with
     pnp: tuple[DevNodePlan, ...] = ()                # the devnodes the PnP manager starts
+    power: tuple[tuple[int, str], ...] = ()         # standby / resume, when
     volume: VolumePlan = VolumePlan()                # C: and its files:
+    raw_input: RawInputPlan | None = None            # win32k's raw input thread
 
     @property
     def path(self) -> Any:
@@ -159,10 +163,12 @@ def resolve(scenario: Scenario, machine: Mapping[str, Any] | None = None) -> Pro
     registry = plan_registry(data.get("registry", []), problems.report)
     volume = plan_volume(data.get("files", []), data.get("volume", {}), problems.report)
     pnp = plan_pnp(data.get("pnp", []), {d.name: d for d in drivers}, problems.report)
+    power = plan_power(data.get("power", []), problems.report)
     if problems.list:
         raise ScenarioError(problems.list)
     return Program(scenario, data["scenario"], spec, constants, structs, drivers, app,
-                   hardware, registry=registry, volume=volume, pnp=pnp)
+                   hardware, registry=registry, volume=volume, pnp=pnp, power=power,
+                   raw_input=plan_raw_input(data.get("raw_input")))
 
 
 def _hardware(item: Mapping[str, Any], path: list, problems: _Problems) -> HardwarePlan:
@@ -172,8 +178,13 @@ def _hardware(item: Mapping[str, Any], path: list, problems: _Problems) -> Hardw
     declared = item.get("registers", {})
     for name, decl in declared.items():
         if isinstance(decl, int):
-            registers[name] = (decl, 0, False, ())
+            registers[name] = (decl, 0, False, (), {})
             continue
+        for target in decl.get("read_clears", {}):
+            if target not in declared:
+                problems.report(path + ["registers", name, "read_clears", target],
+                                f"no register {target!r} under registers:"
+                                f"{did_you_mean(target, declared)}")
         reactions = []
         for i, spec in enumerate(decl.get("on_write", [])):
             where = path + ["registers", name, "on_write", i]
@@ -195,7 +206,9 @@ def _hardware(item: Mapping[str, Any], path: list, problems: _Problems) -> Hardw
             reactions.append((spec.get("value"), (low, high), dict(spec.get("set", {})),
                               bool(spec.get("interrupt"))))
         registers[name] = (decl["size"], decl.get("value", 0) & ((1 << 8 * decl["size"]) - 1),
-                           decl.get("w1c", False), tuple(reactions))
+                           decl.get("w1c", False), tuple(reactions),
+                           {k: v for k, v in decl.get("read_clears", {}).items()
+                            if k in declared})
     line = None
     if "interrupt" in item:
         spec = item["interrupt"]

@@ -17,6 +17,7 @@ from harness.blocks.registry import REGISTRY, BlockSpec
 from harness.scenario.schema_app import app_defs
 from harness.scenario.schema_pnp import pnp_defs
 from harness.scenario.schema_files import files_defs
+from harness.scenario.schema_input import input_defs
 from harness.scenario.schema_registry import registry_defs
 from harness.lang.units import DURATION_PATTERN
 
@@ -193,12 +194,15 @@ def _driver_defs() -> dict[str, Any]:
     driver = {
         "title": "driver",
         "type": "object",
-        "required": ["name", "devices"],
+        "required": ["name"],
         "additionalProperties": False,
         "properties": {
             "name": {"$ref": "#/$defs/identifier"},
             "load_order": {"type": "integer", "minimum": -1000, "maximum": 1000},
-            "devices": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/device"}},
+            "devices": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/device"},
+                        "description": "The driver's devices. Only a bus driver goes without: "
+                                       "its devices are the PDOs of the devnodes naming it as "
+                                       "bus (the built-in USBSTOR)."},
             "driver_entry": dict(_ROUTINE, description=(
                 "DriverEntry, run by the loader thread at boot. Devices are created (and "
                 "attached) where a create_devices step stands, else before it runs.")),
@@ -326,6 +330,17 @@ def _setting_defs() -> dict[str, Any]:
                                                             "maximum": 0xFFFFFFFF},
                                                   "w1c": {"type": "boolean", "description":
                                                           "writing 1 bits clears them"},
+                                                  "read_clears": {
+                                                      "type": "object", "maxProperties": 16,
+                                                      "propertyNames": {
+                                                          "$ref": "#/$defs/identifier"},
+                                                      "additionalProperties": {
+                                                          "type": "integer", "minimum": 0,
+                                                          "maximum": 0xFFFFFFFF},
+                                                      "description": "REGISTER: bits that "
+                                                      "reading this register clears (an "
+                                                      "8042's DATA read empties its output "
+                                                      "buffer: {STATUS: 0x01})"},
                                                   "on_write": {
                                                       "type": "array", "maxItems": 16,
                                                       "description": "what the device does "
@@ -358,7 +373,8 @@ def _setting_defs() -> dict[str, Any]:
                                                                       "maximum": 0xFFFFFFFF}},
                                                               "interrupt": {
                                                                   "type": "boolean"}}}}}}]},
-                              "description": "NAME: size in bytes, or {size, value, w1c}"},
+                              "description": "NAME: size in bytes, or {size, value, w1c, "
+                                             "read_clears, on_write}"},
                           "interrupt": {
                               "type": "object", "required": ["vector", "irql"],
                               "additionalProperties": False,
@@ -415,7 +431,8 @@ def build_schema(blocks: Mapping[str, BlockSpec]) -> dict[str, Any]:
         described by ``$defs/driver_file``.
     """
     defs = {**_value_defs(), **_routine_defs(blocks), **_driver_defs(),
-            **_setting_defs(), **app_defs(), **pnp_defs(), **registry_defs(), **files_defs()}
+            **_setting_defs(), **app_defs(), **pnp_defs(), **registry_defs(), **files_defs(),
+            **input_defs()}
     return {
         "$schema": DIALECT,
         "title": "irp-harness scenario",
@@ -433,6 +450,8 @@ def build_schema(blocks: Mapping[str, BlockSpec]) -> dict[str, Any]:
             "machine": {"$ref": "#/$defs/machine"},
             "hardware": {"$ref": "#/$defs/hardware"},
             "pnp": {"$ref": "#/$defs/pnp"},
+            "power": {"$ref": "#/$defs/power"},
+            "raw_input": {"$ref": "#/$defs/raw_input"},
             "registry": {"$ref": "#/$defs/registry"},
             "files": {"$ref": "#/$defs/files"},
             "volume": {"$ref": "#/$defs/volume"},

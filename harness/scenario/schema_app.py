@@ -18,7 +18,8 @@ APP_VERBS = ("open", "read", "write", "ioctl", "cancel_io", "sleep", "close",
              "release_semaphore", "create_mutex", "release_mutex", "wait_for", "open_event",
              "get_exit_code_thread", "open_sc_manager", "create_service", "open_service",
              "start_service", "control_service", "delete_service", "close_service_handle",
-             "net_start", "net_stop",
+             "net_start", "net_stop", "setupdi_get_class_devs", "setupdi_enum_device_interfaces",
+             "setupdi_get_device_interface_detail", "setupdi_destroy_device_info_list",
              "set", "if", "while", "repeat")
 
 #: Keys that only make sense next to ``open`` (CreateFile's other arguments).
@@ -33,6 +34,12 @@ def _obj(description: str, required: list[str], **properties: Any) -> dict[str, 
 
 
 _EXPR = {"$ref": "#/$defs/expression"}
+_GUID = {"type": "string",
+         "pattern": r"^\{[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-"
+                    r"[0-9A-Fa-f]{12}\}$",
+         "description": "an interface class GUID, e.g. '{0E57C50F-0CCC-4AD2-A895-93C5ED119860}'"}
+_DIGCF = ("DIGCF_DEFAULT", "DIGCF_PRESENT", "DIGCF_ALLCLASSES", "DIGCF_PROFILE",
+          "DIGCF_DEVICEINTERFACE", "DIGCF_INTERFACEDEVICE")
 _OBJECT_NAME = {"type": "string", "minLength": 1, "maxLength": 260,
                 "description": "a name in \\BaseNamedObjects (Global\\X and Local\\X too)"}
 _STEPS = {"$ref": "#/$defs/app_steps"}
@@ -58,8 +65,12 @@ def _verbs() -> dict[str, dict[str, Any]]:
     offset = {"type": "integer", "minimum": 0, "maximum": (1 << 63) - 1,
               "description": "a byte offset (LARGE_INTEGER)"}
     return {
-        "open": {"type": "string", "minLength": 1,
-                 "description": "CreateFile on a path such as '\\\\.\\HelloDDKA'."},
+        "open": {"anyOf": [
+            {"type": "string", "minLength": 1,
+             "description": "CreateFile on a path such as '\\\\.\\HelloDDKA'."},
+            _obj("CreateFile on a path made from a template, e.g. {path: '{detail.path}'} "
+                 "(a SetupDi DevicePath).", ["path"],
+                 path={"type": "string", "minLength": 1, "maxLength": 4096})]},
         "read": _obj("ReadFile.", ["handle", "length"], handle=_NAME,
                      length=count, offset=offset, struct=_STRUCT, event={"type": "boolean", "description": "overlapped handles: give the OVERLAPPED an "
                             "auto-reset event (CreateEvent(NULL, FALSE, FALSE, NULL))"},
@@ -157,6 +168,32 @@ def _verbs() -> dict[str, dict[str, Any]]:
         "net_stop": {"type": "string", "minLength": 1, "maxLength": 256,
                      "description": "net stop NAME: OpenSCManager, OpenService, "
                                     "ControlService(STOP), CloseServiceHandle."},
+        "setupdi_get_class_devs": _obj(
+            "SetupDiGetClassDevs(&guid, NULL, NULL, flags): 'as' names the HDEVINFO, a "
+            "snapshot of the class's interfaces (empty when none: still a valid handle).",
+            ["guid"], guid=_GUID,
+            flags={"type": "array", "uniqueItems": True, "items": {"enum": list(_DIGCF)},
+                   "description": "default [DIGCF_PRESENT, DIGCF_DEVICEINTERFACE]"}),
+        "setupdi_enum_device_interfaces": _obj(
+            "SetupDiEnumDeviceInterfaces(info, NULL, &guid, index, &data): 'as' names the "
+            "SP_DEVICE_INTERFACE_DATA ({r.ok}, {r.result} = its Flags); past the end FALSE "
+            "with ERROR_NO_MORE_ITEMS.", ["info", "guid"], info=_NAME, guid=_GUID,
+            index=dict(_EXPR, description="the 0-based member index (default 0)"),
+            cb_size={"type": "integer", "minimum": 0, "maximum": 0xFFFFFFFF,
+                     "description": "data.cbSize (default sizeof = 28)"}),
+        "setupdi_get_device_interface_detail": _obj(
+            "SetupDiGetDeviceInterfaceDetail(info, &data, detail, size, &required, NULL): "
+            "{r.size} is RequiredSize, {r.path} the DevicePath; size 0 passes NULL (the "
+            "first call of the two: FALSE with ERROR_INSUFFICIENT_BUFFER).",
+            ["info", "interface"], info=_NAME,
+            interface=dict(_NAME, description="a setupdi_enum_device_interfaces request"),
+            size=dict(_EXPR, description="DeviceInterfaceDetailDataSize, e.g. d1.size "
+                      "(default 0: a NULL buffer)"),
+            cb_size={"type": "integer", "minimum": 0, "maximum": 0xFFFFFFFF,
+                     "description": "detail->cbSize (default sizeof = 5, the A structure "
+                                    "on x86; not the buffer's size)"}),
+        "setupdi_destroy_device_info_list": dict(_NAME, description="SetupDiDestroyDevice"
+                                                 "InfoList on an HDEVINFO."),
         "set_event": dict(_NAME, description="SetEvent on a handle."),
         "reset_event": dict(_NAME, description="ResetEvent on a handle."),
         "pulse_event": dict(_NAME, description="PulseEvent on a handle."),

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .schema_resources import resources_properties
+from .schema_storage import storage_properties
+
 _ID = {"type": "string", "minLength": 1, "maxLength": 200,
        "pattern": "^[\\x20-\\x2B\\x2D-\\x7F]+$",
        "description": "a device ID: printable ASCII without ',' (pnp-hardware §2.3)"}
@@ -12,7 +15,15 @@ _SERVICES = {"type": "array", "maxItems": 16, "items": {"$ref": "#/$defs/identif
 
 
 def pnp_defs() -> dict[str, Any]:
-    return {"pnp": {
+    return {"power": {
+        "title": "power", "type": "array", "maxItems": 32,
+        "description": "What the power manager does when (pnp-hardware §4.4): standby "
+                       "sends QUERY_POWER then SET_POWER(S1) to every started stack, resume "
+                       "SET_POWER(S0).",
+        "items": {"type": "object", "required": ["at", "action"], "additionalProperties": False,
+                  "properties": {"at": {"$ref": "#/$defs/duration"},
+                                 "action": {"enum": ["standby", "resume"]}}}},
+        "pnp": {
         "title": "pnp", "type": "array", "maxItems": 64,
         "description": "Devnodes of the root enumerator, started at boot in this order: "
                        "the IDs the PDO reports and the drivers the registry binds to it.",
@@ -31,6 +42,8 @@ def pnp_defs() -> dict[str, Any]:
                                                   "with add_device)"),
                       "lower_filters": _SERVICES,
                       "upper_filters": _SERVICES,
+                      **resources_properties(),
+                      **storage_properties(),
                       "events": {
                           "type": "array", "maxItems": 16,
                           "description": "what happens to the device later",

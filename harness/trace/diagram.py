@@ -54,12 +54,14 @@ def render_sequence_svg(events: Iterable[TraceEvent], title: str = "") -> str:
             out.append(_arrow(x[e.driver], x[back], y, e.status_name, dashed=True))
         elif e.kind == "CompletionRoutine":
             label = f"completion PendingReturned={'T' if e.details['pending_returned'] else 'F'}"
-            out.append(_arrow(x[here], x[e.driver], y, label, color="#1a7f37"))
-            stack.append(e.driver)
+            # a creator's own routine (no location, DeviceObject NULL) stays on the lane
+            # of whoever completes, e.g. a class driver's routine for its own SRB IRP
+            owner = e.driver or here
+            out.append(_arrow(x[here], x[owner], y, label, color="#1a7f37"))
+            stack.append(owner)
         elif e.kind == "CompletionReturn":
-            if stack:
-                stack.pop()
-            out.append(_note(x[e.driver], y, f"returns {e.status_name}", "#1a7f37"))
+            owner = stack.pop() if stack else here
+            out.append(_note(x[e.driver or owner], y, f"returns {e.status_name}", "#1a7f37"))
         elif e.kind == "DpcRoutine":
             stack.clear()
             out.append(_note(x[CLOCK], y, f"DPC {e.details.get('dpc')}", "#8250df"))

@@ -2,8 +2,8 @@
 
 ``ntdll`` is the boundary: the only module here that imports the kernel. ``kernel32``
 (CreateFile, ReadFile, DeviceIoControl, GetOverlappedResult, events, waits, Sleep, ...)
-is written against it, as kernelbase is written against ntdll. Later: advapi32's SCM and
-setupapi's SetupDi.
+is written against it, as kernelbase is written against ntdll; so are advapi32's SCM
+(scm.py) and setupapi's SetupDi calls (setupapi.py).
 """
 
 from .kernel32 import (FILE_FLAG_OVERLAPPED, GENERIC_READ, GENERIC_WRITE,  # noqa: F401

@@ -104,7 +104,8 @@ class Win32:
         open at a time says so with DO_EXCLUSIVE (kernel-env §7.1).
         """
         self._call("CreateFile", name=name, overlapped=bool(flags & FILE_FLAG_OVERLAPPED))
-        nt_name = "\\??\\" + name[4:] if name.startswith("\\\\.\\") else name
+        # \\.\X and \\?\X (a SetupDi DevicePath, win32-io §8.5) both become \??\X
+        nt_name = "\\??\\" + name[4:] if name.startswith(("\\\\.\\", "\\\\?\\")) else name
         overlapped = bool(flags & FILE_FLAG_OVERLAPPED)
         status, file = yield from NtCreateFile(self.kernel, nt_name, not overlapped, tag=tag)
         if file is None:

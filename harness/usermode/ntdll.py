@@ -1,7 +1,8 @@
 """ntdll: the system-call boundary between the application's process and the kernel.
 
 Everything user mode may ask of the kernel goes through here, under ntdll's names:
-the file services (NtCreateFile, NtReadFile, NtWriteFile, NtDeviceIoControlFile,
+the PnP manager's interface list (NtPlugPlayControl, for setupapi), the file
+services (NtCreateFile, NtReadFile, NtWriteFile, NtDeviceIoControlFile,
 NtQueryInformationFile, NtCancelIoFile, NtClose), the synchronization objects by handle
 (NtCreateEvent, NtSetEvent, NtResetEvent, NtPulseEvent, NtCreateSemaphore,
 NtReleaseSemaphore, NtCreateMutant, NtReleaseMutant, NtWaitForSingleObject,
@@ -31,6 +32,8 @@ from ..kernel import (EVENT_ALL_ACCESS, KERNEL_HANDLE_BIT,  # noqa: F401 - kerne
                       ob_reference_object_by_handle, zw_create_event)
 from ..kernel import (DRVO_LEGACY_DRIVER, nt_load_driver_service,  # noqa: F401 - the SCM's
                       nt_unload_driver_service)
+from ..kernel import (DEVICE_INTERFACE_INCLUDE_NONACTIVE, guid_text,  # noqa: F401 - setupapi's
+                      io_get_device_interfaces)
 from ..kernel.io.file import nt_cancel_io_file
 from ..kernel.ob.named import create_named_object, open_named_object
 from ..kernel.mm.memory import USER_BASE, AddressSpace
@@ -68,6 +71,16 @@ NtDeviceIoControlFile = _system_call("NtDeviceIoControlFile", nt_device_io_contr
 NtQueryInformationFile = _system_call("NtQueryInformationFile", nt_query_information_file)
 NtCancelIoFile = _system_call("NtCancelIoFile", nt_cancel_io_file)
 NtCloseFile = _system_call("NtClose", nt_close)
+
+
+def NtPlugPlayGetInterfaceDeviceList(kernel: Any, class_guid: str,  # noqa: N802
+                                     flags: int = 0) -> tuple[int, list[str]]:
+    """NtPlugPlayControl(PlugPlayControlGetInterfaceDeviceList): the symbolic links of a
+    class's interfaces (IoGetDeviceInterfaces underneath; with
+    DEVICE_INTERFACE_INCLUDE_NONACTIVE the disabled ones too). Windows' setupapi asks
+    the PnP service (umpnpmgr, through cfgmgr32's RPC), which makes this call: the RPC
+    hop is folded in."""
+    return io_get_device_interfaces(kernel, class_guid, None, flags)
 
 
 def new_handle(kernel: Any, obj: Any, access: int) -> int:

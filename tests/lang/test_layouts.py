@@ -154,6 +154,8 @@ BUILTIN_LAYOUTS = {
     "KEYBOARD_INPUT_DATA": (12, {"UnitId": 0, "MakeCode": 2, "Flags": 4, "Reserved": 6,
                                  "ExtraInformation": 8}),
     "KEYBOARD_INDICATOR_PARAMETERS": (4, {"UnitId": 0, "LedFlags": 2}),
+    # kbdmou.h: two 32-bit pointers
+    "CONNECT_DATA": (8, {"ClassDeviceObject": 0, "ClassService": 4}),
     "MOUSE_INPUT_DATA": (24, {"UnitId": 0, "Flags": 2, "Buttons": 4, "ButtonFlags": 4,
                               "ButtonData": 6, "RawButtons": 8, "LastX": 12, "LastY": 16,
                               "ExtraInformation": 20}),
@@ -211,6 +213,40 @@ BUILTIN_LAYOUTS = {
                                     "BlockDescriptorLength": 6}),
     "MODE_PARAMETER_BLOCK": (8, {"DensityCode": 0, "NumberOfBlocks": 1, "Reserved": 4,
                                  "BlockLength": 5}),
+    # wdm.h hardware resources on x86 (pnp-hardware §2.5); the descriptor under pshpack4
+    "PHYSICAL_ADDRESS": (8, {"LowPart": 0, "HighPart": 4, "QuadPart": 0}),
+    "CM_PARTIAL_RESOURCE_DESCRIPTOR": (16, {"Type": 0, "ShareDisposition": 1, "Flags": 2,
+                                            "u": 4}),
+    "CM_PARTIAL_RESOURCE_LIST": (24, {"Version": 0, "Revision": 2, "Count": 4,
+                                      "PartialDescriptors": 8}),
+    "CM_FULL_RESOURCE_DESCRIPTOR": (32, {"InterfaceType": 0, "BusNumber": 4,
+                                         "PartialResourceList": 8}),
+    "CM_RESOURCE_LIST": (36, {"Count": 0, "List": 4}),
+    "IO_RESOURCE_DESCRIPTOR": (32, {"Option": 0, "Type": 1, "ShareDisposition": 2,
+                                    "Spare1": 3, "Flags": 4, "Spare2": 6, "u": 8}),
+    "IO_RESOURCE_LIST": (40, {"Version": 0, "Revision": 2, "Count": 4, "Descriptors": 8}),
+    "IO_RESOURCE_REQUIREMENTS_LIST": (72, {"ListSize": 0, "InterfaceType": 4, "BusNumber": 8,
+                                           "SlotNumber": 12, "Reserved": 16,
+                                           "AlternativeLists": 28, "List": 32}),
+    # srb.h on x86 (stacks-services 3.2): 64 bytes, the union at 44, the CDB at 48
+    "SCSI_REQUEST_BLOCK": (64, {"Length": 0, "Function": 2, "SrbStatus": 3, "ScsiStatus": 4,
+                                "PathId": 5, "TargetId": 6, "Lun": 7, "QueueTag": 8,
+                                "QueueAction": 9, "CdbLength": 10,
+                                "SenseInfoBufferLength": 11, "SrbFlags": 12,
+                                "DataTransferLength": 16, "TimeOutValue": 20,
+                                "DataBuffer": 24, "SenseInfoBuffer": 28, "NextSrb": 32,
+                                "OriginalRequest": 36, "SrbExtension": 40,
+                                "InternalStatus": 44, "QueueSortKey": 44, "Cdb": 48}),
+    # scsi.h union _CDB: every arm at 0, 16 bytes (AsByte)
+    "CDB": (16, {"CDB6GENERIC": 0, "MODE_SENSE": 0, "MODE_SENSE10": 0, "CDB10": 0,
+                 "AsByte": 0}),
+    # scsi.h fixed-format SENSE_DATA: 18 bytes, the sense key in byte 2, ASC at 12
+    "SENSE_DATA": (18, {"ErrorCode": 0, "Valid": 0, "SegmentNumber": 1, "SenseKey": 2,
+                        "Reserved": 2, "IncorrectLength": 2, "EndOfMedia": 2, "FileMark": 2,
+                        "Information": 3, "AdditionalSenseLength": 7,
+                        "CommandSpecificInformation": 8, "AdditionalSenseCode": 12,
+                        "AdditionalSenseCodeQualifier": 13, "FieldReplaceableUnitCode": 14,
+                        "SenseKeySpecific": 15}),
 }
 
 

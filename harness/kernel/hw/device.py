@@ -4,7 +4,9 @@ A register has a size (1, 2 or 4 bytes: READ_PORT_UCHAR / USHORT / ULONG) and a 
 The line's ``cause`` register decides when a level-sensitive line is asserted (while
 it is non-zero); a latched line is asserted by an edge and stays pending until a CPU
 takes it. A ``w1c`` register clears the bits written to it (write-1-to-clear, as
-interrupt-status registers do); others just store the value. Whatever changes the
+interrupt-status registers do); others just store the value. Reading a register with
+``read_clears`` clears those bits of other registers, as reading an 8042's data port
+empties its output buffer (the OUTPUT_BUFFER_FULL status bit goes). Whatever changes the
 line tells the machine's interrupt controller (``on_assert``), which the kernel sets.
 """
 
@@ -29,13 +31,15 @@ class Reaction:
 
 
 class Register:
-    __slots__ = ("name", "size", "value", "w1c", "on_write")
+    __slots__ = ("name", "size", "value", "w1c", "on_write", "read_clears")
 
     def __init__(self, name: str, size: int, value: int = 0, w1c: bool = False,
-                 on_write: tuple[Reaction, ...] = ()) -> None:
+                 on_write: tuple[Reaction, ...] = (),
+                 read_clears: dict[str, int] | None = None) -> None:
         self.name, self.size, self.w1c = name, size, w1c
         self.value = value & self.mask
         self.on_write = on_write
+        self.read_clears = dict(read_clears or {})   # register -> bits a read clears
 
     @property
     def mask(self) -> int:
@@ -81,7 +85,16 @@ class HardwareDevice:
                                    line["shared"], line.get("cause")) if line else None)
 
     def read(self, register: str) -> int:
-        return self.registers[register].value
+        """READ_PORT_* / READ_REGISTER_*: the value; a ``read_clears`` register then
+        clears its bits of the registers it names (which may drop a level line)."""
+        reg = self.registers[register]
+        value = reg.value
+        for name, bits in reg.read_clears.items():
+            target = self.registers[name]
+            target.value &= ~bits & target.mask
+            if self.line is not None and self.line.cause == name:
+                self.line.changed()
+        return value
 
     def write(self, register: str, value: int) -> None:
         reg = self.registers[register]

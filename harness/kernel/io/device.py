@@ -48,6 +48,8 @@ class DriverObject:
         self.unload_pending = False           # NtUnloadDriver asked; DriverUnload not run yet
         self.temporary = False                # ObMakeTemporaryObject: the name is gone
         self.add_device: Callable[..., Any] | None = None   # DriverExtension->AddDevice
+        self.references = 0      # ObReferenceObject holders besides its devices (a PnP
+                                 # notification registration): they keep the image mapped
 
     @property
     def short_name(self) -> str:

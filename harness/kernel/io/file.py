@@ -20,8 +20,8 @@ from ..mm.memory import Buffer, io_allocate_mdl, mm_probe_and_lock_pages
 from ..ob.object import ob_dereference_object_inline
 from .build import set_up_ioctl_buffers
 from .cancel import io_cancel_irp
-from .device import (DOE_DELETE_PENDING, DOE_UNLOAD_PENDING, DeviceObject, FileObject,
-                     io_get_attached_device)
+from .device import (DOE_DELETE_PENDING, DOE_START_PENDING, DOE_UNLOAD_PENDING, DeviceObject,
+                     FileObject, io_get_attached_device)
 from .loader import iop_device_released
 from .pnp import pnp_device_closed
 from .iomgr import io_call_driver, iop_complete_request
@@ -121,8 +121,10 @@ def nt_create_file(kernel: "Kernel", name: str, synchronous: bool = True,
         return status, None
     if not isinstance(device, DeviceObject):
         return NTSTATUS.STATUS_OBJECT_TYPE_MISMATCH, None
-    if device.flags & DO_DEVICE_INITIALIZING or device.doe_flags & (DOE_DELETE_PENDING
-                                                                    | DOE_UNLOAD_PENDING):
+    # IopCheckDeviceAndDriver; a PnP stack that has not completed START_DEVICE yet
+    # carries DOE_START_PENDING (pnp-hardware §3.2, §3.4)
+    if device.flags & DO_DEVICE_INITIALIZING or device.doe_flags & (
+            DOE_DELETE_PENDING | DOE_UNLOAD_PENDING | DOE_START_PENDING):
         return NTSTATUS.STATUS_NO_SUCH_DEVICE, None
     if device.flags & DO_EXCLUSIVE and device.reference_count > 0:
         return NTSTATUS.STATUS_ACCESS_DENIED, None

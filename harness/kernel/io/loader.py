@@ -172,7 +172,7 @@ def iop_release_image(driver: DriverObject) -> None:
     image = getattr(driver, "image", None)
     if image is None or not image.mapped or not driver.temporary:
         return
-    if driver.device_object is not None:
+    if driver.device_object is not None or driver.references:
         return
     mm_unload_system_image(driver.kernel, image)
 

@@ -38,28 +38,22 @@ from __future__ import annotations
 import struct
 from typing import TYPE_CHECKING, Sequence
 
+from ..constants import (CmResourceShareDeviceExclusive,
+                         CmResourceShareDriverExclusive, CmResourceShareShared,
+                         CmResourceTypeDma, CmResourceTypeInterrupt, CmResourceTypeMemory,
+                         CmResourceTypePort, Eisa, Internal, Isa, MicroChannel, PCIBus,
+                         PNPISABus, TurboChannel)
 from ..errors import NotModelledError
 from ..mm.pool import PagedPool, ex_allocate_pool_with_tag, ex_free_pool_with_tag
 
 if TYPE_CHECKING:
     from ..ke.machine import Machine as Kernel
 
-# CM_RESOURCE_TYPE (pnp-hardware §0)
-CmResourceTypeNull, CmResourceTypePort, CmResourceTypeInterrupt = 0, 1, 2
-CmResourceTypeMemory, CmResourceTypeDma, CmResourceTypeDeviceSpecific = 3, 4, 5
-# CM_SHARE_DISPOSITION
-CmResourceShareUndetermined, CmResourceShareDeviceExclusive = 0, 1
-CmResourceShareDriverExclusive, CmResourceShareShared = 2, 3
 SHARE_DISPOSITIONS = {"CmResourceShareDeviceExclusive": CmResourceShareDeviceExclusive,
                       "CmResourceShareDriverExclusive": CmResourceShareDriverExclusive,
                       "CmResourceShareShared": CmResourceShareShared}
-# Flags
-CM_RESOURCE_INTERRUPT_LEVEL_SENSITIVE, CM_RESOURCE_INTERRUPT_LATCHED = 0, 1
-CM_RESOURCE_MEMORY_READ_WRITE, CM_RESOURCE_PORT_IO = 0, 1
-CM_RESOURCE_DMA_8 = 0
-# INTERFACE_TYPE (wdm.h)
-INTERFACE_TYPES = {"Internal": 0, "Isa": 1, "Eisa": 2, "MicroChannel": 3, "TurboChannel": 4,
-                   "PCIBus": 5, "PNPISABus": 14}
+INTERFACE_TYPES = {"Internal": Internal, "Isa": Isa, "Eisa": Eisa, "MicroChannel": MicroChannel,
+                   "TurboChannel": TurboChannel, "PCIBus": PCIBus, "PNPISABus": PNPISABus}
 
 #: The PIC HAL's vector base and the IRQL the lowest bus level gets (PROFILE_LEVEL).
 PRIMARY_VECTOR_BASE = 0x30
@@ -68,9 +62,6 @@ PROFILE_LEVEL = 27
 PIC_LEVELS = 16
 #: The PnP manager's pool tag for the lists it allocates (this model's choice).
 TAG_PNP_RESOURCES = int.from_bytes(b"PnpR", "little")
-
-_DESCRIPTOR = 16          # sizeof(CM_PARTIAL_RESOURCE_DESCRIPTOR)
-_IO_DESCRIPTOR = 32       # sizeof(IO_RESOURCE_DESCRIPTOR)
 
 
 class CmPartialResource:
@@ -192,8 +183,15 @@ def io_resource_requirements_list(interface_type: int, bus_number: int,
 
 
 def _allocate(kernel: "Kernel", data: bytes) -> int:
-    """A paged-pool copy of ``data`` in the PnP manager's name: its address."""
-    buffer = ex_allocate_pool_with_tag(kernel, PagedPool, len(data), TAG_PNP_RESOURCES)
+    """A paged-pool copy of ``data`` in the PnP manager's name: its address. It is the
+    kernel's own allocation even when the root PDO answers inside a driver's
+    IoCallDriver, so Driver Verifier's pool tracking charges no driver for it."""
+    thread = kernel.current_thread
+    outer, thread.running_image = thread.running_image, None
+    try:
+        buffer = ex_allocate_pool_with_tag(kernel, PagedPool, len(data), TAG_PNP_RESOURCES)
+    finally:
+        thread.running_image = outer
     buffer.write(data)
     return buffer.address
 
