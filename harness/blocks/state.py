@@ -420,6 +420,20 @@ def _path_text(ref: Ref) -> tuple[str, list[Any]]:
     return ".".join(names), [p for p in ref.parts if p.kind == "index"]
 
 
+def _member_path(ref: Ref, indexes: tuple[Compiled, ...]) -> list[Any]:
+    """``p->List[0].PartialResourceList``'s member path: names, and constant indexes."""
+    path: list[Any] = []
+    for part in ref.parts:
+        if part.kind == "field":
+            path.append(part.name)
+        else:
+            if not indexes or indexes[0].constant is None:
+                raise ExprError("an index inside a struct must be a constant", part.offset)
+            path.append(indexes[0].constant)
+            indexes = indexes[1:]
+    return path
+
+
 def _builtin_pointer(name: str, ref: Ref) -> tuple[CType, Any, Any]:
     """``DriverObject``, ``DeviceObject->NextDevice``: the routine's own objects."""
     kind, table, target = BUILTIN_POINTERS[name]
@@ -472,15 +486,7 @@ class DriverNames:
                 or not isinstance(var.type.pointee, Struct):
             raise ExprError(f"&{ref.text}: the model takes addresses of fields reached "
                             "through a struct pointer only (&p->Field)", ref.offset)
-        path: list[Any] = []
-        for part in ref.parts:
-            if part.kind == "field":
-                path.append(part.name)
-            else:
-                if not indexes or indexes[0].constant is None:
-                    raise ExprError("an index inside a struct must be a constant", part.offset)
-                path.append(indexes[0].constant)
-                indexes = indexes[1:]
+        path = _member_path(ref, indexes)
         try:
             offset = member_offset(var.type.pointee, path)
         except LayoutError as error:
@@ -675,15 +681,7 @@ class DriverNames:
                         home: Callable[[Any], dict]) -> tuple[CType, Any, Any]:
         """``pData->number``: a field of the struct a ``S*`` variable points at, in the
         pool block the address falls in (a NULL or wild pointer faults)."""
-        path: list[Any] = []
-        for part in ref.parts:
-            if part.kind == "field":
-                path.append(part.name)
-            else:
-                if not indexes or indexes[0].constant is None:
-                    raise ExprError("an index inside a struct must be a constant", part.offset)
-                path.append(indexes[0].constant)
-                indexes = indexes[1:]
+        path = _member_path(ref, indexes)
         decay = _array_offset(var.type.pointee, path)
         if decay is not None:
             # pvpi->Data, pbi->Name: an array member is its address (C's array-to-pointer

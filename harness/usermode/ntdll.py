@@ -32,6 +32,11 @@ from ..kernel import (EVENT_ALL_ACCESS, KERNEL_HANDLE_BIT,  # noqa: F401 - kerne
                       ob_reference_object_by_handle, zw_create_event)
 from ..kernel import (DRVO_LEGACY_DRIVER, nt_load_driver_service,  # noqa: F401 - the SCM's
                       nt_unload_driver_service)
+from ..kernel.constants import (ERROR_DUPLICATE_SERVICE_NAME,  # noqa: F401 - the SCM's
+                                ERROR_INVALID_SERVICE_CONTROL, ERROR_SERVICE_ALREADY_RUNNING,
+                                ERROR_SERVICE_DISABLED, ERROR_SERVICE_DOES_NOT_EXIST,
+                                ERROR_SERVICE_EXISTS, ERROR_SERVICE_MARKED_FOR_DELETE,
+                                ERROR_SERVICE_NOT_ACTIVE, ERROR_SUCCESS)
 from ..kernel import (DEVICE_INTERFACE_INCLUDE_NONACTIVE, guid_text,  # noqa: F401 - setupapi's
                       io_get_device_interfaces)
 from ..kernel.io.file import nt_cancel_io_file
