@@ -6,7 +6,8 @@ threads, the clock, DPCs and APCs; dispatcher objects and waits; timers; spin lo
 device queues), ``mm`` (address spaces, buffers, MDLs), ``ob`` (the namespace, object
 types, references) and ``io`` (IRPs, device/driver/file objects, IoCallDriver and
 IoCompleteRequest, cancel, StartIo, the file services); ``fs`` (a file system on the C:
-volume, a driver above ``io``); ``system.Kernel`` composes them. Each imports only the ones before it (a test checks the order). The user-mode
+volume, a driver above ``io``); ``storage`` (a USB disk's stack: USBSTOR's PDO and
+the disk class driver, driver code above ``io`` too); ``system.Kernel`` composes them. Each imports only the ones before it (a test checks the order). The user-mode
 side is ``harness.usermode``, outside the kernel.
 
 Routines are named after the WDK in snake_case (IoCallDriver -> io_call_driver). A
@@ -62,7 +63,8 @@ from .io.fileinfo import (file_rename_information, large_integer,  # noqa: F401
 from .io.vpb import Vpb  # noqa: F401
 from .fs import (MAX_FILE_SIZE, VOLUME_DEVICE, FsNode, Vcb, fs_add_file,  # noqa: F401
                  fs_mount_volume)
-from .storage import (ClassFdo, ScsiLun, Srb, UsbstorPdo, class_fdo,  # noqa: F401
+from .storage import (DEFAULT_BLOCK_SIZE, DEFAULT_BLOCKS, DEFAULT_LATENCY,  # noqa: F401
+                      ClassFdo, ScsiLun, Srb, UsbstorPdo, class_fdo,
                       class_read_write, class_start_device, disk_device_control,
                       disk_is_writable, srb_at, stack_srb, usbstor_dispatch_pnp,
                       usbstor_dispatch_scsi, usbstor_report_lun)

@@ -69,19 +69,22 @@ def flags_text(flags: int) -> str:
     return "|".join(names)
 
 
-def virtual_key(make_code: int, flags: int) -> str:
-    """The virtual key kbdus gives a set-1 scan code (E0-prefixed ones apart)."""
+def virtual_key(make_code: int, flags: int, where: str = "") -> str:
+    """The virtual key kbdus gives a set-1 scan code (E0-prefixed ones apart); ``where``
+    (the scenario's raw_input: place) starts the message of one it does not know."""
     table = LAYOUT_E0 if flags & KEY_E0 else LAYOUT
     key = table.get(make_code)
     if key is None:
-        raise NotModelledError("ProcessKeyboardInput", f"scan code 0x{make_code:02x}"
+        raise NotModelledError("ProcessKeyboardInput", f"{where}scan code 0x{make_code:02x}"
                                f"{' with KEY_E0' if flags & KEY_E0 else ''}: the layout's "
                                "other keys are not modelled")
     return key
 
 
-def raw_input_thread(kernel: Any, plan: RawInputPlan) -> Generator[Any, Any, None]:
-    """The RIT's loop for one keyboard (the thread body)."""
+def raw_input_thread(kernel: Any, plan: RawInputPlan, where: str = ""
+                     ) -> Generator[Any, Any, None]:
+    """The RIT's loop for one keyboard (the thread body); ``where`` is the scenario's
+    ``raw_input:`` as ``file:line:col: ``, for messages."""
     hooks = kernel.hooks
     access = FILE_READ_DATA | SYNCHRONIZE
     hooks.service_call("ZwCreateFile", {"name": plan.keyboard, "access": access})
@@ -105,13 +108,13 @@ def raw_input_thread(kernel: Any, plan: RawInputPlan) -> Generator[Any, Any, Non
         hooks.service_return("ZwReadFile", {"status": status,
                                             "information": iosb.information})
         if status == NTSTATUS.STATUS_SUCCESS:
-            _process(kernel, buffer.read(0, iosb.information))
+            _process(kernel, buffer.read(0, iosb.information), where)
         elif status != NTSTATUS.STATUS_CANCELLED:
             break                                  # the device went away
     yield from nt_close(file)
 
 
-def _process(kernel: Any, data: bytes) -> None:
+def _process(kernel: Any, data: bytes, where: str) -> None:
     """ProcessKeyboardInput: each record through the layout."""
     for at in range(0, len(data) - RECORD + 1, RECORD):
         record = data[at:at + RECORD]
@@ -119,4 +122,4 @@ def _process(kernel: Any, data: bytes) -> None:
         flags = int.from_bytes(record[4:6], "little")
         kernel.hooks.service_call("ProcessKeyboardInput", {
             "UnitId": int.from_bytes(record[0:2], "little"), "MakeCode": f"0x{make_code:02x}",
-            "Flags": flags_text(flags), "vk": virtual_key(make_code, flags)})
+            "Flags": flags_text(flags), "vk": virtual_key(make_code, flags, where)})

@@ -29,7 +29,6 @@ from ..kernel import ScsiLun, usbstor_report_lun
 from ..lang.diagnostics import Diagnostic, ScenarioError
 from ..scenario import Scenario
 from ..scenario.resolve import DevicePlan, DriverPlan, Program, plan_step, resolve
-from ..scenario.storage_plan import MediumPlan
 from ..trace import TraceRecorder
 from ..usermode.scm import START_TYPES, ServiceControlManager
 from .app import AppError, Application
@@ -108,9 +107,10 @@ class Session:
                 self.kernel.call_later(at, partial(self.power_action, action, False),
                                        urgent=False)
             if program.raw_input is not None:     # the Win32 subsystem reads the keyboard
+                where = "{}:{}:{}: ".format(*program.locate(["raw_input"]))
                 self._raw_input = self.kernel.create_thread(
-                    raw_input_thread, self.kernel, program.raw_input, name="RawInputThread",
-                    process="csrss.exe")
+                    raw_input_thread, self.kernel, program.raw_input, where,
+                    name="RawInputThread", process="csrss.exe")
             loaded.succeed()
 
         self.kernel.create_thread(loader, name="DriverLoader", process="System")
@@ -244,9 +244,10 @@ class Session:
         if driver is None:
             raise RunError(f"{self.program.path}: the bus driver {plan.bus} of "
                            f"{plan.instance} did not load")
-        medium = plan.medium or MediumPlan(2048, 512, b"", False, 10_000)
-        lun = ScsiLun(medium.blocks, medium.block_size, medium.data, medium.write_protected,
-                      medium.latency)
+        medium = plan.medium
+        lun = ScsiLun() if medium is None else ScsiLun(
+            medium.blocks, medium.block_size, medium.data, medium.write_protected,
+            medium.latency)
         pdo = usbstor_report_lun(self.kernel, driver, node, lun)
         model = self.models[plan.bus]
         driver_plan = next(d for d in self.program.drivers if d.name == plan.bus)

@@ -6,9 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
+from ..kernel import DEFAULT_BLOCK_SIZE, DEFAULT_BLOCKS, DEFAULT_LATENCY
 from ..lang.units import parse_buffer_pattern, parse_duration
-
-DEFAULT_BLOCKS, DEFAULT_BLOCK_SIZE, DEFAULT_LATENCY = 2048, 512, 10_000
 
 
 @dataclass(frozen=True)

@@ -403,3 +403,33 @@ def test_3_5_lower_filter_patching_mode_sense_makes_the_disk_write_protected(ker
     assert lower is fido                       # a LowerFilters entry: under disk.sys
     assert call(body) == S.STATUS_MEDIA_WRITE_PROTECTED
     assert not lun.write_protected and [op for op, _, _ in seen] == [SCSIOP_MODE_SENSE]
+
+
+# -- 3.8 what the user sees: the WRITE-only variant ---------------------------------------
+
+def test_3_8_write_only_filter_leaves_the_disk_writable_and_fails_the_write(kernel, call):
+    """P-usbro's warning: a filter that fails SCSI WRITE itself (DATA PROTECT sense) but
+    leaves MODE SENSE alone - IOCTL_DISK_IS_WRITABLE says writable, the write fails."""
+    def refuse_writes(device, irp):
+        srb = stack_srb(device.kernel, io_get_current_irp_stack_location(irp), "test")
+        if srb.cdb[0] != SCSIOP_WRITE:
+            return (yield from usbstor_dispatch_scsi(device.device_extension["lower"], irp))
+        block = device.kernel.pool_blocks.containing(srb.get("SenseInfoBuffer"))
+        block.buffer.write(bytes([0x70, 0, SCSI_SENSE_DATA_PROTECT]) + bytes(9) + b"\x27")
+        srb.set("ScsiStatus", SCSISTAT_CHECK_CONDITION)
+        srb.set("SrbStatus", 0x04 | 0x80)        # SRB_STATUS_ERROR | AUTOSENSE_VALID
+        irp.io_status.status = S.STATUS_MEDIA_WRITE_PROTECTED
+        yield from io_complete_request(irp)
+        return S.STATUS_MEDIA_WRITE_PROTECTED
+    lun = ScsiLun(data=DATA)
+    fdo, lower, pdo, _ = build(kernel, lun, {SCSI: refuse_writes})
+
+    def body():
+        yield from class_start_device(kernel, fdo, lower)
+        handle = yield from open_disk(kernel)
+        writable = yield from is_writable(kernel, handle)
+        write = yield from transfer(kernel, handle, data=b"\xBB" * 512)
+        yield from zw_close(kernel, handle)
+        return writable, write[0]
+    assert call(body) == (S.STATUS_SUCCESS, S.STATUS_MEDIA_WRITE_PROTECTED)
+    assert SCSIOP_WRITE not in lun.commands and lun.media[:512] == DATA

@@ -16,7 +16,8 @@ from .classpnp import (MAX_TRANSFER, MAXIMUM_RETRIES, MODE_DATA_SIZE, ClassFdo, 
                        class_fdo, class_interpret_sense_info, class_mode_sense,
                        class_read_write, class_send_srb_synchronous, class_start_device,
                        disk_device_control, disk_is_writable)
-from .lun import DEFAULT_LATENCY, ScsiLun, ScsiResult  # noqa: F401
+from .lun import (DEFAULT_BLOCK_SIZE, DEFAULT_BLOCKS, DEFAULT_LATENCY, ScsiLun,  # noqa: F401
+                  ScsiResult)
 from .scsi import (CDB_OFFSET, SRB_ARGUMENT, SRB_FIELD_OFFSETS, TAG_MODE_DATA,  # noqa: F401
                    TAG_SENSE, TAG_SRB, Srb, cdb10, cdb10_lba, cdb6, sense_data, sense_key_of,
                    set_stack_srb, srb_allocate, srb_at, srb_free, srb_status, stack_srb)

@@ -31,6 +31,8 @@ from .scsi import cdb10_lba, sense_data
 
 #: What one command takes on the bus (CBW, data, CSW at full speed), a chosen figure.
 DEFAULT_LATENCY = 10_000           # 1 ms in 100 ns units
+#: A 1 MiB stick unless the scenario says otherwise.
+DEFAULT_BLOCKS, DEFAULT_BLOCK_SIZE = 2048, 512
 
 
 @dataclass
@@ -47,8 +49,9 @@ class ScsiResult:
 class ScsiLun:
     """One logical unit: its blocks and its write-protect switch."""
 
-    def __init__(self, blocks: int = 2048, block_size: int = 512, data: bytes = b"",
-                 write_protected: bool = False, latency: int = DEFAULT_LATENCY) -> None:
+    def __init__(self, blocks: int = DEFAULT_BLOCKS, block_size: int = DEFAULT_BLOCK_SIZE,
+                 data: bytes = b"", write_protected: bool = False,
+                 latency: int = DEFAULT_LATENCY) -> None:
         if blocks < 1 or block_size < 1 or len(data) > blocks * block_size:
             raise ValueError("the medium's data does not fit in its blocks")
         self.blocks = blocks
