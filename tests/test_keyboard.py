@@ -259,7 +259,7 @@ def test_2_5_only_the_first_kernel_mode_opener_is_trusted():
 def test_2_5_a_pending_read_is_completed_at_dispatch_level_from_the_callback():
     result = scenario(keys((1000, 0x1E), (1100, 0x9E)), drivers=filter_driver(),
                       app="  - {net_start: Filter}\n").run_app()
-    assert result.debug_lines == [f"key 1e 1 at DISPATCH_LEVEL"]
+    assert result.debug_lines == ["key 1e 1 at DISPATCH_LEVEL"]
 
 
 def test_2_5_cancel_completes_the_pending_read_cancelled_and_the_reader_reads_again():
@@ -378,6 +378,31 @@ def test_2_9_ctrl2cap_prints_up_for_any_nonzero_flags_and_keeps_right_ctrl():
     assert rit_keys(result)[1:] == [("0x1d", "KEY_MAKE|KEY_E0", "VK_RCONTROL"),
                                     ("0x1d", "KEY_MAKE", "VK_LCONTROL")]
     assert result.debug_lines == ["key 1d 2 at DISPATCH_LEVEL", "key 1d 0 at DISPATCH_LEVEL"]
+
+
+def test_2_10_caps_lock_never_reaches_the_reader_left_ctrl_passes_untouched():
+    # after the first (unfiltered) key every Caps Lock make and break arrives as 0x1D, and
+    # the real Left Ctrl is left as it is: the reader sees Left Ctrl four times, never
+    # VK_CAPITAL (so its toggle state never changes)
+    typed = keys((1000, 0x1E), (1100, 0x3A), (1200, 0xBA), (1300, 0x1D), (1400, 0x9D))
+    result = scenario(typed, drivers=filter_driver(), app="  - {net_start: Filter}\n").run_app()
+    assert rit_keys(result)[1:] == [("0x1d", "KEY_MAKE", "VK_LCONTROL"),
+                                    ("0x1d", "KEY_BREAK", "VK_LCONTROL")] * 2
+    assert result.debug_lines == ["key 3a 0 at DISPATCH_LEVEL", "key 3a 1 at DISPATCH_LEVEL",
+                                  "key 1d 0 at DISPATCH_LEVEL", "key 1d 1 at DISPATCH_LEVEL"]
+
+
+def test_2_6_raw_input_records_sets_the_length_of_each_read():
+    text_plan = scenario(raw_input=False).program.raw_input
+    assert text_plan is None
+    session = Session(resolve(load_scenario_text(
+        (ROOT / "scenarios" / "book" / "ch22_ctrl2cap.yaml").read_text().replace(
+            "raw_input: true", "raw_input: {keyboard: '\\Device\\KeyboardClass0', records: 3}"),
+        ROOT / "scenarios" / "book" / "ch22_ctrl2cap.yaml")))
+    session.advance(1000)
+    reads = [e for e in session.result().events if e.kind == "ServiceCall"
+             and e.details.get("api") == "ZwReadFile"]
+    assert reads and all(e.details["length"] == 36 for e in reads)
 
 
 def test_2_11_unload_with_a_read_pending_bug_checks_at_the_next_key_not_at_unload():
