@@ -111,6 +111,34 @@ def then_object(irp: IrpScenario, path: str, negated: str) -> None:
         irp.fail(f"{path} {'is missing' if found is None else 'exists: ' + repr(found)}")
 
 
+@then(parsers.re(r'no device object of "(?P<driver>[^"]+)" holds a pointer reference'))
+def then_no_device_pointers(irp: IrpScenario, driver: str) -> None:
+    """Every ObReferenceObject a driver's code took on the devices of ``\\Driver\\X``
+    (IoGetLowerDeviceObject, IoEnumerateDeviceObjectList, ...) was dereferenced
+    (pnp-hardware §8.2); opens are not pointers and do not count."""
+    name = driver.replace("\\\\", "\\")
+    found = next((d for d in irp.session.kernel.drivers if d.name.lower() == name.lower()),
+                 None)
+    if found is None:
+        irp.fail(f"there is no driver object {driver}")
+    held = [f"{d.label}: {d.pointer_count}" for d in found.devices() if d.pointer_count]
+    if held:
+        irp.fail(f"devices of {driver} still referenced by pointer: {', '.join(held)}")
+
+
+@then(parsers.re(r'the image "(?P<file>[^"]+)" is (?:still )?(?P<state>loaded|unloaded)'))
+def then_image_state(irp: IrpScenario, file: str, state: str) -> None:
+    """A driver image (``HelloDDK.sys``): mapped, or unloaded once its driver object's
+    last reference went - a device object still referenced holds it (pnp-hardware §1.5,
+    win32-io §7.5)."""
+    image = next((i for i in irp.session.kernel.images.values()
+                  if i.file_name.lower() == file.lower()), None)
+    if image is None:
+        irp.fail(f"there is no driver image {file}")
+    if image.mapped != (state == "loaded"):
+        irp.fail(f"{file} is {'loaded' if image.mapped else 'not loaded'}")
+
+
 @then(parsers.re(r'the service "(?P<service>\w+)" (?:is (?P<state>SERVICE_[A-Z_]+)|'
                  r'(?P<gone>does not exist))'))
 def then_service_state(irp: IrpScenario, service: str, state: str | None,
@@ -129,14 +157,25 @@ def then_service_state(irp: IrpScenario, service: str, state: str | None,
         irp.fail(f"the service {service} is {got}, not {state}")
 
 
-@when(parsers.re(r'the device "(?P<instance>[^"]+)" is (?P<action>uninstalled|surprise-removed)'))
+#: a devnode step's words -> the ``pnp:`` event action
+DEVNODE_STEP_ACTIONS = {"uninstalled": "uninstall", "surprise-removed": "surprise_remove",
+                        "stopped for rebalance": "rebalance", "ejected": "eject",
+                        "plugged in": "plug_in"}
+
+
+@when(parsers.re(r'the device "(?P<instance>[^"]+)" is (?P<action>uninstalled|'
+                 r'surprise-removed|stopped for rebalance|ejected|plugged in)$'))
 def when_devnode_action(irp: IrpScenario, instance: str, action: str) -> None:
-    """Device Manager's Uninstall (QUERY_REMOVE, REMOVE) or the device pulled
-    (SURPRISE_REMOVAL; REMOVE after the last close), run by the PnP worker."""
-    node = irp.session.kernel.pnp.devnode(instance.replace("\\\\", "\\"))
-    if node is None:
-        irp.fail(f"there is no devnode {instance}")
-    irp.session.pnp_action(node, "uninstall" if action == "uninstalled" else "surprise_remove")
+    """Device Manager's Uninstall (QUERY_REMOVE, REMOVE), the device pulled
+    (SURPRISE_REMOVAL; REMOVE after the last close), a rebalance (QUERY_STOP, STOP,
+    START; CANCEL_STOP on a veto), an eject (QUERY_REMOVE, REMOVE, EJECT if supported)
+    or a declared devnode plugged in: run by the PnP worker."""
+    instance = instance.replace("\\\\", "\\")
+    present = irp.session.kernel.pnp.devnode(instance) is not None
+    if present == (action == "plugged in"):
+        irp.fail(f"there is no devnode {instance}" if not present
+                 else f"{instance} is already present")
+    irp.session.devnode_event(instance, DEVNODE_STEP_ACTIONS[action])
 
 
 @when(parsers.re(r'the machine (?P<action>goes to standby|resumes)'))

@@ -659,7 +659,9 @@ def _call(params: str, cc: Any, path: list) -> Any:
        models=())
 def _set_status(params: dict, cc: Any, path: list) -> Any:
     status = cc.status(params["status"], path) if "status" in params else None
-    info = params.get("information")
+    # an expression too, e.g. "Irp->IoStatus.Information | PNP_DEVICE_FAILED"
+    info = count_param(cc, params["information"], path + ["information"]) \
+        if "information" in params else None
 
     def step(f: Frame) -> Generator[Any, Any, None]:
         if status is not None:

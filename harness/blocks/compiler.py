@@ -27,7 +27,7 @@ from ..lang.template import TemplateError, parse_template
 from ..lang.units import parse_duration
 from .registry import REGISTRY
 from .runtime import DriverModel, Frame, ScenarioRuntimeError, run_steps
-from .state import fault, pointer_text
+from .state import argument_key, counted_text, fault, pointer_text
 
 Step = Callable[[Frame], Generator[Any, Any, Any]]
 
@@ -214,6 +214,10 @@ class Compiler:
                 # %s / %S / %ws of a pointer: the string it points at (stacks-services 4.16)
                 kind, getters[fld.name] = "str", _pointer_string(getters[fld.name],
                                                                  fld.conv != "s")
+            elif kind == "ptr" and fld.kind == "str" and fld.conv in ("wZ", "Z"):
+                # %wZ / %Z of a PUNICODE_STRING / PANSI_STRING: the counted string (4.16)
+                kind, getters[fld.name] = "str", _counted_string(getters[fld.name],
+                                                                 fld.conv == "wZ")
             elif kind == "ptr":
                 kind = "int"
             if fld.kind not in ("any", kind):
@@ -410,6 +414,17 @@ def wrap(role: str, model: DriverModel, steps: list[Step], name: str, where: str
             frame = Frame(model, device, None, data)
             frame.routine = routine
             yield from _run_routine(steps, frame)
+    elif role == "pnp_notification":
+        def body(notification: Any, context: Any = None) -> Generator[Any, Any, int]:
+            # DRIVER_NOTIFICATION_CALLBACK_ROUTINE(NotificationStructure, Context) ->
+            # NTSTATUS (pnp-hardware §3.3): NotificationStructure is the PnP manager's
+            # DEVICE_INTERFACE_CHANGE_NOTIFICATION in paged pool; STATUS_SUCCESS unless
+            # a `return` gave another (the PnP manager ignores it for interface changes)
+            frame = Frame(model, None, None, context)
+            frame.vars[argument_key("NotificationStructure")] = notification.address
+            frame.routine = routine
+            yield from _run_routine(steps, frame)
+            return NTSTATUS.STATUS_SUCCESS if frame.result is None else frame.result
     else:
         raise ValueError(role)
 
@@ -498,6 +513,10 @@ def ctl_code_constant(parts: Sequence[Any], resolve: Callable[[Any], int]) -> in
 
 def _pointer_string(address: Callable[[Any], int], wide: bool) -> Callable[[Any], str]:
     return lambda f: pointer_text(f, address(f) & 0xFFFFFFFF, wide)
+
+
+def _counted_string(address: Callable[[Any], int], wide: bool) -> Callable[[Any], str]:
+    return lambda f: counted_text(f, address(f) & 0xFFFFFFFF, wide)
 
 
 def wdk_constants() -> dict[str, int]:

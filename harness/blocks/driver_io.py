@@ -27,11 +27,12 @@ from ..kernel import (IRP_MJ, NTSTATUS, FileObject, IoStatusBlock,
                       zw_device_io_control_file, zw_open_file, zw_open_symbolic_link_object,
                       zw_query_symbolic_link_object, zw_read_file)
 from ..kernel import OBJ_KERNEL_HANDLE, PASSIVE_LEVEL, NotificationEvent, SynchronizationEvent
+from ..kernel import DeviceObject, NotModelledError, ob_dereference_device
 from ..kernel import status_name
 from .actions import EXPR, ROUTINE_REF, event_ref
 from .registry import block
 from .runtime import Frame
-from .state import deref, fault, pointer_text
+from .state import counted_text, deref, fault, pointer_text
 
 LVALUE = {"type": "string", "minLength": 1, "maxLength": 200,
           "description": "where the result goes: a variable, an element or a field"}
@@ -176,7 +177,33 @@ def _address(f: Frame, obj: Any) -> int:
 
 # -- opening and closing ---------------------------------------------------------------------
 
-_OPEN_PROPS = {"name": TEXT, "access": FLAGS, "share": FLAGS, "options": FLAGS,
+#: ObjectAttributes' ObjectName: a literal, or a PUNICODE_STRING the code has (the
+#: SymbolicLinkName of a PnP notification, pnp-hardware §3.3)
+OBJECT_NAME = {"anyOf": [TEXT, {
+    "type": "object", "required": ["unicode_string"], "additionalProperties": False,
+    "properties": {"unicode_string": dict(EXPR, description=(
+        "a PUNICODE_STRING expression: the counted string it points at, e.g. "
+        "pNotify->SymbolicLinkName"))}}]}
+
+
+def _object_name(cc: Any, value: Any, path: list) -> Callable[[Frame], str]:
+    """The name an OBJECT_NAME parameter gives, read when the step runs."""
+    if isinstance(value, str):
+        return lambda f: value
+    pointer = cc.expr(value["unicode_string"], path + ["unicode_string"]).fn
+    where = cc.where(path)
+
+    def name(f: Frame) -> str:
+        address = pointer(f) & 0xFFFFFFFF
+        if address == 0:
+            raise NotModelledError("InitializeObjectAttributes", f"{where}: ObjectName is "
+                                   "NULL: an open without a name (relative to a "
+                                   "RootDirectory handle) is not modelled")
+        return counted_text(f, address, True)
+    return name
+
+
+_OPEN_PROPS = {"name": OBJECT_NAME, "access": FLAGS, "share": FLAGS, "options": FLAGS,
                "attributes": FLAGS, "handle": LVALUE, "status": LVALUE, "iosb": NAME}
 _FILE_ATTRIBUTES = dict(EXPR, description="FileAttributes of a file it creates, e.g. "
                         "FILE_ATTRIBUTE_NORMAL")
@@ -189,7 +216,7 @@ def _open(api: str, with_disposition: bool) -> Any:
         props["file_attributes"] = _FILE_ATTRIBUTES
 
     def compile_(params: dict, cc: Any, path: list) -> Any:
-        name = params["name"]
+        name_of = _object_name(cc, params["name"], path + ["name"])
         access = _value(cc, params, "access", path)
         share = _value(cc, params, "share", path)
         options = _value(cc, params, "options", path)
@@ -203,6 +230,7 @@ def _open(api: str, with_disposition: bool) -> Any:
 
         def step(f: Frame) -> Generator[Any, Any, None]:
             block_ = iosb(f) or IoStatusBlock()
+            name = name_of(f)
             kernel_handle = bool(attributes(f) & OBJ_KERNEL_HANDLE)
             _report(f, api, {"name": name, "access": access(f), "share": share(f),
                              "options": options(f),
@@ -493,6 +521,10 @@ def _ob_deref(params: Any, cc: Any, path: list) -> Any:
         obj = f.kernel.objects.at(address)
         if obj is None or isinstance(obj, (IosbView, bytes)) or type(obj).__name__ == "Buffer":
             deref(f, address, "FileObject")          # a wild pointer: faults
+        if isinstance(obj, DeviceObject):
+            # a pointer (IoGetLowerDeviceObject, ...), never an open (pnp-hardware §1.7)
+            ob_dereference_device(obj)
+            return
         if not hasattr(obj, "reference_count"):
             return       # threads, processes, events: their pointer counts are not tracked
         if not isinstance(obj, FileObject):
@@ -509,16 +541,17 @@ def _ob_deref(params: Any, cc: Any, path: list) -> Any:
        "keeps the file object; device = the top of its stack.",
        params={"type": "object", "required": ["name", "file", "device"],
                "additionalProperties": False,
-               "properties": {"name": TEXT, "access": FLAGS, "file": LVALUE,
+               "properties": {"name": OBJECT_NAME, "access": FLAGS, "file": LVALUE,
                               "device": LVALUE, "status": LVALUE}},
        max_irql="PASSIVE_LEVEL", models=("IoGetDeviceObjectPointer",))
 def _io_get_device_object_pointer(params: dict, cc: Any, path: list) -> Any:
-    name = params["name"]
+    name_of = _object_name(cc, params["name"], path + ["name"])
     access = _value(cc, params, "access", path)
     file_out, device_out = _out(cc, params, "file", path), _out(cc, params, "device", path)
     status_out = _out(cc, params, "status", path)
 
     def step(f: Frame) -> Generator[Any, Any, None]:
+        name = name_of(f)
         _report(f, "IoGetDeviceObjectPointer", {"name": name})
         status, file, device = yield from io_get_device_object_pointer(f.kernel, name,
                                                                        access(f))

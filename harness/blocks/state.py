@@ -309,6 +309,18 @@ BUILTIN_POINTERS: dict[str, tuple[str, dict, Callable[[Any], Any]]] = {
                              lambda f: f.context if type(f.context).__name__ == "DeviceObject"
                              else None),
 }
+#: PVOID parameters of a routine that point at no object of the model, by name: the
+#: value the role's wrapper put in the frame (NULL in routines of other roles), e.g. a
+#: DRIVER_NOTIFICATION_CALLBACK_ROUTINE's NotificationStructure (pnp-hardware §3.3).
+ROUTINE_ARGUMENTS = ("NotificationStructure",)
+
+
+def argument_key(name: str) -> str:
+    """Where a role wrapper keeps a ROUTINE_ARGUMENTS value in ``Frame.vars`` (a key no
+    declared local can have)."""
+    return f"({name})"
+
+
 #: pointer type -> (the model class name it points at, its fields)
 _POINTEE = {"PIRP": ("Irp", _IRP_FIELDS), "PDEVICE_OBJECT": ("DeviceObject", _DEVICE_FIELDS),
             "PFILE_OBJECT": ("FileObject", _FILE_FIELDS),
@@ -465,7 +477,7 @@ class DriverNames:
 
     def all_names(self) -> list[str]:
         return [*self.state, *self.views, *IRP_NAMES, *STACK_NAMES, *BUILTIN_POINTERS,
-                *self.constants]
+                *ROUTINE_ARGUMENTS, *self.constants]
 
     # -- the expression Resolver protocol -----------------------------------------------
     def sizeof(self, name: str, offset: int) -> int:
@@ -539,7 +551,8 @@ class DriverNames:
             kind, table = _POINTER_TEXT[pointer.type.ctype.name]
             text, home = table[rest], self.store_of(pointer)
             return "str", lambda f: text(deref(f, home(f)[head], kind))
-        through = head in IRP_NAMES + STACK_NAMES + tuple(BUILTIN_POINTERS) or (
+        through = head in IRP_NAMES + STACK_NAMES + tuple(BUILTIN_POINTERS) \
+            + ROUTINE_ARGUMENTS or (
             pointer is not None and pointer.type is not None and pointer.scalar
             and (pointer.type.pointee is not None or pointer.type.ctype.name in _POINTEE))
         try:
@@ -549,7 +562,8 @@ class DriverNames:
                 raise ExprError("not a name", 0)
             compiled = compile_expr(node, self, name)
         except ExprError as error:
-            if head in self.state or head in self.views or head in IRP_NAMES + STACK_NAMES:
+            if head in self.state or head in self.views \
+                    or head in IRP_NAMES + STACK_NAMES + ROUTINE_ARGUMENTS:
                 return error.message           # a known name, a wrong field or index
             known = [*LOG_FIELDS, *self.state, *self.views]
             return f"unknown field {{{name}}}{did_you_mean(name, known)}"
@@ -614,6 +628,13 @@ class DriverNames:
             return self._state(self.state[name], ref, indexes)
         if name in BUILTIN_POINTERS:
             return _builtin_pointer(name, ref)
+        if name in ROUTINE_ARGUMENTS:
+            if ref.parts:
+                raise ExprError(f"{name} is a PVOID: copy it into a pointer variable of "
+                                "its type (a 'DEVICE_INTERFACE_CHANGE_NOTIFICATION*' local) "
+                                "and read the fields through that", ref.offset)
+            key = argument_key(name)
+            return PTR, lambda f: f.vars.get(key, 0), None
         if name in self.views:
             view = self.views[name]
             buffer = view.buffer
@@ -912,6 +933,26 @@ def pointer_text(f: Any, address: int, wide: bool) -> str:
             return text.decode("utf-16-le", "replace") if wide else text.decode("latin-1")
     raise NotModelledError("DbgPrint", f"the string at 0x{address:08X} has no NUL before "
                            "the end of its memory: what follows it is not modelled")
+
+
+def counted_text(f: Any, address: int, wide: bool) -> str:
+    """What %wZ (``wide``) or %Z print for a PUNICODE_STRING / PANSI_STRING argument:
+    Length bytes at the Buffer of the counted string at ``address``, read from the
+    pool block or registered buffer it lies in; NULL prints ``(null)`` (stacks-services
+    4.16); a wild pointer faults as DbgPrint's read does."""
+    if address == 0:
+        return "(null)"
+    memory = f.kernel.objects.at(address)
+    header = (memory.read(0, 8) if isinstance(memory, Buffer) and memory.length >= 8
+              else _pool_bytes(f, address, 8))
+    length = int.from_bytes(header[0:2], "little")
+    buffer = int.from_bytes(header[4:8], "little")
+    if length == 0:
+        return ""
+    memory = f.kernel.objects.at(buffer)
+    data = (memory.read(0, length) if isinstance(memory, Buffer) and length <= memory.length
+            else _pool_bytes(f, buffer, length))
+    return data.decode("utf-16-le", "replace") if wide else ansi_decode(data)
 
 
 def _ansi_text(home: Callable[[Any], dict], name: str) -> Callable[[Any], str]:

@@ -28,6 +28,10 @@ from .io.device import (DeviceObject, DriverObject, FileObject, copy_io_flags_fr
                         io_create_symbolic_link, io_delete_device, io_delete_symbolic_link,
                         io_detach_device, io_get_attached_device,
                         io_get_attached_device_reference)
+from .io.devstack import (IoDeviceObjectType, io_enumerate_device_object_list,  # noqa: F401
+                          io_get_device_attachment_base, io_get_device_attachment_base_ref,
+                          io_get_lower_device_object, iop_device_stack, iop_devnode_of,
+                          ob_dereference_device, ob_reference_device)
 from .io.build import (io_build_asynchronous_fsd_request,  # noqa: F401
                        io_build_device_io_control_request, io_build_synchronous_fsd_request,
                        io_make_associated_irp)
@@ -40,6 +44,14 @@ from .io.power import (po_call_driver, po_resume, po_standby,  # noqa: F401
                        po_start_next_power_irp)
 from .io.pnp import (IRP_MN, DevNode, PnpManager, pnp_start_devnode,  # noqa: F401
                      pnp_surprise_remove, pnp_uninstall)
+from .io.pnp import (CM_PROB_FAILED_POST_START, CM_PROB_HELD_FOR_EJECT,  # noqa: F401
+                     PNP_DEVICE_FAILED, PNP_DEVICE_REMOVED,
+                     PNP_DEVICE_RESOURCE_REQUIREMENTS_CHANGED, BusRelations,
+                     pnp_enumerate, pnp_query_device_state, pnp_start_stack)
+from .io.pnpcaps import DeviceCapabilities  # noqa: F401
+from .io.pnpstop import pnp_eject, pnp_rebalance  # noqa: F401
+from .io.pnpworker import (io_invalidate_device_relations,  # noqa: F401
+                           io_invalidate_device_state, pnp_plug_in, pnp_root_devnode)
 from .io.pnpres import (INTERFACE_TYPES, PIC_LEVELS, SHARE_DISPOSITIONS,  # noqa: F401
                         TAG_PNP_RESOURCES, CmPartialResource, DeviceResources,
                         active_processors, hal_get_interrupt_vector, hal_translate_resource)
@@ -48,7 +60,8 @@ from .io.interface import (DEVICE_INTERFACE_INCLUDE_NONACTIVE,  # noqa: F401
                            GUID_DEVICE_INTERFACE_REMOVAL,
                            PNPNOTIFY_DEVICE_INTERFACE_INCLUDE_EXISTING_INTERFACES,
                            DeviceInterface, DeviceInterfaceChangeNotification,
-                           NotificationEntry, guid_text, io_get_device_interfaces,
+                           NotificationEntry, guid_bytes, guid_text,
+                           io_get_device_interfaces,
                            io_register_device_interface, io_register_plug_play_notification,
                            io_set_device_interface_state,
                            io_unregister_plug_play_notification_ex)

@@ -361,6 +361,12 @@ CM_RESOURCE_MEMORY_READ_WRITE, CM_RESOURCE_PORT_MEMORY, CM_RESOURCE_PORT_IO = 0,
 CM_RESOURCE_DMA_8 = 0
 Internal, Isa, Eisa, MicroChannel, TurboChannel, PCIBus, PNPISABus = 0, 1, 2, 3, 4, 5, 14
 
+# PnP notifications (wdm.h; pnp-hardware §0, §3.3): IO_NOTIFICATION_EVENT_CATEGORY and
+# IoRegisterPlugPlayNotification's flag
+EventCategoryHardwareProfileChange, EventCategoryDeviceInterfaceChange = 1, 2
+EventCategoryTargetDeviceChange = 3
+PNPNOTIFY_DEVICE_INTERFACE_INCLUDE_EXISTING_INTERFACES = 0x1
+
 # The storage stack (stacks-services §3): scsi.h operation codes, srb.h SRB functions,
 # statuses and flags, sense keys, the mode parameter header's write-protect bit, and the
 # disk IOCTLs of ntdddisk.h
@@ -417,6 +423,7 @@ class BugCheckCode(_HexEnum):
     MAXIMUM_WAIT_OBJECTS_EXCEEDED = 0x0C
     SPIN_LOCK_ALREADY_OWNED = 0x0F
     SPIN_LOCK_NOT_OWNED = 0x10
+    REFERENCE_BY_POINTER = 0x18
     NO_MORE_IRP_STACK_LOCATIONS = 0x35
     KMODE_EXCEPTION_NOT_HANDLED = 0x1E
     KERNEL_APC_PENDING_DURING_EXIT = 0x20

@@ -569,6 +569,20 @@ def _scsi_builtins(known: Mapping[str, Struct]) -> list[Struct]:
 
 _BUILTINS += _scsi_builtins({s.name: s for s in _BUILTINS})
 
+
+def _pnp_notification_builtins() -> list[Struct]:
+    """guiddef.h's GUID and wdm.h's DEVICE_INTERFACE_CHANGE_NOTIFICATION (pnp-hardware
+    §3.3): 40 bytes on x86, the GUIDs at 4 and 20, SymbolicLinkName a PUNICODE_STRING at
+    36 (a log prints it with ``:wZ``)."""
+    guid = _builtin("GUID", "ULONG Data1; USHORT Data2; USHORT Data3; UCHAR Data4[8]")
+    change = _builtin("DEVICE_INTERFACE_CHANGE_NOTIFICATION", "USHORT Version; USHORT Size;"
+                      " GUID Event; GUID InterfaceClassGuid; PVOID SymbolicLinkName",
+                      structs={"GUID": guid})
+    return [guid, change]
+
+
+_BUILTINS += _pnp_notification_builtins()
+
 #: The built-in WDK structs (x86 layouts), by name; read-only.
 BUILTIN: Mapping[str, Struct] = MappingProxyType({s.name: s for s in _BUILTINS})
 

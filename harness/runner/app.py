@@ -171,6 +171,33 @@ class Application(Instrument):
         ok = yield from self.win32.close_handle(self._handle(handle))
         return self._returned(request, ok, 0)
 
+    def _do_read_file_ex(self, args: dict, name: str | None, step: AppStep, thread: str
+                         ) -> Generator:
+        h = self._handle(args["handle"])
+        request = self._request(name, "ReadFileEx", thread, args["handle"])
+        buffer = request.buffer = self.win32.alloc(args["length"])
+        overlapped = Overlapped(None, args.get("offset", 0))
+        completion = step.compiled["completion"]
+
+        def routine(error: int, count: int, _overlapped: Any) -> Generator[Any, Any, None]:
+            # FileIOCompletionRoutine(dwErrorCode, dwNumberOfBytesTransfered, lpOverlapped)
+            request.result, request.bytes = error, count
+            request.completed_at = self.kernel.now
+            yield from self.thread_body(completion, thread)
+        ok = yield from self.win32.read_file_ex(h, buffer, args["length"], overlapped, routine,
+                                                tag=request)
+        request.ok = ok
+        request.last_error = self.win32.get_last_error()
+        request.returned_at = self.kernel.now
+        return request
+
+    def _do_sleep_ex(self, args: dict, name: str | None, step: AppStep, thread: str
+                     ) -> Generator:
+        request = self._request(name, "SleepEx", thread, None)
+        request.result = yield from self.win32.sleep_ex(step.compiled["ms"],
+                                                        bool(args.get("alertable")))
+        return self._returned(request, True, 0)
+
     def _do_sleep(self, value: Any, name: str | None, step: AppStep, thread: str) -> Generator:
         yield from self.win32.sleep(step.compiled["ms"])
         return None

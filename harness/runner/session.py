@@ -19,7 +19,8 @@ from ..blocks.runtime import ScenarioRuntimeError
 from ..blocks.runtime import DriverModel
 from ..kernel import (DO_BUFFERED_IO, DO_DEVICE_INITIALIZING, DO_DIRECT_IO, BugCheckHalt,
                       DevNode, DriverImage, HardwareDevice, nt_load_driver, pnp_start_devnode,
-                      pnp_surprise_remove, pnp_uninstall, po_resume, po_standby, Kernel, KernelUsageError, Reaction, Register, MachineFrozen, NotModelledError,
+                      pnp_surprise_remove, pnp_uninstall, pnp_eject, pnp_plug_in,
+                      pnp_rebalance, DeviceCapabilities, po_resume, po_standby, Kernel, KernelUsageError, Reaction, Register, MachineFrozen, NotModelledError,
                       copy_io_flags_from,
                       io_attach_device_to_device_stack, io_create_device,
                       io_create_symbolic_link, io_get_device_object_pointer,
@@ -102,7 +103,8 @@ class Session:
             # then the PnP manager enumerates the root devices and starts them
             for node_plan in program.pnp:
                 node = yield from self._devnode(node_plan)
-                yield from pnp_start_devnode(self.kernel, node, self._pnp_load_driver)
+                if node is not None:            # present at boot (else: present_at)
+                    yield from pnp_start_devnode(self.kernel, node, self._pnp_load_driver)
             for at, action in program.power:
                 self.kernel.call_later(at, partial(self.power_action, action, False),
                                        urgent=False)
@@ -224,17 +226,25 @@ class Session:
         """A ``pnp:`` devnode reported by the root enumerator - or by its ``bus:`` driver,
         loaded first, for a LUN of its medium (stacks-services 3.1) - its events
         scheduled."""
-        node = DevNode(plan.instance, plan.hardware_ids, plan.service, plan.lower_filters,
-                       plan.upper_filters, plan.description, plan.compatible_ids,
-                       resources=plan.resources)
+        for (at, action), hold in zip(plan.events, plan.holds or [0] * len(plan.events)):
+            self.kernel.call_later(at, partial(self.devnode_event, plan.instance, action,
+                                               hold, False), urgent=False)
+        if plan.present_at is not None:       # absent at boot: plugged in later (§2.2)
+            self.kernel.call_later(plan.present_at, partial(
+                self.devnode_event, plan.instance, "plug_in", 0, False), urgent=False)
+            return None
+        node = self._new_devnode(plan)
         if plan.bus is None:
             self.kernel.pnp.report_root_device(node)
         else:
             yield from self._bus_device(plan, node)
-        for at, action in plan.events:
-            self.kernel.call_later(at, partial(self.pnp_action, node, action, False),
-                                   urgent=False)
         return node
+
+    def _new_devnode(self, plan: Any) -> Any:
+        return DevNode(plan.instance, plan.hardware_ids, plan.service, plan.lower_filters,
+                       plan.upper_filters, plan.description, plan.compatible_ids,
+                       resources=plan.resources,
+                       capabilities=DeviceCapabilities.declared(dict(plan.capabilities or {})))
 
     def _bus_device(self, plan: Any, node: Any) -> Any:
         """The bus driver (a scenario driver, e.g. the built-in USBSTOR) is loaded and
@@ -264,14 +274,40 @@ class Session:
         if drive:
             self._drive(lambda: not thread.alive or self.kernel.bugcheck is not None)
 
-    def pnp_action(self, node: Any, action: str, drive: bool = True) -> None:
-        """Device Manager's Uninstall, or the device pulled: the PnP worker (a System
-        thread) runs the removal; ``drive`` runs the machine until it is done."""
-        body = {"uninstall": pnp_uninstall, "surprise_remove": pnp_surprise_remove}[action]
-        thread = self.kernel.create_thread(body, self.kernel, node, name="PnpWorker",
-                                           process="System")
+    def pnp_action(self, node: Any, action: str, drive: bool = True, hold: int = 0) -> None:
+        """Device Manager's Uninstall, the device pulled, a rebalance (``hold``: how long
+        it stays stopped) or an eject: queued to the PnP worker (a System thread);
+        ``drive`` runs the machine until the worker has nothing left to do."""
+        body = {"uninstall": pnp_uninstall, "surprise_remove": pnp_surprise_remove,
+                "rebalance": pnp_rebalance, "stop": pnp_rebalance, "eject": pnp_eject}[action]
+        args = (hold,) if body is pnp_rebalance else ()
+        thread = self.kernel.pnp.queue(None, body, node, *args)
         if drive:
             self._drive(lambda: not thread.alive or self.kernel.bugcheck is not None)
+
+    def devnode_event(self, instance: str, action: str, hold: int = 0,
+                      drive: bool = True) -> None:
+        """A ``pnp:`` event or a step on the devnode ``instance``: plug_in makes it from
+        its declaration; the others act on the devnode present now."""
+        pnp = self.kernel.pnp
+        node = pnp.devnode(instance)
+        if action == "plug_in":
+            plan = next((p for p in self.program.pnp if p.instance.lower() == instance.lower()),
+                        None)
+            if plan is None or plan.bus is not None:
+                raise RunError(f"{self.program.path}: {instance} is no root-enumerated "
+                               "devnode of this scenario: it cannot be plugged in")
+            if node is not None:
+                raise RunError(f"{self.program.path}: {instance} is already present at "
+                               f"{self.kernel.now / 10_000_000:g} s: it cannot be plugged in")
+            thread = pnp_plug_in(self.kernel, self._new_devnode(plan), self._pnp_load_driver)
+            if drive:
+                self._drive(lambda: not thread.alive or self.kernel.bugcheck is not None)
+            return
+        if node is None:
+            raise RunError(f"{self.program.path}: there is no devnode {instance} at "
+                           f"{self.kernel.now / 10_000_000:g} s to {action}")
+        self.pnp_action(node, action, drive, hold)
 
     def _pnp_load_driver(self, service: str) -> Any:
         """The PnP manager loads a devnode's driver once (pnp-hardware §2.4): the driver

@@ -37,7 +37,7 @@ REQUEST_VERBS = ("open", "read", "write", "ioctl", "cancel_io", "close",
                  "start_service", "control_service", "delete_service",
                  "close_service_handle", "net_start", "net_stop", "setupdi_get_class_devs",
                  "setupdi_enum_device_interfaces", "setupdi_get_device_interface_detail",
-                 "setupdi_destroy_device_info_list")
+                 "setupdi_destroy_device_info_list", "read_file_ex", "sleep_ex")
 #: Verbs whose ``as`` names a handle too.
 HANDLE_VERBS = ("open", "create_event", "create_semaphore", "create_mutex", "open_event",
                 "open_sc_manager", "create_service", "open_service", "setupdi_get_class_devs")
@@ -210,10 +210,10 @@ def _walk(steps: Sequence[Any], path: list) -> Any:
         if not isinstance(step, dict):
             continue
         yield step, path + [i]
-        for verb in ("repeat", "while", "if"):
+        for verb in ("repeat", "while", "if", "read_file_ex"):
             body = step.get(verb)
             if isinstance(body, dict):
-                for key in ("do", "then", "else"):
+                for key in ("do", "then", "else", "completion"):
                     yield from _walk(body.get(key, []), path + [i, verb, key])
 
 
@@ -389,6 +389,10 @@ class _Planner:
             c["cond"] = self.expr(args["cond"], here + ["cond"])
         if verb == "repeat":
             c["times"] = self.expr(args["times"], here + ["times"])
+        if verb == "read_file_ex":
+            c["completion"] = self.steps(args.get("completion", []), here + ["completion"])
+        if verb == "sleep_ex":
+            c["ms"] = self._sleep(args["ms"], here + ["ms"])
         if verb in ("if", "while", "repeat"):
             c["body"] = self.steps(args.get("do", args.get("then", [])),
                                    here + ["do" if verb != "if" else "then"])

@@ -18,7 +18,7 @@ APP_VERBS = ("open", "read", "write", "ioctl", "cancel_io", "sleep", "close",
              "release_semaphore", "create_mutex", "release_mutex", "wait_for", "open_event",
              "get_exit_code_thread", "open_sc_manager", "create_service", "open_service",
              "start_service", "control_service", "delete_service", "close_service_handle",
-             "net_start", "net_stop", "setupdi_get_class_devs", "setupdi_enum_device_interfaces",
+             "net_start", "net_stop", "read_file_ex", "sleep_ex", "setupdi_get_class_devs", "setupdi_enum_device_interfaces",
              "setupdi_get_device_interface_detail", "setupdi_destroy_device_info_list",
              "set", "if", "while", "repeat")
 
@@ -194,6 +194,19 @@ def _verbs() -> dict[str, dict[str, Any]]:
                                     "on x86; not the buffer's size)"}),
         "setupdi_destroy_device_info_list": dict(_NAME, description="SetupDiDestroyDevice"
                                                  "InfoList on an HDEVINFO."),
+        "read_file_ex": _obj("ReadFileEx(handle, buffer, length, &overlapped, completion): "
+                             "on an overlapped handle; 'completion' are the steps of the "
+                             "FileIOCompletionRoutine, run as a user APC by this thread's next "
+                             "alertable wait ({r.result} = dwErrorCode, {r.bytes} = the count).",
+                             ["handle", "length"], handle=_NAME,
+                             length={"type": "integer", "minimum": 0, "maximum": MAX_BUFFER},
+                             offset={"type": "integer", "minimum": 0},
+                             completion=_STEPS),
+        "sleep_ex": _obj("SleepEx(ms, alertable): {r.result} is 0, or WAIT_IO_COMPLETION "
+                         "(192) when alertable and user APCs (ReadFileEx completions) ran.",
+                         ["ms"], ms={"anyOf": [{"type": "integer", "minimum": 0},
+                                               {"$ref": "#/$defs/duration_string"}]},
+                         alertable={"type": "boolean"}),
         "set_event": dict(_NAME, description="SetEvent on a handle."),
         "reset_event": dict(_NAME, description="ResetEvent on a handle."),
         "pulse_event": dict(_NAME, description="PulseEvent on a handle."),

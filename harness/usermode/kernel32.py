@@ -15,6 +15,7 @@ from .ntdll import (ERROR_HANDLE_EOF, ERROR_INVALID_HANDLE, ERROR_INVALID_PARAME
                     ERROR_IO_INCOMPLETE, NTSTATUS, Buffer, FileStandardInformation, IoStatusBlock,
                     KEvent, NotModelledError, NtCancelIoFile, NtClose, NtCreateEvent,
                     NtCreateFile, NtCreateMutant, NtCreateSemaphore, NtDelayExecution,
+                    KiUserApcDispatcher,
                     NtDeviceIoControlFile, NtOpenEvent, NtPulseEvent, NtQueryInformationFile,
                     NtQueryInformationThread, NtReadFile,
                     NtReleaseMutant, NtReleaseSemaphore, NtResetEvent, NtSetEvent,
@@ -31,6 +32,7 @@ INVALID_HANDLE_VALUE = 0xFFFFFFFF
 INFINITE = 0xFFFFFFFF
 INVALID_FILE_SIZE = 0xFFFFFFFF
 WAIT_OBJECT_0, WAIT_ABANDONED_0, WAIT_TIMEOUT, WAIT_FAILED = 0, 0x80, 258, 0xFFFFFFFF
+WAIT_IO_COMPLETION = 0xC0
 STATUS_PENDING = NTSTATUS.STATUS_PENDING
 
 
@@ -104,10 +106,10 @@ class Win32:
         open at a time says so with DO_EXCLUSIVE (kernel-env §7.1).
         """
         self._call("CreateFile", name=name, overlapped=bool(flags & FILE_FLAG_OVERLAPPED))
-        # \\.\X and \\?\X (a SetupDi DevicePath, win32-io §8.5) both become \??\X
-        nt_name = "\\??\\" + name[4:] if name.startswith(("\\\\.\\", "\\\\?\\")) else name
+        nt_name = self.nt_path(name)
         overlapped = bool(flags & FILE_FLAG_OVERLAPPED)
-        status, file = yield from NtCreateFile(self.kernel, nt_name, not overlapped, tag=tag)
+        status, file = yield from NtCreateFile(self.kernel, nt_name, not overlapped, tag=tag,
+                                               share_access=share, desired_access=access)
         if file is None:
             self._fail_nt(status)
             self._return("CreateFile", handle=INVALID_HANDLE_VALUE, error=self.get_last_error())
@@ -118,6 +120,18 @@ class Win32:
         self.set_last_error(0)
         self._return("CreateFile", handle=value)
         return value
+
+    def nt_path(self, name: str) -> str:
+        """RtlDosPathNameToNtPathName: \\\\.\\X and \\\\?\\X (a SetupDi DevicePath,
+        win32-io §8.5) become \\??\\X; a drive path C:\\x is \\??\\C:\\x; any other name
+        is relative to the current directory (C:\\ here: the process's is not modelled)."""
+        if name.startswith(("\\\\.\\", "\\\\?\\")):
+            return "\\??\\" + name[4:]
+        if name.startswith("\\"):
+            return name                        # already an NT name
+        if len(name) > 2 and name[1] == ":" and name[2] == "\\":
+            return "\\??\\" + name
+        return "\\??\\C:\\" + name
 
     def read_file(self, h: int, buffer: Buffer | None, length: int,
                   overlapped: Overlapped | None = None, tag: Any = None
@@ -251,6 +265,45 @@ class Win32:
         self._return("GetFileSize", size=size)
         return size
 
+    def sleep_ex(self, milliseconds: int, alertable: bool) -> Generator[Any, Any, int]:
+        """SleepEx (win32-io §2): 0, or WAIT_IO_COMPLETION (0xC0) when alertable and user
+        APCs ran - those already queued at once, or the first to arrive ends the sleep."""
+        self._call("SleepEx", milliseconds=milliseconds, alertable=alertable)
+        interval = -milliseconds * 10_000 if milliseconds != INFINITE else -(1 << 62)
+        status = yield from NtDelayExecution(self.kernel, interval, alertable)
+        result = 0
+        if status == NTSTATUS.STATUS_USER_APC:
+            yield from KiUserApcDispatcher(self.kernel)
+            result = WAIT_IO_COMPLETION
+        self._return("SleepEx", result=result)
+        return result
+
+    def read_file_ex(self, h: int, buffer: Buffer | None, length: int, overlapped: Overlapped,
+                     completion: Any, tag: Any = None) -> Generator[Any, Any, bool]:
+        """ReadFileEx (win32-io §2): TRUE when the read was queued, completed at once or
+        pending; its completion routine (dwErrorCode, dwNumberOfBytesTransfered,
+        lpOverlapped) is then a user APC to this thread either way. No event is set."""
+        api = "ReadFileEx"
+        self._call(api, handle=h, length=length)
+        handle = self._handle(h)
+        if handle is None:
+            return self._done(api, False, 0)[0]
+        if not handle.overlapped:
+            self.set_last_error(ERROR_INVALID_PARAMETER)
+            return self._done(api, False, 0)[0]
+
+        def apc(context: Any, iosb: Any) -> Generator[Any, Any, None]:
+            # BasepIoCompletion: the Win32 error of the status, the byte count
+            error = RtlNtStatusToDosError(iosb.status) if not nt_success(iosb.status) else 0
+            yield from completion(error, iosb.information, context)
+
+        overlapped.status, overlapped.information = STATUS_PENDING, 0
+        status = yield from NtReadFile(handle.file, buffer, length, overlapped.offset, None,
+                                       overlapped, tag=tag, apc=(apc, overlapped))
+        if status == STATUS_PENDING or nt_success(status):
+            return self._done(api, True, 0)[0]
+        return self._done(api, self._fail_nt(status), 0)[0]
+
     def sleep(self, milliseconds: int) -> Generator[Any, Any, None]:
         """Sleep(dwMilliseconds)."""
         self._call("Sleep", milliseconds=milliseconds)
@@ -380,10 +433,6 @@ class Win32:
             return 0
         self._return("OpenEvent", handle=handle)
         return handle
-
-    def read_file_ex(self, *_args: Any) -> None:
-        """ReadFileEx: user APCs and alertable waits are not modelled yet."""
-        raise NotModelledError("ReadFileEx")
 
     def print(self, text: str) -> None:
         """printf: what the application printed (an AppPrint trace event)."""

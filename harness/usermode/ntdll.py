@@ -260,9 +260,24 @@ def NtClose(kernel: Any, handle: int) -> Generator[Any, Any, int]:  # noqa: N802
     return NTSTATUS.STATUS_SUCCESS
 
 
-def NtDelayExecution(kernel: Any, interval: int) -> Generator[Any, Any, int]:  # noqa: N802
-    """NtDelayExecution (not alertable): interval in 100 ns, relative < 0."""
-    return (yield from ke_delay_execution_thread(kernel, UserMode, False, interval))
+def NtDelayExecution(kernel: Any, interval: int, alertable: bool = False  # noqa: N802
+                     ) -> Generator[Any, Any, int]:
+    """NtDelayExecution: interval in 100 ns, relative < 0; an alertable one returns
+    STATUS_USER_APC when a user APC is (or becomes) queued."""
+    return (yield from ke_delay_execution_thread(kernel, UserMode, alertable, interval))
+
+
+def KiUserApcDispatcher(kernel: Any) -> Generator[Any, Any, int]:  # noqa: N802
+    """Deliver the current thread's user APCs in order, as the return from an alertable
+    wait does (win32-io §2): each is (routine, context, IO_STATUS_BLOCK) of an I/O
+    completion; the routine is user code (a generator). Returns how many ran."""
+    thread = kernel.current_thread
+    count = 0
+    while thread.user_apc_queue:
+        routine, context, iosb = thread.user_apc_queue.pop(0)
+        yield from routine(context, iosb)
+        count += 1
+    return count
 
 
 def new_address_space() -> AddressSpace:

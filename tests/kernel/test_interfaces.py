@@ -22,7 +22,10 @@ from harness.kernel import (DEVICE_INTERFACE_INCLUDE_NONACTIVE, DO_DEVICE_INITIA
                             io_skip_current_irp_stack_location,
                             io_unregister_plug_play_notification_ex, nt_close, nt_create_file,
                             nt_load_driver, pnp_start_devnode, pnp_uninstall)
+from harness.kernel import guid_bytes
+from harness.kernel.io.interface import PNP_NOTIFY_TAG
 from harness.kernel.io.loader import iop_release_image
+from harness.kernel.mm.pool import PagedPool
 from harness.kernel.rtl import CountedString, rtl_free_unicode_string, string_text
 
 OK = NTSTATUS.STATUS_SUCCESS
@@ -526,3 +529,64 @@ def test_3_4_io_get_device_interfaces_lists_the_enabled_ones(kernel):
         OK, [NAME, NAME + "\\two"])
     assert io_get_device_interfaces(kernel, "{00000000-0000-0000-0000-000000000001}") == \
         (OK, [])
+
+
+# -- §3.3 the structure the callbacks get ------------------------------------------------------
+
+
+def test_3_3_the_notification_structure_is_in_paged_pool_while_the_callback_runs(kernel):
+    """§3.3: the callback's DEVICE_INTERFACE_CHANGE_NOTIFICATION lies in a PagedPool block
+    of the PnP manager (tag 'NPnP'): Version 1, Size 40, Event and InterfaceClassGuid as C
+    GUIDs, SymbolicLinkName pointing at a UNICODE_STRING of the link right after it;
+    freed once the callback returned."""
+    wdm = started(kernel)
+    register(kernel, wdm.pdo)
+    seen = []
+
+    def callback(notification, context):
+        block = kernel.pool_blocks.containing(notification.address)
+        data = block.buffer.read(notification.address - block.buffer.address, 48)
+        string = int.from_bytes(data[36:40], "little")
+        length, buffer = int.from_bytes(data[40:42], "little"), int.from_bytes(data[44:48],
+                                                                               "little")
+        text = kernel.pool_blocks.containing(buffer).buffer.read(
+            buffer - block.buffer.address, length).decode("utf-16-le")
+        seen.append((block.pool_type, block.tag, block.owner, data[:4], data[4:20],
+                     data[20:36], string - notification.address, text, notification.address))
+        return OK
+        yield
+
+    def body():
+        yield from io_register_plug_play_notification(
+            kernel, EventCategoryDeviceInterfaceChange, 0, GUID, wdm.driver, callback)
+        io_set_device_interface_state(kernel, NAME, True)
+    run(kernel, body)
+    (pool_type, tag, owner, head, event, klass, offset, text, address), = seen
+    assert (pool_type, tag, owner) == (PagedPool, PNP_NOTIFY_TAG, None)
+    assert head == (1).to_bytes(2, "little") + (40).to_bytes(2, "little")
+    assert event == guid_bytes(GUID_DEVICE_INTERFACE_ARRIVAL) and klass == guid_bytes(GUID)
+    assert (offset, text) == (40, NAME)
+    assert kernel.pool_blocks.containing(address) is None          # freed afterwards
+
+
+def test_3_3_include_existing_gets_a_structure_of_its_own(kernel):
+    """§3.3: an existing interface reported before the registration returns comes in a
+    structure too, freed before IoRegisterPlugPlayNotification returns."""
+    wdm = started(kernel)
+    register(kernel, wdm.pdo)
+    io_set_device_interface_state(kernel, NAME, True)
+    addresses = []
+
+    def callback(notification, context):
+        addresses.append(notification.address)
+        assert kernel.pool_blocks.containing(notification.address) is not None
+        return OK
+        yield
+
+    def body():
+        yield from io_register_plug_play_notification(
+            kernel, EventCategoryDeviceInterfaceChange,
+            PNPNOTIFY_DEVICE_INTERFACE_INCLUDE_EXISTING_INTERFACES, GUID, wdm.driver, callback)
+        addresses.append(kernel.pool_blocks.containing(addresses[0]))
+    run(kernel, body)
+    assert addresses[0] != 0 and addresses[1] is None

@@ -130,9 +130,10 @@ def test_get_attached_device_returns_top_and_reference_variant_references(make_d
     top = make_device(None)
     io_attach_device_to_device_stack(top, bottom)
     assert io_get_attached_device(bottom) is top
-    assert top.reference_count == 0
+    assert top.pointer_count == 0
     assert io_get_attached_device_reference(bottom) is top
-    assert top.reference_count == 1
+    # a pointer reference, not an open (pnp-hardware §1.7): ReferenceCount stays 0
+    assert top.pointer_count == 1 and top.reference_count == 0
 
 
 def test_detach_clears_both_links(make_device):

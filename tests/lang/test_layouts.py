@@ -172,6 +172,11 @@ BUILTIN_LAYOUTS = {
     # ntdef.h ANSI_STRING (STRING): the same header, Buffer a PCHAR
     "ANSI_STRING": (8, {"Length": 0, "MaximumLength": 2, "Buffer": 4}),
     "IO_STATUS_BLOCK": (8, {"Status": 0, "Information": 4}),
+    # guiddef.h GUID; wdm.h DEVICE_INTERFACE_CHANGE_NOTIFICATION (pnp-hardware §3.3)
+    "GUID": (16, {"Data1": 0, "Data2": 4, "Data3": 6, "Data4": 8}),
+    "DEVICE_INTERFACE_CHANGE_NOTIFICATION": (40, {"Version": 0, "Size": 2, "Event": 4,
+                                                  "InterfaceClassGuid": 20,
+                                                  "SymbolicLinkName": 36}),
     # wdm.h registry information: the fixed part, then the ANYSIZE_ARRAY tail (padded)
     "KEY_VALUE_PARTIAL_INFORMATION": (16, {"TitleIndex": 0, "Type": 4, "DataLength": 8,
                                            "Data": 12}),

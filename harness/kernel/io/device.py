@@ -74,7 +74,7 @@ class DeviceObject:
                  "next_device", "attached_device", "attached_to", "current_irp", "flags",
                  "characteristics", "device_extension", "device_type", "stack_size",
                  "alignment_requirement", "sector_size", "doe_flags", "device_queue", "dpc",
-                 "timer", "vpb")
+                 "timer", "vpb", "pointer_count")
 
     def __init__(self, kernel: "Kernel", driver: DriverObject, name: str | None,
                  device_type: int, characteristics: int) -> None:
@@ -100,6 +100,9 @@ class DeviceObject:
         self.dpc: Any = None
         self.timer: Any = None
         self.vpb: Any = None                  # a mounted volume's VPB (io/vpb.py)
+        # ObReferenceObject pointers callers hold (the header's PointerCount less the
+        # keep-alive), apart from ReferenceCount's opens (pnp-hardware §1.7, io/devstack.py)
+        self.pointer_count = 0
 
     @property
     def label(self) -> str:
@@ -195,6 +198,10 @@ def iop_unlink_device(device: DeviceObject) -> None:
             driver.device_object = device.next_device
         else:
             prev.next_device = device.next_device
+        if device.pointer_count:
+            # the keep-alive goes, but pointers held keep the object and so its reference
+            # on the driver object: the image stays (pnp-hardware §1.7, io/devstack.py)
+            driver.references += 1
 
 
 def io_create_symbolic_link(kernel: "Kernel", link_name: str, device_name: str) -> int:
@@ -217,15 +224,12 @@ def io_get_attached_device(device: DeviceObject) -> DeviceObject:
 
 
 def io_get_attached_device_reference(device: DeviceObject) -> DeviceObject:
-    """IoGetAttachedDeviceReference: the top of the stack, referenced."""
+    """IoGetAttachedDeviceReference: the top of the stack, ObReferenceObject'ed - a
+    pointer, not an open: it defers no unload (pnp-hardware §1.5, §8.2). The caller
+    drops it with ObDereferenceObject (io/devstack.ob_dereference_device)."""
     top = io_get_attached_device(device)
-    top.reference_count += 1
+    top.pointer_count += 1
     return top
-
-
-def ob_dereference_device(device: DeviceObject) -> None:
-    """ObDereferenceObject for a device object."""
-    device.reference_count -= 1
 
 
 def io_attach_device_to_device_stack(source: DeviceObject,

@@ -30,12 +30,14 @@ modelled); a reference string is kept but only the FileName an open gets shows i
 from __future__ import annotations
 
 import re
+import uuid
 from typing import TYPE_CHECKING, Any, Callable, Generator
 
 from ..cm.hive import CURRENT_CONTROL_SET
-from ..constants import NTSTATUS, REG_DWORD, REG_SZ, BugCheckCode
+from ..constants import (NTSTATUS, PNPNOTIFY_DEVICE_INTERFACE_INCLUDE_EXISTING_INTERFACES,
+                         REG_DWORD, REG_SZ, BugCheckCode, EventCategoryDeviceInterfaceChange)
 from ..errors import KernelUsageError, NotModelledError
-from ..mm.pool import PagedPool, ex_allocate_pool_with_tag
+from ..mm.pool import PagedPool, ex_allocate_pool_with_tag, ex_free_pool_with_tag
 from ..rtl.string import STRING_TAG, CountedString
 from .device import (DOE_DELETE_PENDING, DOE_START_PENDING, DeviceObject, DriverObject,
                      io_create_symbolic_link, io_delete_symbolic_link)
@@ -50,15 +52,16 @@ GUID_DEVICE_INTERFACE_ARRIVAL = "{cb3a4004-46f0-11d0-b08f-00609713053f}"
 GUID_DEVICE_INTERFACE_REMOVAL = "{cb3a4005-46f0-11d0-b08f-00609713053f}"
 EVENT_NAMES = {GUID_DEVICE_INTERFACE_ARRIVAL: "GUID_DEVICE_INTERFACE_ARRIVAL",
                GUID_DEVICE_INTERFACE_REMOVAL: "GUID_DEVICE_INTERFACE_REMOVAL"}
-# IO_NOTIFICATION_EVENT_CATEGORY and the registration flag (pnp-hardware §0)
-EventCategoryHardwareProfileChange = 1
-EventCategoryDeviceInterfaceChange = 2
-EventCategoryTargetDeviceChange = 3
-PNPNOTIFY_DEVICE_INTERFACE_INCLUDE_EXISTING_INTERFACES = 0x1
 #: IoGetDeviceInterfaces: list disabled interfaces too
 DEVICE_INTERFACE_INCLUDE_NONACTIVE = 0x1
 #: 0xCA PNP_DETECTED_FATAL_ERROR, parameter 1 = 0x2: "invalid PDO"
 INVALID_PDO = 0x2
+#: x86 sizeof(DEVICE_INTERFACE_CHANGE_NOTIFICATION): USHORT Version, USHORT Size, GUID Event,
+#: GUID InterfaceClassGuid, PUNICODE_STRING SymbolicLinkName
+NOTIFICATION_SIZE = 2 + 2 + 16 + 16 + 4
+#: the PnP manager's notification pool tag (ReactOS TAG_PNP_NOTIFY 'NPnP'; Windows' own
+#: tag is not documented)
+PNP_NOTIFY_TAG = int.from_bytes(b"NPnP", "big")
 
 _GUID = re.compile(r"\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
                    r"[0-9a-fA-F]{12})\}?")
@@ -109,16 +112,21 @@ class DeviceInterface:
 
 
 class DeviceInterfaceChangeNotification:
-    """DEVICE_INTERFACE_CHANGE_NOTIFICATION: what a listener's callback receives."""
+    """DEVICE_INTERFACE_CHANGE_NOTIFICATION: what a listener's callback receives.
 
-    __slots__ = ("version", "size", "event", "interface_class_guid", "symbolic_link_name")
+    ``address`` is where the structure lies in paged pool while the callbacks run
+    (0 before): what driver code gets as its PVOID NotificationStructure."""
+
+    __slots__ = ("version", "size", "event", "interface_class_guid", "symbolic_link_name",
+                 "address")
 
     def __init__(self, event: str, class_guid: str, symbolic_link_name: str) -> None:
         self.version = 1
-        self.size = 4 + 16 + 16 + 4       # Version, Size, Event, InterfaceClassGuid, PUNICODE
+        self.size = NOTIFICATION_SIZE
         self.event = event
         self.interface_class_guid = class_guid
         self.symbolic_link_name = symbolic_link_name
+        self.address = 0
 
     @property
     def event_name(self) -> str:
@@ -190,9 +198,47 @@ class DeviceInterfaces:
     def _deliver(self) -> Generator[Any, Any, None]:
         while self._events:
             notification, listeners = self._events.pop(0)
+            buffer = _notification_block(self.kernel, notification)
             for entry in listeners:
                 if entry.active:        # unregistered meanwhile: not called
                     yield from _call_listener(self.kernel, entry, notification)
+            _free_notification(self.kernel, notification, buffer)
+
+
+def _notification_block(kernel: "Kernel", notification: DeviceInterfaceChangeNotification
+                        ) -> Any:
+    """The structure the callbacks of one change share, in paged pool (the PnP manager's
+    allocation, freed when the last callback returned, §3.3): the 40-byte
+    DEVICE_INTERFACE_CHANGE_NOTIFICATION, then the UNICODE_STRING SymbolicLinkName points
+    at, then its characters and a NUL. GUIDs are stored as C lays them out (Data1-3
+    little-endian)."""
+    text = notification.symbolic_link_name.encode("utf-16-le")
+    size = NOTIFICATION_SIZE + 8 + len(text) + 2
+    buffer = ex_allocate_pool_with_tag(kernel, PagedPool, size, PNP_NOTIFY_TAG)
+    kernel.pool_blocks.blocks[buffer.address].owner = None      # ntoskrnl's, not a driver's
+    base = buffer.address
+    string = base + NOTIFICATION_SIZE
+    buffer.write(notification.version.to_bytes(2, "little")
+                 + notification.size.to_bytes(2, "little")
+                 + guid_bytes(notification.event)
+                 + guid_bytes(notification.interface_class_guid)
+                 + string.to_bytes(4, "little")
+                 + len(text).to_bytes(2, "little") + (len(text) + 2).to_bytes(2, "little")
+                 + (string + 8).to_bytes(4, "little") + text + b"\0\0")
+    notification.address = base
+    return buffer
+
+
+def _free_notification(kernel: "Kernel", notification: DeviceInterfaceChangeNotification,
+                       buffer: Any) -> None:
+    notification.address = 0
+    ex_free_pool_with_tag(kernel, buffer.address, PNP_NOTIFY_TAG)
+
+
+def guid_bytes(guid: str) -> bytes:
+    """A GUID's 16 bytes as a C ``GUID`` holds them (Data1, Data2, Data3 little-endian,
+    Data4 in order)."""
+    return uuid.UUID(guid_text(guid)).bytes_le
 
 
 def _call_listener(kernel: "Kernel", entry: NotificationEntry,
@@ -406,8 +452,11 @@ def io_register_plug_play_notification(kernel: "Kernel", category: int, flags: i
     if flags & PNPNOTIFY_DEVICE_INTERFACE_INCLUDE_EXISTING_INTERFACES:
         for iface in table.of_class(entry.class_guid):
             if iface.enabled and entry.active:
-                yield from _call_listener(kernel, entry, DeviceInterfaceChangeNotification(
-                    GUID_DEVICE_INTERFACE_ARRIVAL, iface.class_guid, iface.symbolic_link))
+                notification = DeviceInterfaceChangeNotification(
+                    GUID_DEVICE_INTERFACE_ARRIVAL, iface.class_guid, iface.symbolic_link)
+                buffer = _notification_block(kernel, notification)
+                yield from _call_listener(kernel, entry, notification)
+                _free_notification(kernel, notification, buffer)
     return NTSTATUS.STATUS_SUCCESS, entry
 
 

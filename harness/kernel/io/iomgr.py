@@ -259,9 +259,13 @@ def iop_complete_request(irp: Irp) -> None:
         elif file is not None:
             file.final_status = status
             ke_set_event(file.event)
-        if irp.user_apc_routine is not None and not is_create:
-            if irp.requestor_mode != KernelMode:
-                raise NotModelledError("user-mode completion APCs (ReadFileEx)")
+        if irp.user_apc_routine is not None and not is_create \
+                and irp.requestor_mode != KernelMode:
+            # win32-io §2: a user-mode ApcRoutine (ReadFileEx's completion routine) is a
+            # user APC to the issuing thread, run by its next alertable wait
+            kernel.queue_user_apc(irp.thread, (irp.user_apc_routine, irp.user_apc_context,
+                                               irp.user_iosb))
+        elif irp.user_apc_routine is not None and not is_create:
             # stacks-services 1.14: a Zw* caller's ApcRoutine is a NORMAL kernel APC to
             # the same thread, ApcRoutine(ApcContext, IoStatusBlock, 0); the IRP is freed
             # first (by that APC's kernel routine in Windows, before the routine runs).

@@ -30,7 +30,7 @@ from typing import Any, Callable, Generator, Iterable
 import simpy
 from simpy.core import NORMAL, URGENT
 
-from ..constants import APC_LEVEL, DISPATCH_LEVEL, PASSIVE_LEVEL, BugCheckCode
+from ..constants import APC_LEVEL, DISPATCH_LEVEL, NTSTATUS, PASSIVE_LEVEL, BugCheckCode
 from ..errors import BugCheck, BugCheckHalt, KernelUsageError, MachineFrozen, StatusRaised
 from ..instrument import Hooks, Instrument
 from .dispatcher import DispatcherObject
@@ -102,12 +102,15 @@ class KThread(DispatcherObject):
                  "apc_queue", "blocked", "wait_irql", "wait_context", "call_depth",
                  "blocked_since", "waiting_on", "kernel_apc_disable", "owned_mutants",
                  "exception_handlers", "special_apc_disable", "wait_next_irql", "priority",
-                 "base_priority", "priority_saturation", "running_image")
+                 "base_priority", "priority_saturation", "running_image", "user_apc_queue",
+                 "alert_event")
 
     def __init__(self, kernel: "Machine", tid: int, name: str, process: str, cpu: Cpu | None,
                  user: bool, system: bool | None = None) -> None:
         super().__init__(kernel, 0, name)
         self.running_image: Any = None    # whose code runs on it now (pool tracking)
+        self.user_apc_queue: list[Any] = []   # user APCs: run by its alertable waits
+        self.alert_event: Any = None      # set while it is in a UserMode alertable wait
         self.tid = tid
         self.process = process
         self.cpu = cpu
@@ -507,6 +510,14 @@ class Machine:
                 self._deliver_apcs(thread)
             return   # delivered when the thread's IRQL drops (lower_irql, drain_dpcs)
         self.call_later(0, lambda: self._deliver_apcs(thread), urgent=False)
+
+    def queue_user_apc(self, thread: KThread, apc: Any) -> None:
+        """KeInsertQueueApc of a user APC (win32-io §2): it waits in the thread's queue
+        until the thread is in (or enters) an alertable UserMode wait, which it ends."""
+        thread.user_apc_queue.append(apc)
+        alert = thread.alert_event
+        if alert is not None and not alert.triggered:
+            alert.succeed(NTSTATUS.STATUS_USER_APC)
 
     def deliver_apcs(self, thread: KThread) -> None:
         """Deliver what is queued to the running ``thread`` now that it is back at

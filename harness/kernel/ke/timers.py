@@ -251,12 +251,23 @@ def ke_delay_execution_thread(kernel: "Kernel", wait_mode: int, alertable: bool,
                              reason="KeDelayExecutionThread inside a DPC routine")
         kernel.bug_check(BugCheckCode.IRQL_NOT_LESS_OR_EQUAL, 0, kernel.cpu.irql, 0, 0,
                          reason="KeDelayExecutionThread above APC_LEVEL")
-    if alertable and wait_mode != 0:
-        # as for KeWaitForSingleObject: KernelMode alertable = not alertable (no alerts)
-        raise NotModelledError("KeDelayExecutionThread(UserMode, Alertable=TRUE)")
+    thread = kernel.current_thread
+    user_alertable = alertable and wait_mode != 0
+    # win32-io §2: a UserMode alertable wait returns STATUS_USER_APC at once when a user
+    # APC is queued, and is ended by one that arrives (KernelMode alertable: no alerts)
+    if user_alertable and thread.user_apc_queue:
+        return NTSTATUS.STATUS_USER_APC
     delay = max(kernel.relative_delay(interval), 0)
     event = kernel.new_event()
-    kernel.call_later(kernel.tick_align(delay) if delay else 0,
-                      lambda: event.succeed(NTSTATUS.STATUS_SUCCESS), urgent=True)
-    yield from kernel.current_thread_wait(event)
-    return NTSTATUS.STATUS_SUCCESS
+    timer = kernel.call_later(kernel.tick_align(delay) if delay else 0,
+                              lambda: event.triggered or event.succeed(NTSTATUS.STATUS_SUCCESS),
+                              urgent=True)
+    if user_alertable:
+        thread.alert_event = event
+    try:
+        status = yield from kernel.current_thread_wait(event)
+    finally:
+        thread.alert_event = None
+    if status == NTSTATUS.STATUS_USER_APC:
+        timer.cancelled = True
+    return status
