@@ -24,10 +24,11 @@ from ..constants import (DELETE, GENERIC_ALL, GENERIC_EXECUTE, GENERIC_READ, GEN
                          KEY_SET_VALUE, KEY_WRITE, MAXIMUM_ALLOWED, NTSTATUS, PASSIVE_LEVEL,
                          REG_CREATED_NEW_KEY, REG_OPENED_EXISTING_KEY,
                          REG_OPTION_BACKUP_RESTORE, REG_OPTION_CREATE_LINK,
-                         REG_OPTION_OPEN_LINK, REG_OPTION_VOLATILE, BugCheckCode,
+                         REG_OPTION_OPEN_LINK, REG_OPTION_VOLATILE,
                          KeyCachedInformation, KeyFlagsInformation, KeyNameInformation,
                          KeyValueFullInformationAlign64, KeyValuePartialInformationAlign64)
 from ..errors import NotModelledError
+from ..ke.machine import require_passive
 from ..ob.handle import handle_table, ob_reference_object_by_handle
 from .hive import ROOT_NAME, KeyBody, KeyNode
 from .info import key_information, value_information
@@ -44,21 +45,6 @@ _KEY_CLASSES_NOT_MODELLED = {KeyNameInformation: "KeyNameInformation",
 _VALUE_CLASSES_NOT_MODELLED = {
     KeyValueFullInformationAlign64: "KeyValueFullInformationAlign64",
     KeyValuePartialInformationAlign64: "KeyValuePartialInformationAlign64"}
-
-
-def require_passive(kernel: "Kernel", routine: str) -> None:
-    """Registry services are PASSIVE_LEVEL only (4.17), as the Zw file services (io/zw.py
-    has the same rule): above it the violation is reported; at DISPATCH_LEVEL or above
-    under Driver Verifier (which trims pageable memory on every raise) the CM's pageable
-    code faults: 0xA IRQL_NOT_LESS_OR_EQUAL, a fault executing kernel code (8)."""
-    irql = kernel.cpu.irql
-    if irql == PASSIVE_LEVEL:
-        return
-    if irql >= 2 and kernel.verifier:
-        kernel.bug_check(BugCheckCode.IRQL_NOT_LESS_OR_EQUAL, kernel.routine_address(routine),
-                         irql, 8, kernel.routine_address(routine),
-                         reason=f"{routine} at IRQL {irql} (pageable code)")
-    kernel.hooks.violation("PASSIVE_LEVEL", f"{routine} called at IRQL {irql}", None, ())
 
 
 def map_key_access(access: int) -> int:

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any, Generator
 
 from ..constants import (FILE_NO_INTERMEDIATE_BUFFERING, FILE_SYNCHRONOUS_IO_ALERT,
                          FILE_SYNCHRONOUS_IO_NONALERT, FILE_USE_FILE_POINTER_POSITION,
-                         NTSTATUS, PASSIVE_LEVEL, BugCheckCode, FilePositionInformation,
+                         NTSTATUS, FilePositionInformation,
                          FileRenameInformation, nt_error)
+from ..ke.machine import require_passive
 from ..ob.handle import handle_table, ob_close_handle
 from ..ob.namespace import SymbolicLink
 from .device import FO_ALERTABLE_IO, DeviceObject, DriverObject, FileObject
@@ -39,21 +40,6 @@ FO_NO_INTERMEDIATE_BUFFERING = 0x8
 USE_FILE_POINTER = -(1 << 32) + FILE_USE_FILE_POINTER_POSITION
 
 
-def _require_passive(kernel: "Kernel", routine: str) -> None:
-    """Zw* file and object services are PASSIVE_LEVEL only (1.8). Called above it, the
-    violation is reported; at DISPATCH_LEVEL or above with Driver Verifier (which trims
-    pageable memory on every raise, as for R78) the service's pageable code faults:
-    0xA IRQL_NOT_LESS_OR_EQUAL, a fault in the kernel's own code (8 = execute)."""
-    irql = kernel.cpu.irql
-    if irql == PASSIVE_LEVEL:
-        return
-    if irql >= 2 and kernel.verifier:
-        kernel.bug_check(BugCheckCode.IRQL_NOT_LESS_OR_EQUAL, kernel.routine_address(routine),
-                         irql, 8, kernel.routine_address(routine),
-                         reason=f"{routine} at IRQL {irql} (pageable code)")
-    kernel.hooks.violation("PASSIVE_LEVEL", f"{routine} called at IRQL {irql}", None, ())
-
-
 def zw_create_file(kernel: "Kernel", name: str, desired_access: int, iosb: IoStatusBlock,
                    share_access: int = 0, disposition: int = 1, create_options: int = 0,
                    kernel_handle: bool = False, tag: Any = None, file_attributes: int = 0
@@ -62,7 +48,7 @@ def zw_create_file(kernel: "Kernel", name: str, desired_access: int, iosb: IoSta
 
     The file object is synchronous iff a FILE_SYNCHRONOUS_IO_* option is given; from a
     kernel caller that holds without SYNCHRONIZE in the access (1.1, 1.9)."""
-    _require_passive(kernel, "ZwCreateFile")
+    require_passive(kernel, "ZwCreateFile")
     synchronous = bool(create_options & (FILE_SYNCHRONOUS_IO_ALERT
                                          | FILE_SYNCHRONOUS_IO_NONALERT))
     status, file = yield from nt_create_file(
@@ -109,7 +95,7 @@ def zw_read_file(kernel: "Kernel", handle: int, event: "KEvent | None", apc_rout
     current position; an asynchronous one fails at once with STATUS_INVALID_PARAMETER
     and nothing reaches the driver (1.11). ``event`` is the (already referenced) event
     object of the Event handle; it is reset first."""
-    _require_passive(kernel, "ZwWriteFile" if write else "ZwReadFile")
+    require_passive(kernel, "ZwWriteFile" if write else "ZwReadFile")
     status, file = _file_of(kernel, handle)
     if file is None:
         return status
@@ -132,7 +118,7 @@ def zw_device_io_control_file(kernel: "Kernel", handle: int, event: "KEvent | No
                               ) -> Generator[Any, Any, int]:
     """ZwDeviceIoControlFile: the same synchronous/asynchronous rules, no offset; the
     code's access bits are not checked for a kernel caller (1.18)."""
-    _require_passive(kernel, "ZwDeviceIoControlFile")
+    require_passive(kernel, "ZwDeviceIoControlFile")
     status, file = _file_of(kernel, handle)
     if file is None:
         return status
@@ -145,7 +131,7 @@ def zw_device_io_control_file(kernel: "Kernel", handle: int, event: "KEvent | No
 def zw_close(kernel: "Kernel", handle: int) -> Generator[Any, Any, int]:
     """ZwClose: the last handle of a file sends IRP_MJ_CLEANUP at once, the last
     reference IRP_MJ_CLOSE (a pended IRP's reference delays it: 1.17)."""
-    _require_passive(kernel, "ZwClose")
+    require_passive(kernel, "ZwClose")
     status, obj = ob_close_handle(kernel, handle, handle_checks=kernel.verifier)
     if isinstance(obj, FileObject):
         yield from nt_close(obj)
@@ -155,7 +141,7 @@ def zw_close(kernel: "Kernel", handle: int) -> Generator[Any, Any, int]:
 def zw_open_symbolic_link_object(kernel: "Kernel", name: str, desired_access: int,
                                  kernel_handle: bool = False) -> tuple[int, int]:
     """ZwOpenSymbolicLinkObject: a handle to the LINK itself, not what it names (1.19)."""
-    _require_passive(kernel, "ZwOpenSymbolicLinkObject")
+    require_passive(kernel, "ZwOpenSymbolicLinkObject")
     obj = kernel.namespace.lookup(name, reparse=False)
     if obj is None:
         return NTSTATUS.STATUS_OBJECT_NAME_NOT_FOUND, 0
@@ -225,7 +211,7 @@ def zw_query_information_file(kernel: "Kernel", handle: int, iosb: IoStatusBlock
     FilePositionInformation of a synchronous file object itself from its
     CurrentByteOffset; everything else is an IRP_MJ_QUERY_INFORMATION to the file's
     driver or file system. A failure writes no IOSB (1.14)."""
-    _require_passive(kernel, "ZwQueryInformationFile")
+    require_passive(kernel, "ZwQueryInformationFile")
     status, file = _file_of(kernel, handle)
     if file is None:
         return status, None
@@ -253,7 +239,7 @@ def zw_set_information_file(kernel: "Kernel", handle: int, iosb: IoStatusBlock, 
     FILE_NO_INTERMEDIATE_BUFFERING one not a multiple of the sector size, is
     STATUS_INVALID_PARAMETER, else CurrentByteOffset is set. The rest goes to the file
     system as IRP_MJ_SET_INFORMATION (a rename's ReplaceIfExists in its parameters)."""
-    _require_passive(kernel, "ZwSetInformationFile")
+    require_passive(kernel, "ZwSetInformationFile")
     status, file = _file_of(kernel, handle)
     if file is None:
         return status

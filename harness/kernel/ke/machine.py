@@ -585,3 +585,19 @@ def run_nonblocking(gen: Generator, what: str) -> Any:
     except StopIteration as stop:
         return stop.value
     raise KernelUsageError(f"{what} tried to block")
+
+
+def require_passive(kernel: "Machine", routine: str) -> None:
+    """A service that is PASSIVE_LEVEL only: the Zw* file and object services
+    (stacks-services 1.8), the registry's (4.17). Called above it, the violation is
+    reported; at DISPATCH_LEVEL or above with Driver Verifier (which trims pageable memory
+    on every raise, as for R78) the service's pageable code faults: 0xA
+    IRQL_NOT_LESS_OR_EQUAL, a fault in the kernel's own code (8 = execute)."""
+    irql = kernel.cpu.irql
+    if irql == PASSIVE_LEVEL:
+        return
+    if irql >= DISPATCH_LEVEL and kernel.verifier:
+        kernel.bug_check(BugCheckCode.IRQL_NOT_LESS_OR_EQUAL, kernel.routine_address(routine),
+                         irql, 8, kernel.routine_address(routine),
+                         reason=f"{routine} at IRQL {irql} (pageable code)")
+    kernel.hooks.violation("PASSIVE_LEVEL", f"{routine} called at IRQL {irql}", None, ())
