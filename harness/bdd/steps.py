@@ -290,6 +290,30 @@ def then_returned_error(irp: IrpScenario, name: str, error: str) -> None:
         irp.fail(f"{name}: expected FALSE with {error}, got {got}", r.irp)
 
 
+@then(parsers.re(r'"(?P<name>\w+)" dequeued (?:the packet of "(?P<request>\w+)"|'
+                 r'(?P<null>a NULL OVERLAPPED)) with key (?P<key>\d+) and (?P<count>\d+) bytes?$'))
+def then_dequeued(irp: IrpScenario, name: str, request: str | None, null: str | None,
+                  key: str, count: str) -> None:
+    """GetQueuedCompletionStatus's out-parameters (win32-io 3.3): whose OVERLAPPED
+    *lpOverlapped is (or NULL, a posted packet), *lpCompletionKey, *lpNumberOfBytes."""
+    r = irp.request(name)
+    wanted = (request or "NULL", int(key), int(count))
+    got = (r.dequeued, r.key, r.bytes)
+    if r.status is None or got != wanted:
+        irp.fail(f"{name}: expected the packet of {wanted[0]} with key {key} and {count} "
+                 f"bytes, got " + ("nothing dequeued" if r.status is None else
+                                   f"{got[0]} with key {got[1]} and {got[2]} bytes"))
+
+
+@then(parsers.re(r'"(?P<name>\w+)" dequeued nothing$'))
+def then_dequeued_nothing(irp: IrpScenario, name: str) -> None:
+    """FALSE with *lpOverlapped NULL (win32-io 3.3): a timeout or a closed port."""
+    r = irp.request(name)
+    if r.returned_at is None or r.status is not None or r.pointer:
+        irp.fail(f"{name}: expected nothing dequeued, got "
+                 + ("no return" if r.returned_at is None else f"the packet of {r.dequeued}"))
+
+
 @then(parsers.re(r'"(?P<name>\w+)" completes with (?P<status>\w+) and (?P<count>\d+) bytes?'
                  r'(?: at (?P<number>\d+(?:\.\d+)?) (?P<unit>s|ms|us))?'))
 def then_completes(irp: IrpScenario, name: str, status: str, count: str, number: str | None,

@@ -71,6 +71,19 @@ from .io.file import (io_get_device_object_pointer, io_get_related_device_object
                       nt_write_file,
                       ob_dereference_file_object_inline)
 from .io.iomgr import io_call_driver, io_complete_request, iop_complete_request  # noqa: F401
+from .io.completion import (FILE_SKIP_COMPLETION_PORT_ON_SUCCESS,  # noqa: F401
+                            FILE_SKIP_SET_EVENT_ON_HANDLE, FO_SKIP_COMPLETION_PORT,
+                            FO_SKIP_SET_EVENT, IO_COMPLETION_ALL_ACCESS,
+                            IO_COMPLETION_MODIFY_STATE, CompletionPacket, FileCompletionInformation,
+                            FileIoCompletionNotificationInformation, IoCompletion,
+                            io_set_io_completion, nt_close_io_completion,
+                            nt_create_io_completion, nt_remove_io_completion,
+                            nt_set_completion_information, nt_set_completion_notification,
+                            nt_set_io_completion)
+from .ke.queue import (KQueue, ke_initialize_queue, ke_insert_queue,  # noqa: F401
+                       ke_remove_queue, ke_rundown_queue)
+from .io.cancelfile import (nt_cancel_io_file_ex,  # noqa: F401
+                            nt_cancel_synchronous_io_file)
 from .io.fileinfo import (file_rename_information, large_integer,  # noqa: F401
                           read_large_integer)
 from .io.vpb import Vpb  # noqa: F401

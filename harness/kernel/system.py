@@ -20,6 +20,7 @@ from .io.power import pnp_root_power
 from .constants import IRP_MJ
 from .io.verifier import IoVerifier
 from .ke.machine import Machine
+from .ke.queue import ke_queue_thread_rundown
 from .ke.spinlock import KSpinLock
 from .mm.memory import POOL_BASE, SYSTEM_PTE_BASE, AddressSpace
 from .mm.pool import Pool
@@ -66,6 +67,7 @@ class Kernel(Machine):
         self.hardware: dict[str, Any] = {}                     # hw: the scenario's devices
         self.thread_rundown.append(iop_thread_rundown)
         self.thread_rundown.append(ex_timer_rundown)           # ex
+        self.thread_rundown.append(ke_queue_thread_rundown)    # ke: leave a completion port
         if verifier:
             self.io_verifier = IoVerifier()
             self.add_instrument(self.io_verifier)

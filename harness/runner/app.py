@@ -14,19 +14,17 @@ from ..usermode.setupapi import (DIGCF, SP_DEVICE_INTERFACE_DATA_SIZE,
                                  SP_DEVICE_INTERFACE_DETAIL_DATA_SIZE, DeviceInterfaceData,
                                  SetupApi)
 from ..scenario.schema_app import MAX_BUFFER
+from .app_apc import ApcVerbs
+from .app_error import AppError
+from .app_cancel import CancelVerbs
+from .app_iocp import CompletionPortVerbs
 from .result import Request
 
 _ACCESS = {"read": GENERIC_READ, "write": GENERIC_WRITE,
            "read_write": GENERIC_READ | GENERIC_WRITE, "none": 0}
 
 
-class AppError(Exception):
-    """An app step cannot run as written (e.g. a loop that passed its bound). Names
-    are checked when the scenario resolves, so a missing handle or request is not
-    one of these."""
-
-
-class Application(Instrument):
+class Application(ApcVerbs, CancelVerbs, CompletionPortVerbs, Instrument):
     """The user-mode program of a scenario, and the record of what it saw.
 
     It is also an instrument: the final completion phase of an IRP it issued tells it
@@ -447,9 +445,10 @@ class Application(Instrument):
         handles = [self._handle(obj) if obj in self.handles or obj not in self.threads
                    else self.thread_handles[obj] for obj in args["objects"]]
         api = "WaitForSingleObject" if len(handles) == 1 else "WaitForMultipleObjects"
-        request = self._request(name, api, thread, None)
-        result = yield from self.win32.wait_for_multiple_objects(
-            handles, bool(args.get("wait_all")), step.compiled["ms"])
+        request = self._request(name, api + ("Ex" if "alertable" in args else ""), thread,
+                                None)
+        result = yield from self.win32.wait_for_multiple_objects(   # alertable: the Ex form
+            handles, bool(args.get("wait_all")), step.compiled["ms"], args.get("alertable"))
         request.result = result
         return self._returned(request, result != 0xFFFFFFFF, 0)
 
@@ -469,9 +468,14 @@ class Application(Instrument):
     def start_thread(self, name: str) -> Any:
         """Start the app thread ``name`` (its steps from ``threads:``)."""
         self.threads[name] = self.kernel.create_thread(
-            self.thread_body, self.plan.threads[name], name, name=name, process=self.process,
-            user=True)
+            self._thread_start, self.plan.threads[name], name, name=name,
+            process=self.process, user=True)
         return self.threads[name]
+
+    def _thread_start(self, steps: Any, thread_name: str) -> Generator[Any, Any, None]:
+        """A new thread: APCs queued to it before it ran go first (win32-io 2.6)."""
+        yield from self.win32.thread_startup()
+        yield from self.thread_body(steps, thread_name)
 
     def _do_print(self, text: str, name: str | None, step: AppStep, thread: str) -> Generator:
         self.win32.print(step.compiled["render"](self))

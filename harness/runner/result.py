@@ -31,6 +31,9 @@ class Request:
     size: int | None = None            # GetFileSize
     result: int | None = None          # a DWORD result: a wait's, a previous count, a handle
     path: str | None = None            # a string result: SetupDi's DevicePath
+    key: int | None = None             # GetQueuedCompletionStatus: *lpCompletionKey
+    pointer: int | None = None         # ... *lpOverlapped as an address (0 = NULL)
+    dequeued: str | None = None        # ... the request whose OVERLAPPED that is, or "NULL"
 
     @property
     def data(self) -> bytes:

@@ -27,6 +27,7 @@ from ..lang.layouts import LayoutError, Struct, resolve_path
 from ..lang.template import TemplateError, parse_template
 from ..lang.units import parse_buffer_pattern, parse_duration
 from .schema_app import APP_VERBS
+from .schema_iocp import IOCP_HANDLE_VERBS, IOCP_VERBS, plan_iocp_step
 
 #: Verbs that make a request (a Win32 call whose result ``as`` names).
 REQUEST_VERBS = ("open", "read", "write", "ioctl", "cancel_io", "close",
@@ -37,10 +38,13 @@ REQUEST_VERBS = ("open", "read", "write", "ioctl", "cancel_io", "close",
                  "start_service", "control_service", "delete_service",
                  "close_service_handle", "net_start", "net_stop", "setupdi_get_class_devs",
                  "setupdi_enum_device_interfaces", "setupdi_get_device_interface_detail",
-                 "setupdi_destroy_device_info_list", "read_file_ex", "sleep_ex")
+                 "setupdi_destroy_device_info_list", "read_file_ex", "sleep_ex",
+                 "queue_user_apc", "write_file_ex", "cancel_io_ex",
+                 "cancel_synchronous_io") + IOCP_VERBS
 #: Verbs whose ``as`` names a handle too.
 HANDLE_VERBS = ("open", "create_event", "create_semaphore", "create_mutex", "open_event",
-                "open_sc_manager", "create_service", "open_service", "setupdi_get_class_devs")
+                "open_sc_manager", "create_service", "open_service",
+                "setupdi_get_class_devs") + IOCP_HANDLE_VERBS
 UCHAR = TYPES["UCHAR"]
 HANDLE = TYPES["HANDLE"]
 
@@ -53,6 +57,8 @@ _REQUEST_INTS: dict[str, tuple[CType, Callable[[Any], int]]] = {
     "information": (TYPES["ULONG_PTR"], lambda r: r.information or 0),
     "size": (ULONG, lambda r: r.size or 0),
     "result": (ULONG, lambda r: r.result or 0),
+    "key": (TYPES["ULONG_PTR"], lambda r: r.key or 0),          # GetQueuedCompletionStatus
+    "overlapped": (TYPES["ULONG_PTR"], lambda r: r.pointer or 0),
 }
 _REQUEST_TEXT: dict[str, Callable[[Any], Any]] = {
     "ok": lambda r: "TRUE" if r.ok else "FALSE",
@@ -61,6 +67,7 @@ _REQUEST_TEXT: dict[str, Callable[[Any], Any]] = {
     "status_name": lambda r: r.status_name or "",
     "buffer.address": lambda r: r.buffer.address if r.buffer is not None else 0,
     "path": lambda r: r.path or "",            # SetupDiGetDeviceInterfaceDetail's DevicePath
+    "request": lambda r: r.dequeued or "NULL",  # whose OVERLAPPED a GQCS dequeued
 }
 
 
@@ -187,6 +194,7 @@ class _NotMade:
     ok = False
     bytes = last_error = 0
     status = information = size = buffer = status_name = result = path = None
+    key = pointer = dequeued = None
     hex = error_name = ""
 
 
@@ -210,10 +218,10 @@ def _walk(steps: Sequence[Any], path: list) -> Any:
         if not isinstance(step, dict):
             continue
         yield step, path + [i]
-        for verb in ("repeat", "while", "if", "read_file_ex"):
+        for verb in ("repeat", "while", "if", "read_file_ex", "write_file_ex", "queue_user_apc"):
             body = step.get(verb)
             if isinstance(body, dict):
-                for key in ("do", "then", "else", "completion"):
+                for key in ("do", "then", "else", "completion", "apc"):
                     yield from _walk(body.get(key, []), path + [i, verb, key])
 
 
@@ -332,7 +340,7 @@ class _Planner:
         if isinstance(args, dict) and "handle" in args:
             self._known(args["handle"], names.handles, "handle", here + ["handle"],
                         "no step opens a handle named")
-        if verb in ("cancel_io", "close", "get_file_size", "set_event", "reset_event",
+        if verb in ("cancel_io", "cancel_io_ex", "close", "get_file_size", "set_event", "reset_event",
                     "pulse_event", "release_mutex", "start_service", "delete_service",
                     "close_service_handle", "setupdi_destroy_device_info_list"):
             self._known(args, names.handles, "handle", here, "no step opens a handle named")
@@ -364,8 +372,15 @@ class _Planner:
         if verb == "get_overlapped_result":
             self._known(args["request"], names.requests, "request", here + ["request"],
                         "no step makes a request named")
-        if verb in ("spawn", "join", "get_exit_code_thread"):
+        if verb in ("spawn", "join", "get_exit_code_thread", "cancel_synchronous_io"):
             self._known(args, self.threads, "thread", here, "there is no thread named")
+        if verb == "queue_user_apc":
+            self._known(args["thread"], self.threads, "thread", here + ["thread"],
+                        "there is no thread named")
+            c["apc"] = self.steps(args.get("apc", []), here + ["apc"])
+        if verb == "cancel_io_ex" and isinstance(args, dict) and "request" in args:
+            self._known(args["request"], names.requests, "request", here + ["request"],
+                        "no step makes a request named")
         if verb == "sleep":
             c["ms"] = self._sleep(args, here)
         if verb == "ioctl":
@@ -376,7 +391,7 @@ class _Planner:
                 c["code"] = 0
             else:
                 c["code"] = self.constants[code] if isinstance(code, str) else code
-        if verb in ("ioctl", "write"):
+        if verb in ("ioctl", "write", "write_file_ex"):
             key = "input" if verb == "ioctl" else "data"
             if key in args:
                 c["payload"] = self._payload(args[key], here + [key])
@@ -389,10 +404,12 @@ class _Planner:
             c["cond"] = self.expr(args["cond"], here + ["cond"])
         if verb == "repeat":
             c["times"] = self.expr(args["times"], here + ["times"])
-        if verb == "read_file_ex":
+        if verb in ("read_file_ex", "write_file_ex"):
             c["completion"] = self.steps(args.get("completion", []), here + ["completion"])
         if verb == "sleep_ex":
             c["ms"] = self._sleep(args["ms"], here + ["ms"])
+        if verb in IOCP_VERBS:
+            plan_iocp_step(self, verb, args, here, c)
         if verb in ("if", "while", "repeat"):
             c["body"] = self.steps(args.get("do", args.get("then", [])),
                                    here + ["do" if verb != "if" else "then"])

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .schema_iocp import IOCP_VERBS, iocp_verbs
+
 #: The verbs an app step may use, in the order the editor lists them.
 APP_VERBS = ("open", "read", "write", "ioctl", "cancel_io", "sleep", "close",
              "get_overlapped_result", "wait", "print", "get_file_size", "spawn", "join",
@@ -18,9 +20,10 @@ APP_VERBS = ("open", "read", "write", "ioctl", "cancel_io", "sleep", "close",
              "release_semaphore", "create_mutex", "release_mutex", "wait_for", "open_event",
              "get_exit_code_thread", "open_sc_manager", "create_service", "open_service",
              "start_service", "control_service", "delete_service", "close_service_handle",
-             "net_start", "net_stop", "read_file_ex", "sleep_ex", "setupdi_get_class_devs", "setupdi_enum_device_interfaces",
+             "net_start", "net_stop", "read_file_ex", "sleep_ex", "queue_user_apc",
+             "write_file_ex", "cancel_io_ex", "cancel_synchronous_io", "setupdi_get_class_devs", "setupdi_enum_device_interfaces",
              "setupdi_get_device_interface_detail", "setupdi_destroy_device_info_list",
-             "set", "if", "while", "repeat")
+             "set", "if", "while", "repeat") + IOCP_VERBS
 
 #: Keys that only make sense next to ``open`` (CreateFile's other arguments).
 OPEN_OPTIONS = ("overlapped", "access", "share")
@@ -207,6 +210,32 @@ def _verbs() -> dict[str, dict[str, Any]]:
                          ["ms"], ms={"anyOf": [{"type": "integer", "minimum": 0},
                                                {"$ref": "#/$defs/duration_string"}]},
                          alertable={"type": "boolean"}),
+        "queue_user_apc": _obj("QueueUserAPC(routine, hThread, data): the 'apc' steps run "
+                               "in that thread at its next alertable wait (sleep_ex, "
+                               "wait_for with alertable), before the wait returns "
+                               "WAIT_IO_COMPLETION; a thread that is ending or has ended "
+                               "gives FALSE with ERROR_GEN_FAILURE. {r.result} is the data "
+                               "once the APC ran.", ["thread", "apc"],
+                               thread=dict(_NAME, description="a thread under threads: "
+                                           "(its own name: GetCurrentThread())"),
+                               apc=_STEPS,
+                               data={"type": "integer", "minimum": 0, "maximum": 0xFFFFFFFF,
+                                     "description": "dwData, the routine's argument"}),
+        "write_file_ex": _obj("WriteFileEx(handle, data, &overlapped, completion): as "
+                              "read_file_ex, for a write.", ["handle", "data"],
+                              handle=_NAME, data=_INPUT,
+                              offset={"type": "integer", "minimum": 0}, completion=_STEPS),
+        "cancel_io_ex": {"anyOf": [
+            dict(_NAME, description="CancelIoEx(h, NULL): every request on the handle, of "
+                 "any thread of the process; does not wait."),
+            _obj("CancelIoEx(h, &overlapped): the request(s) using that request's "
+                 "OVERLAPPED; FALSE with ERROR_NOT_FOUND when none is outstanding.",
+                 ["handle"], handle=_NAME,
+                 request=dict(_NAME, description="an overlapped read/write/ioctl request"))]},
+        "cancel_synchronous_io": dict(_NAME, description="CancelSynchronousIo(hThread) on a "
+                                      "thread by name: the synchronous request it is blocked "
+                                      "in; FALSE with ERROR_NOT_FOUND when none; does not "
+                                      "wait."),
         "set_event": dict(_NAME, description="SetEvent on a handle."),
         "reset_event": dict(_NAME, description="ResetEvent on a handle."),
         "pulse_event": dict(_NAME, description="PulseEvent on a handle."),
@@ -231,6 +260,9 @@ def _verbs() -> dict[str, dict[str, Any]]:
             "WAIT_ABANDONED_0 + i, WAIT_TIMEOUT, WAIT_FAILED).", ["objects"],
             objects={"type": "array", "items": _NAME, "minItems": 1, "maxItems": 64},
             wait_all={"type": "boolean"},
+            alertable={"type": "boolean", "description": "the Ex form: WaitForSingleObjectEx"
+                       " / WaitForMultipleObjectsEx(..., bAlertable); true runs queued user"
+                       " APCs and returns WAIT_IO_COMPLETION (192)"},
             timeout={"anyOf": [{"type": "integer", "minimum": 0, "maximum": 0xFFFFFFFF},
                                {"$ref": "#/$defs/duration_string"}],
                      "description": "milliseconds (default INFINITE) or a duration"})]},
@@ -244,7 +276,7 @@ def app_defs() -> dict[str, Any]:
         ``app`` (a step list or ``{threads: {name: [steps]}}``), ``app_steps`` and
         ``app_step``.
     """
-    properties: dict[str, Any] = _verbs()
+    properties: dict[str, Any] = {**_verbs(), **iocp_verbs()}
     properties["as"] = dict(_NAME, description="Name the handle or request this step produces.")
     properties["overlapped"] = {"type": "boolean", "description": "open: FILE_FLAG_OVERLAPPED."}
     properties["access"] = {

@@ -15,13 +15,16 @@ from .ntdll import (ERROR_HANDLE_EOF, ERROR_INVALID_HANDLE, ERROR_INVALID_PARAME
                     ERROR_IO_INCOMPLETE, NTSTATUS, Buffer, FileStandardInformation, IoStatusBlock,
                     KEvent, NotModelledError, NtCancelIoFile, NtClose, NtCreateEvent,
                     NtCreateFile, NtCreateMutant, NtCreateSemaphore, NtDelayExecution,
-                    KiUserApcDispatcher,
                     NtDeviceIoControlFile, NtOpenEvent, NtPulseEvent, NtQueryInformationFile,
                     NtQueryInformationThread, NtReadFile,
                     NtReleaseMutant, NtReleaseSemaphore, NtResetEvent, NtSetEvent,
                     NtWaitForMultipleObjects, NtWriteFile, RtlNtStatusToDosError,
                     THREAD_ALL_ACCESS, SynchronizationEvent, allocate, new_address_space,
                     new_handle, nt_error, nt_success, wait_on_object)
+
+from .apc import AlertableCalls
+from .cancel import CancelCalls
+from .iocompl import IoCompletionApi
 
 if TYPE_CHECKING:
     from ..kernel import FileObject, Kernel
@@ -57,8 +60,9 @@ class Handle:
         self.access = access
 
 
-class Win32:
-    """kernel32 for one simulated user process."""
+class Win32(AlertableCalls, CancelCalls, IoCompletionApi):
+    """kernel32 for one simulated user process (the APC and cancel calls in apc.py and
+    cancel.py)."""
 
     def __init__(self, kernel: "Kernel", process: str = "test.exe") -> None:
         self.kernel = kernel
@@ -158,8 +162,11 @@ class Win32:
                 self.set_last_error(ERROR_INVALID_PARAMETER)
                 return self._done(api, False, 0)
             overlapped.status, overlapped.information = STATUS_PENDING, 0
+            # win32-io 1.3: the OVERLAPPED is the IOSB and the ApcContext (what a
+            # completion port hands back as lpOverlapped)
             status = yield from service(handle.file, buffer, length, overlapped.offset,
-                                        overlapped.h_event, overlapped, tag=tag)
+                                        overlapped.h_event, overlapped, tag=tag,
+                                        apc=(None, overlapped))
             return self._done(api, *self._overlapped_result(status, overlapped))
         iosb = IoStatusBlock()
         status = yield from service(handle.file, buffer, length, 0, None, iosb, tag=tag)
@@ -202,7 +209,8 @@ class Win32:
             overlapped.status, overlapped.information = STATUS_PENDING, 0
             status = yield from NtDeviceIoControlFile(
                 handle.file, code, in_buffer, in_length, out_buffer, out_length,
-                overlapped.h_event, overlapped, handle.access, tag=tag)
+                overlapped.h_event, overlapped, handle.access, tag=tag,
+                apc=(None, overlapped))            # ApcContext = the OVERLAPPED (1.3)
             return self._done(api, *self._overlapped_result(status, overlapped))
         iosb = IoStatusBlock()
         status = yield from NtDeviceIoControlFile(
@@ -217,12 +225,14 @@ class Win32:
         """GetOverlappedResult (kernel-env §7.5): waits on hEvent, else on the file."""
         api = "GetOverlappedResult"
         self._call(api, handle=h, wait=wait)
-        handle = self._handle(h)
-        if handle is None:
-            return self._done(api, False, 0)
         if ov.status == STATUS_PENDING:
             if not wait:
                 self.set_last_error(ERROR_IO_INCOMPLETE)
+                return self._done(api, False, 0)
+            # win32-io 1.6, 4.7: the handle matters only when it is waited on (hEvent
+            # NULL): a closed one is WAIT_FAILED with ERROR_INVALID_HANDLE
+            handle = None if ov.h_event else self._handle(h)
+            if ov.h_event is None and handle is None:
                 return self._done(api, False, 0)
             yield from wait_on_object(ov.h_event or handle.file.event)
         if nt_success(ov.status):
@@ -272,37 +282,10 @@ class Win32:
         interval = -milliseconds * 10_000 if milliseconds != INFINITE else -(1 << 62)
         status = yield from NtDelayExecution(self.kernel, interval, alertable)
         result = 0
-        if status == NTSTATUS.STATUS_USER_APC:
-            yield from KiUserApcDispatcher(self.kernel)
+        if (yield from self.deliver_user_apcs(status)) == NTSTATUS.STATUS_USER_APC:
             result = WAIT_IO_COMPLETION
         self._return("SleepEx", result=result)
         return result
-
-    def read_file_ex(self, h: int, buffer: Buffer | None, length: int, overlapped: Overlapped,
-                     completion: Any, tag: Any = None) -> Generator[Any, Any, bool]:
-        """ReadFileEx (win32-io §2): TRUE when the read was queued, completed at once or
-        pending; its completion routine (dwErrorCode, dwNumberOfBytesTransfered,
-        lpOverlapped) is then a user APC to this thread either way. No event is set."""
-        api = "ReadFileEx"
-        self._call(api, handle=h, length=length)
-        handle = self._handle(h)
-        if handle is None:
-            return self._done(api, False, 0)[0]
-        if not handle.overlapped:
-            self.set_last_error(ERROR_INVALID_PARAMETER)
-            return self._done(api, False, 0)[0]
-
-        def apc(context: Any, iosb: Any) -> Generator[Any, Any, None]:
-            # BasepIoCompletion: the Win32 error of the status, the byte count
-            error = RtlNtStatusToDosError(iosb.status) if not nt_success(iosb.status) else 0
-            yield from completion(error, iosb.information, context)
-
-        overlapped.status, overlapped.information = STATUS_PENDING, 0
-        status = yield from NtReadFile(handle.file, buffer, length, overlapped.offset, None,
-                                       overlapped, tag=tag, apc=(apc, overlapped))
-        if status == STATUS_PENDING or nt_success(status):
-            return self._done(api, True, 0)[0]
-        return self._done(api, self._fail_nt(status), 0)[0]
 
     def sleep(self, milliseconds: int) -> Generator[Any, Any, None]:
         """Sleep(dwMilliseconds)."""
@@ -389,23 +372,32 @@ class Win32:
         return self._bool_call("ReleaseMutex", NtReleaseMutant(self.kernel, h)[0])
 
     def wait_for_multiple_objects(self, handles: list[int], wait_all: bool,
-                                  milliseconds: int = INFINITE) -> Generator[Any, Any, int]:
+                                  milliseconds: int = INFINITE, alertable: bool | None = None
+                                  ) -> Generator[Any, Any, int]:
         """WaitForMultipleObjects (9.5): WAIT_OBJECT_0 + i, WAIT_ABANDONED_0 + i,
-        WAIT_TIMEOUT, or WAIT_FAILED with the last error set."""
+        WAIT_TIMEOUT, or WAIT_FAILED with the last error set. With ``alertable`` (not
+        None) the Ex form: an alertable one runs the queued user APCs and returns
+        WAIT_IO_COMPLETION (win32-io 2.2-2.4: the NT status passed straight through)."""
         api = "WaitForMultipleObjects" if len(handles) != 1 else "WaitForSingleObject"
-        self._call(api, handles=handles, wait_all=wait_all, milliseconds=milliseconds)
+        api += "Ex" if alertable is not None else ""
+        self._call(api, handles=handles, wait_all=wait_all, milliseconds=milliseconds,
+                   **({} if alertable is None else {"alertable": alertable}))
         timeout = None if milliseconds == INFINITE else -milliseconds * 10_000
-        status = yield from NtWaitForMultipleObjects(self.kernel, handles, wait_all, timeout)
+        status = yield from NtWaitForMultipleObjects(self.kernel, handles, wait_all, timeout,
+                                                     bool(alertable))
+        status = yield from self.deliver_user_apcs(status)
         if nt_error(status):
             self._fail_nt(status)
             status = WAIT_FAILED
         self._return(api, result=status)
         return status
 
-    def wait_for_single_object(self, h: int, milliseconds: int = INFINITE
-                               ) -> Generator[Any, Any, int]:
-        """WaitForSingleObject: WAIT_OBJECT_0, WAIT_ABANDONED, WAIT_TIMEOUT, WAIT_FAILED."""
-        return (yield from self.wait_for_multiple_objects([h], False, milliseconds))
+    def wait_for_single_object(self, h: int, milliseconds: int = INFINITE,
+                               alertable: bool | None = None) -> Generator[Any, Any, int]:
+        """WaitForSingleObject(Ex): WAIT_OBJECT_0, WAIT_ABANDONED, WAIT_TIMEOUT,
+        WAIT_FAILED (and WAIT_IO_COMPLETION when alertable)."""
+        return (yield from self.wait_for_multiple_objects([h], False, milliseconds,
+                                                          alertable))
 
     def thread_handle(self, thread: Any) -> int:
         """_beginthreadex's handle to a new thread (THREAD_ALL_ACCESS)."""

@@ -40,6 +40,12 @@ from ..kernel.constants import (ERROR_DUPLICATE_SERVICE_NAME,  # noqa: F401 - th
 from ..kernel import (DEVICE_INTERFACE_INCLUDE_NONACTIVE, guid_text,  # noqa: F401 - setupapi's
                       io_get_device_interfaces)
 from ..kernel.io.file import nt_cancel_io_file
+from ..kernel import nt_cancel_io_file_ex, nt_cancel_synchronous_io_file
+from ..kernel import (FileCompletionInformation,  # noqa: F401 - kernel32's completion ports
+                      FileIoCompletionNotificationInformation, IoCompletion,
+                      nt_close_io_completion, nt_create_io_completion, nt_remove_io_completion,
+                      nt_set_completion_information, nt_set_completion_notification,
+                      nt_set_io_completion)
 from ..kernel.ob.named import create_named_object, open_named_object
 from ..kernel.mm.memory import USER_BASE, AddressSpace
 
@@ -75,6 +81,7 @@ NtWriteFile = _system_call("NtWriteFile", nt_write_file)
 NtDeviceIoControlFile = _system_call("NtDeviceIoControlFile", nt_device_io_control_file)
 NtQueryInformationFile = _system_call("NtQueryInformationFile", nt_query_information_file)
 NtCancelIoFile = _system_call("NtCancelIoFile", nt_cancel_io_file)
+NtCancelIoFileEx = _system_call("NtCancelIoFileEx", nt_cancel_io_file_ex)
 NtCloseFile = _system_call("NtClose", nt_close)
 
 
@@ -206,10 +213,12 @@ def NtReleaseMutant(kernel: Any, handle: int) -> tuple[int, int]:  # noqa: N802
 
 
 def NtWaitForMultipleObjects(kernel: Any, handles: list[int], wait_all: bool,  # noqa: N802
-                             timeout: int | None = None) -> Generator[Any, Any, int]:
-    """NtWaitForMultipleObjects (UserMode, not alertable): the Ke wait's status, or the
-    handle's error (STATUS_INVALID_HANDLE); the same object twice in a wait-all is
-    STATUS_INVALID_PARAMETER_MIX (sync-objects 3.6)."""
+                             timeout: int | None = None, alertable: bool = False
+                             ) -> Generator[Any, Any, int]:
+    """NtWaitForMultipleObjects (UserMode): the Ke wait's status, or the handle's error
+    (STATUS_INVALID_HANDLE); the same object twice in a wait-all is
+    STATUS_INVALID_PARAMETER_MIX (sync-objects 3.6). An alertable one also returns
+    STATUS_USER_APC (win32-io 2.2), the APCs still queued for KiUserApcDispatcher."""
     if not 0 < len(handles) <= 64:
         return NTSTATUS.STATUS_INVALID_PARAMETER
     objects = []
@@ -223,13 +232,53 @@ def NtWaitForMultipleObjects(kernel: Any, handles: list[int], wait_all: bool,  #
         return NTSTATUS.STATUS_INVALID_PARAMETER_MIX
     return (yield from ke_wait_for_multiple_objects(kernel, objects,
                                                     WaitAll if wait_all else WaitAny,
-                                                    timeout, True))
+                                                    timeout, True, UserMode, alertable))
 
 
 def NtWaitForSingleObject(kernel: Any, handle: int,  # noqa: N802
-                          timeout: int | None = None) -> Generator[Any, Any, int]:
-    """NtWaitForSingleObject (UserMode, not alertable): timeout in 100 ns, relative < 0."""
-    return (yield from NtWaitForMultipleObjects(kernel, [handle], False, timeout))
+                          timeout: int | None = None, alertable: bool = False
+                          ) -> Generator[Any, Any, int]:
+    """NtWaitForSingleObject (UserMode): timeout in 100 ns, relative < 0."""
+    return (yield from NtWaitForMultipleObjects(kernel, [handle], False, timeout, alertable))
+
+
+THREAD_TERMINATE, THREAD_SET_CONTEXT = 0x0001, 0x0010
+
+
+def NtQueueApcThread(kernel: Any, handle: int, routine: Callable[..., Generator],  # noqa: N802
+                     context: Any) -> int:
+    """NtQueueApcThread (win32-io 2.6): a user APC ``routine(context, None)`` for the
+    thread; the handle needs THREAD_SET_CONTEXT. A system thread's handle is
+    STATUS_INVALID_HANDLE (ReactOS's check); a thread that is terminating or has
+    terminated (handle still open) cannot take an APC: STATUS_UNSUCCESSFUL."""
+    status, thread = ob_reference_object_by_handle(kernel, handle, "Thread",
+                                                   THREAD_SET_CONTEXT, True, count=False)
+    if thread is None:
+        return status
+    if thread.system:
+        return NTSTATUS.STATUS_INVALID_HANDLE
+    # 2.6 (uncertain for the already-terminated case; chosen as for a terminating one)
+    if thread.terminating or not kernel.queue_user_apc(thread, (routine, context, None)):
+        return NTSTATUS.STATUS_UNSUCCESSFUL
+    return NTSTATUS.STATUS_SUCCESS
+
+
+def NtTestAlert(kernel: Any) -> Generator[Any, Any, int]:  # noqa: N802
+    """NtTestAlert (win32-io 2.5): deliver the calling thread's pending user APCs, FIFO.
+    Returns STATUS_SUCCESS: NtAlertThread is not modelled, so no thread is ever alerted
+    (STATUS_ALERTED never arises)."""
+    yield from KiUserApcDispatcher(kernel)
+    return NTSTATUS.STATUS_SUCCESS
+
+
+def NtCancelSynchronousIoFile(kernel: Any, handle: int,  # noqa: N802
+                              iosb: Any = None) -> Generator[Any, Any, int]:
+    """NtCancelSynchronousIoFile (win32-io 4.3): the handle needs THREAD_TERMINATE."""
+    status, thread = ob_reference_object_by_handle(kernel, handle, "Thread",
+                                                   THREAD_TERMINATE, True, count=False)
+    if thread is None:
+        return status
+    return (yield from nt_cancel_synchronous_io_file(thread, iosb))
 
 
 STILL_ACTIVE = 259
@@ -257,6 +306,8 @@ def NtClose(kernel: Any, handle: int) -> Generator[Any, Any, int]:  # noqa: N802
     obj = table.remove(handle & 0xFFFFFFFF)
     if type(obj).__name__ == "FileObject":
         yield from NtCloseFile(obj)
+    elif isinstance(obj, IoCompletion):
+        nt_close_io_completion(obj)           # the last handle runs the port down
     return NTSTATUS.STATUS_SUCCESS
 
 
@@ -270,7 +321,9 @@ def NtDelayExecution(kernel: Any, interval: int, alertable: bool = False  # noqa
 def KiUserApcDispatcher(kernel: Any) -> Generator[Any, Any, int]:  # noqa: N802
     """Deliver the current thread's user APCs in order, as the return from an alertable
     wait does (win32-io §2): each is (routine, context, IO_STATUS_BLOCK) of an I/O
-    completion; the routine is user code (a generator). Returns how many ran."""
+    completion (IO_STATUS_BLOCK None for QueueUserAPC's); the routine is user code (a
+    generator). 2.3: all of them FIFO, an APC queued by an APC routine too. Returns how
+    many ran."""
     thread = kernel.current_thread
     count = 0
     while thread.user_apc_queue:
@@ -288,3 +341,37 @@ def new_address_space() -> AddressSpace:
 def allocate(space: AddressSpace, size: int, fill: int) -> Buffer:
     """NtAllocateVirtualMemory, as the model needs it: ``size`` bytes of ``fill``."""
     return Buffer.new(space, size, fill)
+
+
+# -- I/O completion ports (win32-io §3) ---------------------------------------------------
+
+def NtCreateIoCompletion(kernel: Any, count: int) -> tuple[int, int]:  # noqa: N802
+    """NtCreateIoCompletion(&h, IO_COMPLETION_ALL_ACCESS, NULL, Count): (status, handle)."""
+    return nt_create_io_completion(kernel, count=count)
+
+
+def NtSetIoCompletion(kernel: Any, handle: int, key: int, apc_context: Any,  # noqa: N802
+                      status: int, information: int) -> int:
+    """NtSetIoCompletion: queue a packet to the port."""
+    return nt_set_io_completion(kernel, handle, key, apc_context, status, information)
+
+
+def _remove_io_completion(kernel: Any, handle: int, timeout: int | None
+                          ) -> Generator[Any, Any, tuple]:
+    return (yield from nt_remove_io_completion(kernel, handle, timeout))
+
+
+NtRemoveIoCompletion = _system_call("NtRemoveIoCompletion", _remove_io_completion)
+
+
+def NtSetInformationFile(file: Any, information_class: int,  # noqa: N802
+                         information: Any) -> int:
+    """NtSetInformationFile for the classes the I/O manager answers itself, as kernel32
+    uses them: FileCompletionInformation ((port handle, key)) and
+    FileIoCompletionNotificationInformation (the flags). Others are not modelled."""
+    if information_class == FileCompletionInformation:
+        port, key = information
+        return nt_set_completion_information(file, port, key)
+    if information_class == FileIoCompletionNotificationInformation:
+        return nt_set_completion_notification(file, information)
+    raise NotModelledError("NtSetInformationFile", f"class {information_class} from user mode")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from harness.kernel import (APC_LEVEL, DISPATCH_LEVEL, NTSTATUS, BugCheckCode, KEvent,
-                            Kernel, NotificationEvent, NotModelledError, SynchronizationEvent,
+                            Kernel, NotificationEvent, SynchronizationEvent,
                             WaitAll, WaitAny, ke_clear_event, ke_delay_execution_thread,
                             ke_initialize_dpc, ke_initialize_semaphore, ke_insert_queue_dpc,
                             ke_read_state_event, ke_release_semaphore, ke_reset_event,
@@ -342,12 +342,18 @@ def test_set_event_wait_true_then_no_wait_leaves_the_irql_raised(kernel, call):
     assert call(body) == DISPATCH_LEVEL
 
 
-def test_user_mode_alertable_wait_is_not_modelled(kernel, drive):
-    """sync-objects 3.8: a UserMode alertable wait ends for user APCs, which are not
-    modelled: it refuses loudly."""
-    with pytest.raises(NotModelledError):
-        drive(ke_wait_for_single_object(KEvent(kernel), wait_mode=1, alertable=True,
-                                        timeout=0))
+def test_user_mode_alertable_wait_ends_for_a_pending_user_apc(kernel, call):
+    """sync-objects 3.8, win32-io 2.4: a UserMode alertable wait with a user APC queued
+    and nothing signaled returns STATUS_USER_APC at once, even with a zero timeout;
+    without one it times out as a plain wait."""
+    def body():
+        plain = yield from ke_wait_for_single_object(KEvent(kernel), wait_mode=1,
+                                                     alertable=True, timeout=0)
+        kernel.queue_user_apc(kernel.current_thread, (None, None, None))
+        alerted = yield from ke_wait_for_single_object(KEvent(kernel), wait_mode=1,
+                                                       alertable=True, timeout=0)
+        return plain, alerted
+    assert call(body) == (TIMEOUT, 0xC0)
 
 
 def test_kernel_mode_alertable_wait_waits_as_a_plain_one(kernel, call):

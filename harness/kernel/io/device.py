@@ -136,6 +136,7 @@ class FileObject:
         self.closed = False
         self.lock_busy = False               # FO_SYNCHRONOUS_IO request lock (kernel-env §7.2)
         self.lock_waiters: list[Any] = []
+        self.completion_context: Any = None   # {Port, Key} of a completion port (completion.py)
         # A file on a mounted volume (stacks-services 4.25): the VPB it was opened through,
         # the file system's FCB and CCB, and what IoSetShareAccess recorded for this open.
         self.vpb: Any = None

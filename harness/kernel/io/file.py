@@ -190,6 +190,8 @@ def _read_write(file: FileObject, major: int, buffer: Buffer | None, length: int
         # it builds an IRP: a NULL buffer of nonzero length is an access violation,
         # caught and returned (kernel32 maps it to ERROR_NOACCESS).
         return NTSTATUS.STATUS_ACCESS_VIOLATION
+    if apc is not None and apc[0] is not None and file.completion_context is not None:
+        return NTSTATUS.STATUS_INVALID_PARAMETER   # win32-io 2.7: APC or port, not both
     yield from _lock_file(file)
     device = io_get_related_device_object(file)
     read = major == IRP_MJ.IRP_MJ_READ
@@ -243,6 +245,8 @@ def nt_device_io_control_file(file: FileObject, code: int, input_buffer: Buffer 
     required = (code >> 14) & 3
     if requestor_mode == UserMode and required & ~granted_access:
         return NTSTATUS.STATUS_ACCESS_DENIED
+    if apc is not None and apc[0] is not None and file.completion_context is not None:
+        return NTSTATUS.STATUS_INVALID_PARAMETER   # win32-io 2.7
     yield from _lock_file(file)
     device = io_get_related_device_object(file)
     if event is not None:

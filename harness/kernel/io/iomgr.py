@@ -24,6 +24,7 @@ from ..ke.dispatcher import ke_set_event
 from ..ke.machine import KERNEL_STACK_CALL_LEVELS
 from ..mm.memory import io_free_mdl, mm_unlock_pages
 from ..ob.object import ob_dereference_object_deferred
+from .completion import FO_SKIP_SET_EVENT, iop_queue_completion_packet
 from .irp import IO_TYPE_IRP, KernelMode, Irp, io_free_irp
 
 if TYPE_CHECKING:
@@ -258,7 +259,11 @@ def iop_complete_request(irp: Irp) -> None:
                 ke_set_event(file.event)
         elif file is not None:
             file.final_status = status
-            ke_set_event(file.event)
+            # win32-io 3.7 FILE_SKIP_SET_EVENT_ON_HANDLE: the file's event stays alone.
+            # Honoured for overlapped file objects only: a FO_SYNCHRONOUS_IO one waits on
+            # that event inside the service (a choice; the spec names no sync case).
+            if not (file.flags & FO_SKIP_SET_EVENT and not file.synchronous):
+                ke_set_event(file.event)
         if irp.user_apc_routine is not None and not is_create \
                 and irp.requestor_mode != KernelMode:
             # win32-io §2: a user-mode ApcRoutine (ReadFileEx's completion routine) is a
@@ -275,6 +280,9 @@ def iop_complete_request(irp: Irp) -> None:
                 return routine(context, iosb)
             normal_routine.__name__ = getattr(routine, "__name__", "ApcRoutine")
             kernel.queue_kernel_apc(irp.thread, normal_routine, normal=True)
+        elif file is not None and not is_create:
+            # §5.4.3f / win32-io 3.2: a port packet, after the IOSB and the events
+            iop_queue_completion_packet(irp, file)
     elif irp.pending_returned and file is not None:
         # §5.4.4 the "silent" branch, pended: only the waiter learns the status.
         if flags & _SYNC_API:

@@ -25,6 +25,7 @@ Kernel = Any
 
 STATUS_SUCCESS = NTSTATUS.STATUS_SUCCESS
 STATUS_TIMEOUT = NTSTATUS.STATUS_TIMEOUT
+STATUS_USER_APC = NTSTATUS.STATUS_USER_APC
 WaitAll, WaitAny = 0, 1
 MAXIMUM_WAIT_OBJECTS = 64
 THREAD_WAIT_OBJECTS = 3
@@ -196,13 +197,16 @@ def _check_wait_irql(kernel: "Kernel", routine: str, timeout: int | None,
 def ke_wait_for_multiple_objects(kernel: "Kernel", objects: Sequence[DispatcherObject],
                                  wait_type: int = WaitAny,
                                  timeout: int | None = None,
-                                 wait_block_array: bool = True) -> Generator[Any, Any, int]:
+                                 wait_block_array: bool = True, wait_mode: int = 0,
+                                 alertable: bool = False) -> Generator[Any, Any, int]:
     """KeWaitForMultipleObjects (kernel-env §3.3, §3.4; sync-objects 3.7).
 
     ``timeout`` is in 100 ns units: None waits forever, 0 polls, negative is relative,
     positive an absolute system time. ``wait_block_array`` False is a NULL WaitBlockArray:
     the thread's own THREAD_WAIT_OBJECTS (3) blocks. Returns STATUS_WAIT_0 + index
-    (WaitAny), STATUS_SUCCESS (WaitAll), STATUS_ABANDONED(_WAIT_0 + i) or STATUS_TIMEOUT.
+    (WaitAny), STATUS_SUCCESS (WaitAll), STATUS_ABANDONED(_WAIT_0 + i) or STATUS_TIMEOUT; a
+    UserMode alertable wait also STATUS_USER_APC (win32-io 2.1-2.4), its APCs left to the
+    return to user mode.
     """
     take_wait_next(kernel)
     limit = MAXIMUM_WAIT_OBJECTS if wait_block_array else THREAD_WAIT_OBJECTS
@@ -226,6 +230,15 @@ def ke_wait_for_multiple_objects(kernel: "Kernel", objects: Sequence[DispatcherO
         status = block.event.value
         hooks.wait_end(objects, status)
         return status
+    thread = kernel.cpu.thread
+    user_alertable = alertable and wait_mode != 0
+    if user_alertable and thread.user_apc_queue:
+        # win32-io 2.4: nothing signaled and a user APC pending ends the wait at once, even
+        # a zero-timeout one. Objects are tested first (ReactOS's order; uncertain for
+        # Windows, chosen as the spec says): a signaled object wins, the APCs stay queued.
+        block.finish(STATUS_USER_APC)
+        hooks.wait_end(objects, STATUS_USER_APC)
+        return STATUS_USER_APC
     if timeout is not None:
         delay = kernel.relative_delay(timeout)
         if delay <= 0:
@@ -233,8 +246,14 @@ def ke_wait_for_multiple_objects(kernel: "Kernel", objects: Sequence[DispatcherO
             hooks.wait_end(objects, STATUS_TIMEOUT)
             return STATUS_TIMEOUT
         block.timer = kernel.call_later(kernel.tick_align(delay), block.time_out, urgent=True)
-    kernel.cpu.thread.waiting_on = objects
-    status = yield from kernel.current_thread_wait(block.event)
+    thread.waiting_on = objects
+    if user_alertable:      # a user APC queued meanwhile ends it (win32-io 2.1)
+        thread.alert_event = lambda status: block.done or block.finish(status)
+    try:
+        status = yield from kernel.current_thread_wait(block.event)
+    finally:
+        if user_alertable:
+            thread.alert_event = None
     hooks.wait_end(objects, status)
     return status
 
@@ -243,14 +262,13 @@ def ke_wait_for_single_object(obj: DispatcherObject, wait_reason: int = 0, wait_
                               alertable: bool = False,
                               timeout: int | None = None) -> Generator[Any, Any, int]:
     """KeWaitForSingleObject: STATUS_SUCCESS or STATUS_TIMEOUT (kernel-env §3.3)."""
-    if alertable and wait_mode != 0:
-        # sync-objects 3.8: a UserMode alertable wait ends for a user APC (issue: the app's
-        # APCs are not modelled). A KernelMode one ends early only through an alert, which
-        # no WDK routine sends: it waits exactly as a non-alertable one.
-        raise_not_modelled("KeWaitForSingleObject(UserMode, Alertable=TRUE)")
+    # sync-objects 3.8: a UserMode alertable wait ends for a user APC (win32-io 2.1). A
+    # KernelMode one ends early only through an alert, which no WDK routine sends: it
+    # waits exactly as a non-alertable one.
     if not isinstance(obj, DispatcherObject):
         raise KernelUsageError(f"KeWaitForSingleObject on {obj!r}: not a dispatcher object")
-    return (yield from ke_wait_for_multiple_objects(obj.kernel, (obj,), WaitAny, timeout))
+    return (yield from ke_wait_for_multiple_objects(obj.kernel, (obj,), WaitAny, timeout,
+                                                    True, wait_mode, alertable))
 
 
 def wait_next(kernel: "Kernel", routine: str) -> None:

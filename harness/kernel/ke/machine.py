@@ -103,14 +103,17 @@ class KThread(DispatcherObject):
                  "blocked_since", "waiting_on", "kernel_apc_disable", "owned_mutants",
                  "exception_handlers", "special_apc_disable", "wait_next_irql", "priority",
                  "base_priority", "priority_saturation", "running_image", "user_apc_queue",
-                 "alert_event")
+                 "alert_event", "terminating", "queue")
 
     def __init__(self, kernel: "Machine", tid: int, name: str, process: str, cpu: Cpu | None,
                  user: bool, system: bool | None = None) -> None:
         super().__init__(kernel, 0, name)
         self.running_image: Any = None    # whose code runs on it now (pool tracking)
         self.user_apc_queue: list[Any] = []   # user APCs: run by its alertable waits
-        self.alert_event: Any = None      # set while it is in a UserMode alertable wait
+        # set while it is in a UserMode alertable wait: called with STATUS_USER_APC to end it
+        self.alert_event: Callable[[int], Any] | None = None
+        self.terminating = False          # PspExitThread has begun (its code has ended)
+        self.queue: Any = None            # KTHREAD.Queue: the KQUEUE it is counted in (queue.py)
         self.tid = tid
         self.process = process
         self.cpu = cpu
@@ -285,9 +288,14 @@ class Machine:
             result = yield from gen
         except ThreadTerminated as terminated:       # PsTerminateSystemThread
             result = terminated.status
+        thread.terminating = True     # win32-io 2.6: QueueUserAPC to it fails from now on
         self._exit_checks(thread)
         for rundown in self.thread_rundown:
             yield from rundown(thread)
+        # win32-io 2.6, 2.10: user APCs still queued (QueueUserAPC's, and the completion
+        # APCs of ReadFileEx requests that IoCancelThreadIo just finished) are flushed:
+        # their rundown frees them, the routines never run.
+        thread.user_apc_queue.clear()
         return result
 
     def _exit_checks(self, thread: KThread) -> None:
@@ -391,7 +399,16 @@ class Machine:
         # APCs have no thread of their own to suspend.
         if cpu.context not in ("thread", "completion", "cancel") or cpu.thread is cpu.idle:
             raise KernelUsageError(f"cannot block in {cpu.context} context")
+        queue = cpu.thread.queue
+        if queue is None:
+            return (yield event)
+        # win32-io 3.6: a completion-port thread that blocks leaves the running count
+        # (KiActivateWaiterQueue) and is counted again when it wakes
+        thread = cpu.thread
+        queue.thread_blocked(thread)
         value = yield event
+        if thread.queue is queue:
+            queue.thread_resumed(thread)
         return value
 
     @property
@@ -511,13 +528,19 @@ class Machine:
             return   # delivered when the thread's IRQL drops (lower_irql, drain_dpcs)
         self.call_later(0, lambda: self._deliver_apcs(thread), urgent=False)
 
-    def queue_user_apc(self, thread: KThread, apc: Any) -> None:
+    def queue_user_apc(self, thread: KThread | None, apc: Any) -> bool:
         """KeInsertQueueApc of a user APC (win32-io §2): it waits in the thread's queue
-        until the thread is in (or enters) an alertable UserMode wait, which it ends."""
+        until the thread is in (or enters) an alertable UserMode wait, which it ends.
+        FALSE for no thread (a disowned IRP, io-core §5.3 step 6) or one that has
+        exited (ApcQueueable cleared)."""
+        if thread is None or not thread.alive:
+            return False
         thread.user_apc_queue.append(apc)
         alert = thread.alert_event
-        if alert is not None and not alert.triggered:
-            alert.succeed(NTSTATUS.STATUS_USER_APC)
+        if alert is not None:
+            thread.alert_event = None
+            alert(NTSTATUS.STATUS_USER_APC)
+        return True
 
     def deliver_apcs(self, thread: KThread) -> None:
         """Deliver what is queued to the running ``thread`` now that it is back at

@@ -263,7 +263,7 @@ def ke_delay_execution_thread(kernel: "Kernel", wait_mode: int, alertable: bool,
                               lambda: event.triggered or event.succeed(NTSTATUS.STATUS_SUCCESS),
                               urgent=True)
     if user_alertable:
-        thread.alert_event = event
+        thread.alert_event = lambda status: event.triggered or event.succeed(status)
     try:
         status = yield from kernel.current_thread_wait(event)
     finally:
