@@ -66,7 +66,7 @@ def _seconds(time: int | None) -> str:
 
 # -- run ---------------------------------------------------------------------------------
 def _request_rows(result: Any) -> list[tuple[str, ...]]:
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for request in result.requests.values():
         if request.ok is None:
             outcome = "no return"
@@ -320,6 +320,9 @@ def cli() -> None:
 def run(scenario: str, fmt: str, seed: int | None, output: str | None) -> None:
     """Run SCENARIO and print its trace and a summary.
 
+    SCENARIO may also be a replay file (``replay: 1``), as the rerun command of a
+    failing Gherkin step writes: its machine settings and driven steps run again.
+
     Exit status: 0 clean run, 1 bug check or hang, 2 scenario or usage error.
     """
     fmt = fmt.lower()
@@ -345,12 +348,17 @@ def _run_or_exit(scenario: str, seed: int | None) -> Any:
     """Load and run a scenario; user errors exit with status 2 and no traceback."""
     from .blocks import BlockDefinitionError
     from .runner import RunError, Session
+    from .runner.replay import ReplayError, is_replay, load
     from .scenario import ScenarioError, load_scenario
     from .scenario.resolve import resolve
 
     try:
+        if is_replay(scenario):       # a failing step's rerun file: the very same run
+            return load(scenario).run(seed)
         program = resolve(load_scenario(scenario))
         return Session(program, program.machine.seed if seed is None else seed).run_app()
+    except ReplayError as error:
+        _fail(str(error))
     except ScenarioError as error:
         _diagnostics(error, err=True)
         raise SystemExit(EXIT_USAGE) from None

@@ -223,7 +223,7 @@ def test_diagram_writes_an_svg_with_a_lane_per_driver(tmp_path):
     assert result.exit_code == 0, result.output
     svg = out.read_text(encoding="utf-8")
     assert svg.startswith("<svg") and ">DriverA<" in svg and ">DriverB<" in svg
-    assert "completion PendingReturned=T" in svg
+    assert "MyIoCompletion PendingReturned=TRUE" in svg
 
 
 def test_blocks_and_schema_include_the_projects_custom_blocks(invoke):

@@ -1,17 +1,25 @@
 """Allure reporting for irp-harness scenarios (through allure-pytest-bdd).
 
-Labels come from the scenario's ``book:`` metadata (epic = the book chapter, feature =
-the experiment, story = its section); after each Gherkin scenario the DbgView log, the
-trace (text and JSON), a sequence diagram of the IRPs and the scenario YAML are
-attached. Without Allure installed or enabled this does nothing.
+Labels: epic = the book chapter, feature = the experiment, story = the harness
+scenario, and a link to the experiment's catalog entry (``report_labels``); after each
+Gherkin scenario the DbgView log, the trace (text and JSON), a sequence diagram of the
+IRPs and the scenario YAML are attached. At the end of the session the results
+directory gets its categories and environment (``report_results``). Without
+``--alluredir`` this does nothing.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from ..trace import render_dbgview, render_json, render_text
 from ..trace.diagram import render_sequence_svg
+from ..trace.pictures import report_pictures
+from .report_labels import labels as report_labels
+from .report_results import write_results_metadata
 
 #: Events attached to a report at most (the head and the tail of a longer trace).
 MAX_ATTACHED_EVENTS = 4000
@@ -21,30 +29,55 @@ try:
 except ImportError:  # pragma: no cover - allure-pytest-bdd is a dependency
     allure = None
 
-BOOK = "Windows驱动开发技术详解"
+#: The seeds of the scenarios run in this session (for environment.properties).
+SEEDS = pytest.StashKey[set]()
 
 
 def pytest_irp_scenario_loaded(scenario: Any) -> None:
     if allure is None:
         return
-    book = scenario.book
-    if book.get("chapter") is not None:
-        allure.dynamic.epic(f"{BOOK} — chapter {book['chapter']}")
-    if book.get("id"):
-        allure.dynamic.feature(f"#{book.get('experiment', '?')} {book['id']}")
-    if book.get("section"):
-        allure.dynamic.story(f"§{book['section']}")
     allure.dynamic.parameter("seed", scenario.seed)
     allure.dynamic.label("scenario", scenario.program.id)
 
 
+def _label_result(request: Any, feature: Any, irp: Any) -> None:
+    """The chapter/experiment/scenario labels and the catalog link of one result."""
+    path = Path(feature.filename)
+    if path.is_relative_to(request.config.rootpath):
+        path = path.relative_to(request.config.rootpath)
+    if irp is None:
+        found = report_labels({}, None, None, feature.name, path)
+    else:
+        found = report_labels(irp.book, irp.program.id, irp.scenario.data.get("title"),
+                              feature.name, path)
+    allure.dynamic.epic(found["epic"])
+    allure.dynamic.feature(found["feature"])
+    if found["story"]:
+        allure.dynamic.story(found["story"])
+    if found["link"]:
+        url, name = found["link"]
+        allure.dynamic.link(url, name=name)
+
+
+def pytest_sessionfinish(session: Any) -> None:
+    directory = getattr(session.config.option, "allure_report_dir", None)
+    if directory:
+        write_results_metadata(Path(directory), session.config.stash.get(SEEDS, set()))
+
+
 def pytest_bdd_after_scenario(request: Any, feature: Any, scenario: Any) -> None:
-    if allure is None or "irp" not in request.fixturenames:
+    if allure is None:
         return
-    try:
-        irp = request.getfixturevalue("irp")
-    except Exception:   # the Given step itself failed: nothing to attach
+    irp = None
+    if "irp" in request.fixturenames:
+        try:
+            irp = request.getfixturevalue("irp")
+        except Exception:   # the Given step itself failed: nothing to attach
+            irp = None
+    _label_result(request, feature, irp)
+    if irp is None:
         return
+    request.config.stash.setdefault(SEEDS, set()).add(irp.seed)
     result = irp.result
     attach = allure.attach
     kind = allure.attachment_type
@@ -61,6 +94,9 @@ def pytest_bdd_after_scenario(request: Any, feature: Any, scenario: Any) -> None
     attach(result.dbgview() if not note else render_dbgview(events), name="DbgView",
            attachment_type=kind.TEXT)
     attach(render_sequence_svg(events), name="IRP sequence", attachment_type=kind.SVG)
+    # the device stacks and one diagram per request (harness/trace/pictures.py)
+    for name, svg in report_pictures(irp.session.kernel, events, result.requests):
+        attach(svg, name=name, attachment_type=kind.SVG)
     attach(render_text(events), name="trace.txt", attachment_type=kind.TEXT)
     attach(render_json(events), name="trace.json", attachment_type=kind.JSON)
     attach(irp.scenario.source_text, name=irp.path.name, attachment_type=kind.YAML

@@ -13,9 +13,10 @@ from typing import Any
 from ..kernel import IRQL, WIN32_ERROR_NAMES, NTSTATUS
 from ..lang.diagnostics import did_you_mean
 from ..runner import Request, RunResult, Session
+from ..runner.replay import Replay
 from ..scenario import load_scenario
 from ..scenario.resolve import resolve
-from ..trace import TraceEvent, render_text
+from ..trace import TraceEvent, irp_table, render_text
 
 
 class IrpScenario:
@@ -28,6 +29,8 @@ class IrpScenario:
         self.program = resolve(self.scenario, machine)
         self.seed = seed
         self.session = Session(self.program, seed)
+        # what the steps did, so a failure's rerun command repeats this very run
+        self.replay = Replay(str(self.path.resolve()), seed, dict(machine or {}))
 
     def __repr__(self) -> str:   # short: Allure records step arguments with repr()
         return f"IrpScenario({self.path.name})"
@@ -38,13 +41,31 @@ class IrpScenario:
 
     # -- actions -------------------------------------------------------------------------
     def run_app(self) -> RunResult:
+        self.replay.actions.append("run_app")
         return self.session.run_app()
 
     def call(self, step: dict) -> Any:
+        self.replay.actions.append({"call": step})
         return self.session.call(step)
 
     def advance(self, hns: int) -> None:
+        self.replay.actions.append({"advance_100ns": hns})
         self.session.advance(hns)
+
+    def devnode_event(self, instance: str, action: str) -> None:
+        self.replay.actions.append({"devnode": {"instance": instance, "action": action}})
+        self.session.devnode_event(instance, action)
+
+    def power_action(self, action: str) -> None:
+        self.replay.actions.append({"power": action})
+        self.session.power_action(action)
+
+    def rerun_command(self) -> str:
+        """The command that repeats this run: the scenario and seed, or, when steps
+        changed the machine or drove it, a replay file written now (runner/replay.py)."""
+        if not self.replay.step_driven:
+            return f"irp-harness run {self.path} --seed {self.seed}"
+        return f"irp-harness run {self.replay.save()}"
 
     # -- observations --------------------------------------------------------------------
     @property
@@ -115,8 +136,11 @@ class IrpScenario:
         elif result.outcome != "OK" or result.active:
             outcome = "\n" + "\n".join([f"outcome: {result.outcome}"] + [
                 f"  {line}" for line in result.active])
-        raise AssertionError(f"{message}{outcome}\n\n{heading}:\n{render_text(events)}\n\n"
-                             f"rerun: irp-harness run {self.path} --seed {self.seed}")
+        # the IRP's stack locations as `!irp` shows them, at its last event (irpview.py)
+        table = f"\n\n!irp at its last event:\n{irp_table(result.events, irp)}" \
+            if irp is not None else ""
+        raise AssertionError(f"{message}{outcome}\n\n{heading}:\n{render_text(events)}"
+                             f"{table}\n\nrerun: {self.rerun_command()}")
 
 
 def status_value(text: str) -> int:

@@ -175,13 +175,13 @@ def when_devnode_action(irp: IrpScenario, instance: str, action: str) -> None:
     if present == (action == "plugged in"):
         irp.fail(f"there is no devnode {instance}" if not present
                  else f"{instance} is already present")
-    irp.session.devnode_event(instance, DEVNODE_STEP_ACTIONS[action])
+    irp.devnode_event(instance, DEVNODE_STEP_ACTIONS[action])
 
 
 @when(parsers.re(r'the machine (?P<action>goes to standby|resumes)'))
 def when_power(irp: IrpScenario, action: str) -> None:
     """The power manager's standby (QUERY_POWER, SET_POWER S1) or resume (SET_POWER S0)."""
-    irp.session.power_action("standby" if action == "goes to standby" else "resume")
+    irp.power_action("standby" if action == "goes to standby" else "resume")
 
 
 @then(parsers.re(r'the device "(?P<instance>[^"]+)" (?:is (?P<state>started|removed)|'
@@ -266,8 +266,15 @@ def then_wait_result(irp: IrpScenario, name: str, result: str, index: str | None
 @then(parsers.re(r'"(?P<name>\w+)" left the last error (?P<error>\w+)'))
 def then_last_error(irp: IrpScenario, name: str, error: str) -> None:
     """GetLastError right after the call, whatever it returned (CreateEvent sets
-    ERROR_ALREADY_EXISTS on success)."""
+    ERROR_ALREADY_EXISTS on success); ``untouched``: the call did not write it at all
+    (win32-io 1.1: a TRUE return)."""
     r = irp.request(name)
+    if error == "untouched":
+        if r.returned_at is None or r.error_set is not False:
+            irp.fail(f"{name}: expected the last error untouched, " + (
+                "it has not returned" if r.returned_at is None else
+                f"the call set it to {r.error_name}"), r.irp)
+        return
     if r.error_name != error:
         irp.fail(f"{name}: GetLastError() is {r.error_name}, expected {error}")
 
@@ -288,6 +295,42 @@ def then_returned_error(irp: IrpScenario, name: str, error: str) -> None:
         got = "nothing (still blocked)" if r.returned_at is None else (
             f"{'TRUE' if r.ok else 'FALSE'} with GetLastError {r.error_name}")
         irp.fail(f"{name}: expected FALSE with {error}, got {got}", r.irp)
+
+
+@then(parsers.re(r'"(?P<name>\w+)" left its byte count untouched'))
+def then_bytes_untouched(irp: IrpScenario, name: str) -> None:
+    """The call did not write its byte-count out-parameter (win32-io 1.2, 1.5, 1.6):
+    {name.bytes} still holds the step's ``bytes_init``."""
+    r = irp.request(name)
+    if r.returned_at is None or r.bytes_set is not False:
+        irp.fail(f"{name}: expected the byte count untouched, " + (
+            "it has not returned" if r.returned_at is None else
+            "the call has no byte count" if r.bytes_set is None else
+            f"the call wrote {r.bytes}"), r.irp)
+
+
+@then(parsers.re(r'the OVERLAPPED of "(?P<name>\w+)" holds (?P<status>\w+) and '
+                 r'(?P<count>\d+) bytes?$'))
+def then_overlapped_holds(irp: IrpScenario, name: str, status: str, count: str) -> None:
+    """OVERLAPPED.Internal / InternalHigh at the end of the run (win32-io 1.3, 1.4):
+    STATUS_PENDING (0x103) when the kernel never wrote it (the silent branch)."""
+    r = irp.request(name)
+    if r.overlapped is None:
+        irp.fail(f"{name} has no OVERLAPPED", r.irp)
+    if (r.internal, r.internal_high) != (status_value(status), int(count)):
+        irp.fail(f"{name}: expected the OVERLAPPED to hold {status} and {count} bytes, it "
+                 f"holds {r.internal_name} and {r.internal_high}", r.irp)
+
+
+@then(parsers.re(r'the event of "(?P<name>\w+)" is (?P<state>signaled|not signaled)$'))
+def then_event_state(irp: IrpScenario, name: str, state: str) -> None:
+    """The state of the OVERLAPPED's hEvent at the end of the run."""
+    r = irp.request(name)
+    if r.event_signaled is None:
+        irp.fail(f"{name}'s OVERLAPPED has no hEvent", r.irp)
+    if r.event_signaled != (state == "signaled"):
+        irp.fail(f"{name}: expected its event {state}, it is "
+                 f"{'signaled' if r.event_signaled else 'not signaled'}", r.irp)
 
 
 @then(parsers.re(r'"(?P<name>\w+)" dequeued (?:the packet of "(?P<request>\w+)"|'

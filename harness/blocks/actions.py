@@ -125,11 +125,11 @@ def _return(params: Any, cc: Any, path: list) -> Any:
         return step
     status = cc.status(params, path)
 
-    def step(f: Frame) -> Generator[Any, Any, Any]:
+    def return_status(f: Frame) -> Generator[Any, Any, Any]:
         f.result = status
         return STOP
         yield
-    return step
+    return return_status
 
 
 @block("log", summary="KdPrint a line (nothing in a free build). {fields} are filled in: "
@@ -475,6 +475,7 @@ def _queue_dpc(params: Any, cc: Any, path: list) -> Any:
     target = options.get("target")
     importance = {"LowImportance": 0, "MediumImportance": 1,
                   "HighImportance": 2}.get(options.get("importance", "MediumImportance"))
+    assert importance is not None      # the schema's enum
 
     def step(f: Frame) -> Generator[Any, Any, None]:
         dpc = driver_dpc(f, routine)

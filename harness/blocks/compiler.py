@@ -14,6 +14,7 @@ goes on, so ``irp-harness validate`` lists all of a file's problems in one run.
 
 from __future__ import annotations
 
+import builtins     # Compiler.list hides the built-in name in the class's annotations
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Generator, Iterable, Mapping, Sequence
@@ -251,7 +252,7 @@ class Compiler:
         return lambda f: f.model.queue(name)
 
     # -- routines ------------------------------------------------------------------------
-    def steps(self, value: Any, path: Sequence[Any]) -> list[Step]:
+    def steps(self, value: Any, path: Sequence[Any]) -> builtins.list[Step]:
         items = value if isinstance(value, list) else [value]
         out = []
         for i, item in enumerate(items):
@@ -296,7 +297,7 @@ class Compiler:
         return Routine(role, label, self.where(path), self._placed(key,
                                                                    self.steps(value, path)))
 
-    def _placed(self, key: str, steps: list[Step]) -> list[Step]:
+    def _placed(self, key: str, steps: builtins.list[Step]) -> builtins.list[Step]:
         """A routine in a pageable section checks, before each step, that it does not
         run at DISPATCH_LEVEL or above (R78): the code could be paged out."""
         if key not in self.pageable:
@@ -324,6 +325,7 @@ def _offset(value: Any, offset: int) -> int:
 def wrap(role: str, model: DriverModel, steps: list[Step], name: str, where: str
          ) -> Callable[..., Any]:
     """Give compiled steps the signature the kernel calls for ``role``."""
+    body: Callable[..., Any]      # one signature per role
     if role == "dispatch":
         def body(device: Any, irp: Any) -> Generator[Any, Any, int]:
             frame = Frame(model, device, irp)

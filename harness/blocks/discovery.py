@@ -54,6 +54,7 @@ def load_custom_blocks(root: Path | None = None) -> list[str]:
         _loaded.add(key)
         name = f"irp_harness_project_blocks.{path.stem}"
         spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None and spec.loader is not None    # a .py file: a source loader
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         try:

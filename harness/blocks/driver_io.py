@@ -13,7 +13,7 @@ stacks-services-semantics.md §1.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Generator
+from typing import Any, Callable, Generator, overload
 
 from ..kernel import (IRP_MJ, NTSTATUS, FileObject, IoStatusBlock,
                       io_allocate_irp, io_build_asynchronous_fsd_request,
@@ -86,6 +86,16 @@ def _out(cc: Any, params: dict, key: str, path: list) -> Callable[[Frame, int], 
     return target[1]
 
 
+@overload
+def _value(cc: Any, params: dict, key: str, path: list, default: int = 0
+           ) -> Callable[[Frame], int]: ...
+
+
+@overload
+def _value(cc: Any, params: dict, key: str, path: list, default: None
+           ) -> Callable[[Frame], int | None]: ...
+
+
 def _value(cc: Any, params: dict, key: str, path: list, default: int | None = 0
            ) -> Callable[[Frame], int | None]:
     if key not in params:
@@ -147,7 +157,7 @@ def _event(cc: Any, params: dict, key: str, path: list) -> Callable[[Frame], Any
 
 
 def _major(cc: Any, params: dict, path: list, default: str | None = None) -> int:
-    name = params.get("major", default)
+    name: Any = params.get("major", default)
     if name not in IRP_MJ.__members__:
         cc.report(path + ["major"], f"unknown major function {name!r}")
         return 0
@@ -500,6 +510,7 @@ def _ob_ref_by_name(params: dict, cc: Any, path: list) -> Any:
     def step(f: Frame) -> Generator[Any, Any, None]:
         name = literal if pointer is None else pointer_text(f, pointer.fn(f) & 0xFFFFFFFF,
                                                             True)
+        assert name is not None      # a literal name, or the string the pointer names
         status, obj = ob_reference_object_by_name(f.kernel, name, kind)
         if obj is not None:
             object_out(f, _address(f, obj))

@@ -38,14 +38,14 @@ INFO = dict(NAME, description="FileInformation: the record's variable (e.g. a "
 LENGTH = dict(EXPR, description="Length in bytes (default: the size of info)")
 
 
-def _class(params: dict, default: int | None = None) -> int:
-    value = params.get("class", default)
+def _class(params: dict, default: int | str | None = None) -> int:
+    value: Any = params.get("class", default)
     return CLASSES[value] if isinstance(value, str) else value
 
 
 def _length(cc: Any, params: dict, path: list) -> Callable[[Frame, Any], int]:
     """Length: the expression given, else the size of the record's memory."""
-    given = _value(cc, params, "length", path, None)
+    given = _value(cc, params, "length", path)       # called only when given
     return lambda f, memory: (given(f) if "length" in params
                               else (memory.length if memory is not None else 0)) & 0xFFFFFFFF
 

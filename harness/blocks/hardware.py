@@ -59,6 +59,7 @@ def _connect_interrupt(params: dict, cc: Any, path: list) -> Any:
         _report(f, "IoConnectInterrupt", {"device": hw.name, "isr": isr.name})
         wanted = _translated_line(f, hw, vector(f), irql(f))
         mask = affinity(f)
+        status: int
         if mask is not None and not mask & active_processors(f.kernel):
             # pnp-hardware §5.1: a ProcessorEnableMask with no active processor
             status, interrupt = NTSTATUS.STATUS_INVALID_PARAMETER, None

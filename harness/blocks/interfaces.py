@@ -53,7 +53,7 @@ def _io_register_device_interface(params: dict, cc: Any, path: list) -> Any:
         _report(f, "IoRegisterDeviceInterface", {"pdo": device.label, "guid": guid,
                                                  "reference": reference or "NULL"})
         status = io_register_device_interface(device, guid, reference, target)
-        result = {"status": status}
+        result: dict[str, Any] = {"status": status}
         if status < 0x80000000:
             result["name"] = _text(f, target, True)
         _returned(f, "IoRegisterDeviceInterface", **result)

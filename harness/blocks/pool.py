@@ -98,7 +98,7 @@ def _free_pool(params: Any, cc: Any, path: list) -> Any:
 
 
 def _rtl(name: str, api: str, summary: str, props: dict, required: tuple[str, ...],
-         run: Callable[[Frame, dict], None]) -> None:
+         run: Callable[[Frame, dict], int | None]) -> None:
     @block(name, summary=summary, params={"type": "object", "required": list(required),
                                           "additionalProperties": False, "properties": props},
            models=(api,))
@@ -244,6 +244,7 @@ def _ex_interlocked_list(name: str, api: str, summary: str, head: bool, insert: 
                 # kernel-env §2.5: the inserts give the old first / last entry or NULL;
                 # the remove gives NULL on an empty list (RemoveHeadList gives the head)
                 if insert:
+                    assert entry is not None     # compiled for the inserts
                     record = entry(f) & 0xFFFFFFFF
                     old = (records[0] if head else records[-1]) if records else 0
                     _insert(head)(f, records, {"entry": record})

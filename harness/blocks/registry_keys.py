@@ -96,7 +96,7 @@ def _data(cc: Any, params: dict, path: list) -> Callable[[Frame], bytes]:
         cc.report(path, "give exactly one of data (a variable), text (a wide literal) or "
                   "pointer (pool memory)")
         return lambda f: b""
-    size = _value(cc, params, "size", path, None)
+    size = _value(cc, params, "size", path)     # called only when given
     if "pointer" in params:
         pointer = _value(cc, params, "pointer", path)
         if "size" not in params:
@@ -167,7 +167,7 @@ def _query(name: str, api: str, summary: str, routine: Callable[..., Any],
 
         def step(f: Frame) -> Generator[Any, Any, None]:
             h, count = handle(f) & 0xFFFFFFFF, length(f) & 0xFFFFFFFF
-            args = {"handle": h, "class": info_class(f), "length": count}
+            args: dict[str, Any] = {"handle": h, "class": info_class(f), "length": count}
             if with_value:
                 args["name"] = value_name
             if with_index:
@@ -223,6 +223,7 @@ def _zw_create_key(params: dict, cc: Any, path: list) -> Any:
             kernel_handle=bool(attributes(f) & OBJ_KERNEL_HANDLE))
         if handle:
             handle_out(f, handle)          # on failure neither *KeyHandle nor *Disposition
+            assert disposition is not None     # given with every handle
             disposition_out(f, disposition)
         status_out(f, status)
         _returned(f, "ZwCreateKey", status, handle=handle, disposition=disposition)
@@ -502,7 +503,9 @@ def _rtl_query(params: dict, cc: Any, path: list) -> Any:
             cc.report(at, "give default_data or default_text, not both")
         if "default_text" in spec:
             literal = spec["default_text"].encode("utf-16-le") + b"\0\0"
-            default = lambda f, literal=literal: literal
+            def default_text(f: Frame, literal: bytes = literal) -> bytes | None:
+                return literal
+            default = default_text
         elif "default_data" in spec:
             raw = _variable_bytes(cc, spec["default_data"], at + ["default_data"])
             length = _value(cc, spec, "default_length", at, None)

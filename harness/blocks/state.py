@@ -21,13 +21,13 @@ is not modelled, and says so.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, NoReturn, Sequence
 
-from ..kernel import (DISPATCH_LEVEL, IRP_MJ, IRP_MN, IRQL, NTSTATUS, irql_name, BugCheckCode, Buffer,
+from ..kernel import (IRP_MJ, IRP_MN, IRQL, NTSTATUS, irql_name, Buffer,
                       FastMutex, GuardedMutex, IoRemoveLock, KDeviceQueue, KEvent, KMutant,
                       LookasideList,
                       KSemaphore, KSpinLock, KTimer,
-                      NotificationEvent, StatusRaised,
+                      NotificationEvent, mm_access_fault,
                       NotModelledError, io_get_current_irp_stack_location,
                       mm_get_system_address_for_mdl_safe)
 from ..kernel.rtl import ansi_decode
@@ -195,24 +195,11 @@ def view_buffer(f: Any, which: str) -> Buffer | None:
     return irp.user_buffer
 
 
-def fault(f: Any, address: int, write: bool, status: int = STATUS_ACCESS_VIOLATION) -> None:
-    """The bug check an unhandled kernel-mode exception raises in this context."""
-    kernel = f.kernel
-    irql = kernel.cpu.irql
-    if kernel.current_thread.exception_handlers and address < 0x80000000 \
-            and irql < DISPATCH_LEVEL:
-        # stacks-services 4.7: a fault on a user address inside __try goes to its
-        # handler; faults at DISPATCH_LEVEL or on kernel addresses cannot be caught
-        raise StatusRaised(status)
-    if status == STATUS_ACCESS_VIOLATION and irql >= DISPATCH_LEVEL:
-        kernel.bug_check(BugCheckCode.DRIVER_IRQL_NOT_LESS_OR_EQUAL, address, irql,
-                         int(write), 0, reason=f"access to 0x{address:08X} at IRQL {irql}")
-    thread = kernel.current_thread
-    code = (BugCheckCode.SYSTEM_THREAD_EXCEPTION_NOT_HANDLED
-            if thread is not None and thread.process == "System"
-            else BugCheckCode.KMODE_EXCEPTION_NOT_HANDLED)
-    kernel.bug_check(code, status, 0, int(write), address,
-                     reason=f"unhandled exception 0x{status:08X} in driver code")
+def fault(f: Any, address: int, write: bool, status: int = STATUS_ACCESS_VIOLATION
+          ) -> NoReturn:
+    """The bug check an unhandled kernel-mode exception raises in this context (or the
+    unwind to a __try handler: the kernel's mm_access_fault, stacks-services 4.7)."""
+    mm_access_fault(f.kernel, address, write, status)
 
 
 # -- IRP and stack-location fields -------------------------------------------------------
@@ -351,6 +338,12 @@ _STACK_FIELDS: dict[str, tuple[CType, Callable[[Any], int], Any]] = {
     "Parameters.QueryFile.Length": (ULONG, lambda f: _p(f).length, None),
     "Parameters.QueryFile.FileInformationClass":
         (ULONG, lambda f: _p(f).file_information_class, None),
+    "Parameters.SetFile.Length": (ULONG, lambda f: _p(f).length, None),
+    "Parameters.SetFile.FileInformationClass":
+        (ULONG, lambda f: _p(f).file_information_class, None),
+    "Parameters.QueryVolume.Length": (ULONG, lambda f: _p(f).length, None),
+    "Parameters.QueryVolume.FsInformationClass":
+        (ULONG, lambda f: (_p(f).other or {}).get("FsInformationClass", 0), None),
     # IRP_MN_START_DEVICE's CM_RESOURCE_LISTs, NULL without resources (pnp-hardware §2.5)
     "Parameters.StartDevice.AllocatedResources":
         (PTR, lambda f: _other(f, "AllocatedResources"), None),

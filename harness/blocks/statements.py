@@ -83,7 +83,7 @@ def _add(params: dict, cc: Any, path: list) -> Any:
 
 def _interlocked(name: str, summary: str, operands: tuple[str, ...], op: Any) -> None:
     """Register one Interlocked* routine: ``op(old, *operands) -> (new, returned)``."""
-    props = {"target": NAME_EXPR, "as": NAME_EXPR}
+    props: dict[str, Any] = {"target": NAME_EXPR, "as": NAME_EXPR}
     props.update({operand: EXPR for operand in operands})
 
     def compile_(params: dict, cc: Any, path: list) -> Any:
@@ -267,7 +267,7 @@ def _lower_irql(params: Any, cc: Any, path: list) -> Any:
     where = cc.where(path)
 
     def step(f: Frame) -> Generator[Any, Any, None]:
-        saved = f.vars.get(SAVED_IRQLS)
+        saved: Any = f.vars.get(SAVED_IRQLS)       # the IRQLs raise_irql pushed, if any
         if given is None and not saved:
             raise ScenarioRuntimeError(f"{where}: lower_irql without a raise_irql before it "
                                        "in this routine: say which IRQL to lower to")

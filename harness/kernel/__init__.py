@@ -56,9 +56,8 @@ from .io.pnpres import (INTERFACE_TYPES, PIC_LEVELS, SHARE_DISPOSITIONS,  # noqa
                         TAG_PNP_RESOURCES, CmPartialResource, DeviceResources,
                         active_processors, hal_get_interrupt_vector, hal_translate_resource)
 from .io.interface import (DEVICE_INTERFACE_INCLUDE_NONACTIVE,  # noqa: F401
-                           EventCategoryDeviceInterfaceChange, GUID_DEVICE_INTERFACE_ARRIVAL,
+                           GUID_DEVICE_INTERFACE_ARRIVAL,
                            GUID_DEVICE_INTERFACE_REMOVAL,
-                           PNPNOTIFY_DEVICE_INTERFACE_INCLUDE_EXISTING_INTERFACES,
                            DeviceInterface, DeviceInterfaceChangeNotification,
                            NotificationEntry, guid_bytes, guid_text,
                            io_get_device_interfaces,
@@ -180,6 +179,12 @@ from .mm.memory import (Buffer, Mdl, io_allocate_mdl, io_build_partial_mdl,  # n
                         io_free_mdl, mm_get_mdl_byte_count, mm_get_mdl_byte_offset,
                         mm_get_mdl_virtual_address, mm_get_system_address_for_mdl_safe,
                         mm_prepare_mdl_for_reuse, mm_probe_and_lock_pages)
+from .io.userfile import (FS_QUERY_LENGTHS, FileFsDeviceInformation,  # noqa: F401
+                          FileFsVolumeInformation, iop_query_information, iop_set_information,
+                          nt_duplicate_object, nt_flush_buffers_file,
+                          nt_query_volume_information_file)
+from .mm.usermem import (UnmappedUserPointer, UserAddressSpace, UserBuffer,  # noqa: F401
+                         mm_access_fault, never_mapped)
 from .mm.lookaside import (LookasideList, ex_allocate_from_lookaside_list,  # noqa: F401
                            ex_delete_lookaside_list, ex_free_to_lookaside_list,
                            ex_initialize_lookaside_list)

@@ -86,6 +86,22 @@ class NTSTATUS(_HexEnum):
     STATUS_NONEXISTENT_SECTOR = 0xC0000015
     STATUS_DATA_OVERRUN = 0xC000003C
     STATUS_IO_DEVICE_ERROR = 0xC0000185
+    # win32-io 1.9: the rest of the statuses whose Win32 errors a driver's caller sees
+    STATUS_DATATYPE_MISALIGNMENT = 0x80000002
+    STATUS_INVALID_PARAMETER_1 = 0xC00000EF
+    STATUS_INVALID_PARAMETER_2 = 0xC00000F0
+    STATUS_INVALID_PARAMETER_3 = 0xC00000F1
+    STATUS_INVALID_PARAMETER_5 = 0xC00000F3
+    STATUS_INVALID_PARAMETER_7 = 0xC00000F5
+    STATUS_INVALID_PARAMETER_8 = 0xC00000F6
+    STATUS_INVALID_PARAMETER_9 = 0xC00000F7
+    STATUS_INVALID_PARAMETER_10 = 0xC00000F8
+    STATUS_INVALID_PARAMETER_11 = 0xC00000F9
+    STATUS_INVALID_PARAMETER_12 = 0xC00000FA
+    STATUS_INVALID_IMAGE_FORMAT = 0xC000007B
+    STATUS_DEVICE_DOES_NOT_EXIST = 0xC00000C0
+    STATUS_INVALID_DEVICE_STATE = 0xC0000184
+    STATUS_DEVICE_REMOVED = 0xC00002B6
 
 
 STATUS_CONTINUE_COMPLETION = NTSTATUS.STATUS_SUCCESS
@@ -496,6 +512,13 @@ ERROR_PRIVILEGE_NOT_HELD = 1314
 # setupapi's (win32-io §8)
 ERROR_NO_MORE_ITEMS = 259
 ERROR_INVALID_USER_BUFFER = 1784
+# win32-io 1.9's other targets
+ERROR_BAD_COMMAND = 22
+ERROR_BAD_LENGTH = 24
+ERROR_SHARING_VIOLATION = 32
+ERROR_DEV_NOT_EXIST = 55
+ERROR_DEVICE_REMOVED = 1617
+ERROR_NEGATIVE_SEEK = 131           # SetFilePointer(Ex) to a position below 0 (win32-io 5.5a)
 
 WIN32_ERROR_NAMES = {v: k for k, v in globals().items() if k.startswith("ERROR_")}
 # winerror.h names 258 WAIT_TIMEOUT: the last error of a timed-out GetQueuedCompletionStatus
@@ -543,13 +566,40 @@ _NT_TO_WIN32 = {
     NTSTATUS.STATUS_IMAGE_ALREADY_LOADED: ERROR_SERVICE_ALREADY_RUNNING,
     NTSTATUS.STATUS_ABANDONED: ERROR_ABANDONED_WAIT_0,  # STATUS_ABANDONED_WAIT_0
     NTSTATUS.STATUS_NOT_FOUND: ERROR_NOT_FOUND,
+    # win32-io 1.9 (the ntdll table's rows for the rest of a driver's statuses)
+    NTSTATUS.STATUS_DATATYPE_MISALIGNMENT: ERROR_NOACCESS,
+    NTSTATUS.STATUS_NO_MORE_ENTRIES: ERROR_NO_MORE_ITEMS,
+    NTSTATUS.STATUS_INVALID_INFO_CLASS: ERROR_INVALID_PARAMETER,
+    NTSTATUS.STATUS_INFO_LENGTH_MISMATCH: ERROR_BAD_LENGTH,
+    NTSTATUS.STATUS_SHARING_VIOLATION: ERROR_SHARING_VIOLATION,
+    NTSTATUS.STATUS_INVALID_IMAGE_FORMAT: ERROR_BAD_EXE_FORMAT,
+    NTSTATUS.STATUS_DEVICE_DOES_NOT_EXIST: ERROR_DEV_NOT_EXIST,
+    NTSTATUS.STATUS_INVALID_DEVICE_STATE: ERROR_BAD_COMMAND,
+    NTSTATUS.STATUS_DEVICE_REMOVED: ERROR_DEVICE_REMOVED,
+    NTSTATUS.STATUS_INVALID_PARAMETER_MIX: ERROR_INVALID_PARAMETER,
+    **{0xC00000EF + i: ERROR_INVALID_PARAMETER for i in range(12)},  # _1 .. _12
 }
+
+CUSTOMER_BIT = 0x20000000                     # a driver-private ("customer") code
 
 
 def rtl_nt_status_to_dos_error(status: int) -> int:
-    """RtlNtStatusToDosError for the statuses in kernel-env §0.
-
-    Unknown statuses map to ERROR_MR_MID_NOT_FOUND (317), as Windows does for codes
-    missing from its table.
+    """RtlNtStatusToDosError (kernel-env §0, win32-io 1.9), its special cases in ntdll's
+    order (1.9a): 0 -> 0; a code with the customer bit is returned unchanged; 0xD... is
+    folded to 0xC...; the table; then 0xC001xxxx and 0x8007xxxx (HRESULT_FROM_WIN32)
+    give their low word; anything else ERROR_MR_MID_NOT_FOUND (317). 1.9a (uncertain
+    for Windows): 0xC007xxxx is NOT unwrapped - both implementations read give 317.
     """
-    return _NT_TO_WIN32.get(status, ERROR_MR_MID_NOT_FOUND)
+    status &= 0xFFFFFFFF
+    if status == 0:
+        return ERROR_SUCCESS
+    if status & CUSTOMER_BIT:
+        return status
+    if status >> 28 == 0xD:
+        status &= 0xCFFFFFFF
+    mapped = _NT_TO_WIN32.get(status)
+    if mapped is not None:
+        return mapped
+    if status >> 16 in (0xC001, 0x8007):
+        return status & 0xFFFF
+    return ERROR_MR_MID_NOT_FOUND

@@ -8,6 +8,7 @@ hook costs one call on the hot path, and nothing when no instrument wants it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 HOOK_NAMES = (
@@ -21,6 +22,12 @@ HOOK_NAMES = (
     "irp_final",            # (irp, status, information)  IopCompleteRequest final phase
     "irp_cancel",           # (irp, had_cancel_routine)
     "mark_pending",         # (irp, device)
+    "irp_set_completion",   # (irp, routine, context, control)  IoSetCompletionRoutine armed
+                            # the next location (control: its SL_INVOKE_ON_* bits)
+    "irp_location",         # (irp, routine)  IoSkipCurrentIrpStackLocation /
+                            # IoCopyCurrentIrpStackLocationToNext / IoSetNextIrpStackLocation
+    "cancel_routine",       # (irp, device, routine)  a cancel routine is about to run
+    "cancel_return",        # (irp, device, routine)  ... and returned
     "dpc_queued",           # (dpc, inserted)
     "dpc_run",              # (dpc)
     "interrupt",            # (line, cpu)  a CPU takes an interrupt
@@ -63,6 +70,45 @@ class Hooks:
     """One attribute per hook name, each a single callable (fan-out when needed)."""
 
     __slots__ = HOOK_NAMES
+    # one declaration per HOOK_NAMES entry (set in __init__; tests/test_typing.py
+    # checks the two lists agree)
+    irp_allocated: Callable[..., None]
+    irp_freed: Callable[..., None]
+    irp_call: Callable[..., None]
+    dispatch_return: Callable[..., None]
+    irp_complete: Callable[..., None]
+    completion_routine: Callable[..., None]
+    completion_return: Callable[..., None]
+    irp_final: Callable[..., None]
+    irp_cancel: Callable[..., None]
+    mark_pending: Callable[..., None]
+    irp_set_completion: Callable[..., None]
+    irp_location: Callable[..., None]
+    cancel_routine: Callable[..., None]
+    cancel_return: Callable[..., None]
+    dpc_queued: Callable[..., None]
+    dpc_run: Callable[..., None]
+    interrupt: Callable[..., None]
+    isr_return: Callable[..., None]
+    apc_run: Callable[..., None]
+    timer_set: Callable[..., None]
+    timer_expired: Callable[..., None]
+    timer_cancelled: Callable[..., None]
+    event_set: Callable[..., None]
+    wait_begin: Callable[..., None]
+    wait_end: Callable[..., None]
+    thread_start: Callable[..., None]
+    thread_exit: Callable[..., None]
+    irql_change: Callable[..., None]
+    dbg_print: Callable[..., None]
+    service_call: Callable[..., None]
+    service_return: Callable[..., None]
+    win32_call: Callable[..., None]
+    win32_return: Callable[..., None]
+    bugcheck: Callable[..., None]
+    app_print: Callable[..., None]
+    violation: Callable[..., None]
+    machine_frozen: Callable[..., None]
 
     def __init__(self, instruments: list[Instrument]) -> None:
         for name in HOOK_NAMES:
@@ -76,7 +122,7 @@ class Hooks:
                 setattr(self, name, _fanout(tuple(fns)))
 
 
-def _fanout(fns: tuple) -> Any:
+def _fanout(fns: tuple[Callable[..., None], ...]) -> Callable[..., None]:
     def call(*args: Any) -> None:
         for fn in fns:
             fn(*args)

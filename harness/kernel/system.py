@@ -60,7 +60,7 @@ class Kernel(Machine):
         self.drivers: list[Any] = []                           # io
         self.images: dict[str, Any] = {}    # io: driver images on disk, by service name
         self.pnp = PnpManager(self)         # io: the PnP manager and its root enumerator
-        self.power_busy: dict[Any, list] = {}   # io: devices with a power IRP in progress
+        self.power_busy: dict[Any, list[Any]] = {}   # io: devices with a power IRP in progress
         self.pnp.root.major_function[IRP_MJ.IRP_MJ_POWER] = pnp_root_power
         self.cancel_spin_lock = KSpinLock(self, "IoCancelSpinLock")
         self.io_timers = IoTimerQueue(self)

@@ -69,7 +69,10 @@ class _Sized:
     @property
     def element_size(self) -> int:
         """Size of one element: the array stride, or the whole thing if not an array."""
-        return self.struct.size if self.struct is not None else self.ctype.size
+        if self.struct is not None:
+            return self.struct.size
+        assert self.ctype is not None      # not a struct: a scalar
+        return self.ctype.size
 
     @property
     def size(self) -> int:
@@ -154,7 +157,10 @@ class TypeSpec(_Sized):
     def align(self) -> int:
         """Natural alignment before packing: a scalar's size, a struct's ``align``;
         an array aligns like its element."""
-        return self.struct.align if self.struct is not None else self.ctype.size
+        if self.struct is not None:
+            return self.struct.align
+        assert self.ctype is not None      # not a struct: a scalar
+        return self.ctype.size
 
 
 @dataclass(frozen=True)
@@ -195,6 +201,7 @@ class FieldRef:
         self._check(raw)
         if self.width is None:
             return self.ctype.from_bytes(raw)
+        assert self.bit is not None        # a bitfield has both
         return self.wrap(int.from_bytes(raw, "little") >> self.bit)
 
     def encode(self, raw: bytes, value: int) -> bytes:
@@ -206,6 +213,7 @@ class FieldRef:
         self._check(raw)
         if self.width is None:
             return self.ctype.to_bytes(value)
+        assert self.bit is not None        # a bitfield has both
         mask = ((1 << self.width) - 1) << self.bit
         unit = int.from_bytes(raw, "little") & ~mask | (value << self.bit) & mask
         return unit.to_bytes(self.ctype.size, "little")
@@ -281,6 +289,7 @@ def _layout(name: str, decls: Sequence[tuple[str, TypeSpec, int | None]], pack: 
             # matter) and the new field fits in the bits left; otherwise a new unit starts,
             # aligned like a plain member of that type. Bits are allocated LSB first.
             # Unlike GCC, a field never straddles units and a size change always breaks.
+            assert spec.ctype is not None      # parse_type: a bitfield is of a scalar type
             size = spec.ctype.size
             if unit is not None and unit[1] == size and unit[2] + spec.width <= size * 8:
                 bit = unit[2]
@@ -380,6 +389,7 @@ def resolve_path(struct: Struct, path: Sequence[str | int]) -> FieldRef:
                                   f"name one of its fields")
             current = member.struct
             continue
+        assert member.ctype is not None    # not a struct: a scalar
         if i < len(path):
             raise LayoutError(f"{spelled} is a scalar {member.ctype.name}: cannot go on "
                               f"with {path[i]!r}")
@@ -401,7 +411,9 @@ def _builtin(name: str, body: str, pack: int = 8,
     ``structs``; built-ins only."""
     decls = []
     for text in filter(None, (part.strip() for part in body.split(";"))):
-        ctype_name, mname, suffix, at = _DECL.match(text).groups()
+        decl = _DECL.match(text)
+        assert decl is not None, text      # the built-in declarations are well formed
+        ctype_name, mname, suffix, at = decl.groups()
         spec = parse_type(ctype_name + (suffix or ""), structs)
         decls.append((mname, spec, None if at is None else int(at)))
     return _layout(name, decls, pack)

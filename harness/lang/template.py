@@ -166,7 +166,9 @@ def parse_template(text: str) -> Template:
     while i < n:
         ch = text[i]
         if ch not in "{}":
-            end = _LITERAL.match(text, i).end()
+            literal = _LITERAL.match(text, i)
+            assert literal is not None      # text[i] is no brace
+            end = literal.end()
             pieces.append(text[i:end])
             i = end
         elif text.startswith(ch, i + 1):  # {{ or }}
@@ -344,6 +346,7 @@ def _formatter(shown: str, flags: str, width: int, prec: int | None,
 
     if conv == "c":
         return lambda value: _pad(chr(as_int(value) & 0xFF), width, left)
+    digits: int | None
     if conv == "p":  # XP's DbgPrint: %p is the pointer as 8 uppercase hex digits
         ctype, conv, digits = TYPES["PVOID"], "X", max(prec or 0, 8)
     else:

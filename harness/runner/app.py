@@ -17,6 +17,7 @@ from ..scenario.schema_app import MAX_BUFFER
 from .app_apc import ApcVerbs
 from .app_error import AppError
 from .app_cancel import CancelVerbs
+from .app_file import FileVerbs
 from .app_iocp import CompletionPortVerbs
 from .result import Request
 
@@ -24,7 +25,7 @@ _ACCESS = {"read": GENERIC_READ, "write": GENERIC_WRITE,
            "read_write": GENERIC_READ | GENERIC_WRITE, "none": 0}
 
 
-class Application(ApcVerbs, CancelVerbs, CompletionPortVerbs, Instrument):
+class Application(ApcVerbs, CancelVerbs, CompletionPortVerbs, FileVerbs, Instrument):
     """The user-mode program of a scenario, and the record of what it saw.
 
     It is also an instrument: the final completion phase of an IRP it issued tells it
@@ -47,6 +48,8 @@ class Application(ApcVerbs, CancelVerbs, CompletionPortVerbs, Instrument):
         self.threads: dict[str, Any] = {}
         self.thread_handles: dict[str, int] = {}   # _beginthreadex's handles
         self._anonymous = 0
+        self._error_marks: dict[int, int] = {}   # per thread: SetLastError count when
+        #                                           its current step began
         kernel.add_instrument(self)
 
     # -- instrument hooks ------------------------------------------------------------------
@@ -71,7 +74,14 @@ class Application(ApcVerbs, CancelVerbs, CompletionPortVerbs, Instrument):
 
     def run_step(self, step: AppStep, thread_name: str) -> Generator[Any, Any, Request | None]:
         handler = getattr(self, f"_do_{step.verb}")
-        return (yield from handler(step.args, step.name, step, thread_name))
+        tid = self.kernel.current_thread.tid
+        outer = self._error_marks.get(tid)        # a step nested in an APC's body
+        self._error_marks[tid] = self._error_writes()
+        try:
+            return (yield from handler(step.args, step.name, step, thread_name))
+        finally:
+            if outer is not None:
+                self._error_marks[tid] = outer
 
     def _request(self, name: str | None, api: str, thread: str, handle: str | None) -> Request:
         if name is None:
@@ -81,14 +91,25 @@ class Application(ApcVerbs, CancelVerbs, CompletionPortVerbs, Instrument):
         self.requests[name] = request
         return request
 
+    def _error_writes(self) -> int:
+        """How many times this thread's last error was written so far (win32-io 1.1)."""
+        return self.win32.last_error_writes.get(self.kernel.current_thread.tid, 0)
+
     def _handle(self, name: str) -> int:
         """The HANDLE in the app's variable ``name``: INVALID_HANDLE_VALUE until an open
         stores one (or when the open failed), which Win32 answers ERROR_INVALID_HANDLE."""
         return self.handles.get(name, INVALID_HANDLE_VALUE)
 
-    def _returned(self, request: Request, ok: bool, count: int) -> Request:
-        request.ok, request.bytes = ok, count
+    def _returned(self, request: Request, ok: bool, count: int | None) -> Request:
+        """The call returned: BOOL, its count (None: not written, the DWORD keeps its
+        value from before the call, ``bytes_init``), GetLastError now and whether the
+        call wrote it (1.1: a TRUE return leaves it untouched)."""
+        request.ok = ok
+        if count is not None:
+            request.bytes = count
         request.last_error = self.win32.get_last_error()
+        request.error_set = self._error_writes() != self._error_marks.get(
+            self.kernel.current_thread.tid, -1)
         request.returned_at = self.kernel.now
         return request
 
@@ -118,44 +139,51 @@ class Application(ApcVerbs, CancelVerbs, CompletionPortVerbs, Instrument):
         request = self._request(name, api, thread, args["handle"])
         if api == "WriteFile":
             payload = step.compiled["payload"](self)
-            buffer = self.win32.alloc(len(payload))
-            buffer.write(payload)
             length = len(payload)
+            buffer = self._user_pointer(args.get("buffer", "valid"), length,
+                                        lambda: self._allocated(payload))
         else:
             length = args["length"]
-            buffer = (None if args.get("buffer", "valid") in ("null", None)
-                      else self.win32.alloc(length, args.get("fill", 0xCC)))
-        request.buffer = buffer
+            buffer = self._user_pointer(args.get("buffer", "valid"), length,
+                                        lambda: self.win32.alloc(length,
+                                                                 args.get("fill", 0xCC)))
+        request.buffer = buffer if buffer is not None and buffer.resident else None
         overlapped = self._overlapped(h, args)
         request.overlapped = overlapped
+        request.bytes = args.get("bytes_init", 0)
         call = self.win32.read_file if api == "ReadFile" else self.win32.write_file
         ok, count = yield from call(h, buffer, length, overlapped, tag=request)
+        request.bytes_set = count is not None
         return self._returned(request, ok, count)
 
     def _overlapped(self, h: int, args: dict) -> Overlapped | None:
         handle = self.win32.handles.get(h)
         if handle is None or not handle.overlapped:
             return None
+        low_bit = bool(args.get("event_low_bit"))     # win32-io 1.3: hEvent | 1
         event = (self.win32.overlapped_event(f"OVERLAPPED event {len(self.requests)}")
-                 if args.get("event") else None)
-        return Overlapped(event, args.get("offset", 0))
+                 if args.get("event") or low_bit else None)
+        return Overlapped(event, args.get("offset", 0), low_bit)
 
     def _do_ioctl(self, args: dict, name: str | None, step: AppStep, thread: str) -> Generator:
         h = self._handle(args["handle"])
         code = step.compiled["code"]
         request = self._request(name, "DeviceIoControl", thread, args["handle"])
         payload = step.compiled["payload"](self) if "payload" in step.compiled else b""
-        in_buffer = None
-        if payload:
-            in_buffer = self.win32.alloc(len(payload))
-            in_buffer.write(payload)
+        in_length = args.get("input_length", len(payload))
+        in_buffer = self._user_pointer(args.get("input_buffer", "valid"), in_length,
+                                       lambda: self._allocated(payload) if payload else None)
         out_length = args.get("output_length", 0)
-        out_buffer = self.win32.alloc(out_length) if out_length else None
-        request.buffer = out_buffer
+        out_buffer = self._user_pointer(args.get("output_buffer", "valid"), out_length,
+                                        lambda: self.win32.alloc(out_length)
+                                        if out_length else None)
+        request.buffer = out_buffer if out_buffer is not None and out_buffer.resident else None
         overlapped = self._overlapped(h, args)
         request.overlapped = overlapped
+        request.bytes = args.get("bytes_init", 0)     # 1.2: never pre-zeroed
         ok, count = yield from self.win32.device_io_control(
-            h, code, in_buffer, len(payload), out_buffer, out_length, overlapped, tag=request)
+            h, code, in_buffer, in_length, out_buffer, out_length, overlapped, tag=request)
+        request.bytes_set = count is not None
         return self._returned(request, ok, count)
 
     def _do_cancel_io(self, handle: str, name: str | None, step: AppStep, thread: str) -> Generator:
@@ -203,11 +231,31 @@ class Application(ApcVerbs, CancelVerbs, CompletionPortVerbs, Instrument):
     def _do_get_overlapped_result(self, args: dict, name: str | None, step: dict,
                                   thread: str) -> Generator:
         target = self._find(args["request"])
-        request = self._request(name, "GetOverlappedResult", thread, target.handle)
-        ok, count = yield from self.win32.get_overlapped_result(
-            self._handle(target.handle), target.overlapped, args.get("wait", True))
+        if target.overlapped is None:
+            raise AppError(f"{step.where}: {args['request']!r} has no OVERLAPPED (not an "
+                           "overlapped read, write or ioctl)")
+        ex = "timeout" in args or "alertable" in args      # GetOverlappedResultEx
+        request = self._request(name, "GetOverlappedResult" + ("Ex" if ex else ""), thread,
+                                target.handle)
+        request.bytes = args.get("bytes_init", 0)
+        request.overlapped = target.overlapped
+        h = self._handle(target.handle)
+        if ex:
+            ok, count = yield from self.win32.get_overlapped_result_ex(
+                h, target.overlapped, step.compiled["ms"], bool(args.get("alertable")))
+        else:
+            ok, count = yield from self.win32.get_overlapped_result(
+                h, target.overlapped, args.get("wait", True))
         request.buffer = target.buffer
+        request.bytes_set = count is not None
         return self._returned(request, ok, count)
+
+    def _do_set_last_error(self, error: int, name: str | None, step: AppStep, thread: str
+                           ) -> Generator:
+        """SetLastError(dwErrCode): a value a later call may leave untouched (1.1)."""
+        self.win32.set_last_error(error & 0xFFFFFFFF)
+        return None
+        yield
 
     def _do_wait(self, target_name: str, name: str | None, step: AppStep, thread: str) -> Generator:
         target = self._find(target_name)

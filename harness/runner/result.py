@@ -34,6 +34,10 @@ class Request:
     key: int | None = None             # GetQueuedCompletionStatus: *lpCompletionKey
     pointer: int | None = None         # ... *lpOverlapped as an address (0 = NULL)
     dequeued: str | None = None        # ... the request whose OVERLAPPED that is, or "NULL"
+    #: win32-io 1.1 / 1.2: whether the call wrote the last error / its byte-count
+    #: out-parameter (None: a call without one); "untouched" is False
+    error_set: bool | None = None
+    bytes_set: bool | None = None
 
     @property
     def data(self) -> bytes:
@@ -41,6 +45,28 @@ class Request:
         if self.buffer is None:
             return b""
         return self.buffer.read(0, self.bytes)
+
+    @property
+    def internal(self) -> int | None:
+        """OVERLAPPED.Internal now (the IOSB's Status the kernel wrote), None without one."""
+        return None if self.overlapped is None else self.overlapped.status
+
+    @property
+    def internal_high(self) -> int | None:
+        """OVERLAPPED.InternalHigh now (the IOSB's Information)."""
+        return None if self.overlapped is None else self.overlapped.information
+
+    @property
+    def internal_name(self) -> str | None:
+        return None if self.internal is None else status_name(self.internal)
+
+    @property
+    def event_signaled(self) -> bool | None:
+        """Whether the OVERLAPPED's hEvent is signaled now (None: no hEvent)."""
+        ov = self.overlapped
+        if ov is None or getattr(ov, "h_event", None) is None:
+            return None
+        return ov.h_event.signal_state > 0
 
     @property
     def hex(self) -> str:

@@ -8,7 +8,9 @@ names and fields, ``print`` templates and expressions.
 
 The app's names, for expressions and ``print`` fields:
 - a request ``r1``: ``r1.ok``, ``r1.bytes``, ``r1.error``, ``r1.status``,
-  ``r1.information``, ``r1.size``, ``r1.buffer[i]`` (a byte of its buffer), and, when
+  ``r1.information``, ``r1.size``, ``r1.buffer[i]`` (a byte of its buffer),
+  ``r1.internal`` / ``r1.internal_high`` (its OVERLAPPED now), ``r1.event_signaled``,
+  ``r1.error_set`` / ``r1.bytes_set`` (FALSE: the call left them untouched), and, when
   the step says ``struct: NAME``, ``r1.data.Field`` / ``r1.data[i].Field``; in
   ``print`` (and ``open: {path: ...}``) also ``r1.hex``, ``r1.error_name``,
   ``r1.status_name``, ``r1.buffer.address`` and ``r1.path`` (a SetupDi DevicePath);
@@ -27,6 +29,7 @@ from ..lang.layouts import LayoutError, Struct, resolve_path
 from ..lang.template import TemplateError, parse_template
 from ..lang.units import parse_buffer_pattern, parse_duration
 from .schema_app import APP_VERBS
+from .schema_fileapi import FILE_HANDLE_VERBS, FILE_VERBS, plan_file_step
 from .schema_iocp import IOCP_HANDLE_VERBS, IOCP_VERBS, plan_iocp_step
 
 #: Verbs that make a request (a Win32 call whose result ``as`` names).
@@ -40,11 +43,11 @@ REQUEST_VERBS = ("open", "read", "write", "ioctl", "cancel_io", "close",
                  "setupdi_enum_device_interfaces", "setupdi_get_device_interface_detail",
                  "setupdi_destroy_device_info_list", "read_file_ex", "sleep_ex",
                  "queue_user_apc", "write_file_ex", "cancel_io_ex",
-                 "cancel_synchronous_io") + IOCP_VERBS
+                 "cancel_synchronous_io") + IOCP_VERBS + FILE_VERBS
 #: Verbs whose ``as`` names a handle too.
 HANDLE_VERBS = ("open", "create_event", "create_semaphore", "create_mutex", "open_event",
                 "open_sc_manager", "create_service", "open_service",
-                "setupdi_get_class_devs") + IOCP_HANDLE_VERBS
+                "setupdi_get_class_devs") + IOCP_HANDLE_VERBS + FILE_HANDLE_VERBS
 UCHAR = TYPES["UCHAR"]
 HANDLE = TYPES["HANDLE"]
 
@@ -59,6 +62,12 @@ _REQUEST_INTS: dict[str, tuple[CType, Callable[[Any], int]]] = {
     "result": (ULONG, lambda r: r.result or 0),
     "key": (TYPES["ULONG_PTR"], lambda r: r.key or 0),          # GetQueuedCompletionStatus
     "overlapped": (TYPES["ULONG_PTR"], lambda r: r.pointer or 0),
+    # win32-io 1.1-1.6: the OVERLAPPED as it is now, and what the call wrote
+    "internal": (ULONG, lambda r: r.internal or 0),
+    "internal_high": (TYPES["ULONG_PTR"], lambda r: r.internal_high or 0),
+    "event_signaled": (TYPES["BOOL"], lambda r: int(bool(r.event_signaled))),
+    "error_set": (TYPES["BOOL"], lambda r: int(bool(r.error_set))),
+    "bytes_set": (TYPES["BOOL"], lambda r: int(bool(r.bytes_set))),
 }
 _REQUEST_TEXT: dict[str, Callable[[Any], Any]] = {
     "ok": lambda r: "TRUE" if r.ok else "FALSE",
@@ -68,6 +77,7 @@ _REQUEST_TEXT: dict[str, Callable[[Any], Any]] = {
     "buffer.address": lambda r: r.buffer.address if r.buffer is not None else 0,
     "path": lambda r: r.path or "",            # SetupDiGetDeviceInterfaceDetail's DevicePath
     "request": lambda r: r.dequeued or "NULL",  # whose OVERLAPPED a GQCS dequeued
+    "internal_name": lambda r: r.internal_name or "",     # Internal as STATUS_X
 }
 
 
@@ -135,7 +145,8 @@ class AppNames:
         if name in self.constants:
             value = self.constants[name]
             ctype = LONG if LONG.min <= value <= LONG.max else LONGLONG
-            return Binding(ctype, lambda env, v=ctype.wrap(value): v)
+            wrapped = ctype.wrap(value)
+            return Binding(ctype, lambda env: wrapped)
         raise ExprError(f"unknown name {name!r}{did_you_mean(name, self.names())}", ref.offset)
 
     def _request(self, ref: Ref, indexes: tuple[Compiled, ...], struct: Struct | None
@@ -157,9 +168,9 @@ class AppNames:
             if struct is None:
                 raise ExprError(f"{name}.data needs 'struct: NAME' on the step that makes "
                                 f"{name}", parts[0].offset)
-            index = None
+            element: Callable[[Any], int] | None = None     # data[i]: the i-th struct
             if rest and rest[0].kind == "index":
-                index, rest, indexes = indexes[0].fn, rest[1:], indexes[1:]
+                element, rest, indexes = indexes[0].fn, rest[1:], indexes[1:]
             path: list[Any] = []
             for part in rest:
                 if part.kind == "field":
@@ -177,7 +188,7 @@ class AppNames:
             size, stride = fref.ctype.size, struct.size
 
             def get(env: Any) -> int:
-                start = fref.offset + (index(env) * stride if index else 0)
+                start = fref.offset + (element(env) * stride if element else 0)
                 buffer = _request_of(env, name).buffer
                 if buffer is None or start < 0 or start + size > buffer.length:
                     return 0
@@ -372,6 +383,10 @@ class _Planner:
         if verb == "get_overlapped_result":
             self._known(args["request"], names.requests, "request", here + ["request"],
                         "no step makes a request named")
+            if "timeout" in args:
+                c["ms"] = self._sleep(args["timeout"], here + ["timeout"])
+            elif "alertable" in args:
+                c["ms"] = 0xFFFFFFFF if args.get("wait", True) else 0
         if verb in ("spawn", "join", "get_exit_code_thread", "cancel_synchronous_io"):
             self._known(args, self.threads, "thread", here, "there is no thread named")
         if verb == "queue_user_apc":
@@ -410,6 +425,8 @@ class _Planner:
             c["ms"] = self._sleep(args["ms"], here + ["ms"])
         if verb in IOCP_VERBS:
             plan_iocp_step(self, verb, args, here, c)
+        if verb in FILE_VERBS:
+            plan_file_step(self, verb, args, here, c)
         if verb in ("if", "while", "repeat"):
             c["body"] = self.steps(args.get("do", args.get("then", [])),
                                    here + ["do" if verb != "if" else "then"])

@@ -72,7 +72,7 @@ class Scenario:
             parts = list(json_path)
         source, node, rest = self._top, self._top.node if self._top else None, parts
         if len(parts) >= 2 and parts[0] == "drivers" and str(parts[1]).isdigit():
-            index = int(parts[1])
+            index = int(str(parts[1]))
             if index < len(self._drivers):
                 source, node = self._drivers[index]
                 rest = parts[2:]

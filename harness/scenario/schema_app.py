@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .schema_fileapi import FILE_VERBS, USER_POINTER, file_verbs
 from .schema_iocp import IOCP_VERBS, iocp_verbs
 
 #: The verbs an app step may use, in the order the editor lists them.
@@ -23,7 +24,7 @@ APP_VERBS = ("open", "read", "write", "ioctl", "cancel_io", "sleep", "close",
              "net_start", "net_stop", "read_file_ex", "sleep_ex", "queue_user_apc",
              "write_file_ex", "cancel_io_ex", "cancel_synchronous_io", "setupdi_get_class_devs", "setupdi_enum_device_interfaces",
              "setupdi_get_device_interface_detail", "setupdi_destroy_device_info_list",
-             "set", "if", "while", "repeat") + IOCP_VERBS
+             "set", "if", "while", "repeat", "set_last_error") + IOCP_VERBS + FILE_VERBS
 
 #: Keys that only make sense next to ``open`` (CreateFile's other arguments).
 OPEN_OPTIONS = ("overlapped", "access", "share")
@@ -62,6 +63,15 @@ _INPUT = {"anyOf": [{"$ref": "#/$defs/buffer_pattern"},
 MAX_BUFFER = 1 << 24
 
 
+#: win32-io 1.2 / 1.3: the options the OVERLAPPED calls share
+_BYTES_INIT = {"type": "integer", "minimum": 0, "maximum": 0xFFFFFFFF,
+               "description": "the byte-count DWORD's value before the call (default 0): "
+                              "what {r.bytes} keeps when the call leaves it untouched"}
+_EVENT_LOW_BIT = {"type": "boolean", "description": "overlapped handles: an auto-reset "
+                  "hEvent with its low bit set (hEvent | 1): the event is still set, but no "
+                  "completion-port packet is queued (win32-io 1.3)"}
+
+
 def _verbs() -> dict[str, dict[str, Any]]:
     count = {"type": "integer", "minimum": 0, "maximum": MAX_BUFFER,
              "description": f"bytes (the model holds buffers in memory: at most {MAX_BUFFER})"}
@@ -80,19 +90,30 @@ def _verbs() -> dict[str, dict[str, Any]]:
                      fill={"type": "integer", "minimum": 0, "maximum": 255,
                            "description": "what the buffer holds before the call "
                                           "(default 0xCC, uninitialized stack)"},
-                     buffer={"enum": ["valid", "null", None],
-                             "description": "null passes a NULL buffer (book: ReadFile(h, "
-                                            "NULL, 0, ...))"}),
+                     buffer=dict(USER_POINTER, description="null passes a NULL buffer "
+                                 "(book: ReadFile(h, NULL, 0, ...)); {address: A} an invalid "
+                                 "pointer (win32-io §6)"),
+                     event_low_bit=_EVENT_LOW_BIT, bytes_init=_BYTES_INIT),
         "write": _obj("WriteFile.", ["handle", "data"], handle=_NAME,
-                      data=_INPUT, offset=offset, event={"type": "boolean", "description": "overlapped handles: give the OVERLAPPED an "
-                            "auto-reset event (CreateEvent(NULL, FALSE, FALSE, NULL))"}),
+                      data=_INPUT, offset=offset,
+                      buffer=dict(USER_POINTER, description="the data's pointer: null or "
+                                  "{address: A} passes an invalid one of the data's length"),
+                      event={"type": "boolean", "description": "overlapped handles: give the OVERLAPPED an "
+                            "auto-reset event (CreateEvent(NULL, FALSE, FALSE, NULL))"},
+                      event_low_bit=_EVENT_LOW_BIT, bytes_init=_BYTES_INIT),
         "ioctl": _obj("DeviceIoControl.", ["handle", "code"], handle=_NAME,
                       code={"anyOf": [_NAME, {"type": "integer", "minimum": 0}],
                             "description": "A name from constants (or an IOCTL_* name) "
                                            "or a number."},
                       input=_INPUT, output_length=count, struct=_STRUCT,
+                      input_buffer=dict(USER_POINTER, description="lpInBuffer: null or "
+                                        "{address: A} (with input_length) instead of input"),
+                      input_length=count, output_buffer=dict(
+                          USER_POINTER, description="lpOutBuffer: null or {address: A} "
+                          "with output_length (default: a buffer of the process)"),
                       event={"type": "boolean", "description": "overlapped handles: give the OVERLAPPED an "
-                            "auto-reset event (CreateEvent(NULL, FALSE, FALSE, NULL))"}),
+                            "auto-reset event (CreateEvent(NULL, FALSE, FALSE, NULL))"},
+                      event_low_bit=_EVENT_LOW_BIT, bytes_init=_BYTES_INIT),
         "cancel_io": dict(_NAME, description="CancelIo on a handle."),
         "sleep": {"anyOf": [{"type": "integer", "minimum": 0, "maximum": 0xFFFFFFFF,
                              "description": "Milliseconds, as for the Win32 Sleep call."},
@@ -100,8 +121,18 @@ def _verbs() -> dict[str, dict[str, Any]]:
                   "description": "Sleep: an integer is milliseconds (like Win32 Sleep); "
                                  "a string is a duration such as '2s'."},
         "close": dict(_NAME, description="CloseHandle."),
-        "get_overlapped_result": _obj("GetOverlappedResult on an overlapped request.",
-                                      ["request"], request=_NAME, wait={"type": "boolean"}),
+        "get_overlapped_result": _obj(
+            "GetOverlappedResult(h, &ov, &n, wait) on an overlapped request; with 'timeout' "
+            "or 'alertable' GetOverlappedResultEx (win32-io 1.6).", ["request"],
+            request=_NAME, wait={"type": "boolean", "description": "bWait (default true)"},
+            timeout={"anyOf": [{"type": "integer", "minimum": 0, "maximum": 0xFFFFFFFF},
+                               {"$ref": "#/$defs/duration_string"}],
+                     "description": "GetOverlappedResultEx's dwMilliseconds (or a duration)"},
+            alertable={"type": "boolean", "description": "GetOverlappedResultEx's bAlertable"},
+            bytes_init=_BYTES_INIT),
+        "set_last_error": {"type": "integer", "minimum": 0, "maximum": 0xFFFFFFFF,
+                           "description": "SetLastError(dwErrCode): e.g. a marker a later "
+                                          "call that succeeds leaves untouched (win32-io 1.1)"},
         "wait": dict(_NAME, description="Wait for an overlapped request's event."),
         "print": {"type": "string", "maxLength": 4096, "description": "A line the "
                   "application prints (printf): {r1.bytes}, {r1.hex}, {r1.error:u}, {r1.ok}, "
@@ -276,7 +307,7 @@ def app_defs() -> dict[str, Any]:
         ``app`` (a step list or ``{threads: {name: [steps]}}``), ``app_steps`` and
         ``app_step``.
     """
-    properties: dict[str, Any] = {**_verbs(), **iocp_verbs()}
+    properties: dict[str, Any] = {**_verbs(), **iocp_verbs(), **file_verbs()}
     properties["as"] = dict(_NAME, description="Name the handle or request this step produces.")
     properties["overlapped"] = {"type": "boolean", "description": "open: FILE_FLAG_OVERLAPPED."}
     properties["access"] = {

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, cast
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
@@ -32,6 +32,12 @@ def json_type(value: object) -> str:
 
 def _quote_list(words: Iterable[object]) -> str:
     return ", ".join(repr(word) for word in words)
+
+
+def _schema(error: ValidationError) -> Mapping[str, Any]:
+    """The (sub)schema an error is about. jsonschema types it ``Mapping | bool | Unset``:
+    every error a validator yields for this module's schemas has its object schema."""
+    return cast("Mapping[str, Any]", error.schema)
 
 
 @dataclass(frozen=True)
@@ -84,7 +90,8 @@ class SchemaChecker:
         self._step_object_branch = next(
             i for i, branch in enumerate(branches) if branch.get("type") == "object")
         self._blocks = list(branches[self._step_object_branch]["properties"])
-        self._bare = next((b["enum"] for b in branches if b.get("type") == "string"), [])
+        self._bare: list[str] = next(
+            (b["enum"] for b in branches if b.get("type") == "string"), [])
 
     def check(self, data: Any, kind: str = "scenario") -> list[Problem]:
         """Validate ``data`` and return every problem found.
@@ -127,8 +134,10 @@ class SchemaChecker:
 
     def _reword(self, error: ValidationError) -> str:
         """Message for a single keyword failure."""
+        value: Any
+        instance: Any
         keyword, value, instance = error.validator, error.validator_value, error.instance
-        title = error.schema.get("title")
+        title = _schema(error).get("title")
         if keyword == "type":
             wanted = " or ".join(value) if isinstance(value, list) else value
             what = f"{title} ({wanted})" if title else wanted
@@ -141,7 +150,7 @@ class SchemaChecker:
             return f"{instance!r} is not {shown}{did_you_mean(instance, map(str, value))}"
         if keyword == "pattern":
             what = title or "value"
-            hint = error.schema.get("description", f"a match for {value}").rstrip(".")
+            hint = _schema(error).get("description", f"a match for {value}").rstrip(".")
             return f"{instance!r} is not a valid {what}; expected {hint[:1].lower()}{hint[1:]}"
         if keyword == "dependentRequired":
             needed = [(key, dep) for key, deps in value.items() if key in instance
@@ -153,8 +162,8 @@ class SchemaChecker:
     # -- alternatives (anyOf / oneOf) -----------------------------------------------
 
     @staticmethod
-    def _branches(error: ValidationError) -> dict[int, list[ValidationError]]:
-        groups: dict[int, list[ValidationError]] = defaultdict(list)
+    def _branches(error: ValidationError) -> dict[int | str, list[ValidationError]]:
+        groups: dict[int | str, list[ValidationError]] = defaultdict(list)
         for sub in error.context or ():
             groups[sub.relative_schema_path[0]].append(sub)
         return groups
@@ -175,7 +184,7 @@ class SchemaChecker:
         types: list[str] = []
         for sub in error.context or ():
             if sub.validator == "type" and not sub.relative_path:
-                value = sub.validator_value
+                value: Any = sub.validator_value
                 types.extend(value if isinstance(value, list) else [value])
             elif sub.validator in ("anyOf", "oneOf") and not sub.relative_path:
                 types.extend(self._expected_types(sub))
@@ -187,7 +196,7 @@ class SchemaChecker:
         groups = self._branches(error)
         meant = {index: errs for index, errs in groups.items() if not self._rejects_type(errs)}
         if not meant:
-            title = error.schema.get("title")
+            title = _schema(error).get("title")
             wanted = " or ".join(self._expected_types(error)) or "another type"
             what = f"{title} ({wanted})" if title else wanted
             return [Problem(path, f"expected {what}, got {json_type(error.instance)}")]
@@ -200,16 +209,17 @@ class SchemaChecker:
     def _explain_key_name(self, error: ValidationError, path: tuple) -> Problem:
         key = error.instance
         if error.validator == "enum":
-            hint = did_you_mean(key, error.validator_value)
+            hint = did_you_mean(key, cast(Iterable[str], error.validator_value))
             return Problem(path + (key,), f"unknown key {key!r}{hint}", at_key=True)
         return Problem(path + (key,), f"invalid key {key!r}: {self._reword(error)}", at_key=True)
 
     @staticmethod
     def _explain_extra_keys(error: ValidationError, path: tuple) -> list[Problem]:
-        allowed = list(error.schema.get("properties", {}))
-        patterns = list(error.schema.get("patternProperties", {}))
+        allowed = list(_schema(error).get("properties", {}))
+        patterns = list(_schema(error).get("patternProperties", {}))
         problems = []
-        for key in error.instance:
+        instance: Any = error.instance
+        for key in instance:
             if key in allowed or any(re.search(p, str(key)) for p in patterns):
                 continue
             hint = did_you_mean(key, allowed)

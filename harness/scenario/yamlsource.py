@@ -60,8 +60,8 @@ def _syntax_diagnostic(error: yaml.YAMLError, text: str, file: str) -> Diagnosti
         mark = error.problem_mark or error.context_mark
         message = (error.problem or error.context or "invalid YAML").removeprefix("but ")
         if error.context and error.problem:
-            line = f", line {error.context_mark.line + 1}" if error.context_mark else ""
-            message += f" ({error.context}{line})"
+            where = f", line {error.context_mark.line + 1}" if error.context_mark else ""
+            message += f" ({error.context}{where})"
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     elif isinstance(error, yaml.reader.ReaderError):
         before = text[: error.position]
@@ -121,7 +121,7 @@ def _scalar_problem(node: Node) -> str | None:
 
 def _check_nodes(root: Node, file: str) -> list[Diagnostic]:
     """Report what SafeLoader would accept silently; neutralise exotic tags."""
-    problems = []
+    problems: list[Diagnostic] = []
     for node, path in _walk(root, (), set()):
         if isinstance(node, MappingNode):
             problems.extend(_duplicate_keys(node, path, file))
@@ -254,7 +254,7 @@ def _child(node: Node, part: object) -> tuple[Node, Node | None] | None:
             if _key_matches(key, part):
                 return value, key
     elif isinstance(node, SequenceNode) and str(part).isdigit():
-        index = int(part)
+        index = int(str(part))
         if index < len(node.value):
             return node.value[index], None
     return None

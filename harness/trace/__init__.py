@@ -3,4 +3,6 @@
 from .events import KINDS, TraceEvent  # noqa: F401
 from .recorder import TraceRecorder  # noqa: F401
 from .diagram import render_sequence_svg  # noqa: F401
-from .render import render_dbgview, render_json, render_text  # noqa: F401
+from .render import render_dbgview, render_irp_at, render_json, render_text  # noqa: F401
+from .ctlcode import decode_ctl_code, format_ctl_code  # noqa: F401
+from .irpview import irp_state, irp_table, render_irp  # noqa: F401

@@ -38,14 +38,22 @@ class _Layout:
 
 _ALLOCATE = _Layout("IoAllocateIrp", ("details",))
 _FREE = _Layout("IoFreeIrp", ())
-_CALL = _Layout("IoCallDriver", ("device", "details"))
+_CALL = _Layout("IoCallDriver", ("device", "details", "stack"))
 _RETURN = _Layout("DispatchReturn", ("device", "status"))
 _COMPLETE = _Layout("IoCompleteRequest", ("device", "status", "info"))
-_ROUTINE = _Layout("CompletionRoutine", ("device", "status", "info", "details"), False)
-_ROUTINE_PENDING = _Layout("CompletionRoutine", ("device", "status", "info", "details"), True)
+_ROUTINE = _Layout("CompletionRoutine", ("device", "status", "info", "details", "location"),
+                   False)
+_ROUTINE_PENDING = _Layout("CompletionRoutine", ("device", "status", "info", "details",
+                                                 "location"), True)
 _ROUTINE_RETURN = _Layout("CompletionReturn", ("device", "status", "details"))
 _FINAL = _Layout("IopCompleteRequest", ("status", "info", "details"))
 _MARK = _Layout("IoMarkIrpPending", ("device",))
+_SET_COMPLETION = _Layout("IoSetCompletionRoutine", ("details",))
+_LOCATION = {name: _Layout(name, ()) for name in (
+    "IoSkipCurrentIrpStackLocation", "IoCopyCurrentIrpStackLocationToNext",
+    "IoSetNextIrpStackLocation")}
+_CANCEL = _Layout("CancelRoutine", ("device", "details"))
+_CANCEL_RETURN = _Layout("CancelReturn", ("device", "details"))
 
 
 def _major(irp: Any) -> int:
@@ -108,9 +116,16 @@ class TraceRecorder(Instrument):
         cpu = self.kernel.cpu
         stack = irp.stack
         loc = irp.current_location
-        major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
+        # io_call_driver stored ``device`` in location ``loc`` (1..StackCount) before the
+        # hook. What the caller wrote there directly (minor, flags, Parameters, the file
+        # object) is kept for the `!irp` view (irpview.py): one tuple per call.
+        s = stack[loc - 1]
+        p = s._parameters
         self.raw.extend((_CALL, self._env._now, cpu.index, cpu.irql, cpu.thread,
-                         cpu.context, irp.id, major, device, loc))
+                         cpu.context, irp.id, s.major_function, device, loc,
+                         (s.minor_function, s.flags, s.control, s.file_object, None if p is None
+                          else (p.length, p.key, p.byte_offset, p.output_buffer_length,
+                                p.input_buffer_length, p.io_control_code))))
 
     def dispatch_return(self, irp: Any, device: Any, status: Any) -> None:
         cpu = self.kernel.cpu
@@ -136,7 +151,8 @@ class TraceRecorder(Instrument):
         major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
         self.raw.extend((_ROUTINE_PENDING if pending else _ROUTINE,
                          self._env._now, cpu.index, cpu.irql, cpu.thread, cpu.context, irp.id,
-                         major, device, io_status.status, io_status.information, routine))
+                         major, device, io_status.status, io_status.information, routine,
+                         loc))
 
     def completion_return(self, irp: Any, device: Any, routine: Any, status: Any) -> None:
         cpu = self.kernel.cpu
@@ -164,6 +180,26 @@ class TraceRecorder(Instrument):
         major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
         self.raw.extend((_MARK, self._env._now, cpu.index, cpu.irql, cpu.thread,
                          cpu.context, irp.id, major, device))
+
+    def irp_set_completion(self, irp: Any, routine: Any, context: Any, control: int) -> None:
+        cpu = self.kernel.cpu
+        self.raw.extend((_SET_COMPLETION, self._env._now, cpu.index, cpu.irql, cpu.thread,
+                         cpu.context, irp.id, _major(irp), (routine, context, control)))
+
+    def irp_location(self, irp: Any, routine: str) -> None:
+        cpu = self.kernel.cpu
+        self.raw.extend((_LOCATION[routine], self._env._now, cpu.index, cpu.irql, cpu.thread,
+                         cpu.context, irp.id, _major(irp)))
+
+    def cancel_routine(self, irp: Any, device: Any, routine: Any) -> None:
+        cpu = self.kernel.cpu
+        self.raw.extend((_CANCEL, self._env._now, cpu.index, cpu.irql, cpu.thread,
+                         cpu.context, irp.id, _major(irp), device, routine))
+
+    def cancel_return(self, irp: Any, device: Any, routine: Any) -> None:
+        cpu = self.kernel.cpu
+        self.raw.extend((_CANCEL_RETURN, self._env._now, cpu.index, cpu.irql, cpu.thread,
+                         cpu.context, irp.id, _major(irp), device, routine))
 
     def dpc_queued(self, dpc: Any, inserted: bool) -> None:
         self._add("KeInsertQueueDpc", details={"dpc": dpc.name, "inserted": inserted})
@@ -266,7 +302,9 @@ class TraceRecorder(Instrument):
                 info = fields.get("info")
                 details = fields.get("details")
                 if head.pending is not None:
-                    details = (details, head.pending)
+                    details = (details, head.pending, fields["location"])
+                elif head is _CALL:
+                    details = (details, fields["stack"])
                 i += head.width
             else:
                 (kind, time, cpu, irql, thread, context, irp, major, device, status, info,
@@ -274,10 +312,12 @@ class TraceRecorder(Instrument):
                 i += _WIDTH
             if device is not None:
                 driver = device.driver_object.short_name
-            elif kind in ("CompletionRoutine", "CompletionReturn"):
+            elif kind in ("CompletionRoutine", "CompletionReturn", "IoSetCompletionRoutine",
+                          "CancelRoutine", "CancelReturn"):
                 # The routine of an IRP's creator runs with DeviceObject NULL (it has no
                 # location, stacks-services 1.29): its driver is the routine's owner.
-                routine = details[0] if kind == "CompletionRoutine" else details
+                routine = details if kind in ("CompletionReturn", "CancelRoutine",
+                                              "CancelReturn") else details[0]
                 driver = _routine_owner(routine)
             else:
                 driver = None
@@ -304,17 +344,49 @@ def _details(kind: str, raw: Any) -> dict[str, Any]:
     if raw is None:
         return {}
     if kind == "IoCallDriver":
-        return {"location": raw}
+        location, (minor, flags, control, file, params) = raw
+        out: dict[str, Any] = {"location": location, "minor": minor, "flags": flags,
+                               "control": control, "file": _file_label(file)}
+        if params is not None:
+            out["parameters"] = params
+        return out
+    if kind == "IoSetCompletionRoutine":
+        routine, context, control = raw
+        return {"routine": None if routine is None else _routine_name(routine),
+                "context": _context_label(context), "control": control}
+    if kind in ("CancelRoutine", "CancelReturn"):
+        return {"routine": _routine_name(raw)}
     if kind == "IoAllocateIrp":
         return {"stack_count": raw}
     if kind == "IopCompleteRequest":
         return {"pending_returned": raw}
     if kind == "CompletionRoutine":
-        routine, pending = raw
-        return {"routine": _routine_name(routine), "pending_returned": pending}
+        # location: CurrentLocation while it runs, i.e. the level examined + 1 (io-core
+        # §5.2.1), which the `!irp` view needs to replay the walk
+        routine, pending, location = raw
+        return {"routine": _routine_name(routine), "pending_returned": pending,
+                "location": location}
     if kind == "CompletionReturn":
         return {"routine": _routine_name(raw)}
     return dict(raw)
+
+
+def _file_label(file: Any) -> str | None:
+    return None if file is None else f"FileObject#{file.id}"
+
+
+def _context_label(context: Any) -> str | None:
+    """A completion routine's Context as the `!irp` view prints it: NULL, a number, or
+    what the object is (its name or kind and number), never a Python repr."""
+    if context is None:
+        return None
+    if isinstance(context, (bool, int)):
+        return f"0x{int(context):X}"
+    name = getattr(context, "name", None) or getattr(context, "label", None)
+    if isinstance(name, str) and name:
+        return name
+    ident = getattr(context, "id", None)
+    return f"{type(context).__name__}#{ident}" if ident is not None else type(context).__name__
 
 
 def _routine_name(routine: Any) -> str:

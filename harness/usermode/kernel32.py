@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Generator
 
-from .ntdll import (ERROR_HANDLE_EOF, ERROR_INVALID_HANDLE, ERROR_INVALID_PARAMETER,
+from .ntdll import (ERROR_INVALID_HANDLE, ERROR_INVALID_PARAMETER,
                     ERROR_IO_INCOMPLETE, NTSTATUS, Buffer, FileStandardInformation, IoStatusBlock,
                     KEvent, NotModelledError, NtCancelIoFile, NtClose, NtCreateEvent,
                     NtCreateFile, NtCreateMutant, NtCreateSemaphore, NtDelayExecution,
@@ -24,6 +24,7 @@ from .ntdll import (ERROR_HANDLE_EOF, ERROR_INVALID_HANDLE, ERROR_INVALID_PARAME
 
 from .apc import AlertableCalls
 from .cancel import CancelCalls
+from .fileapi import FileCalls
 from .iocompl import IoCompletionApi
 
 if TYPE_CHECKING:
@@ -40,14 +41,26 @@ STATUS_PENDING = NTSTATUS.STATUS_PENDING
 
 
 class Overlapped(IoStatusBlock):
-    """OVERLAPPED: Internal/InternalHigh are the IO_STATUS_BLOCK the kernel writes."""
+    """OVERLAPPED: Internal/InternalHigh are the IO_STATUS_BLOCK the kernel writes.
 
-    __slots__ = ("offset", "h_event")
+    ``low_bit``: hEvent is written ``(HANDLE)((ULONG_PTR)hEvent | 1)`` - the event is still
+    used (the object manager ignores a handle's low bits), but kernel32 then passes
+    ApcContext NULL, so no completion-port packet is queued (win32-io 1.3).
+    """
 
-    def __init__(self, h_event: KEvent | None = None, offset: int = 0) -> None:
+    __slots__ = ("offset", "h_event", "low_bit")
+
+    def __init__(self, h_event: KEvent | None = None, offset: int = 0,
+                 low_bit: bool = False) -> None:
         super().__init__(0, 0)
         self.offset = offset
         self.h_event = h_event
+        self.low_bit = low_bit
+
+    @property
+    def apc_context(self) -> "Overlapped | None":
+        """The ApcContext kernel32 passes: the OVERLAPPED, NULL with hEvent's low bit."""
+        return None if self.low_bit else self
 
 
 class Handle:
@@ -60,7 +73,7 @@ class Handle:
         self.access = access
 
 
-class Win32(AlertableCalls, CancelCalls, IoCompletionApi):
+class Win32(AlertableCalls, CancelCalls, IoCompletionApi, FileCalls):
     """kernel32 for one simulated user process (the APC and cancel calls in apc.py and
     cancel.py)."""
 
@@ -70,6 +83,9 @@ class Win32(AlertableCalls, CancelCalls, IoCompletionApi):
         self.user_space = new_address_space()
         self.handles: dict[int, Handle] = {}   # the file handles, with CreateFile's flags
         self._last_error: dict[int, int] = {}
+        #: SetLastError calls per thread: a caller compares the count around a call to
+        #: tell "set" from "left untouched" (win32-io 1.1)
+        self.last_error_writes: dict[int, int] = {}
 
     # -- helpers -----------------------------------------------------------------------
     def alloc(self, size: int, fill: int = 0xCC) -> Buffer:
@@ -77,7 +93,9 @@ class Win32(AlertableCalls, CancelCalls, IoCompletionApi):
         return allocate(self.user_space, size, fill)
 
     def set_last_error(self, error: int) -> None:
-        self._last_error[self.kernel.current_thread.tid] = error
+        tid = self.kernel.current_thread.tid
+        self._last_error[tid] = error
+        self.last_error_writes[tid] = self.last_error_writes.get(tid, 0) + 1
 
     def get_last_error(self) -> int:
         """GetLastError of the calling thread."""
@@ -153,6 +171,8 @@ class Win32(AlertableCalls, CancelCalls, IoCompletionApi):
 
     def _transfer(self, api: str, service: Any, h: int, buffer: Buffer | None, length: int,
                   overlapped: Overlapped | None, tag: Any) -> Generator[Any, Any, tuple]:
+        # win32-io 1.2: *lpNumberOf... = 0 at entry (ReactOS zeroes WriteFile's too; Wine
+        # writes it at the end, the same on every path): the count is always written.
         self._call(api, handle=h, length=length)
         handle = self._handle(h)
         if handle is None:
@@ -161,83 +181,139 @@ class Win32(AlertableCalls, CancelCalls, IoCompletionApi):
             if overlapped is None:   # kernel-env §7.3: no byte offset on an async file
                 self.set_last_error(ERROR_INVALID_PARAMETER)
                 return self._done(api, False, 0)
-            overlapped.status, overlapped.information = STATUS_PENDING, 0
-            # win32-io 1.3: the OVERLAPPED is the IOSB and the ApcContext (what a
-            # completion port hands back as lpOverlapped)
+            # 1.2: Internal = STATUS_PENDING; InternalHigh is left as it was (both
+            # implementations, for ReadFile / WriteFile). 1.3: the OVERLAPPED is the IOSB
+            # and the ApcContext (what a port hands back) unless hEvent has its low bit.
+            overlapped.status = STATUS_PENDING
             status = yield from service(handle.file, buffer, length, overlapped.offset,
                                         overlapped.h_event, overlapped, tag=tag,
-                                        apc=(None, overlapped))
-            return self._done(api, *self._overlapped_result(status, overlapped))
+                                        apc=(None, overlapped.apc_context))
+            # 1.4: TRUE only for an inline NT_SUCCESS status, with InternalHigh; pending,
+            # warning and error are FALSE with the count 0 (EOF: ERROR_HANDLE_EOF, 1.9)
+            if status != STATUS_PENDING and nt_success(status):
+                return self._done(api, True, overlapped.information)
+            return self._done(api, self._fail_nt(status), 0)
         iosb = IoStatusBlock()
-        status = yield from service(handle.file, buffer, length, 0, None, iosb, tag=tag)
+        # A sync handle never sees STATUS_PENDING here: the service waits for an
+        # FO_SYNCHRONOUS_IO file (kernel-env §7.2); an interrupted wait is not modelled.
+        # win32-io 5.5: no OVERLAPPED is a NULL ByteOffset: the file's CurrentByteOffset
+        status = yield from service(handle.file, buffer, length, None, None, iosb, tag=tag)
         if nt_success(status):
+            # 1.4 [uncertain] an informational status: TRUE (ReactOS's rule, chosen as
+            # the spec's more plausible one; Wine returns FALSE); STATUS_TIMEOUT too
             return self._done(api, True, iosb.information)
         if status == NTSTATUS.STATUS_END_OF_FILE and api == "ReadFile":
-            return self._done(api, True, 0)  # kernel-env §12.21
+            return self._done(api, True, 0)  # 1.4, kernel-env §12.21: TRUE, 0 bytes
+        if not nt_error(status):
+            # 1.4 a warning: FALSE with the mapped error and the count = Information
+            # (Wine's rule, chosen: ERROR_MORE_DATA with a partial count is the
+            # documented message-pipe behaviour; ReactOS reports 0)
+            return self._done(api, self._fail_nt(status), iosb.information)
         return self._done(api, self._fail_nt(status), 0)
 
-    def _overlapped_result(self, status: int, ov: Overlapped) -> tuple[bool, int]:
-        if status == STATUS_PENDING:
-            return self._fail_nt(status), 0
-        if nt_success(status):
-            return True, ov.information
-        if status == NTSTATUS.STATUS_END_OF_FILE:
-            self.set_last_error(ERROR_HANDLE_EOF)
-            return False, 0
-        return self._fail_nt(status), 0
-
-    def _done(self, api: str, ok: bool, count: int) -> tuple[bool, int]:
-        if ok:
-            self.set_last_error(0)
-        self._return(api, ok=ok, bytes=count, error=self.get_last_error())
+    def _done(self, api: str, ok: bool, count: int | None) -> tuple[bool, int | None]:
+        """The return of an I/O call: ``count`` is its byte-count out-parameter, None
+        when the call left it unwritten. 1.1: TRUE leaves the last error untouched (a
+        stale value stays), so the trace records an error only for FALSE."""
+        result: dict[str, Any] = {"ok": ok}
+        if count is not None:
+            result["bytes"] = count
+        if not ok:
+            result["error"] = self.get_last_error()
+        self._return(api, **result)
         return ok, count
 
     def device_io_control(self, h: int, code: int, in_buffer: Buffer | None, in_length: int,
                           out_buffer: Buffer | None, out_length: int,
                           overlapped: Overlapped | None = None, tag: Any = None
-                          ) -> Generator[Any, Any, tuple[bool, int]]:
-        """DeviceIoControl: (BOOL, *lpBytesReturned)."""
+                          ) -> Generator[Any, Any, tuple[bool, int | None]]:
+        """DeviceIoControl: (BOOL, *lpBytesReturned or None when not written).
+
+        win32-io 1.5: never pre-zeroed (1.2); written with Information whenever the
+        status is not NT_ERROR - warnings, and a pended overlapped call (InternalHigh as
+        it is then) - and left untouched on an error. FALSE iff STATUS_PENDING or
+        !NT_SUCCESS; informational statuses are TRUE.
+        """
         api = "DeviceIoControl"
         self._call(api, handle=h, code=code, input_length=in_length, output_length=out_length)
         handle = self._handle(h)
         if handle is None:
-            return self._done(api, False, 0)
+            return self._done(api, False, None)
         if handle.overlapped:
             if overlapped is None:
                 self.set_last_error(ERROR_INVALID_PARAMETER)
-                return self._done(api, False, 0)
-            overlapped.status, overlapped.information = STATUS_PENDING, 0
+                return self._done(api, False, None)
+            # 1.2: Internal = STATUS_PENDING; InternalHigh left as it was (ReactOS's
+            # rule, chosen; Wine zeroes it - the same for a zeroed OVERLAPPED)
+            overlapped.status = STATUS_PENDING
+            iosb: IoStatusBlock = overlapped
             status = yield from NtDeviceIoControlFile(
                 handle.file, code, in_buffer, in_length, out_buffer, out_length,
                 overlapped.h_event, overlapped, handle.access, tag=tag,
-                apc=(None, overlapped))            # ApcContext = the OVERLAPPED (1.3)
-            return self._done(api, *self._overlapped_result(status, overlapped))
-        iosb = IoStatusBlock()
-        status = yield from NtDeviceIoControlFile(
-            handle.file, code, in_buffer, in_length, out_buffer, out_length, None, iosb,
-            handle.access, tag=tag)
-        if nt_success(status):
-            return self._done(api, True, iosb.information)
-        return self._done(api, self._fail_nt(status), 0)
+                apc=(None, overlapped.apc_context))      # ApcContext (1.3)
+        else:
+            iosb = IoStatusBlock()
+            status = yield from NtDeviceIoControlFile(
+                handle.file, code, in_buffer, in_length, out_buffer, out_length, None, iosb,
+                handle.access, tag=tag)
+        count = None if nt_error(status) else iosb.information
+        if status == STATUS_PENDING or not nt_success(status):
+            return self._done(api, self._fail_nt(status), count)
+        return self._done(api, True, count)
 
     def get_overlapped_result(self, h: int, ov: Overlapped, wait: bool
-                              ) -> Generator[Any, Any, tuple[bool, int]]:
-        """GetOverlappedResult (kernel-env §7.5): waits on hEvent, else on the file."""
-        api = "GetOverlappedResult"
-        self._call(api, handle=h, wait=wait)
-        if ov.status == STATUS_PENDING:
-            if not wait:
+                              ) -> Generator[Any, Any, tuple[bool, int | None]]:
+        """GetOverlappedResult(h, ov, &n, bWait): GetOverlappedResultEx with INFINITE or
+        0 and not alertable (win32-io 1.6)."""
+        self._call("GetOverlappedResult", handle=h, wait=wait)
+        return (yield from self._get_overlapped_result("GetOverlappedResult", h, ov,
+                                                       INFINITE if wait else 0, False))
+
+    def get_overlapped_result_ex(self, h: int, ov: Overlapped, milliseconds: int,
+                                 alertable: bool) -> Generator[Any, Any, tuple]:
+        """GetOverlappedResultEx(h, ov, &n, dwMilliseconds, bAlertable) (win32-io 1.6)."""
+        self._call("GetOverlappedResultEx", handle=h, milliseconds=milliseconds,
+                   alertable=alertable)
+        return (yield from self._get_overlapped_result("GetOverlappedResultEx", h, ov,
+                                                       milliseconds, alertable))
+
+    def _get_overlapped_result(self, api: str, h: int, ov: Overlapped, milliseconds: int,
+                               alertable: bool) -> Generator[Any, Any, tuple]:
+        """1.6: (BOOL, n or None when not written). Never resets hEvent; a successful
+        wait on an auto-reset one consumes its signal."""
+        status = ov.status                        # 1. Internal, as the kernel left it
+        if status == STATUS_PENDING:
+            if milliseconds == 0:                 # 2. no wait: n not written
                 self.set_last_error(ERROR_IO_INCOMPLETE)
-                return self._done(api, False, 0)
-            # win32-io 1.6, 4.7: the handle matters only when it is waited on (hEvent
-            # NULL): a closed one is WAIT_FAILED with ERROR_INVALID_HANDLE
-            handle = None if ov.h_event else self._handle(h)
-            if ov.h_event is None and handle is None:
-                return self._done(api, False, 0)
-            yield from wait_on_object(ov.h_event or handle.file.event)
-        if nt_success(ov.status):
-            return self._done(api, True, ov.information)
-        return self._done(api, self._fail_nt(ov.status), ov.information)
+                return self._done(api, False, None)
+            # 2. WaitForSingleObjectEx(hEvent, else the file handle - its file object's
+            # event, 1.7); a closed handle is WAIT_FAILED with ERROR_INVALID_HANDLE (4.7)
+            obj: Any = ov.h_event
+            if obj is None:
+                handle = self._handle(h)
+                if handle is None:
+                    return self._done(api, False, None)
+                obj = handle.file.event
+            timeout = None if milliseconds == INFINITE else -milliseconds * 10_000
+            result = yield from self.deliver_user_apcs(
+                (yield from wait_on_object(obj, timeout, alertable)))
+            if result == NTSTATUS.STATUS_USER_APC:
+                self.set_last_error(WAIT_IO_COMPLETION)
+                return self._done(api, False, None)
+            if result == NTSTATUS.STATUS_TIMEOUT:
+                self.set_last_error(WAIT_TIMEOUT)     # 258, not ERROR_IO_INCOMPLETE
+                return self._done(api, False, None)
+            status = ov.status                    # re-read after the wait
+            if status == STATUS_PENDING:
+                # 1.7: the file's event was set by another request on the handle; the
+                # still-pending Internal is treated as success
+                status = NTSTATUS.STATUS_SUCCESS
+        count = ov.information                    # 3. n = InternalHigh, on every path
+        if nt_success(status):
+            # 1.6 [uncertain] an informational status: TRUE (ReactOS; Wine FALSE) -
+            # chosen to agree with ReadFile's sync rule (1.4)
+            return self._done(api, True, count)
+        return self._done(api, self._fail_nt(status), count)
 
     def cancel_io(self, h: int) -> Generator[Any, Any, bool]:
         """CancelIo: cancel this thread's IRPs on the handle, then wait until they are

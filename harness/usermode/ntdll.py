@@ -47,7 +47,11 @@ from ..kernel import (FileCompletionInformation,  # noqa: F401 - kernel32's comp
                       nt_set_completion_information, nt_set_completion_notification,
                       nt_set_io_completion)
 from ..kernel.ob.named import create_named_object, open_named_object
-from ..kernel.mm.memory import USER_BASE, AddressSpace
+from ..kernel.mm.memory import USER_BASE
+from ..kernel import UnmappedUserPointer, UserAddressSpace, UserBuffer
+from ..kernel import (iop_query_information, iop_set_information, nt_duplicate_object,
+                      nt_flush_buffers_file, nt_query_volume_information_file)
+from ..kernel import ERROR_NEGATIVE_SEEK, FilePositionInformation  # noqa: F401 - kernel32's
 
 RtlNtStatusToDosError = rtl_nt_status_to_dos_error
 
@@ -101,9 +105,13 @@ def new_handle(kernel: Any, obj: Any, access: int) -> int:
     return handle_table(kernel).insert(obj, access)
 
 
-def wait_on_object(obj: Any, timeout: int | None = None) -> Generator[Any, Any, int]:
+def wait_on_object(obj: Any, timeout: int | None = None,
+                   alertable: bool = False) -> Generator[Any, Any, int]:
     """A wait kernel32 makes on an object it holds itself (an OVERLAPPED's event, a
-    file's event: their handles are not modelled): KeWaitForSingleObject, UserMode."""
+    file's event: their handles are not modelled): KeWaitForSingleObject. An alertable
+    one is a UserMode wait, which a user APC ends with STATUS_USER_APC (win32-io 2.1)."""
+    if alertable:
+        return (yield from ke_wait_for_single_object(obj, 0, UserMode, True, timeout))
     return (yield from ke_wait_for_single_object(obj, timeout=timeout))
 
 
@@ -333,14 +341,21 @@ def KiUserApcDispatcher(kernel: Any) -> Generator[Any, Any, int]:  # noqa: N802
     return count
 
 
-def new_address_space() -> AddressSpace:
+def new_address_space() -> UserAddressSpace:
     """A process's user address space (where NtAllocateVirtualMemory finds room)."""
-    return AddressSpace(USER_BASE)
+    return UserAddressSpace(USER_BASE)
 
 
-def allocate(space: AddressSpace, size: int, fill: int) -> Buffer:
-    """NtAllocateVirtualMemory, as the model needs it: ``size`` bytes of ``fill``."""
-    return Buffer.new(space, size, fill)
+def allocate(space: UserAddressSpace, size: int, fill: int) -> Buffer:
+    """NtAllocateVirtualMemory, as the model needs it: ``size`` bytes of ``fill``,
+    committed (win32-io 6.4: an overrun past it lands in what follows)."""
+    return UserBuffer.allocate(space, size, fill)
+
+
+def invalid_pointer(kernel: Any, address: int, length: int) -> Buffer:
+    """A pointer the process never allocated: NULL, an address in the first 64 KB, or
+    one at or above MmUserProbeAddress (win32-io 6.1); touching it faults."""
+    return UnmappedUserPointer(kernel, address, length)
 
 
 # -- I/O completion ports (win32-io §3) ---------------------------------------------------
@@ -375,3 +390,33 @@ def NtSetInformationFile(file: Any, information_class: int,  # noqa: N802
     if information_class == FileIoCompletionNotificationInformation:
         return nt_set_completion_notification(file, information)
     raise NotModelledError("NtSetInformationFile", f"class {information_class} from user mode")
+
+
+# -- the other file services (win32-io §5): harness.kernel.io.userfile ----------------------
+
+def _query_information(file: Any, information_class: int, length: int, iosb: Any
+                       ) -> Generator[Any, Any, tuple]:
+    return (yield from iop_query_information(file, information_class, length, iosb,
+                                             UserMode, "NtQueryInformationFile"))
+
+
+def _set_information(file: Any, information_class: int, data: bytes, iosb: Any
+                     ) -> Generator[Any, Any, int]:
+    return (yield from iop_set_information(file, information_class, data, iosb, UserMode,
+                                           "NtSetInformationFile"))
+
+
+def _duplicate(kernel: Any, handle: int, access: int, options: int
+               ) -> Generator[Any, Any, tuple]:
+    return (yield from nt_duplicate_object(kernel, handle, access, options))
+
+
+#: NtQueryInformationFile as an application calls it: the class checks first, a
+#: synchronous file's position answered by the I/O manager, else the driver's IRP.
+NtQueryInformationFileChecked = _system_call("NtQueryInformationFile", _query_information)
+#: NtSetInformationFile for the classes that may become an IRP (FilePositionInformation).
+NtSetInformationFileIrp = _system_call("NtSetInformationFile", _set_information)
+NtQueryVolumeInformationFile = _system_call("NtQueryVolumeInformationFile",
+                                            nt_query_volume_information_file)
+NtFlushBuffersFile = _system_call("NtFlushBuffersFile", nt_flush_buffers_file)
+NtDuplicateObject = _system_call("NtDuplicateObject", _duplicate)

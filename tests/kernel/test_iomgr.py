@@ -756,6 +756,7 @@ def test_completion_apc_from_cancel_routine_runs_when_the_lock_drops_to_passive(
                                 io_set_cancel_routine, io_mark_irp_pending, nt_create_file,
                                 nt_read_file, DO_DEVICE_INITIALIZING, Buffer)
     from harness.kernel.constants import NTSTATUS
+    from harness.kernel.mm.memory import USER_BASE, AddressSpace
     driver = io_create_driver(kernel, "Cancelable")
     _, device = io_create_device(driver, 0, "\\Device\\C")
     device.flags &= ~DO_DEVICE_INITIALIZING
@@ -781,7 +782,8 @@ def test_completion_apc_from_cancel_routine_runs_when_the_lock_drops_to_passive(
     def body():
         _, file = yield from nt_create_file(kernel, "\\Device\\C", synchronous=False)
         iosb = IoStatusBlock()
-        yield from nt_read_file(file, Buffer.new(kernel.pool, 4), 4, iosb=iosb)
+        # a user-mode read needs a user buffer: a pool address fails ProbeForWrite
+        yield from nt_read_file(file, Buffer.new(AddressSpace(USER_BASE), 4), 4, iosb=iosb)
         irp = kernel.current_thread.irp_list[0]
         yield from io_cancel_irp(irp)
         return iosb.status, irp in kernel.current_thread.irp_list

@@ -791,13 +791,14 @@ def test_pended_create_waits_and_opens_when_completed(kernel, make_device, call)
 
 
 def test_buffered_read_of_zero_length_has_no_system_buffer(kernel, make_device, call):
-    """kernel-env §8.1: a buffered request of Length 0 gets no SystemBuffer and no
-    buffered-I/O flags."""
+    """kernel-env §8.1 / win32-io 6.3: a buffered read of Length 0 gets no SystemBuffer;
+    its Flags are IRP_BUFFERED_IO | IRP_INPUT_OPERATION without IRP_DEALLOCATE_BUFFER."""
     seen = []
 
     def read(device, irp):
         seen.append((irp.system_buffer, irp.flags & (IrpFlags.IRP_BUFFERED_IO |
-                                                     IrpFlags.IRP_DEALLOCATE_BUFFER)))
+                                                     IrpFlags.IRP_DEALLOCATE_BUFFER |
+                                                     IrpFlags.IRP_INPUT_OPERATION)))
         return (yield from complete_with()(device, irp))
 
     device_with(make_device, flags=DO_BUFFERED_IO, read=read)
@@ -807,7 +808,7 @@ def test_buffered_read_of_zero_length_has_no_system_buffer(kernel, make_device, 
         return (yield from nt_read_file(file, user_buffer(1), 0))
 
     assert call(body) == SUCCESS
-    assert seen == [(None, 0)]
+    assert seen == [(None, IrpFlags.IRP_BUFFERED_IO | IrpFlags.IRP_INPUT_OPERATION)]
 
 
 def test_ioctl_method_buffered_without_buffers_has_no_system_buffer(kernel, make_device, call):

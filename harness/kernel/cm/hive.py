@@ -155,7 +155,7 @@ class ConfigurationManager:
         return parts[2:]
 
     def walk(self, start: KeyNode, parts: Iterable[str], follow_last: bool = True
-             ) -> tuple[KeyNode | None, int]:
+             ) -> tuple[KeyNode, int]:
         """Follow ``parts`` from ``start`` (links followed): (the key, how many parts
         were consumed before one was missing). A missing part gives (its parent, index)."""
         node = start

@@ -28,10 +28,11 @@ from ..constants import (KEY_ALL_ACCESS, MAXIMUM_ALLOWED, NTSTATUS, REG_EXPAND_S
                          RTL_REGISTRY_HANDLE, RTL_REGISTRY_MAXIMUM, RTL_REGISTRY_OPTIONAL,
                          RTL_REGISTRY_SERVICES, RTL_REGISTRY_USER, RTL_REGISTRY_WINDOWS_NT)
 from ..errors import BufferOverrun, NotModelledError
+from ..ke.machine import require_passive
 from ..mm.pool import PagedPool, ex_allocate_pool_with_tag
 from ..ob.handle import ob_close_handle
 from .hive import CURRENT_CONTROL_SET, SERVICES
-from .keys import (key_from_handle, require_passive, zw_create_key, zw_delete_value_key,
+from .keys import (key_from_handle, zw_create_key, zw_delete_value_key,
                    zw_open_key, zw_set_value_key)
 
 if TYPE_CHECKING:

@@ -13,12 +13,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..constants import NTSTATUS
+from ..mm.usermem import MM_USER_PROBE_ADDRESS, NO_ACCESS_REGION  # noqa: F401 - theirs too
 
 if TYPE_CHECKING:
     from ..ke.machine import Machine as Kernel
-
-MM_USER_PROBE_ADDRESS = 0x7FFF0000
-NO_ACCESS_REGION = 0x10000          # the first 64 KB of a process are never mapped
 STATUS_DATATYPE_MISALIGNMENT = 0x80000002
 
 

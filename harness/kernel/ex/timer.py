@@ -28,6 +28,7 @@ class ETimer(KTimer):
     """ETIMER: the KTIMER plus the APC of its current setting."""
 
     __slots__ = ("apc_routine", "apc_context", "apc_thread", "apc_queued")
+    apc_queued: bool
 
     def remove_queued_apc(self) -> None:
         """Cancelling or re-setting the timer takes back its APC if still queued (8.2,
@@ -40,7 +41,7 @@ class ETimer(KTimer):
 
     def __init__(self, kernel: "Kernel", timer_type: int, name: str = "") -> None:
         super().__init__(kernel, timer_type, name)
-        self.apc_routine: Callable[..., Generator] | None = None
+        self.apc_routine: Callable[..., Generator[Any, Any, Any]] | None = None
         self.apc_context: Any = None
         self.apc_thread: "KThread | None" = None
         self.apc_queued = False
@@ -70,7 +71,7 @@ def _timer(kernel: "Kernel", handle: int) -> tuple[int, Any]:
 
 
 def zw_set_timer(kernel: "Kernel", handle: int, due_time: int,
-                 apc_routine: Callable[..., Generator] | None, apc_context: Any,
+                 apc_routine: Callable[..., Generator[Any, Any, Any]] | None, apc_context: Any,
                  period_ms: int = 0) -> tuple[int, int]:
     """ZwSetTimer (8.2): (status, PreviousState). A negative period is
     STATUS_INVALID_PARAMETER_6; the current setting and its queued APC are cancelled

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 def fs_cleanup(device: "DeviceObject", irp: "Irp") -> Generator[Any, Any, int]:
     """The file system's IRP_MJ_CLEANUP dispatch routine."""
     file = io_get_current_irp_stack_location(irp).file_object
+    assert file is not None        # IRP_MJ_CLEANUP always names its file object
     node, ccb = file.fs_context, file.fs_context2
     io_remove_share_access(file, node.share)
     if ccb.delete_on_close:
@@ -40,5 +41,6 @@ def fs_cleanup(device: "DeviceObject", irp: "Irp") -> Generator[Any, Any, int]:
 def fs_close(device: "DeviceObject", irp: "Irp") -> Generator[Any, Any, int]:
     """The file system's IRP_MJ_CLOSE dispatch routine."""
     file = io_get_current_irp_stack_location(irp).file_object
+    assert file is not None        # IRP_MJ_CLOSE always names its file object
     file.fs_context2 = None
     return (yield from complete(irp, NTSTATUS.STATUS_SUCCESS))

@@ -58,6 +58,7 @@ def fs_create(device: "DeviceObject", irp: "Irp") -> Generator[Any, Any, int]:
     loc = io_get_current_irp_stack_location(irp)
     file = loc.file_object
     params = loc.parameters.other
+    assert file is not None and params is not None     # IopParseDevice builds both
     options = params["Options"]
     status, information = open_file(vcb_of(device), file, params["DesiredAccess"],
                                     params["ShareAccess"], options >> 24,
@@ -88,6 +89,7 @@ def open_file(vcb: Vcb, file: "FileObject", access: int, share: int, disposition
             return status, 0
         node = parent.child(parts[-1])
     if node is None:
+        assert parent is not None      # (the root, the only node without one, exists)
         return _create_new(vcb, file, parent, parts[-1], access, share, disposition,
                            options, attributes)
     return _open_existing(vcb, file, node, access, share, disposition, options, attributes)

@@ -51,6 +51,7 @@ def fs_information(device: "DeviceObject", irp: "Irp") -> Generator[Any, Any, in
     """The file system's IRP_MJ_QUERY_INFORMATION and IRP_MJ_SET_INFORMATION routine."""
     loc = io_get_current_irp_stack_location(irp)
     vcb, file = vcb_of(device), loc.file_object
+    assert file is not None        # the I/O manager sends these with the file object
     params = loc.parameters
     if loc.major_function == IRP_MJ.IRP_MJ_QUERY_INFORMATION:
         data = query(vcb, file, params.file_information_class)
@@ -143,6 +144,7 @@ def _rename(vcb: Vcb, file: "FileObject", node: FsNode, name: str, replace: bool
     elif "\\" in name or not name:
         return S.STATUS_OBJECT_NAME_INVALID
     else:
+        assert node.parent is not None     # only the root has none (refused above)
         rest = node.parent.path.rstrip("\\") + "\\" + name
     status, parts = split_name(rest)
     if status != S.STATUS_SUCCESS:

@@ -66,6 +66,7 @@ def fs_mount_volume(kernel: "Kernel", drive: str = "C:", write_protected: bool =
     ntfs = _system_driver(kernel, "\\FileSystem\\Ntfs", _FS_ROUTINES, "the file system")
     _, real = io_create_device(ftdisk, 0, VOLUME_DEVICE, FILE_DEVICE_DISK)
     _, volume = io_create_device(ntfs, 0, None, FILE_DEVICE_DISK_FILE_SYSTEM)
+    assert real is not None and volume is not None     # at boot: no name taken yet
     vcb = Vcb(kernel, drive, write_protected)
     vcb.real_device, vcb.device = real, volume
     for device in (real, volume):

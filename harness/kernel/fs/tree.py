@@ -122,7 +122,8 @@ def find_parent(root: FsNode, components: list[str]) -> tuple[int, FsNode | None
     file systems answer STATUS_NOT_A_DIRECTORY)."""
     node = root
     for part in components[:-1]:
-        node = node.child(part)
-        if node is None or not node.directory:
+        child = node.child(part)
+        if child is None or not child.directory:
             return NTSTATUS.STATUS_OBJECT_PATH_NOT_FOUND, None
+        node = child
     return NTSTATUS.STATUS_SUCCESS, node

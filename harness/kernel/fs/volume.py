@@ -71,7 +71,8 @@ class Ccb:
 
 
 def vcb_of(device: "DeviceObject") -> Vcb:
-    return device.device_extension["vcb"]
+    vcb: Vcb = device.device_extension["vcb"]
+    return vcb
 
 
 def complete(irp: "Irp", status: int, information: int = 0) -> Generator[Any, Any, int]:

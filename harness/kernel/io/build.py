@@ -146,6 +146,7 @@ def _set_up_buffer(kernel: "Kernel", irp: Irp, device: "DeviceObject", read: boo
             irp.flags |= _F.IRP_INPUT_OPERATION
             irp.user_buffer = buffer
         elif length:
+            assert buffer is not None     # callers pass a length only with its buffer
             irp.system_buffer.write(buffer.read(0, length))
     elif device.flags & DO_DIRECT_IO:
         if length and buffer is not None:

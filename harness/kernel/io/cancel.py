@@ -49,7 +49,9 @@ def io_cancel_irp(irp: Irp) -> Generator[Any, Any, bool]:
     cpu = kernel.cpu
     saved = cpu.context
     cpu.context = "cancel"
+    kernel.hooks.cancel_routine(irp, device, routine)
     yield from routine(device, irp)
+    kernel.hooks.cancel_return(irp, device, routine)
     cpu.context = saved
     if kernel.verifier:
         cancel_routine_exit(kernel, routine, irp)

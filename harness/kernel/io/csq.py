@@ -28,7 +28,8 @@ class IoCsq:
     def __init__(self, kernel: "Kernel", insert: Callable[..., int],
                  remove: Callable[..., None], peek_next: Callable[..., Any],
                  acquire_lock: Callable[..., int], release_lock: Callable[..., None],
-                 complete_canceled: Callable[..., Generator], name: str = "Csq") -> None:
+                 complete_canceled: Callable[..., Generator[Any, Any, Any]],
+                 name: str = "Csq") -> None:
         self.kernel = kernel
         self.insert, self.remove, self.peek_next = insert, remove, peek_next
         self.acquire_lock, self.release_lock = acquire_lock, release_lock
@@ -64,7 +65,7 @@ def io_csq_insert_irp(csq: IoCsq, irp: Irp, context: IoCsqIrpContext | None = No
     irp.driver_context[3] = context if context is not None else csq   # DriverContext[3]
     if context is not None:
         context.irp, context.csq = irp, csq
-    status = _call(csq, "InsertIrp", irp)
+    status: int = _call(csq, "InsertIrp", irp)
     if status != NTSTATUS.STATUS_SUCCESS:
         _call(csq, "ReleaseLock", irql)
         return status

@@ -17,6 +17,7 @@ from ..constants import (APC_LEVEL, DO_BUFFERED_IO, DO_DEVICE_INITIALIZING, DO_D
 from ..ke.dispatcher import KEvent, ke_clear_event, ke_wait_for_single_object
 from ..ke.timers import ke_delay_execution_thread
 from ..mm.memory import Buffer, io_allocate_mdl, mm_probe_and_lock_pages
+from ..mm.usermem import UnmappedUserPointer
 from ..ob.object import ob_dereference_object_inline
 from .build import set_up_ioctl_buffers
 from .cancel import io_cancel_irp
@@ -25,6 +26,7 @@ from .device import (DOE_DELETE_PENDING, DOE_START_PENDING, DOE_UNLOAD_PENDING, 
 from .loader import iop_device_released
 from .pnp import pnp_device_closed
 from .iomgr import io_call_driver, iop_complete_request
+from .probe import abandon_irp, ioctl_user_buffers, probe_user_buffer, under_seh
 from .share import file_generic_mapping
 from .vpb import is_direct_device_open
 from .irp import Irp, IoStatusBlock, KernelMode, UserMode, io_allocate_irp, io_free_irp
@@ -33,7 +35,11 @@ if TYPE_CHECKING:
     from ..ke.machine import Machine as Kernel
 
 STATUS_PENDING = NTSTATUS.STATUS_PENDING
+STATUS_SUCCESS = NTSTATUS.STATUS_SUCCESS
 _F = IrpFlags
+#: ByteOffset {LowPart FILE_USE_FILE_POINTER_POSITION, HighPart -1} as a LONGLONG (-2)
+USE_FILE_POINTER = -2
+WRITE_TO_END_OF_FILE = -1           # {FILE_WRITE_TO_END_OF_FILE, -1}
 
 
 def io_get_related_device_object(file: FileObject) -> DeviceObject:
@@ -105,7 +111,7 @@ def nt_create_file(kernel: "Kernel", name: str, synchronous: bool = True,
                    requestor_mode: int = UserMode, tag: Any = None,
                    iosb: IoStatusBlock | None = None, options: int = 0, disposition: int = 1,
                    share_access: int = 0, desired_access: int = 0, file_attributes: int = 0
-                   ) -> Generator[Any, Any, tuple]:
+                   ) -> Generator[Any, Any, tuple[Any, ...]]:
     """NtCreateFile on a device name: (status, file object or None) (io-core §8.12).
     ``tag`` rides on the IRP_MJ_CREATE IRP for observers, as for reads and writes.
 
@@ -161,17 +167,19 @@ def nt_create_file(kernel: "Kernel", name: str, synchronous: bool = True,
     return status, file
 
 
-def nt_read_file(file: FileObject, buffer: Buffer | None, length: int, byte_offset: int = 0,
+def nt_read_file(file: FileObject, buffer: Buffer | None, length: int,
+                 byte_offset: int | None = 0,
                  event: KEvent | None = None, iosb: IoStatusBlock | None = None,
                  requestor_mode: int = UserMode, tag: Any = None,
                  apc: tuple[Any, Any] | None = None) -> Generator[Any, Any, int]:
     """NtReadFile: buffering by the top device's flags (kernel-env §8.1). ``apc`` is
-    (ApcRoutine, ApcContext)."""
+    (ApcRoutine, ApcContext); ``byte_offset`` None is a NULL ByteOffset (5.5)."""
     return (yield from _read_write(file, IRP_MJ.IRP_MJ_READ, buffer, length, byte_offset,
                                    event, iosb, requestor_mode, tag, apc))
 
 
-def nt_write_file(file: FileObject, buffer: Buffer | None, length: int, byte_offset: int = 0,
+def nt_write_file(file: FileObject, buffer: Buffer | None, length: int,
+                  byte_offset: int | None = 0,
                   event: KEvent | None = None, iosb: IoStatusBlock | None = None,
                   requestor_mode: int = UserMode, tag: Any = None,
                   apc: tuple[Any, Any] | None = None) -> Generator[Any, Any, int]:
@@ -181,23 +189,38 @@ def nt_write_file(file: FileObject, buffer: Buffer | None, length: int, byte_off
 
 
 def _read_write(file: FileObject, major: int, buffer: Buffer | None, length: int,
-                byte_offset: int, event: KEvent | None, iosb: IoStatusBlock | None,
+                byte_offset: int | None, event: KEvent | None, iosb: IoStatusBlock | None,
                 requestor_mode: int, tag: Any, apc: tuple[Any, Any] | None = None
                 ) -> Generator[Any, Any, int]:
+    """NtReadFile / NtWriteFile in win32-io 5.4's order: probe, APC/port check, offset
+    check, caller's event, sync lock, offset selection, file event, IRP and buffers."""
     kernel = file.kernel
-    if requestor_mode == UserMode and length and buffer is None:
-        # The service probes a user caller's buffer (ProbeForWrite / ProbeForRead) before
-        # it builds an IRP: a NULL buffer of nonzero length is an access violation,
-        # caught and returned (kernel32 maps it to ERROR_NOACCESS).
-        return NTSTATUS.STATUS_ACCESS_VIOLATION
+    read = major == IRP_MJ.IRP_MJ_READ
+    if requestor_mode == UserMode:
+        # 6.1 / 6.2: ProbeForWrite of a read's buffer, ProbeForRead of a write's, before
+        # any IRP: a NULL or never-mapped pointer with a length fails here (kernel32:
+        # ERROR_NOACCESS); ProbeForRead of a NULL passes (it checks only the range)
+        status = probe_user_buffer(kernel, buffer, length, read)
+        if status != STATUS_SUCCESS:
+            return status
     if apc is not None and apc[0] is not None and file.completion_context is not None:
         return NTSTATUS.STATUS_INVALID_PARAMETER   # win32-io 2.7: APC or port, not both
-    yield from _lock_file(file)
-    device = io_get_related_device_object(file)
-    read = major == IRP_MJ.IRP_MJ_READ
-    flags = (_F.IRP_READ_OPERATION if read else _F.IRP_WRITE_OPERATION) | _F.IRP_DEFER_IO_COMPLETION
+    if byte_offset is not None and byte_offset < 0 and byte_offset not in (
+            (USE_FILE_POINTER,) if read else (USE_FILE_POINTER, WRITE_TO_END_OF_FILE)):
+        # 5.5: the only negative offsets are -2 and, for a write, -1
+        return NTSTATUS.STATUS_INVALID_PARAMETER
     if event is not None:
-        ke_clear_event(event)                     # kernel-env §7.5
+        ke_clear_event(event)                     # kernel-env §7.5, win32-io 5.4
+    yield from _lock_file(file)
+    if byte_offset is None or byte_offset == USE_FILE_POINTER:
+        # 5.5: a NULL ByteOffset (or FILE_USE_FILE_POINTER_POSITION) on a synchronous
+        # file is its CurrentByteOffset; an asynchronous one has none to use
+        if not file.synchronous:
+            _unlock_file(file)
+            return NTSTATUS.STATUS_INVALID_PARAMETER
+        byte_offset = file.current_byte_offset
+    device = io_get_related_device_object(file)
+    flags = (_F.IRP_READ_OPERATION if read else _F.IRP_WRITE_OPERATION) | _F.IRP_DEFER_IO_COMPLETION
     ke_clear_event(file.event)
     irp = _new_irp(kernel, device, file, major, flags, requestor_mode)
     irp.tag = tag
@@ -205,22 +228,11 @@ def _read_write(file: FileObject, major: int, buffer: Buffer | None, length: int
     irp.user_event = event
     if apc is not None:
         irp.user_apc_routine, irp.user_apc_context = apc
-    if device.flags & DO_BUFFERED_IO:             # tested first: buffered wins (§8.1)
-        if length:
-            irp.system_buffer = Buffer.new(kernel.pool, length)
-            irp.flags |= _F.IRP_BUFFERED_IO | _F.IRP_DEALLOCATE_BUFFER
-            if read:
-                irp.flags |= _F.IRP_INPUT_OPERATION
-            else:
-                irp.system_buffer.write(buffer.read(0, length))
-        irp.user_buffer = buffer
-    elif device.flags & DO_DIRECT_IO:
-        if length:
-            mdl = io_allocate_mdl(kernel, buffer.view(buffer.address, 0, length))
-            mm_probe_and_lock_pages(mdl)
-            irp.mdl_address = mdl
-    else:
-        irp.user_buffer = buffer
+    status = under_seh(kernel, lambda: _set_up_transfer(irp, device, read, buffer, length))
+    if status != STATUS_SUCCESS:
+        abandon_irp(irp)                          # 5.4: both events stay reset
+        _unlock_file(file)
+        return status
     loc = irp.stack[irp.stack_count - 1]
     loc.parameters.length = length
     loc.parameters.byte_offset = byte_offset
@@ -231,6 +243,36 @@ def _read_write(file: FileObject, major: int, buffer: Buffer | None, length: int
     status = yield from _wait_synchronous(file, status)
     _unlock_file(file)
     return status
+
+
+def _set_up_transfer(irp: Irp, device: DeviceObject, read: bool, buffer: Buffer | None,
+                     length: int) -> None:
+    """The IRP's buffers by the device's flags (kernel-env §8.1); a buffered write's
+    copy-in and a direct request's MmProbeAndLockPages may fault (6.2)."""
+    if device.flags & DO_BUFFERED_IO:             # tested first: buffered wins (§8.1)
+        if length:
+            irp.system_buffer = Buffer.new(irp.kernel.pool, length)
+            irp.flags |= _F.IRP_BUFFERED_IO | _F.IRP_DEALLOCATE_BUFFER
+            if read:
+                irp.flags |= _F.IRP_INPUT_OPERATION
+            else:
+                if buffer is None:                # the copy-in reads through NULL
+                    buffer = UnmappedUserPointer(irp.kernel, 0, length)
+                irp.system_buffer.write(buffer.read(0, length))
+        else:
+            # 6.3: a zero-length request has no SystemBuffer; a read is still marked
+            # BUFFERED | INPUT (nothing to deallocate), a write BUFFERED
+            irp.flags |= _F.IRP_BUFFERED_IO | (_F.IRP_INPUT_OPERATION if read else 0)
+        irp.user_buffer = buffer
+    elif device.flags & DO_DIRECT_IO:
+        if length:                                # 6.3: none for a zero-length request
+            if buffer is None:
+                buffer = UnmappedUserPointer(irp.kernel, 0, length)
+            mdl = io_allocate_mdl(irp.kernel, buffer.view(buffer.address, 0, length))
+            mm_probe_and_lock_pages(mdl, read)    # IoWriteAccess for a read
+            irp.mdl_address = mdl
+    else:
+        irp.user_buffer = buffer
 
 
 def nt_device_io_control_file(file: FileObject, code: int, input_buffer: Buffer | None,
@@ -245,12 +287,18 @@ def nt_device_io_control_file(file: FileObject, code: int, input_buffer: Buffer 
     required = (code >> 14) & 3
     if requestor_mode == UserMode and required & ~granted_access:
         return NTSTATUS.STATUS_ACCESS_DENIED
+    if requestor_mode == UserMode:
+        status, buffers = ioctl_user_buffers(kernel, code, input_buffer, input_length,
+                                             output_buffer, output_length)
+        if status != STATUS_SUCCESS:
+            return status                         # 6.2: no IRP, events untouched
+        input_buffer, input_length, output_buffer, output_length = buffers
     if apc is not None and apc[0] is not None and file.completion_context is not None:
         return NTSTATUS.STATUS_INVALID_PARAMETER   # win32-io 2.7
+    if event is not None:
+        ke_clear_event(event)                     # 5.4: before the sync lock
     yield from _lock_file(file)
     device = io_get_related_device_object(file)
-    if event is not None:
-        ke_clear_event(event)
     ke_clear_event(file.event)
     irp = _new_irp(kernel, device, file, IRP_MJ.IRP_MJ_DEVICE_CONTROL, 0, requestor_mode)
     irp.tag = tag
@@ -258,8 +306,13 @@ def nt_device_io_control_file(file: FileObject, code: int, input_buffer: Buffer 
     irp.user_event = event
     if apc is not None:
         irp.user_apc_routine, irp.user_apc_context = apc
-    set_up_ioctl_buffers(kernel, irp, code, input_buffer, input_length, output_buffer,
-                         output_length)
+    # the input's copy-in and an output MDL's probe-and-lock may fault (6.2, 5.4)
+    status = under_seh(kernel, lambda: set_up_ioctl_buffers(
+        kernel, irp, code, input_buffer, input_length, output_buffer, output_length))
+    if status != STATUS_SUCCESS:
+        abandon_irp(irp)
+        _unlock_file(file)
+        return status
     file.reference_count += 1
     status = yield from io_call_driver(device, irp)
     status = yield from _wait_synchronous(file, status)
@@ -322,7 +375,7 @@ def ob_dereference_file_object_inline(file: FileObject) -> Generator[Any, Any, N
 
 
 def io_get_device_object_pointer(kernel: "Kernel", name: str, access: int = 0
-                                 ) -> Generator[Any, Any, tuple]:
+                                 ) -> Generator[Any, Any, tuple[Any, ...]]:
     """IoGetDeviceObjectPointer: (status, file, top device) (kernel-env §10.6, §12.24).
 
     Opens the device (the target sees IRP_MJ_CREATE), keeps a reference to the file

@@ -78,7 +78,8 @@ def large_integer(value: int) -> bytes:
 
 
 def read_large_integer(data: bytes) -> int:
-    return _LARGE.unpack_from(data)[0]
+    value: int = _LARGE.unpack_from(data)[0]
+    return value
 
 
 def file_rename_information(replace_if_exists: bool, root_directory: int, name: str) -> bytes:

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import TYPE_CHECKING, Any, Callable, Generator
+from typing import TYPE_CHECKING, Any, Callable, Generator, NoReturn
 
 from ..cm.hive import CURRENT_CONTROL_SET
 from ..constants import (NTSTATUS, PNPNOTIFY_DEVICE_INTERFACE_INCLUDE_EXISTING_INTERFACES,
@@ -44,7 +44,7 @@ from .device import (DOE_DELETE_PENDING, DOE_START_PENDING, DeviceObject, Driver
 from .loader import iop_release_image
 
 if TYPE_CHECKING:
-    from ..system import Kernel
+    from ..ke.machine import Machine as Kernel
 
 #: DeviceClasses: one key per interface class, one subkey per interface instance.
 DEVICE_CLASSES = CURRENT_CONTROL_SET + "\\Control\\DeviceClasses"
@@ -167,7 +167,7 @@ class DeviceInterfaces:
         self.kernel = kernel
         self.interfaces: dict[str, DeviceInterface] = {}     # lower-case link -> interface
         self.entries: list[NotificationEntry] = []
-        self._events: list[tuple[DeviceInterfaceChangeNotification, list]] = []
+        self._events: list[tuple[DeviceInterfaceChangeNotification, list[Any]]] = []
         self._worker: Any = None
 
     def lookup(self, symbolic_link: str) -> DeviceInterface | None:
@@ -266,7 +266,7 @@ def _devnode_of_pdo(kernel: "Kernel", device: Any) -> Any:
     return node
 
 
-def _invalid_pdo(kernel: "Kernel", device: Any, routine: str) -> None:
+def _invalid_pdo(kernel: "Kernel", device: Any, routine: str) -> NoReturn:
     """0xCA (0x2, the purported PDO, its driver object, 0): a PDO-only routine given
     something that is no PDO the PnP manager knows (§2.2; ReactOS and Wine return
     STATUS_INVALID_DEVICE_REQUEST instead: Windows' answer is modelled)."""
@@ -380,6 +380,7 @@ def _sharing(kernel: "Kernel", iface: DeviceInterface) -> bool:
 
 def _enable(kernel: "Kernel", iface: DeviceInterface) -> None:
     if not _sharing(kernel, iface):    # the first of the name's reference strings
+        assert iface.pdo.name is not None      # PnP PDOs are named (\Device\%08lx, §2.1)
         io_create_symbolic_link(kernel, iface.link_name, iface.pdo.name)
     iface.enabled, iface.deferred = True, False
     _registry_key(kernel, iface, True)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from .device import DeviceObject
 
 
-def io_connect_interrupt(kernel: "Kernel", service_routine: Callable[..., Generator],
+def io_connect_interrupt(kernel: "Kernel", service_routine: Callable[..., Generator[Any, Any, Any]],
                          context: Any, line: InterruptLine, synchronize_irql: int | None = None,
                          spin_lock: KSpinLock | None = None, share: bool | None = None
                          ) -> tuple[int, KInterrupt | None]:
@@ -53,7 +53,7 @@ def io_disconnect_interrupt(interrupt: KInterrupt) -> None:
 
 
 def io_initialize_dpc_request(device: "DeviceObject",
-                              routine: Callable[..., Generator]) -> None:
+                              routine: Callable[..., Generator[Any, Any, Any]]) -> None:
     """IoInitializeDpcRequest (§5.5): the DPC in the device object, DeferredContext = the
     device."""
     device.dpc = KDpc(device.kernel, routine, device, getattr(routine, "__name__", "DpcForIsr"))

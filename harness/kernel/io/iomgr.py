@@ -23,9 +23,11 @@ from ..errors import NotModelledError
 from ..ke.dispatcher import ke_set_event
 from ..ke.machine import KERNEL_STACK_CALL_LEVELS
 from ..mm.memory import io_free_mdl, mm_unlock_pages
+from ..mm.usermem import UnmappedUserPointer, copy_to_user
 from ..ob.object import ob_dereference_object_deferred
 from .completion import FO_SKIP_SET_EVENT, iop_queue_completion_packet
 from .irp import IO_TYPE_IRP, KernelMode, Irp, io_free_irp
+from .probe import under_seh
 
 if TYPE_CHECKING:
     from .device import DeviceObject
@@ -62,7 +64,8 @@ def io_call_driver(device: "DeviceObject", irp: Irp) -> Generator[Any, Any, int]
     thread.call_depth += 1                       # the kernel stack this call uses
     if thread.call_depth > KERNEL_STACK_CALL_LEVELS:
         kernel.stack_overflow(thread)
-    status = yield from routine(device, irp)
+    assert routine is not None     # IopCreateDriver fills every entry (io/driver.py)
+    status: int = yield from routine(device, irp)
     thread.call_depth -= 1
     kernel.hooks.dispatch_return(irp, device, status)
     return status
@@ -118,6 +121,7 @@ def io_complete_request(irp: Irp, priority_boost: int = 0) -> Generator[Any, Any
             saved = cpu.context
             cpu.context = "completion"
             hooks.completion_routine(irp, device, routine, pending)
+            assert routine is not None    # IoSetCompletionRoutine refuses NULL with flags
             result = yield from routine(device, irp, loc.context)
             hooks.completion_return(irp, device, routine, result)
             cpu.context = saved
@@ -168,6 +172,7 @@ def _after_walk(irp: Irp, priority_boost: int) -> Generator[Any, Any, None]:
             mdl = mdl.next
         irp.mdl_address = None
         io_free_irp(irp)
+        assert master is not None     # IoMakeAssociatedIrp set both
         master.irp_count -= 1
         if master.irp_count == 0:
             yield from io_complete_request(master, priority_boost)
@@ -217,6 +222,39 @@ def _iop_cleanup_irp(irp: Irp) -> None:
         ob_dereference_object_deferred(file)
 
 
+def _copy_back(irp: Irp, info: int) -> int:
+    """§5.4.1 under the final phase's exception handler (win32-io 6.4): Information bytes
+    from the SystemBuffer to the user's buffer, which was probed only for the requested
+    length. A longer copy overwrites the user memory that follows while it is committed
+    (reported as a violation: the driver's Information is wrong) and faults where it is
+    not; the fault's code replaces IoStatus.Status and the rest of the phase follows it.
+    Returns the status the phase goes on with."""
+    kernel = irp.kernel
+    status = irp.io_status.status
+    user = irp.user_buffer
+    length = user.length if user is not None else 0
+    if info > length:
+        if irp.requestor_mode == KernelMode:
+            # a kernel caller's buffer (a Zw* or IoBuild* request): pool corruption
+            raise NotModelledError("IopCompleteRequest copy-back", f"Information {info} "
+                                   f"overruns the kernel caller's buffer of {length} bytes")
+        if kernel.verifier:
+            raise NotModelledError("Driver Verifier's check of Information against the "
+                                   "buffer", f"Information {info} > {length} bytes")
+        kernel.hooks.violation("IopCompleteRequest copy-back overrun", f"Information {info} "
+                               f"is more than the {length}-byte user buffer", irp, (info, length))
+    source = irp.system_buffer
+    data = source.read(0, info) if source is not None else b""
+    # past the SystemBuffer the copy reads the pool that follows it: its contents are
+    # not modelled (zeros)
+    data += bytes(info - len(data))
+    target = user if user is not None else UnmappedUserPointer(kernel, 0, info)
+    fault = under_seh(kernel, lambda: copy_to_user(kernel, target, data))
+    if fault != STATUS_SUCCESS:
+        irp.io_status.status = status = fault
+    return status
+
+
 def iop_complete_request(irp: Irp) -> None:
     """IopCompleteRequest: the final phase in the requesting thread (io-core §5.4)."""
     kernel = irp.kernel
@@ -228,13 +266,8 @@ def iop_complete_request(irp: Irp) -> None:
                 and not nt_error(status)):        # §5.4.1 / §10.5: warnings copy too
             # A builder read with Buffer NULL, Length 0 (stacks-services 1.25, #38/#39)
             # has no UserBuffer: RtlCopyMemory of 0 bytes touches nothing.
-            if info and (irp.user_buffer is None or info > irp.user_buffer.length):
-                raise NotModelledError("IopCompleteRequest copy-back", f"Information {info} "
-                                       "overruns the user buffer of "
-                                       f"{irp.user_buffer.length if irp.user_buffer else 0} "
-                                       "bytes")
             if info:
-                irp.user_buffer.write(irp.system_buffer.read(0, info))
+                status = _copy_back(irp, info)
         if flags & IrpFlags.IRP_DEALLOCATE_BUFFER and irp.system_buffer is not None:
             irp.system_buffer.freed = True
         irp.flags &= ~(IrpFlags.IRP_BUFFERED_IO | IrpFlags.IRP_DEALLOCATE_BUFFER)

@@ -31,7 +31,7 @@ class IoTimer:
 
     __slots__ = ("device", "routine", "context", "enabled")
 
-    def __init__(self, device: "DeviceObject", routine: Callable[..., Generator],
+    def __init__(self, device: "DeviceObject", routine: Callable[..., Generator[Any, Any, Any]],
                  context: Any) -> None:
         self.device, self.routine, self.context = device, routine, context
         self.enabled = False
@@ -75,6 +75,7 @@ class IoTimerQueue:
     def _dpc(self, dpc: KDpc, context: Any, arg1: Any, arg2: Any
              ) -> Generator[Any, Any, None]:
         """IopTimerDispatch: each enabled routine, in list order, under the lock."""
+        assert self.lock is not None      # made with the timer whose DPC this is
         ke_acquire_spin_lock_at_dpc_level(self.lock)
         self.running = True
         try:
@@ -101,7 +102,7 @@ def _queue(kernel: "Kernel") -> IoTimerQueue:
     return kernel.io_timers
 
 
-def io_initialize_timer(device: "DeviceObject", routine: Callable[..., Generator],
+def io_initialize_timer(device: "DeviceObject", routine: Callable[..., Generator[Any, Any, Any]],
                         context: Any = None) -> int:
     """IoInitializeTimer (§6.1): the device's IO_TIMER, disabled. A second call for the
     same device re-links the entry in ReactOS (list corruption): refused here."""
@@ -119,7 +120,7 @@ def _device_timer(device: "DeviceObject", routine: str) -> IoTimer:
     if queue.running:
         raise NotModelledError(routine, "from inside an IoTimer routine (the I/O timer "
                                "lock is held: a self-deadlock in ReactOS)")
-    io_timer = getattr(device, "timer", None)
+    io_timer: IoTimer | None = getattr(device, "timer", None)
     if io_timer is None:            # §6.3: Dev->Timer is NULL: the call dereferences it
         device.kernel.raise_status(NTSTATUS.STATUS_ACCESS_VIOLATION,
                                    f"{routine} on {device.label}, which has no IoTimer")

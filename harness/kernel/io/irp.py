@@ -119,6 +119,35 @@ class Irp:
                  "user_buffer", "thread", "original_file_object", "stack", "driver_context",
                  "allocated_by", "freed", "tag")
 
+    # The fields IoInitializeIrp (_initialize) writes; declared here for the type checker.
+    kernel: Kernel
+    id: int
+    type: int
+    mdl_address: Any            # the MDL chain (an Mdl), or None
+    flags: int
+    system_buffer: Any          # the SystemBuffer (a Buffer), or None
+    master_irp: Irp | None
+    irp_count: int
+    io_status: IoStatusBlock
+    requestor_mode: int
+    pending_returned: bool
+    stack_count: int
+    current_location: int
+    cancel: bool
+    cancel_irql: int
+    user_iosb: Any              # the caller's IO_STATUS_BLOCK (an app OVERLAPPED or an IoStatusBlock)
+    user_event: Any             # a KEVENT, or None
+    user_apc_routine: Any
+    user_apc_context: Any
+    cancel_routine: Callable[..., Any] | None
+    user_buffer: Any
+    thread: Any                 # the KTHREAD the IRP is queued to, or None
+    original_file_object: FileObject | None
+    stack: list[IoStackLocation]
+    driver_context: list[Any]
+    allocated_by: str
+    freed: bool
+
     def __init__(self, kernel: "Kernel", stack_size: int) -> None:
         self.kernel = kernel
         self.id = kernel.new_id("irp")
@@ -249,6 +278,7 @@ def io_set_next_irp_stack_location(irp: Irp) -> None:
     if irp.current_location <= 1:
         raise KernelUsageError("IoSetNextIrpStackLocation below the bottom location")
     irp.current_location -= 1
+    irp.kernel.hooks.irp_location(irp, "IoSetNextIrpStackLocation")
 
 
 def io_skip_current_irp_stack_location(irp: Irp) -> None:
@@ -256,6 +286,7 @@ def io_skip_current_irp_stack_location(irp: Irp) -> None:
     if irp.current_location > irp.stack_count:
         raise KernelUsageError("IoSkipCurrentIrpStackLocation with no current location")
     irp.current_location += 1
+    irp.kernel.hooks.irp_location(irp, "IoSkipCurrentIrpStackLocation")
 
 
 def io_copy_current_irp_stack_location_to_next(irp: Irp) -> None:
@@ -280,6 +311,7 @@ def io_copy_current_irp_stack_location_to_next(irp: Irp) -> None:
     dst.device_object = src.device_object
     dst.file_object = src.file_object
     dst.control = 0
+    irp.kernel.hooks.irp_location(irp, "IoCopyCurrentIrpStackLocationToNext")
 
 
 def io_set_completion_routine(irp: Irp, routine: Callable[..., Any] | None, context: Any,
@@ -293,9 +325,10 @@ def io_set_completion_routine(irp: Irp, routine: Callable[..., Any] | None, cont
         else io_get_next_irp_stack_location(irp)
     loc.completion_routine = routine
     loc.context = context
-    loc.control = ((SL_INVOKE_ON_SUCCESS if invoke_on_success else 0)
-                   | (SL_INVOKE_ON_ERROR if invoke_on_error else 0)
-                   | (SL_INVOKE_ON_CANCEL if invoke_on_cancel else 0))
+    loc.control = control = ((SL_INVOKE_ON_SUCCESS if invoke_on_success else 0)
+                             | (SL_INVOKE_ON_ERROR if invoke_on_error else 0)
+                             | (SL_INVOKE_ON_CANCEL if invoke_on_cancel else 0))
+    irp.kernel.hooks.irp_set_completion(irp, routine, context, control)
 
 
 def io_set_completion_routine_ex(device: "DeviceObject", irp: Irp, routine: Callable[..., Any],

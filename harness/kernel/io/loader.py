@@ -153,6 +153,7 @@ def iop_unload_if_idle(driver: DriverObject) -> Generator[Any, Any, None]:
     driver.flags |= DRVO_UNLOAD_INVOKED
     kernel = driver.kernel
     kernel.hooks.service_call("DriverUnload", {"driver": driver.name})
+    assert driver.driver_unload is not None    # NtUnloadDriver set unload_pending only with one
     yield from driver.driver_unload(driver)
     kernel.hooks.service_return("DriverUnload", {})
     _forget_driver(kernel, driver)
@@ -265,8 +266,8 @@ def _image_file(kernel: "Kernel", service: str) -> str | None:
     return path.replace("/", "\\").rsplit("\\", 1)[-1] or f"{service}.sys"
 
 
-def _load_request(kernel: "Kernel", key_path: str, work: Callable[[str], Generator]
-                  ) -> Generator[Any, Any, int]:
+def _load_request(kernel: "Kernel", key_path: str,
+                  work: Callable[[str], Generator[Any, Any, Any]]) -> Generator[Any, Any, int]:
     """NtLoadDriver / NtUnloadDriver: the work is done in a System worker thread and
     the caller waits for it (§1.1); the key path names the service."""
     service = key_path.rstrip("\\").rsplit("\\", 1)[-1]
@@ -275,7 +276,8 @@ def _load_request(kernel: "Kernel", key_path: str, work: Callable[[str], Generat
     def worker() -> Generator[Any, Any, None]:
         done.succeed((yield from work(service)))
     kernel.create_thread(worker, name=f"Worker:{service}", process="System")
-    return (yield from kernel.current_thread_wait(done))
+    status: int = yield from kernel.current_thread_wait(done)
+    return status
 
 
 def nt_load_driver_service(kernel: "Kernel", key_path: str) -> Generator[Any, Any, int]:

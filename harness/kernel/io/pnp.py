@@ -109,7 +109,7 @@ class DevNode:
         self.device_state = 0               # the last PNP_DEVICE_STATE bits (§2.7)
         self.children: list[DevNode] = []   # what its last BusRelations reported (§2.2)
         # the root devnode's answer to BusRelations (the root enumerator, pnpworker.py)
-        self.bus_relations: Callable[[], list] | None = None
+        self.bus_relations: Callable[[], list[Any]] | None = None
 
     @property
     def device_id(self) -> str:
@@ -137,7 +137,8 @@ class PnpManager:
         self.root_node: DevNode | None = None           # HTREE\ROOT\0 (pnpworker.py)
         self.root_pending: list[DevNode] = []           # plugged in, not yet reported
         self.load_driver: LoadDriver | None = None      # how devnodes get their drivers
-        self.actions: list[tuple[Any, Callable[..., Generator], tuple]] = []
+        self.actions: list[tuple[Any, Callable[..., Generator[Any, Any, Any]],
+                                 tuple[Any, ...]]] = []
         self.worker: Any = None                         # the PnP worker thread, if running
 
     def devnode(self, instance_path: str) -> DevNode | None:
@@ -164,6 +165,7 @@ class PnpManager:
         self._pdo_names += 1
         _, pdo = io_create_device(bus_driver or self.root, 0, name, device_type,
                                   characteristics)
+        assert pdo is not None      # the PnP manager's own fresh name
         pdo.flags = (pdo.flags | DO_BUS_ENUMERATED_DEVICE) & ~DO_DEVICE_INITIALIZING
         # opens fail and interface enables wait until the stack has started (§3.2);
         # IoAttachDeviceToDeviceStack passes the flag up to each device attached
@@ -174,7 +176,7 @@ class PnpManager:
             self.devnodes.append(node)
         return pdo
 
-    def queue(self, key: Any, body: Callable[..., Generator], *args: Any) -> Any:
+    def queue(self, key: Any, body: Callable[..., Generator[Any, Any, Any]], *args: Any) -> Any:
         """Queue a device action for the PnP worker (ReactOS's PiQueueDeviceAction): one
         action at a time, in order, in a System thread; an action whose ``key`` is
         already queued and not yet started collapses into it (§2.2, §2.7). The worker
@@ -199,6 +201,7 @@ def pnp_irp(kernel: "Kernel", node: DevNode, minor: int, information: Any = 0,
     """Send one PnP IRP to the top of the devnode's stack and wait for it (§2.1):
     (status, Information). ``information`` is what Information starts as (0, except
     FILTER_RESOURCE_REQUIREMENTS's list, §2.5 item 1)."""
+    assert node.pdo is not None     # a devnode in the tree has its PDO
     top = io_get_attached_device(node.pdo)
     event = KEvent(kernel, NotificationEvent, False, "PnP IRP event")
     # ReactOS's IopSynchronousCall presets the IRP and the caller's IOSB alike: an error
@@ -228,9 +231,9 @@ def pnp_root_dispatch(device: DeviceObject, irp: Irp) -> Generator[Any, Any, int
     node: DevNode = device.device_extension["devnode"]
     params = stack.parameters.other or {}
     status = irp.io_status.status
-    info = irp.io_status.information
+    info: Any = irp.io_status.information
     if minor == MN.IRP_MN_QUERY_ID:
-        kind = params.get("IdType")
+        kind: Any = params.get("IdType")
         answer = {BusQueryDeviceID: node.device_id, BusQueryInstanceID: node.instance_id,
                   BusQueryHardwareIDs: list(node.hardware_ids),
                   BusQueryCompatibleIDs: list(node.compatible_ids)}.get(kind)
@@ -317,6 +320,7 @@ def pnp_start_devnode(kernel: "Kernel", node: DevNode, load_driver: LoadDriver
         add_device = driver.add_device
         if add_device is None:
             continue
+        assert node.pdo is not None     # reported before its drivers load
         kernel.hooks.service_call("AddDevice", {"driver": driver.name,
                                                 "pdo": node.pdo.label})
         status = yield from add_device(driver, node.pdo)
@@ -448,6 +452,7 @@ def pnp_enumerate(kernel: "Kernel", node: DevNode) -> Generator[Any, Any, None]:
         if kernel.pnp.load_driver is None:
             raise NotModelledError("the PnP manager", f"{child.instance_path} was "
                                    "reported before any devnode started: no driver loader")
+        assert child.pdo is not None    # a BusRelations answer names PDOs
         child.pdo.flags |= DO_BUS_ENUMERATED_DEVICE
         kernel.pnp.devnodes.append(child)
         yield from pnp_start_devnode(kernel, child, kernel.pnp.load_driver)
@@ -464,7 +469,8 @@ def _pool_address(kernel: "Kernel", information: Any, minor: int) -> int:
         raise NotModelledError("the PnP manager", f"{MN(minor).name} came back with "
                                f"Information {information!r}, which is no pool block: what "
                                "the PnP manager would read there is not modelled")
-    return information
+    address: int = information
+    return address
 
 
 def pnp_uninstall(kernel: "Kernel", node: DevNode, gone: bool = True
@@ -508,7 +514,8 @@ def pnp_remove_stack(kernel: "Kernel", node: DevNode, after_failure: bool = Fals
     """REMOVE_DEVICE through the stack, then each PnP driver whose last device went is
     unloaded: DriverUnload in this thread, then the image (§2.11)."""
     drivers = []
-    device = io_get_attached_device(node.pdo)
+    assert node.pdo is not None     # a devnode in the tree has its PDO
+    device: DeviceObject | None = io_get_attached_device(node.pdo)
     while device is not None and device is not node.pdo:
         if device.driver_object not in drivers:
             drivers.append(device.driver_object)

@@ -81,6 +81,7 @@ def pnp_eject(kernel: "Kernel", node: DevNode) -> Generator[Any, Any, bool]:
         node.problem = CM_PROB_HELD_FOR_EJECT
         return False
     # ReactOS's IopSendEject: the trace names it (it shows IRPs by major function only)
+    assert node.pdo is not None     # a devnode in the tree has its PDO
     kernel.hooks.service_call("IopSendEject", {"pdo": node.pdo.label})
     yield from pnp_irp(kernel, node, MN.IRP_MN_EJECT)
     kernel.hooks.service_return("IopSendEject", {})

@@ -30,7 +30,7 @@ from .interface import _devnode_of_pdo, _invalid_pdo
 from .pnp import (BusRelations, DevNode, LoadDriver, pnp_enumerate, pnp_query_device_state)
 
 if TYPE_CHECKING:
-    from ..system import Kernel
+    from ..ke.machine import Machine as Kernel
 
 ROOT_DEVNODE = "HTREE\\ROOT\\0"
 RELATION_TYPES = {0: "BusRelations", 1: "EjectionRelations", 2: "PowerRelations",
@@ -48,7 +48,7 @@ def _pdo_node(kernel: "Kernel", pdo: Any, routine: str) -> DevNode:
     root = kernel.pnp.root_node
     if root is not None and pdo is root.pdo:
         return root
-    node = _devnode_of_pdo(kernel, pdo)
+    node: DevNode | None = _devnode_of_pdo(kernel, pdo)
     if node is None:
         _invalid_pdo(kernel, pdo, routine)
     return node
@@ -109,6 +109,7 @@ def pnp_root_devnode(kernel: "Kernel") -> DevNode:
         return pnp.root_node
     node = DevNode(ROOT_DEVNODE, (), None)
     _, pdo = io_create_device(pnp.root, 0, None, FILE_DEVICE_BUS_EXTENDER)
+    assert pdo is not None           # an unnamed device cannot collide
     pdo.flags &= ~DO_DEVICE_INITIALIZING
     pdo.device_extension["devnode"] = node
     node.pdo = pdo
@@ -145,5 +146,6 @@ def pnp_plug_in(kernel: "Kernel", node: DevNode, load_driver: LoadDriver) -> Any
     if pnp.load_driver is None:
         pnp.load_driver = load_driver
     pnp.root_pending.append(node)
+    assert root.pdo is not None      # the root devnode is made with its PDO
     io_invalidate_device_relations(root.pdo, BusRelations)
     return pnp.worker

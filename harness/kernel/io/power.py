@@ -52,6 +52,7 @@ def po_start_next_power_irp(irp: Irp) -> Generator[Any, Any, None]:
     """PoStartNextPowerIrp (§4.2): the current location's device may take its next
     power IRP; one that PoCallDriver held is sent now."""
     device = irp.stack[irp.current_location - 1].device_object
+    assert device is not None     # called by the driver that holds the IRP there
     kernel = irp.kernel
     kernel.hooks.service_call("PoStartNextPowerIrp", {"device": device.label})
     held = kernel.power_busy.pop(device, None)
@@ -65,6 +66,7 @@ def _power_irp(kernel: "Kernel", node: "DevNode", minor: int, state: int
                ) -> Generator[Any, Any, int]:
     """One system power IRP to the top of a devnode's stack, waited for (Status
     STATUS_NOT_SUPPORTED at the start, §4.3)."""
+    assert node.pdo is not None     # a devnode in the tree has its PDO
     top = io_get_attached_device(node.pdo)
     event = KEvent(kernel, NotificationEvent, False, "power IRP event")
     iosb = IoStatusBlock()

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 def _queue(device: "DeviceObject") -> KDeviceQueue:
     if device.device_queue is None:
         device.device_queue = KDeviceQueue(device.kernel, device.label)
-    return device.device_queue
+    queue: KDeviceQueue = device.device_queue
+    return queue
 
 
 #: DEVOBJ_EXTENSION.StartIoFlags (ReactOS's DOE_SIO_* bits), kept in doe_flags
@@ -40,7 +41,7 @@ def io_set_start_io_attributes(device: "DeviceObject", deferred_start_io: bool,
                          | (DOE_SIO_NO_CANCEL if non_cancelable else 0))
 
 
-def _start_io(device: "DeviceObject", irp: "Irp") -> Generator[Any, Any, None]:
+def _start_io(device: "DeviceObject", irp: "Irp | None") -> Generator[Any, Any, None]:
     """Call StartIo. NonCancelable: the cancel routine is taken back first (under the
     cancel lock), so a later IoCancelIrp only sets Cancel. DeferredStartIo: an
     IoStartNextPacket from inside StartIo is recorded and served here, in a loop,
@@ -102,7 +103,9 @@ def io_start_packet(device: "DeviceObject", irp: "Irp", key: int | None = None,
             cpu = kernel.cpu
             saved = cpu.context
             cpu.context = "cancel"
+            kernel.hooks.cancel_routine(irp, device, routine)
             yield from routine(device, irp)
+            kernel.hooks.cancel_return(irp, device, routine)
             cpu.context = saved
     elif cancel_routine is not None:
         ke_release_spin_lock_from_dpc_level(lock)
@@ -131,7 +134,7 @@ def _next_packet(device: "DeviceObject", cancelable: bool) -> "Irp | None":
     if cancelable:
         ke_acquire_spin_lock_at_dpc_level(lock)
     device.current_irp = None
-    irp = ke_remove_device_queue(_queue(device))
+    irp: Irp | None = ke_remove_device_queue(_queue(device))
     if irp is not None:
         device.current_irp = irp
     if cancelable:

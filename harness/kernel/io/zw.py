@@ -16,18 +16,16 @@ from typing import TYPE_CHECKING, Any, Generator
 
 from ..constants import (FILE_NO_INTERMEDIATE_BUFFERING, FILE_SYNCHRONOUS_IO_ALERT,
                          FILE_SYNCHRONOUS_IO_NONALERT, FILE_USE_FILE_POINTER_POSITION,
-                         NTSTATUS, FilePositionInformation,
-                         FileRenameInformation, nt_error)
+                         NTSTATUS, FileRenameInformation)
 from ..ke.machine import require_passive
 from ..ob.handle import handle_table, ob_close_handle
 from ..ob.namespace import SymbolicLink
 from .device import FO_ALERTABLE_IO, DeviceObject, DriverObject, FileObject
-from .file import (io_get_related_device_object, nt_close, nt_create_file,
-                   nt_device_io_control_file, nt_query_information_file, nt_read_file,
-                   nt_set_information_file, nt_write_file)
-from .fileinfo import (check_information_class, large_integer, read_file_rename_information,
-                       read_large_integer)
+from .file import (nt_close, nt_create_file, nt_device_io_control_file, nt_read_file,
+                   nt_write_file)
+from .fileinfo import read_file_rename_information
 from .irp import IoStatusBlock, KernelMode
+from .userfile import FO_NO_INTERMEDIATE_BUFFERING, iop_query_information, iop_set_information
 
 if TYPE_CHECKING:
     from ..ke.dispatcher import KEvent
@@ -35,7 +33,6 @@ if TYPE_CHECKING:
     from ..mm.memory import Buffer
 
 STATUS_SUCCESS = NTSTATUS.STATUS_SUCCESS
-FO_NO_INTERMEDIATE_BUFFERING = 0x8
 #: ByteOffset {LowPart FILE_USE_FILE_POINTER_POSITION, HighPart -1} as a LONGLONG
 USE_FILE_POINTER = -(1 << 32) + FILE_USE_FILE_POINTER_POSITION
 
@@ -195,15 +192,17 @@ def io_get_base_file_system_device_object(file: FileObject) -> DeviceObject:
     """IoGetBaseFileSystemDeviceObject (1.22): the file's VPB device, else the named
     device's VPB device, else the NAMED device - not the top of its stack."""
     if file.vpb is not None:
-        return file.vpb.device_object
+        device: DeviceObject = file.vpb.device_object
+        return device
     if file.device_object.vpb is not None:
-        return file.device_object.vpb.device_object
+        device = file.device_object.vpb.device_object
+        return device
     return file.device_object
 
 
 
 def zw_query_information_file(kernel: "Kernel", handle: int, iosb: IoStatusBlock, length: int,
-                              information_class: int) -> Generator[Any, Any, tuple]:
+                              information_class: int) -> Generator[Any, Any, tuple[Any, ...]]:
     """ZwQueryInformationFile (4.27): (status, the bytes returned, or None).
 
     The I/O manager checks the class and the length first (STATUS_INVALID_INFO_CLASS,
@@ -215,19 +214,8 @@ def zw_query_information_file(kernel: "Kernel", handle: int, iosb: IoStatusBlock
     status, file = _file_of(kernel, handle)
     if file is None:
         return status, None
-    status = check_information_class(information_class, length, False,
-                                     "ZwQueryInformationFile")
-    if status != STATUS_SUCCESS:
-        return status, None
-    if information_class == FilePositionInformation and file.synchronous:
-        data = large_integer(file.current_byte_offset)
-        iosb.status, iosb.information = STATUS_SUCCESS, len(data)
-        return STATUS_SUCCESS, data
-    status, data = yield from nt_query_information_file(file, information_class, length,
-                                                        iosb, KernelMode)
-    if nt_error(status):
-        return status, None
-    return status, data[:iosb.information]
+    return (yield from iop_query_information(file, information_class, length, iosb,
+                                             KernelMode, "ZwQueryInformationFile"))
 
 
 def zw_set_information_file(kernel: "Kernel", handle: int, iosb: IoStatusBlock, data: bytes,
@@ -243,19 +231,8 @@ def zw_set_information_file(kernel: "Kernel", handle: int, iosb: IoStatusBlock, 
     status, file = _file_of(kernel, handle)
     if file is None:
         return status
-    status = check_information_class(information_class, len(data), True,
-                                     "ZwSetInformationFile")
-    if status != STATUS_SUCCESS:
-        return status
-    if information_class == FilePositionInformation and file.synchronous:
-        offset = read_large_integer(data)
-        sector = io_get_related_device_object(file).sector_size or 1
-        if offset < 0 or (file.flags & FO_NO_INTERMEDIATE_BUFFERING and offset % sector):
-            return NTSTATUS.STATUS_INVALID_PARAMETER
-        file.current_byte_offset = offset
-        iosb.status, iosb.information = STATUS_SUCCESS, 0
-        return STATUS_SUCCESS
+    # ReplaceIfExists rides in the IRP's parameters for a rename
     replace = (read_file_rename_information(data)[0]
-               if information_class == FileRenameInformation else False)
-    return (yield from nt_set_information_file(file, information_class, data, iosb,
-                                               KernelMode, replace))
+               if information_class == FileRenameInformation and len(data) >= 16 else False)
+    return (yield from iop_set_information(file, information_class, data, iosb, KernelMode,
+                                           "ZwSetInformationFile", replace))

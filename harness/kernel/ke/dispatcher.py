@@ -227,7 +227,7 @@ def ke_wait_for_multiple_objects(kernel: "Kernel", objects: Sequence[DispatcherO
     for obj in objects:
         obj.wait_list.append(block)
     if block.try_satisfy():
-        status = block.event.value
+        status: int = block.event.value
         hooks.wait_end(objects, status)
         return status
     thread = kernel.cpu.thread
@@ -248,7 +248,10 @@ def ke_wait_for_multiple_objects(kernel: "Kernel", objects: Sequence[DispatcherO
         block.timer = kernel.call_later(kernel.tick_align(delay), block.time_out, urgent=True)
     thread.waiting_on = objects
     if user_alertable:      # a user APC queued meanwhile ends it (win32-io 2.1)
-        thread.alert_event = lambda status: block.done or block.finish(status)
+        def alert(status: int) -> None:
+            if not block.done:
+                block.finish(status)
+        thread.alert_event = alert
     try:
         status = yield from kernel.current_thread_wait(block.event)
     finally:

@@ -32,7 +32,7 @@ class KInterrupt:
     __slots__ = ("kernel", "service_routine", "context", "line", "irql", "synchronize_irql",
                  "lock", "connected", "name", "share")
 
-    def __init__(self, kernel: "Kernel", service_routine: Callable[..., Generator],
+    def __init__(self, kernel: "Kernel", service_routine: Callable[..., Generator[Any, Any, Any]],
                  context: Any, line: InterruptLine, synchronize_irql: int,
                  lock: KSpinLock | None) -> None:
         self.kernel = kernel
@@ -53,7 +53,7 @@ def request_interrupt(kernel: "Kernel", line: InterruptLine) -> None:
 
 
 def _deliver(kernel: "Kernel", line: InterruptLine, repeats: int,
-             running: tuple | None = None) -> None:
+             running: tuple[Any, ...] | None = None) -> None:
     cpu = kernel.cpus[0]
     while line.asserted and line.connected:   # silenced meanwhile, or masked: nothing
         busy = cpu.busy
@@ -81,7 +81,7 @@ def _deliver(kernel: "Kernel", line: InterruptLine, repeats: int,
 
 
 def _run_isrs(kernel: "Kernel", cpu: Any, line: InterruptLine,
-              running: tuple | None = None) -> None:
+              running: tuple[Any, ...] | None = None) -> None:
     """KiInterruptDispatch / KiChainedDispatch on ``cpu``: it interrupts what that CPU was
     doing - ``running`` (thread, context, IRQL) when the code running there has just
     lowered its IRQL below the DIRQL, else a thread kept busy there (a stall, a spin) at
@@ -114,7 +114,8 @@ def _run_isrs(kernel: "Kernel", cpu: Any, line: InterruptLine,
     kernel.cpu, (cpu.thread, cpu.context, cpu.irql) = saved[0], saved[1:]
 
 
-def ke_synchronize_execution(interrupt: KInterrupt, routine: Callable[[Any], Generator],
+def ke_synchronize_execution(interrupt: KInterrupt,
+                             routine: Callable[[Any], Generator[Any, Any, Any]],
                              context: Any) -> Generator[Any, Any, int]:
     """KeSynchronizeExecution (§5.4): at the interrupt's SynchronizeIrql holding its spin
     lock, call ``routine(context)``; return its BOOLEAN. Callable at IRQL <=

@@ -25,7 +25,7 @@ by ke/interrupt.py.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Generator, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Generator, Iterable, NoReturn, cast
 
 import simpy
 from simpy.core import NORMAL, URGENT
@@ -34,6 +34,17 @@ from ..constants import APC_LEVEL, DISPATCH_LEVEL, NTSTATUS, PASSIVE_LEVEL, BugC
 from ..errors import BugCheck, BugCheckHalt, KernelUsageError, MachineFrozen, StatusRaised
 from ..instrument import Hooks, Instrument
 from .dispatcher import DispatcherObject
+
+if TYPE_CHECKING:      # the types of the subsystem state system.Kernel attaches
+    from ..cm.hive import ConfigurationManager
+    from ..io.iotimer import IoTimerQueue
+    from ..io.pnp import PnpManager
+    from ..io.verifier import IoVerifier
+    from ..mm.memory import AddressSpace
+    from ..mm.pool import Pool
+    from ..ob.handle import HandleTable, ObjectTable
+    from ..ob.namespace import ObjectNamespace
+    from .spinlock import KSpinLock
 
 
 # Contexts in which the CPU runs a thread's own call chain (its dispatch routine, or a
@@ -136,7 +147,7 @@ class KThread(DispatcherObject):
         self.alive = True
         self.exit_status: Any = None
         self.irp_list: list[Any] = []   # threaded IRPs (io-core §1.7 ThreadListEntry)
-        self.apc_queue: list[Callable[[], None]] = []
+        self.apc_queue: list[tuple[Callable[[], Any], bool]] = []  # (routine, normal)
         self.blocked = False
         self.wait_irql = PASSIVE_LEVEL   # the IRQL the thread blocked at, restored on resume
         self.wait_context = "thread"
@@ -160,7 +171,7 @@ class ThreadTerminated(Exception):
 class _Scheduled:
     __slots__ = ("fn", "cancelled")
 
-    def __init__(self, fn: Callable[[], None]) -> None:
+    def __init__(self, fn: Callable[[], object]) -> None:
         self.fn = fn
         self.cancelled = False
 
@@ -174,6 +185,29 @@ class Machine:
     threads, the clock, DPC and APC delivery, bug checks. ``system.Kernel`` adds the
     subsystems and documents the arguments.
     """
+
+    if TYPE_CHECKING:
+        # What system.Kernel adds per machine (phase-1 init: mm, ob, cm, io). Declared here
+        # because the subsystems are handed the machine they run on; set in Kernel.__init__.
+        pool: AddressSpace
+        pool_blocks: Pool
+        system_ptes: AddressSpace
+        io_verifier: IoVerifier | None
+        namespace: ObjectNamespace
+        objects: ObjectTable
+        registry: ConfigurationManager
+        handle_tables: dict[str, HandleTable]
+        processes: dict[str, Any]
+        drivers: list[Any]
+        images: dict[str, Any]
+        pnp: PnpManager
+        power_busy: dict[Any, list[Any]]
+        cancel_spin_lock: KSpinLock
+        io_timers: IoTimerQueue
+        hardware: dict[str, Any]
+        next_image_base: int     # io/loader.py: set on the first image it places
+
+        def process_of(self, thread: Any) -> Any: ...
 
     def __init__(self, cpus: int = 1, clock_tick: int = 156250,
                  instruments: Iterable[Instrument] = (), strict: bool = True,
@@ -201,7 +235,7 @@ class Machine:
         self.routine_addresses: dict[Any, int] = {}   # routine -> its stand-in address
         # What a terminating thread runs after its code: the I/O manager registers its
         # IoCancelThreadIo here (a true back-edge of Windows, kept as a hook).
-        self.thread_rundown: list[Callable[[KThread], Generator]] = []
+        self.thread_rundown: list[Callable[[KThread], Generator[Any, Any, Any]]] = []
         self.instruments: list[Instrument] = []
         self.hooks = Hooks([])
         for instrument in instruments:
@@ -236,7 +270,8 @@ class Machine:
     @property
     def now(self) -> int:
         """Simulated time since boot, in 100 ns units."""
-        return self.env.now
+        # SimPy types its clock int | float; every delay the kernel schedules is an int
+        return cast(int, self.env.now)
 
     # -- time ---------------------------------------------------------------------------
 
@@ -244,18 +279,18 @@ class Machine:
         """Convert a kernel due time to a delay: negative = relative hns; zero or
         positive = an absolute system time, hns since 1601-01-01 UTC (kernel-env §3.3,
         §5.2), so a small positive value is long past and expires at once."""
-        return -due if due < 0 else due - (self.boot_system_time + self.env.now)
+        return -due if due < 0 else due - (self.boot_system_time + self.now)
 
     def tick_align(self, delay: int) -> int:
         """Delay until the first clock tick at or after now + delay (never early)."""
-        due = self.env.now + delay
+        due = self.now + delay
         tick = self.clock_tick
-        return -(-due // tick) * tick - self.env.now
+        return -(-due // tick) * tick - self.now
 
     def new_event(self) -> simpy.Event:
         return simpy.Event(self.env)
 
-    def call_later(self, delay: int, fn: Callable[[], None], urgent: bool) -> _Scheduled:
+    def call_later(self, delay: int, fn: Callable[[], object], urgent: bool) -> _Scheduled:
         """Run ``fn`` after ``delay``; URGENT (DISPATCH_LEVEL work) or NORMAL priority."""
         handle = _Scheduled(fn)
         event = simpy.Event(self.env)
@@ -267,7 +302,7 @@ class Machine:
 
     # -- threads -------------------------------------------------------------------------
 
-    def create_thread(self, body: Callable[..., Generator], *args: Any, name: str,
+    def create_thread(self, body: Callable[..., Generator[Any, Any, Any]], *args: Any, name: str,
                       process: str = "System", user: bool = False,
                       cpu: int | None = None, system: bool | None = None) -> KThread:
         """Start a simulated thread running the generator function ``body(*args)``.
@@ -281,7 +316,8 @@ class Machine:
         self.env.process(self._thread_main(thread, self._thread_body(thread, body(*args))))
         return thread
 
-    def _thread_body(self, thread: KThread, gen: Generator) -> Generator:
+    def _thread_body(self, thread: KThread,
+                     gen: Generator[Any, Any, Any]) -> Generator[Any, Any, Any]:
         """The thread's code, then its rundown: e.g. a terminating thread cancels the
         IRPs still queued to it and waits for them (IoCancelThreadIo, kernel-env §7.8)."""
         try:
@@ -316,9 +352,11 @@ class Machine:
                                reason=f"{thread.name} exited owning KMUTEX {mutant.name}")
             mutant.abandon()
 
-    def _thread_main(self, thread: KThread, gen: Generator) -> Generator:
+    def _thread_main(self, thread: KThread,
+                     gen: Generator[Any, Any, Any]) -> Generator[Any, Any, None]:
         """The SimPy process of one simulated thread: drive its generator chain."""
         send: Any = None
+        assert thread.cpu is not None     # create_thread binds every thread it starts
         while thread.cpu.busy is not None:
             yield self._cpu_free(thread.cpu)
         self._switch_to(thread)
@@ -330,7 +368,7 @@ class Machine:
                 thread.exit_status = stop.value
                 break
             thread.blocked = True
-            thread.blocked_since = self.env.now
+            thread.blocked_since = self.now
             thread.wait_irql = thread.cpu.irql    # IRQL is per thread across a switch
             thread.wait_context = thread.cpu.context
             send = yield event
@@ -370,7 +408,7 @@ class Machine:
         for event in waiters:
             event.succeed()
 
-    def raise_status(self, status: int, reason: str) -> None:
+    def raise_status(self, status: int, reason: str) -> NoReturn:
         """ExRaiseStatus with no handler (book drivers have no __try around these calls):
         0x7E SYSTEM_THREAD_EXCEPTION_NOT_HANDLED in a system thread, else 0x1E
         KMODE_EXCEPTION_NOT_HANDLED; P1 the exception code (sync-objects 1.5). The
@@ -386,6 +424,7 @@ class Machine:
 
     def _switch_to(self, thread: KThread, irql: int = PASSIVE_LEVEL) -> None:
         cpu = thread.cpu
+        assert cpu is not None     # a thread that runs is bound to a CPU
         self.cpu = cpu
         cpu.thread = thread
         cpu.context = "thread"
@@ -485,14 +524,14 @@ class Machine:
         self.hooks.machine_frozen(reason)
         raise MachineFrozen(reason)
 
-    def stack_overflow(self, thread: KThread) -> None:
+    def stack_overflow(self, thread: KThread) -> NoReturn:
         """A kernel stack ran out (past KERNEL_STACK_CALL_LEVELS nested calls): pushing
         the fault's own frame faults again, a double fault: 0x7F with parameter 1 = 8."""
         self.bug_check(BugCheckCode.UNEXPECTED_KERNEL_MODE_TRAP, 8, 0, 0, 0,
                        reason=f"kernel stack overflow: calls nested {thread.call_depth} "
                               f"levels deep on {thread.name}")
 
-    def run_at_dispatch(self, cpu: Cpu, work: Callable[[], None]) -> None:
+    def run_at_dispatch(self, cpu: Cpu, work: Callable[[], object]) -> None:
         """Clock-driven DISPATCH_LEVEL work (timer expiry) on ``cpu``, then its DPCs. A CPU
         kept busy at DISPATCH_LEVEL or above (a stall under a spin lock) takes it when
         it drops (sync-objects 5.2: its DPCs are deferred)."""
@@ -556,6 +595,7 @@ class Machine:
             # stay queued until the thread lowers to PASSIVE_LEVEL (lower_irql).
             return
         cpu = thread.cpu
+        assert cpu is not None     # a thread that runs is bound to a CPU
         saved = (self.cpu, cpu.thread, cpu.context, cpu.irql)
         self.cpu = cpu
         cpu.thread, cpu.context = thread, "apc"
@@ -581,10 +621,10 @@ class Machine:
     # -- crashing and running -------------------------------------------------------------
 
     def bug_check(self, code: int, p1: int = 0, p2: int = 0, p3: int = 0, p4: int = 0,
-                  reason: str = "") -> None:
+                  reason: str = "") -> NoReturn:
         """KeBugCheckEx: record the stop and unwind every simulated call stack."""
         if self.bugcheck is None:
-            self.bugcheck = BugCheck(int(code), p1, p2, p3, p4, reason, self.env.now)
+            self.bugcheck = BugCheck(int(code), p1, p2, p3, p4, reason, self.now)
             self.hooks.bugcheck(self.bugcheck)
         raise BugCheckHalt(self.bugcheck)
 
@@ -601,7 +641,7 @@ class Machine:
         return [t for t in self.threads if t.alive]
 
 
-def run_nonblocking(gen: Generator, what: str) -> Any:
+def run_nonblocking(gen: Generator[Any, Any, Any], what: str) -> Any:
     """Run driver code that must not block (DPC, completion at DISPATCH) to its end."""
     try:
         gen.send(None)

@@ -184,10 +184,11 @@ def ex_interlocked_add_ulong(lock: KSpinLock, read: Any, write: Any, value: int
     only (kernel-env §2.5): held by this CPU through KeAcquireSpinLock it is the
     recursive acquire (0xF), held by another CPU this one spins, the IRQL unchanged."""
     def add() -> int:
-        original = read()
+        original: int = read()
         write((original + value) & 0xFFFFFFFF)
         return original
-    return (yield from ex_interlocked(lock, "ExInterlockedAddUlong", add))
+    result: int = yield from ex_interlocked(lock, "ExInterlockedAddUlong", add)
+    return result
 
 
 def ex_interlocked(lock: KSpinLock, api: str, operation: Callable[[], Any]

@@ -28,8 +28,8 @@ class KDpc:
     __slots__ = ("kernel", "routine", "context", "arg1", "arg2", "queued", "importance",
                  "target", "name")
 
-    def __init__(self, kernel: "Kernel", routine: Callable[..., Generator], context: Any,
-                 name: str = "") -> None:
+    def __init__(self, kernel: "Kernel", routine: Callable[..., Generator[Any, Any, Any]],
+                 context: Any, name: str = "") -> None:
         self.kernel = kernel
         self.routine = routine
         self.context = context
@@ -72,8 +72,8 @@ class KTimer(DispatcherObject):
         return f"<KTIMER {self.name or '#' + str(self.id)} {state} signaled={self.signal_state}>"
 
 
-def ke_initialize_dpc(kernel: "Kernel", routine: Callable[..., Generator], context: Any,
-                      name: str = "") -> KDpc:
+def ke_initialize_dpc(kernel: "Kernel", routine: Callable[..., Generator[Any, Any, Any]],
+                      context: Any, name: str = "") -> KDpc:
     """KeInitializeDpc: Medium importance, targeted at the current CPU."""
     return KDpc(kernel, routine, context, name)
 
@@ -265,7 +265,7 @@ def ke_delay_execution_thread(kernel: "Kernel", wait_mode: int, alertable: bool,
     if user_alertable:
         thread.alert_event = lambda status: event.triggered or event.succeed(status)
     try:
-        status = yield from kernel.current_thread_wait(event)
+        status: int = yield from kernel.current_thread_wait(event)
     finally:
         thread.alert_event = None
     if status == NTSTATUS.STATUS_USER_APC:

@@ -44,6 +44,8 @@ class Buffer:
     """A view of ``length`` bytes of ``data`` starting at ``offset``, at ``address``."""
 
     __slots__ = ("address", "data", "offset", "length", "freed")
+    #: False for a user pointer with no memory behind it (usermem.UnmappedUserPointer)
+    resident = True
 
     def __init__(self, address: int, data: bytearray, offset: int = 0,
                  length: int | None = None) -> None:
@@ -132,8 +134,12 @@ def io_free_mdl(mdl: Mdl) -> None:
     mdl.mapped = None
 
 
-def mm_probe_and_lock_pages(mdl: Mdl) -> None:
-    """MmProbeAndLockPages: simulated user buffers are always valid and resident."""
+def mm_probe_and_lock_pages(mdl: Mdl, write: bool = True) -> None:
+    """MmProbeAndLockPages: the process's buffers are valid and resident; an unmapped
+    user pointer raises STATUS_ACCESS_VIOLATION (win32-io 6.2), which the I/O services
+    catch and return."""
+    if not mdl.buffer.resident:
+        mdl.buffer.access(write)              # type: ignore[attr-defined]
     mdl.locked = True
 
 

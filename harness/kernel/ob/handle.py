@@ -40,7 +40,8 @@ def object_type_name(obj: Any) -> str:
     """The OBJECT_TYPE name of a model object ("File", "Device", "Event", ...)."""
     kind = getattr(obj, "object_type", None)
     if kind is not None:
-        return kind.name
+        type_name: str = kind.name
+        return type_name
     name = type(obj).__name__
     return {"KEvent": "Event", "DeviceObject": "Device", "DriverObject": "Driver",
             "SymbolicLink": "SymbolicLink", "Irp": "Irp", "KThread": "Thread",
@@ -63,7 +64,8 @@ class ObjectTable:
             return 0
         if type(obj).__name__ == "Irp":
             self._objects.setdefault(obj.id, obj)
-            return obj.id
+            irp_id: int = obj.id
+            return irp_id
         address = self._address.get(id(obj))
         if address is None:
             address = self._next

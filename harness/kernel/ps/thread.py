@@ -58,7 +58,7 @@ def ps_get_process_image_file_name(process: EProcess) -> str:
     return process.image_file_name
 
 
-def ps_create_system_thread(kernel: "Kernel", start: Callable[[Any], Generator],
+def ps_create_system_thread(kernel: "Kernel", start: Callable[[Any], Generator[Any, Any, Any]],
                             context: Any, process_handle: int = 0,
                             kernel_handle: bool = False, name: str = ""
                             ) -> tuple[int, int]:
@@ -86,7 +86,7 @@ def ps_create_system_thread(kernel: "Kernel", start: Callable[[Any], Generator],
     return NTSTATUS.STATUS_SUCCESS, handle
 
 
-def _system_thread_start(start: Callable[[Any], Generator], context: Any
+def _system_thread_start(start: Callable[[Any], Generator[Any, Any, Any]], context: Any
                          ) -> Generator[Any, Any, int]:
     """PspSystemThreadStartup: the start routine; returning is a STATUS_SUCCESS exit."""
     yield from start(context)

@@ -71,7 +71,8 @@ class Srb:
 
     def get(self, name: str) -> int:
         offset, fmt = _FIELDS[name]
-        return struct.unpack_from(fmt, self.buffer.read(offset, struct.calcsize(fmt)))[0]
+        value: int = struct.unpack_from(fmt, self.buffer.read(offset, struct.calcsize(fmt)))[0]
+        return value
 
     def set(self, name: str, value: int) -> None:
         offset, fmt = _FIELDS[name]
