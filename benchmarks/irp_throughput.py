@@ -39,7 +39,16 @@ in one run:
 Figures: IRPs/s for each case (best of 3 repetitions per size, time.perf_counter around
 the run only, the machine is built beforehand), ratio = cost(a) / cost(c), and the per-IRP
 cost of (a) at 10^4, 10^5 and 10^6 IRPs (10^3..10^5 with --quick) to check linearity.
-The last line is ``sync_irps_per_s=N pended_irps_per_s=N ratio=R`` for the largest size.
+The last line is ``sync_irps_per_s=N pended_irps_per_s=N ratio=R`` for the largest size,
+followed on the same line by the memory case's figures when it ran.
+
+(d) memory   ``irp-harness run benchmarks/deep_stack_reads.yaml -f trace -o FILE`` in a
+             child process: 10,000 synchronous ReadFile calls through a 64-deep stack
+             (BenchDisk + 63 filter devices of one driver, built by the scenario
+             language), about 2 million trace events streamed to a trace file. Figures:
+             the child's peak RSS (getrusage RUSAGE_CHILDREN, what ``/usr/bin/time -v``
+             reports as "Maximum resident set size"), its wall-clock and CPU time and the
+             number of events in the file. Runs in the full run and with ``--memory``.
 
 Noise. This VM (Firecracker, 2 vCPUs, free page reporting on: memory a process frees
 goes back to the host) makes the figures vary by +-20% from run to run. The trace keeps
@@ -80,7 +89,12 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
+import os
+import resource
+import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from functools import partial
@@ -421,17 +435,43 @@ def compare_gc(count: int) -> None:
         print(f"  {policy:<11} {sync:8.3f} {pend:8.3f} {base:9.3f}", flush=True)
 
 
+DEEP_SCENARIO = Path(__file__).resolve().parent / "deep_stack_reads.yaml"
+
+
+def run_memory_case() -> dict[str, float]:
+    """(d): the deep-stack scenario streamed to a trace file, in a child process."""
+    with tempfile.TemporaryDirectory() as tmp:
+        trace = Path(tmp) / "deep.irpt"
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "harness", "run", str(DEEP_SCENARIO), "-f", "trace",
+                        "-o", str(trace)], check=True, stdout=subprocess.DEVNULL,
+                       cwd=Path(__file__).resolve().parents[1])
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        size = trace.stat().st_size
+        with open(trace, "rb") as file:
+            file.seek(max(0, size - 200))
+            events = json.loads(file.read().splitlines()[-1])["events"]
+    return {"peak_rss_mb": after.ru_maxrss / 1024, "wall_s": wall,
+            "cpu_s": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+            "events": events, "file_mb": size / 2**20}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="sizes 10^3..10^5 (CI smoke run)")
     parser.add_argument("--gc-compare", action="store_true",
                         help="also measure every GC policy at the middle size")
+    parser.add_argument("--memory", action="store_true",
+                        help="run the memory case (d) (the full run always does)")
     args = parser.parse_args(argv)
     run_kernel(100, False, check_trace=True)   # a sanity check of the machine and trace
     sizes = (10**3, 10**4, 10**5) if args.quick else (10**4, 10**5, 10**6)
     print(f"Python {sys.version.split()[0]}, GC policy '{RUN_POLICY}', best of {REPEATS}; "
-          "us per IRP")
-    print(f"  {'IRPs':>9} {'(a) sync':>9} {'(b) pended':>11} {'(c) baseline':>13} {'a/c':>6}")
+          f"us per IRP (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
+    print(f"  {'IRPs':>9} {'(a) sync':>9} {'(b) pended':>11} {'(c) baseline':>13} {'a/c':>6} "
+          f"{'b/c':>6}")
     results = {}
     for size in sizes:
         sync = best(partial(run_kernel, size, False))
@@ -439,17 +479,25 @@ def main(argv: list[str] | None = None) -> int:
         base = best(partial(run_baseline, size))
         results[size] = (sync, pend, base)
         print(f"  {size:>9} {sync / size * 1e6:9.3f} {pend / size * 1e6:11.3f} "
-              f"{base / size * 1e6:13.3f} {sync / base:6.2f}", flush=True)
+              f"{base / size * 1e6:13.3f} {sync / base:6.2f} {pend / base:6.2f}", flush=True)
     costs = [results[s][0] / s for s in sizes]
     print(f"linearity (a): cost per IRP at {sizes[-1]} / at {sizes[0]} = "
           f"{costs[-1] / costs[0]:.2f}, at {sizes[-1]} / at {sizes[1]} = "
           f"{costs[-1] / costs[1]:.2f} (1.00 = linear; above 1 = superlinear)")
     if args.gc_compare:
         compare_gc(sizes[1])
+    memory = ""
+    if args.memory or not args.quick:
+        m = run_memory_case()
+        print(f"(d) memory: {m['events']} events to a {m['file_mb']:.0f} MB trace file, peak RSS "
+              f"{m['peak_rss_mb']:.0f} MB, {m['wall_s']:.1f} s wall, {m['cpu_s']:.1f} s CPU "
+              f"(load average {os.getloadavg()[0]:.1f})")
+        memory = (f" memory_peak_rss_mb={m['peak_rss_mb']:.0f} memory_wall_s={m['wall_s']:.1f}"
+                  f" memory_events={m['events']}")
     sync, pend, base = results[sizes[-1]]
     size = sizes[-1]
     print(f"sync_irps_per_s={int(size / sync)} pended_irps_per_s={int(size / pend)} "
-          f"ratio={sync / base:.2f}")
+          f"ratio={sync / base:.2f}{memory}")
     return 0
 
 

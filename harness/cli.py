@@ -39,7 +39,7 @@ EXIT_FAILED = 1      # the machine bug-checked or hung
 EXIT_USAGE = 2       # malformed scenario, missing file, not modelled, unknown name
 EXIT_INTERNAL = 3    # a bug of the harness itself
 
-FORMATS = ("text", "json", "dbgview")
+FORMATS = ("text", "json", "dbgview", "trace")
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 
 
@@ -312,12 +312,17 @@ def cli() -> None:
 @click.argument("scenario", type=click.Path(exists=True, dir_okay=False))
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS, case_sensitive=False),
               default="text", show_default=True,
-              help="Trace format: text (every event), json, or dbgview (DbgPrint lines).")
+              help="Trace format: text (every event), json, dbgview (DbgPrint lines), or "
+                   "trace (the records streamed to the --output trace file, *.irpt: "
+                   "docs/trace-format.md).")
 @click.option("--seed", type=click.IntRange(min=0), default=None,
               help="Run seed (default: the scenario's machine.seed, else 0).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write the trace to FILE (the summary still goes to stdout).")
-def run(scenario: str, fmt: str, seed: int | None, output: str | None) -> None:
+@click.option("--schedule", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Replay the scheduling choices saved by `explore --save` exactly.")
+def run(scenario: str, fmt: str, seed: int | None, output: str | None,
+        schedule: str | None = None) -> None:
     """Run SCENARIO and print its trace and a summary.
 
     SCENARIO may also be a replay file (``replay: 1``), as the rerun command of a
@@ -326,26 +331,123 @@ def run(scenario: str, fmt: str, seed: int | None, output: str | None) -> None:
     Exit status: 0 clean run, 1 bug check or hang, 2 scenario or usage error.
     """
     fmt = fmt.lower()
-    result = _run_or_exit(scenario, seed)
-    trace = _trace(result, fmt)
-    if output is not None:
-        try:
-            Path(output).write_text(trace + "\n" if trace else "", encoding="utf-8")
-        except OSError as error:
-            _fail(f"cannot write {output}: {error.strerror or error}")
-    elif trace:
-        click.echo(trace)
+    if fmt == "trace" and output is None:
+        _fail("--format trace writes a trace file: name it with --output FILE (e.g. run.irpt)")
+    stream = output if fmt == "trace" else None
+    result = _run_or_exit(scenario, seed, stream) if schedule is None else \
+        _replay_schedule(scenario, schedule)
+    if fmt == "trace":
+        _write_trace_file(result, output)
+    else:
+        trace = _trace(result, fmt)
+        if output is not None:
+            try:
+                Path(output).write_text(trace + "\n" if trace else "", encoding="utf-8")
+            except OSError as error:
+                _fail(f"cannot write {output}: {error.strerror or error}")
+        elif trace:
+            click.echo(trace)
     # The summary follows the trace on stdout; only JSON keeps stdout to itself so it
     # stays parseable (its summary goes to stderr).
     console = _console(stderr=fmt == "json" and output is None)
     for line in _summary(result):
         console.print(line)
+    if schedule is not None:      # the trace records the schedule it ran under
+        console.print(f"Schedule: {schedule} ({len(result.schedule)} choices, "
+                      f"{sum(1 for c in result.schedule if c)} non-default)")
     if result.outcome != "OK":
         raise SystemExit(EXIT_FAILED)
 
 
-def _run_or_exit(scenario: str, seed: int | None) -> Any:
-    """Load and run a scenario; user errors exit with status 2 and no traceback."""
+def _replay_schedule(scenario: str, path: str) -> Any:
+    """`run --schedule FILE`: the scenario under exactly the saved choices."""
+    from .explore import Replay, Schedule, ScheduleError, run_schedule
+    from .scenario import ScenarioError, load_scenario
+    from .scenario.resolve import resolve
+
+    try:
+        saved = Schedule.load(path)
+        program = resolve(load_scenario(scenario))
+        return run_schedule(program, Replay(saved.choices)).result
+    except ScheduleError as error:
+        _fail(str(error))
+    except ScenarioError as error:
+        _diagnostics(error, err=True)
+        raise SystemExit(EXIT_USAGE) from None
+
+
+@cli.command()
+@click.argument("scenario", type=click.Path(exists=True, dir_okay=False))
+@click.option("--schedules", "-n", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="How many schedules to run.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="The campaign's seed (each schedule's seed derives from it).")
+@click.option("--strategy", type=click.Choice(["random", "pct", "dfs"]), default="random",
+              show_default=True, help="random walk, PCT-style, or bounded exhaustive search.")
+@click.option("--preemptions", "-k", type=click.IntRange(min=1), default=2, show_default=True,
+              help="dfs: at most K non-default choices; pct: K change points.")
+@click.option("--save", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write the first failing schedule, minimized, to FILE (JSON).")
+@click.option("--workers", "-w", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Local processes to spread the schedules over (random and pct).")
+@click.option("--coverage", is_flag=True, help="Print the IRP-pair coverage of the runs.")
+@click.option("--all", "keep_going", is_flag=True,
+              help="Run all N schedules instead of stopping at the first failure.")
+def explore(scenario: str, schedules: int, seed: int, strategy: str, preemptions: int,
+            save: str | None, workers: int, coverage: bool, keep_going: bool) -> None:
+    """Run SCENARIO under many schedules: the choices where Windows could go either way
+    (same-instant order, preemption at the synchronization primitives).
+
+    The last line is `explored=N failing=K schedules_per_s=R`. Exit status: 0 no
+    failing schedule, 1 one was found (and saved with --save), 2 usage error.
+    """
+    from .explore import explore as run_campaign
+    from .scenario import ScenarioError, load_scenario
+    from .scenario.resolve import resolve
+    from .runner import RunError
+
+    try:
+        program = resolve(load_scenario(scenario))
+        found = run_campaign(program, schedules, seed, strategy, preemptions,
+                             coverage=coverage, stop_at_first=not keep_going,
+                             minimize=save is not None, workers=workers)
+    except ScenarioError as error:
+        _diagnostics(error, err=True)
+        raise SystemExit(EXIT_USAGE) from None
+    except RunError as error:
+        _fail(f"cannot run the scenario: {error}")
+    if found.coverage is not None:
+        click.echo(found.coverage.report())
+    for signature, count in sorted(found.failures.items()):
+        click.echo(f"failing: {signature} in {count} schedule(s)")
+    if found.first is not None:
+        click.echo(f"first failure: {found.first.failure}")
+        if save is not None:
+            found.first.schedule.save(save)
+            click.echo(f"saved {save} ({found.first.schedule.preemptions} non-default "
+                       f"choices); replay: irp-harness run {scenario} --schedule {save}")
+    click.echo(found.summary())
+    if found.first is not None:
+        raise SystemExit(EXIT_FAILED)
+
+
+def _write_trace_file(result: Any, output: Any) -> None:
+    """``-f trace``: a streamed run wrote its file already; a replayed one writes it now."""
+    from .trace import TraceFile, TraceView, write_trace
+
+    events = result.events
+    if isinstance(events, TraceFile):
+        return
+    assert isinstance(events, TraceView)
+    try:
+        write_trace(events, output, {"scenario": result.scenario_id, "seed": result.seed})
+    except OSError as error:
+        _fail(f"cannot write {output}: {error.strerror or error}")
+
+
+def _run_or_exit(scenario: str, seed: int | None, trace_file: str | None = None) -> Any:
+    """Load and run a scenario; user errors exit with status 2 and no traceback.
+    ``trace_file``: stream the trace records there (a replay file writes them after)."""
     from .blocks import BlockDefinitionError
     from .runner import RunError, Session
     from .runner.replay import ReplayError, is_replay, load
@@ -356,7 +458,8 @@ def _run_or_exit(scenario: str, seed: int | None) -> Any:
         if is_replay(scenario):       # a failing step's rerun file: the very same run
             return load(scenario).run(seed)
         program = resolve(load_scenario(scenario))
-        return Session(program, program.machine.seed if seed is None else seed).run_app()
+        return Session(program, program.machine.seed if seed is None else seed,
+                       trace_file=trace_file).run_app()
     except ReplayError as error:
         _fail(str(error))
     except ScenarioError as error:
@@ -364,6 +467,10 @@ def _run_or_exit(scenario: str, seed: int | None) -> Any:
         raise SystemExit(EXIT_USAGE) from None
     except (RunError, BlockDefinitionError) as error:
         _fail(f"cannot run the scenario: {error}")
+    except OSError as error:
+        if trace_file is None:
+            raise
+        _fail(f"cannot write {trace_file}: {error.strerror or error}")
 
 
 @cli.command()
@@ -373,16 +480,49 @@ def _run_or_exit(scenario: str, seed: int | None) -> Any:
 @click.option("--seed", type=click.IntRange(min=0), default=None, help="Seed (default: the "
               "scenario's machine.seed, else 0).")
 def diagram(scenario: str, output: str, seed: int | None) -> None:
-    """Run SCENARIO and draw its IRP sequence diagram as SVG."""
-    from .trace import render_sequence_svg
+    """Run SCENARIO (or read a trace file, *.irpt) and draw its IRP sequence diagram as SVG."""
+    from .trace import TRACE_SUFFIX, render_sequence_svg
 
-    result = _run_or_exit(scenario, seed)
-    svg = render_sequence_svg(result.events, f"{result.scenario_id} (seed {result.seed})")
+    if scenario.endswith(TRACE_SUFFIX):
+        events = _read_trace_or_exit(scenario)
+        run = events.header.get("run", {})
+        title = f"{run.get('scenario', scenario)} (seed {run.get('seed', '?')})"
+    else:
+        result = _run_or_exit(scenario, seed)
+        events, title = result.events, f"{result.scenario_id} (seed {result.seed})"
+    svg = render_sequence_svg(events, title)
     try:
         Path(output).write_text(svg, encoding="utf-8")
     except OSError as error:
         _fail(f"cannot write {output}: {error.strerror or error}")
     click.echo(f"wrote {output}")
+
+
+def _read_trace_or_exit(path: str) -> Any:
+    from .trace import TraceFileError, read_trace
+
+    try:
+        return read_trace(path)
+    except (TraceFileError, ValueError) as error:
+        _fail(f"cannot read the trace file: {error}")
+
+
+@cli.command("trace")
+@click.argument("trace_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "-f", "fmt", type=click.Choice(FORMATS[:3], case_sensitive=False),
+              default="text", show_default=True, help="text, json or dbgview, as `run` prints.")
+def trace_command(trace_file: str, fmt: str) -> None:
+    """Print a trace file (*.irpt, written by `run -f trace -o FILE`) as `run` would."""
+    from .trace import render_dbgview, render_json, render_text
+
+    events = _read_trace_or_exit(trace_file)
+    render = {"text": render_text, "json": render_json, "dbgview": render_dbgview}[fmt.lower()]
+    try:
+        text = render(events)
+    except ValueError as error:          # a line cut short or edited by hand
+        _fail(f"cannot read the trace file: {error}")
+    if text:
+        click.echo(text)
 
 
 @cli.command()

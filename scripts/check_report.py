@@ -48,7 +48,9 @@ PROBE = """<script>
   }
   function report(tries) {
     var faces = [];
-    document.fonts.forEach(function (f) { faces.push(f.family.replace(/"/g, "") + ":" + f.status); });
+    document.fonts.forEach(function (f) {
+      faces.push(f.family.replace(/"/g, "") + ":" + f.status);
+    });
     var text = function (el) { return el.textContent.trim(); };
     var out = {
       chapters: titles(/^第\\d+章 /).map(text),

@@ -6,7 +6,8 @@ Run after adding Chinese text to a feature, a scenario or a chapter title (the t
 machine only: Debian's ``fonts-noto-cjk`` (the source font) and fontTools with Brotli
 (``pip install fonttools brotli``, for WOFF2). The report itself needs neither.
 
-    python scripts/make_report_font.py [--source /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc]
+    python scripts/make_report_font.py \
+        [--source /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc]
 """
 
 from __future__ import annotations

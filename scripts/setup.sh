@@ -12,7 +12,7 @@ fi
 stamp="$VENV/.irp-harness-installed"
 want=$( (cat pyproject.toml; "$VENV/bin/python" -V; pwd) | sha256sum | cut -d' ' -f1)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] \
-        && "$VENV/bin/python" -c "import harness, hypothesis" 2>/dev/null; then
+        && "$VENV/bin/python" -c "import harness, hypothesis, mypy, ruff" 2>/dev/null; then
     exit 0
 fi
 "$VENV/bin/python" -m pip install --quiet --upgrade pip

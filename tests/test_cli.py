@@ -209,7 +209,8 @@ def test_version_prints_the_package_version(invoke):
 def test_run_exits_2_when_the_harness_cannot_run_the_scenario(invoke):
     result = invoke("run", "tests/data/cli/user_buffer_from_dpc.yaml")
     assert result.exit_code == 2
-    assert result.stderr.startswith("error: cannot run the scenario: tests/data/cli/user_buffer_from_dpc.yaml:")
+    assert result.stderr.startswith("error: cannot run the scenario: "
+                                    "tests/data/cli/user_buffer_from_dpc.yaml:")
     assert "not modelled" in result.stderr
     assert "Traceback" not in result.output
 
@@ -239,7 +240,8 @@ def test_blocks_and_schema_include_the_projects_custom_blocks(invoke):
 
 def test_validate_reports_name_errors_with_exit_2(invoke, tmp_path):
     bad = tmp_path / "bad.yaml"
-    bad.write_text("scenario: b\ntitle: b\ndrivers:\n  - name: D\n    devices: [{name: '\\Device\\D'}]\n"
+    bad.write_text("scenario: b\ntitle: b\ndrivers:\n  - name: D\n"
+                   "    devices: [{name: '\\Device\\D'}]\n"
                    "    dispatch: {IRP_MJ_READ: {complete: {status: STATUS_SUCESS}}}\n"
                    "app:\n  - wait: r2\n")
     result = invoke("validate", str(bad))

@@ -257,7 +257,8 @@ def test_3_6_a_running_thread_that_blocks_elsewhere_lets_another_waiter_go(tmp_p
 
 def test_3_7_skip_completion_port_on_success_drops_inline_successes_only(tmp_path):
     result = run(PROLOGUE + """\
-- {set_file_completion_notification_modes: {handle: h, flags: [FILE_SKIP_COMPLETION_PORT_ON_SUCCESS]}, as: m}
+- {set_file_completion_notification_modes: {handle: h,
+     flags: [FILE_SKIP_COMPLETION_PORT_ON_SUCCESS]}, as: m}
 - {read: {handle: h, length: 8}, as: ok8}
 - {read: {handle: h, length: 4}, as: warn4}
 - {read: {handle: h, length: 10}, as: pended}
@@ -279,7 +280,8 @@ def test_3_7_unknown_notification_flags_are_invalid_parameter(tmp_path):
 def test_3_7_skip_set_event_on_handle_leaves_the_file_event_alone(tmp_path):
     result = run("""\
         - {open: '\\\\.\\Port', overlapped: true, as: h}
-        - {set_file_completion_notification_modes: {handle: h, flags: [FILE_SKIP_SET_EVENT_ON_HANDLE]}}
+        - {set_file_completion_notification_modes: {handle: h,
+             flags: [FILE_SKIP_SET_EVENT_ON_HANDLE]}}
         - {read: {handle: h, length: 10}, as: r}
         - {wait_for: {objects: [h], timeout: 2000}, as: w}
         - {read: {handle: h, length: 10, event: true}, as: r2}

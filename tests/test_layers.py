@@ -21,6 +21,8 @@ HARNESS = ROOT / "harness"
 #: Top to bottom. A module belongs to the first layer whose prefix it starts with.
 LAYERS: list[tuple[str, ...]] = [
     ("harness.cli", "harness.__main__", "harness.bdd"),
+    ("harness.explore",),                    # schedules, strategies, replay: drives the runner
+    ("harness.checks",),                     # claims about a run: what the steps call
     ("harness.runner",),
     ("harness.scenario", "harness.trace"),
     ("harness.blocks",),

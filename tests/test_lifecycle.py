@@ -22,7 +22,7 @@ ERROR_SERVICE_DOES_NOT_EXIST, ERROR_FILE_NOT_FOUND = 1060, 2
 def scenario(driver: str, app: str, tmp_path: Path, verifier: bool = False) -> Session:
     """A session for driver D (\\Device\\D, link \\??\\D, demand start) and an app."""
     text = ("scenario: t\ntitle: t\n"
-            + (f"machine: {{verifier: true}}\n" if verifier else "")
+            + ("machine: {verifier: true}\n" if verifier else "")
             + "drivers:\n  - name: D\n    start: demand\n"
             "    devices: [{name: '\\Device\\D', link: '\\??\\D'}]\n"
             + textwrap.indent(textwrap.dedent(driver), "    ")
@@ -80,7 +80,8 @@ def test_1_3_what_a_failed_driver_entry_left_behind_points_into_freed_code(tmp_p
     assert session.kernel.namespace.lookup("\\Device\\D") is not None
     assert result.requests["h"].last_error == ERROR_FILE_NOT_FOUND
     assert result.bugcheck is not None
-    assert result.bugcheck.code == BugCheckCode.DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS
+    assert (result.bugcheck.code
+            == BugCheckCode.DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS)
     assert result.bugcheck.p2 == 0 and result.bugcheck.p1 == result.bugcheck.p3
     assert "tick" not in result.debug_lines
 
@@ -162,7 +163,8 @@ def test_1_8_a_timer_left_armed_at_unload_is_0xce_when_its_dpc_runs(tmp_path):
                        tmp_path)
     result = session.run_app()
     assert result.bugcheck is not None
-    assert result.bugcheck.code == BugCheckCode.DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS
+    assert (result.bugcheck.code
+            == BugCheckCode.DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS)
     assert "tick" not in result.debug_lines
     image = session.kernel.images["D"]
     assert image.contains(result.bugcheck.p1) and result.bugcheck.p3 == result.bugcheck.p1

@@ -37,7 +37,8 @@ drivers:
             then: [{complete: {status: STATUS_SUCCESS, information: 8}}, {return: STATUS_SUCCESS}]
         - if:
             cond: stack->Parameters.Read.Length == 5
-            then: [{complete: {status: STATUS_SUCCESS, information: 0x2000}}, {return: STATUS_SUCCESS}]
+            then: [{complete: {status: STATUS_SUCCESS, information: 0x2000}},
+                   {return: STATUS_SUCCESS}]
         - if:
             cond: stack->Parameters.Read.Length == 6
             then: [pend, {set_timer: {after: 1s, dpc: Late}}, {return: STATUS_PENDING}]
@@ -103,7 +104,8 @@ def test_6_2_direct_read_of_an_invalid_pointer_fails_in_probe_and_lock(tmp_path)
 def test_6_2_null_buffered_output_forces_output_length_zero(tmp_path):
     result = run("""\
 - {open: '\\\\.\\Buf', as: h}
-- {ioctl: {handle: h, code: IOCTL_BUF, input: "AA*4", output_length: 16, output_buffer: null}, as: i}
+- {ioctl: {handle: h, code: IOCTL_BUF, input: "AA*4", output_length: 16,
+           output_buffer: null}, as: i}
 """, tmp_path)
     assert "IOCTL 4 0" in logged(result) and outcome(result, "i")[0] is True
 

@@ -46,3 +46,15 @@ def test_readme_tour_scenarios_and_features_pass(tmp_path):
                          cwd=tmp_path, capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "3 passed" in run.stdout
+
+
+def test_readme_plain_pytest_example_passes(tmp_path):
+    """The "Plain pytest, without Gherkin" example runs as a test file of this project."""
+    (module,) = [b for b in _blocks("python") if b.startswith("# tests/test_plain_checks.py")]
+    (tmp_path / "test_plain_checks.py").write_text(module)
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                          "-p", "no:allure_pytest", "--rootdir", str(ROOT),
+                          str(tmp_path / "test_plain_checks.py")],
+                         cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "2 passed" in run.stdout

@@ -381,7 +381,8 @@ def _load_or_located(text: str, tmp_path: Path) -> None:
             assert d.line >= 1 and d.col >= 1 and d.message
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(log=_TEXT, cond=_TEXT, shown=_TEXT)
 def test_random_templates_and_expressions_load_or_give_located_errors(tmp_path, log, cond,
                                                                        shown):

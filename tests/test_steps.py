@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+import harness.bdd.explore_steps as explore_steps
 import harness.bdd.steps as steps
 from harness.bdd.context import IrpScenario
 
@@ -25,7 +26,7 @@ def _project_steps() -> object:
 
 def _step_parsers() -> list[tuple[str, object]]:
     out = []
-    for module in (steps, _project_steps()):
+    for module in (steps, explore_steps, _project_steps()):
         for name in dir(module):
             if name.startswith("pytestbdd_stepdef_"):
                 context = getattr(module, name)._get_wrapped_function()()

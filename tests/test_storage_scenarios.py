@@ -72,7 +72,8 @@ def test_3_4_a_disk_ioctl_the_model_lacks_is_not_modelled():
 def _text(devnode: str) -> str:
     return ("scenario: t\ntitle: t\n"
             "drivers:\n  - name: Bus\n    dispatch: {IRP_MJ_PNP: usbstor_pnp}\n"
-            "  - name: Fn\n    devices: [{name: '\\Device\\Fn'}]\n    add_device: [create_devices]\n"
+            "  - name: Fn\n    devices: [{name: '\\Device\\Fn'}]\n"
+            "    add_device: [create_devices]\n"
             "pnp:\n" + devnode)
 
 

@@ -1,8 +1,8 @@
 """Static typing: mypy with the project's configuration (pyproject.toml [tool.mypy]).
 
-The kernel (harness/kernel/) is checked strictly and must stay clean; the rest of the
-harness is checked with check_untyped_defs. Skipped when mypy is not installed (it is a
-dev extra).
+The kernel (harness/kernel/) is checked strictly, the rest of the harness with
+check_untyped_defs; all of it must stay clean (scripts/test.sh also runs mypy before
+pytest). Skipped when mypy is not installed (it is a dev extra).
 """
 
 from __future__ import annotations
@@ -38,6 +38,18 @@ def mypy_errors() -> list[str]:
 def test_the_kernel_is_clean_under_strict_mypy(mypy_errors: list[str]) -> None:
     kernel = [line for line in mypy_errors if line.startswith("harness/kernel/")]
     assert kernel == []
+
+
+def test_the_whole_harness_is_clean_under_mypy(mypy_errors: list[str]) -> None:
+    """usermode, runner, bdd, trace, blocks, scenario, ...: zero errors, no module
+    excused (the config has no ignore_errors, checked below)."""
+    assert mypy_errors == []
+
+
+def test_mypy_checks_the_whole_harness() -> None:
+    """The config's ``files`` is the whole package, so a clean run covers every module."""
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert re.search(r'^files = \["harness"\]$', text, re.M)
 
 
 def test_the_config_is_strict_for_the_kernel() -> None:

@@ -172,7 +172,8 @@ def test_2_6_apcs_queued_to_a_thread_that_exits_are_discarded_and_later_ones_fai
 def test_2_8_write_file_ex_completion_gets_the_win32_error_and_the_count(tmp_path):
     result = run_with(CANCELABLE, """\
         - {open: '\\\\.\\CancelableReads', overlapped: true, as: h}
-        - write_file_ex: {handle: h, data: "41 42 43 44", completion: [{print: "wrote {w.bytes} error {w.result}"}]}
+        - write_file_ex: {handle: h, data: "41 42 43 44",
+                          completion: [{print: "wrote {w.bytes} error {w.result}"}]}
           as: w
         - {print: "returned {w.ok}"}
         - {sleep_ex: {ms: 0, alertable: true}}
@@ -185,7 +186,8 @@ def test_2_8_write_file_ex_completion_gets_the_win32_error_and_the_count(tmp_pat
 def test_2_8_a_cancelled_read_file_ex_routine_gets_error_operation_aborted(tmp_path):
     result = run_with(CANCELABLE, """\
         - {open: '\\\\.\\CancelableReads', overlapped: true, as: h}
-        - read_file_ex: {handle: h, length: 8, completion: [{print: "error {r.result} bytes {r.bytes}"}]}
+        - read_file_ex: {handle: h, length: 8,
+                         completion: [{print: "error {r.result} bytes {r.bytes}"}]}
           as: r
         - {cancel_io_ex: h}
         - {sleep_ex: {ms: 0, alertable: true}}

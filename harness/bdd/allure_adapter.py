@@ -18,6 +18,7 @@ import pytest
 from ..trace import render_dbgview, render_json, render_text
 from ..trace.diagram import render_sequence_svg
 from ..trace.pictures import report_pictures
+from .explore_report import attach_exploration
 from .report_labels import labels as report_labels
 from .report_results import write_results_metadata
 
@@ -27,7 +28,7 @@ MAX_ATTACHED_EVENTS = 4000
 try:
     import allure
 except ImportError:  # pragma: no cover - allure-pytest-bdd is a dependency
-    allure = None
+    allure = None   # type: ignore[assignment]  # the module or None: reports off
 
 #: The seeds of the scenarios run in this session (for environment.properties).
 SEEDS = pytest.StashKey[set]()
@@ -77,6 +78,8 @@ def pytest_bdd_after_scenario(request: Any, feature: Any, scenario: Any) -> None
     _label_result(request, feature, irp)
     if irp is None:
         return
+    if "exploration" in request.fixturenames:       # harness/bdd/explore_steps.py
+        attach_exploration(request.getfixturevalue("exploration"), irp.path)
     request.config.stash.setdefault(SEEDS, set()).add(irp.seed)
     result = irp.result
     attach = allure.attach

@@ -16,7 +16,7 @@ from typing import Any
 from ..blocks.discovery import load_custom_blocks
 from . import hookspecs
 
-pytest_plugins = ["harness.bdd.steps", "harness.bdd.allure_adapter"]
+pytest_plugins = ["harness.bdd.steps", "harness.bdd.explore_steps", "harness.bdd.allure_adapter"]
 
 _TAG = re.compile(r"(?<!\S)@([A-Za-z_][\w.-]*)")
 

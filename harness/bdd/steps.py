@@ -1,24 +1,23 @@
 """The public step library. Loaded by the package's pytest plugin.
 
-Every step is one line of parsing plus one call into :mod:`harness.bdd.context`.
+Every step is one line of parsing plus one call into the checks API
+(:mod:`harness.checks`, on the scenario's :class:`harness.bdd.context.IrpScenario`).
 Patterns are anchored with distinctive literals so no two steps match one line (a
 test runs every pattern against every step line of features/).
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from pytest_bdd import given, parsers, then, when
 
 from ..lang.units import parse_buffer_pattern
 from ..usermode.scm import SERVICE_STATE_NAMES
-from .context import (TRACE_FIELDS, IrpScenario, StepError, event_field, seconds_to_hns,
-                      status_value, win32_error_value)
+from .context import IrpScenario, StepError, seconds_to_hns
 from .registry_checks import TYPE_NAMES, expected_data, find_key, show
 
 # -- Given -----------------------------------------------------------------------------------
@@ -32,7 +31,7 @@ def given_scenario(path: str, seed: str | None, key: str | None, value: str | No
                    request: pytest.FixtureRequest) -> IrpScenario:
     root = Path(request.config.rootpath) / request.config.getini("irp_scenarios_dir")
     machine = None
-    if key is not None:
+    if key is not None and value is not None:       # one optional group: both or neither
         machine = {key: int(value) if value.isdigit() else
                    value if value in ("checked", "free") else value == "true"}
     scenario = IrpScenario(root, path, int(seed or 0), machine)
@@ -222,7 +221,8 @@ def then_medium_holds(irp: IrpScenario, instance: str, data: str, block: str) ->
     """What is on the USB stick behind a devnode's USBSTOR PDO (``medium:``), from that
     block on: the bytes themselves, whatever the drivers above reported."""
     node = irp.session.kernel.pnp.devnode(instance.replace("\\\\", "\\"))
-    pdo = node.pdo.device_extension.get("usbstor") if node is not None else None
+    pdo = (node.pdo.device_extension.get("usbstor")
+           if node is not None and node.pdo is not None else None)
     if pdo is None:
         irp.fail(f"{instance} is no devnode with a medium")
     expected = parse_buffer_pattern(data)
@@ -238,29 +238,13 @@ def then_medium_holds(irp: IrpScenario, instance: str, data: str, block: str) ->
 
 @then(parsers.re(r'"(?P<name>\w+)" returned (?P<ok>TRUE|FALSE) with (?P<count>\d+) bytes?'))
 def then_returned_bytes(irp: IrpScenario, name: str, ok: str, count: str) -> None:
-    r = irp.request(name)
-    if r.returned_at is None:
-        irp.fail(f"{name} has not returned", r.irp)
-    if (r.ok, r.bytes) != (ok == "TRUE", int(count)):
-        irp.fail(f"{name}: expected {ok} with {count} bytes, got "
-                 f"{'TRUE' if r.ok else 'FALSE'} with {r.bytes} bytes "
-                 f"(GetLastError {r.error_name})", r.irp)
-
-
-_WAIT_RESULTS = {"WAIT_OBJECT_0": 0, "WAIT_ABANDONED": 0x80, "WAIT_ABANDONED_0": 0x80,
-                 "WAIT_IO_COMPLETION": 0xC0, "WAIT_TIMEOUT": 258, "WAIT_FAILED": 0xFFFFFFFF}
+    irp.request(name).returned(ok=ok == "TRUE", bytes=int(count))
 
 
 @then(parsers.re(r'"(?P<name>\w+)" returned (?P<result>WAIT_[A-Z_0]+)(?: \+ (?P<index>\d+))?'))
 def then_wait_result(irp: IrpScenario, name: str, result: str, index: str | None) -> None:
     """A wait's DWORD (win32-io 9.5), e.g. WAIT_OBJECT_0 + 1, WAIT_ABANDONED."""
-    if result not in _WAIT_RESULTS:
-        raise ValueError(f"unknown wait result {result}; one of {', '.join(_WAIT_RESULTS)}")
-    r = irp.request(name)
-    wanted = _WAIT_RESULTS[result] + int(index or 0)
-    if r.result != wanted:
-        irp.fail(f"{name}: expected {result}{' + ' + index if index else ''} "
-                 f"(0x{wanted:X}), got {r.result if r.result is None else hex(r.result)}")
+    irp.request(name).returned_wait(result, int(index or 0))
 
 
 @then(parsers.re(r'"(?P<name>\w+)" left the last error (?P<error>\w+)'))
@@ -268,45 +252,25 @@ def then_last_error(irp: IrpScenario, name: str, error: str) -> None:
     """GetLastError right after the call, whatever it returned (CreateEvent sets
     ERROR_ALREADY_EXISTS on success); ``untouched``: the call did not write it at all
     (win32-io 1.1: a TRUE return)."""
-    r = irp.request(name)
-    if error == "untouched":
-        if r.returned_at is None or r.error_set is not False:
-            irp.fail(f"{name}: expected the last error untouched, " + (
-                "it has not returned" if r.returned_at is None else
-                f"the call set it to {r.error_name}"), r.irp)
-        return
-    if r.error_name != error:
-        irp.fail(f"{name}: GetLastError() is {r.error_name}, expected {error}")
+    irp.request(name).left_last_error(error)
 
 
 @then(parsers.re(r'"(?P<name>\w+)" returned (?P<value>\d+)$'))
 def then_result_value(irp: IrpScenario, name: str, value: str) -> None:
     """A call's DWORD result (ReleaseSemaphore's previous count, ...)."""
-    r = irp.request(name)
-    if r.result != int(value):
-        irp.fail(f"{name}: expected {value}, got {r.result}")
+    irp.request(name).returned_value(int(value))
 
 
 @then(parsers.re(r'"(?P<name>\w+)" returned FALSE with error (?P<error>\w+)'))
 def then_returned_error(irp: IrpScenario, name: str, error: str) -> None:
-    r = irp.request(name)
-    expected = win32_error_value(error)
-    if r.returned_at is None or r.ok or r.last_error != expected:
-        got = "nothing (still blocked)" if r.returned_at is None else (
-            f"{'TRUE' if r.ok else 'FALSE'} with GetLastError {r.error_name}")
-        irp.fail(f"{name}: expected FALSE with {error}, got {got}", r.irp)
+    irp.request(name).returned_error(error)
 
 
 @then(parsers.re(r'"(?P<name>\w+)" left its byte count untouched'))
 def then_bytes_untouched(irp: IrpScenario, name: str) -> None:
     """The call did not write its byte-count out-parameter (win32-io 1.2, 1.5, 1.6):
     {name.bytes} still holds the step's ``bytes_init``."""
-    r = irp.request(name)
-    if r.returned_at is None or r.bytes_set is not False:
-        irp.fail(f"{name}: expected the byte count untouched, " + (
-            "it has not returned" if r.returned_at is None else
-            "the call has no byte count" if r.bytes_set is None else
-            f"the call wrote {r.bytes}"), r.irp)
+    irp.request(name).left_bytes_untouched()
 
 
 @then(parsers.re(r'the OVERLAPPED of "(?P<name>\w+)" holds (?P<status>\w+) and '
@@ -314,23 +278,13 @@ def then_bytes_untouched(irp: IrpScenario, name: str) -> None:
 def then_overlapped_holds(irp: IrpScenario, name: str, status: str, count: str) -> None:
     """OVERLAPPED.Internal / InternalHigh at the end of the run (win32-io 1.3, 1.4):
     STATUS_PENDING (0x103) when the kernel never wrote it (the silent branch)."""
-    r = irp.request(name)
-    if r.overlapped is None:
-        irp.fail(f"{name} has no OVERLAPPED", r.irp)
-    if (r.internal, r.internal_high) != (status_value(status), int(count)):
-        irp.fail(f"{name}: expected the OVERLAPPED to hold {status} and {count} bytes, it "
-                 f"holds {r.internal_name} and {r.internal_high}", r.irp)
+    irp.request(name).overlapped_holds(status, int(count))
 
 
 @then(parsers.re(r'the event of "(?P<name>\w+)" is (?P<state>signaled|not signaled)$'))
 def then_event_state(irp: IrpScenario, name: str, state: str) -> None:
     """The state of the OVERLAPPED's hEvent at the end of the run."""
-    r = irp.request(name)
-    if r.event_signaled is None:
-        irp.fail(f"{name}'s OVERLAPPED has no hEvent", r.irp)
-    if r.event_signaled != (state == "signaled"):
-        irp.fail(f"{name}: expected its event {state}, it is "
-                 f"{'signaled' if r.event_signaled else 'not signaled'}", r.irp)
+    irp.request(name).event_is_signaled(state == "signaled")
 
 
 @then(parsers.re(r'"(?P<name>\w+)" dequeued (?:the packet of "(?P<request>\w+)"|'
@@ -339,197 +293,101 @@ def then_dequeued(irp: IrpScenario, name: str, request: str | None, null: str | 
                   key: str, count: str) -> None:
     """GetQueuedCompletionStatus's out-parameters (win32-io 3.3): whose OVERLAPPED
     *lpOverlapped is (or NULL, a posted packet), *lpCompletionKey, *lpNumberOfBytes."""
-    r = irp.request(name)
-    wanted = (request or "NULL", int(key), int(count))
-    got = (r.dequeued, r.key, r.bytes)
-    if r.status is None or got != wanted:
-        irp.fail(f"{name}: expected the packet of {wanted[0]} with key {key} and {count} "
-                 f"bytes, got " + ("nothing dequeued" if r.status is None else
-                                   f"{got[0]} with key {got[1]} and {got[2]} bytes"))
+    irp.request(name).dequeued_packet_of(request, int(key), int(count))
 
 
 @then(parsers.re(r'"(?P<name>\w+)" dequeued nothing$'))
 def then_dequeued_nothing(irp: IrpScenario, name: str) -> None:
     """FALSE with *lpOverlapped NULL (win32-io 3.3): a timeout or a closed port."""
-    r = irp.request(name)
-    if r.returned_at is None or r.status is not None or r.pointer:
-        irp.fail(f"{name}: expected nothing dequeued, got "
-                 + ("no return" if r.returned_at is None else f"the packet of {r.dequeued}"))
+    irp.request(name).dequeued_nothing()
 
 
 @then(parsers.re(r'"(?P<name>\w+)" completes with (?P<status>\w+) and (?P<count>\d+) bytes?'
                  r'(?: at (?P<number>\d+(?:\.\d+)?) (?P<unit>s|ms|us))?'))
 def then_completes(irp: IrpScenario, name: str, status: str, count: str, number: str | None,
                    unit: str | None) -> None:
-    r = irp.request(name)
-    if r.completed_at is None:
-        irp.fail(f"{name} never completed", r.irp)
-    if r.status != status_value(status) or r.information != int(count):
-        irp.fail(f"{name}: expected {status} and {count} bytes, got {r.status_name} and "
-                 f"{r.information} bytes", r.irp)
-    if number is not None:
-        expected = seconds_to_hns(number, unit)
-        if abs(r.completed_at - expected) > _slack(unit):
-            irp.fail(f"{name}: expected completion at {number} {unit}, it completed at "
-                     f"{r.completed_at / 10_000_000:.7f} s", r.irp)
+    at = f"{number} {unit}" if number is not None and unit is not None else None
+    irp.request(name).completes_with(status, int(count), at=at)
 
-
-def _slack(unit: str) -> int:
-    """How close a time must be: within 1 ms when written in s or ms, exact (one 100 ns
-    unit) when written in us."""
-    return 1 if unit == "us" else 10_000
 
 
 @then(parsers.re(r'"(?P<name>\w+)" returned at (?P<number>\d+(?:\.\d+)?) (?P<unit>s|ms|us)'))
 def then_returned_at(irp: IrpScenario, name: str, number: str, unit: str) -> None:
-    r = irp.request(name)
-    expected = seconds_to_hns(number, unit)
-    if r.returned_at is None or abs(r.returned_at - expected) > _slack(unit):
-        got = "has not returned" if r.returned_at is None else \
-            f"returned at {r.returned_at / 10_000_000:.7f} s"
-        irp.fail(f"{name}: expected to return at {number} {unit}, it {got}", r.irp)
+    irp.request(name).returned(at=f"{number} {unit}")
 
 
 @then(parsers.re(r'"(?P<name>\w+)" has not completed'))
 def then_not_completed(irp: IrpScenario, name: str) -> None:
-    r = irp.request(name)
-    if r.completed_at is not None:
-        irp.fail(f"{name} completed at {r.completed_at / 10_000_000:.7f} s "
-                 f"with {r.status_name}", r.irp)
+    irp.request(name).has_not_completed()
 
 
 @then(parsers.re(r'the buffer of "(?P<name>\w+)" holds "(?P<data>[^"]+)"'))
 def then_buffer_holds(irp: IrpScenario, name: str, data: str) -> None:
-    r = irp.request(name)
-    expected = parse_buffer_pattern(data)
-    got = r.buffer.read(0, len(expected)) if r.buffer is not None else b""
-    if got != expected:
-        irp.fail(f"buffer of {name}: expected {expected.hex(' ').upper()}, "
-                 f"got {got.hex(' ').upper()}", r.irp)
+    irp.request(name).buffer_holds(data)
 
 
 @then(parsers.re(r'the application printed a line containing "(?P<text>[^"]*)"'))
 def then_app_printed_containing(irp: IrpScenario, text: str) -> None:
-    if not any(text in line for line in irp.result.app_output):
-        irp.fail(f"no application line contains {text!r}; it printed:\n  "
-                 + "\n  ".join(irp.result.app_output))
+    irp.app_output.contains(text)
 
 
 @then("the application printed:")
 def then_app_printed(irp: IrpScenario, docstring: str) -> None:
-    expected = docstring.splitlines()
-    if irp.result.app_output != expected:
-        irp.fail("the application printed:\n  " + "\n  ".join(irp.result.app_output)
-                 + "\nexpected:\n  " + "\n  ".join(expected))
+    irp.app_output.is_(docstring)
 
 
 # -- Then: debug output ------------------------------------------------------------------------
 
 
-def _lines(irp: IrpScenario) -> list[str]:
-    return irp.result.debug_lines
 
-
-def _line_matches(expected: str, line: str) -> bool:
-    """An expected DbgView line; ``%x`` in it stands for a printed pointer (a hex
-    number), whose value is machine-specific (book-experiments.md §4: compare the text
-    and order of the lines, not pointer values)."""
-    if "%x" not in expected:
-        return line == expected
-    pattern = "[0-9A-Fa-f]+".join(re.escape(part) for part in expected.split("%x"))
-    return re.fullmatch(pattern, line) is not None
-
-
-def _with_addresses(irp: IrpScenario, line: str) -> str:
-    """``<&\\Device\\X>`` in an expected line: that object's address as ``%08X`` prints it
-    (a device, a driver object: what WinDbg's ``!devobj`` would show)."""
-    def address(match: re.Match) -> str:
-        name = match.group(1)
-        obj = irp.session.kernel.namespace.lookup(name, reparse=False)
-        if obj is None:
-            irp.fail(f"<&{name}>: there is no object named {name}")
-        return f"{irp.session.kernel.objects.address_of(obj):08X}"
-    return re.sub(r"<&([^>]+)>", address, line)
 
 
 @then("the debug output is:")
 def then_debug_is(irp: IrpScenario, docstring: str) -> None:
     """The whole DbgView log, line by line; ``%x`` matches any hex number and
     ``<&\\Device\\X>`` the address of that object."""
-    expected = [_with_addresses(irp, line) for line in docstring.splitlines()]
-    got = _lines(irp)
-    if len(got) != len(expected) or not all(map(_line_matches, expected, got)):
-        diff = "\n".join(difflib.unified_diff(expected, got, "expected", "DbgView", lineterm=""))
-        irp.fail(f"the debug output differs:\n{diff}")
+    irp.debug_output.is_(docstring)
 
 
 @then("the debug output contains in order:")
 def then_debug_in_order(irp: IrpScenario, datatable: list[list[str]]) -> None:
-    expected = [row[0] for row in datatable]
-    got = _lines(irp)
-    position = 0
-    for line in expected:
-        found = next((i for i in range(position, len(got)) if _line_matches(line, got[i])),
-                     None)
-        if found is None:
-            irp.fail(f"debug line {line!r} not found (in order) after line {position}; "
-                     "DbgView:\n  " + "\n  ".join(got))
-        position = found + 1
+    irp.debug_output.contains_in_order([row[0] for row in datatable])
 
 
 @then(parsers.re(r'the debug output contains "(?P<text>[^"]*)" (?P<count>\d+) times?'))
 def then_debug_count(irp: IrpScenario, text: str, count: str) -> None:
-    found = sum(text in line for line in _lines(irp))
-    if found != int(count):
-        irp.fail(f"{text!r} is in {found} debug lines, expected {count}; DbgView:\n  "
-                 + "\n  ".join(_lines(irp)))
+    irp.debug_output.contains(text, times=int(count))
 
 
 @then(parsers.re(r'the debug output (?P<negated>does not contain|contains) "(?P<text>[^"]*)"'))
 def then_debug_contains(irp: IrpScenario, negated: str, text: str) -> None:
-    present = any(text in line for line in _lines(irp))
-    if present != (negated == "contains"):
-        irp.fail(f"the debug output {'lacks' if not present else 'has'} {text!r}; DbgView:\n  "
-                 + "\n  ".join(_lines(irp)))
+    if negated == "contains":
+        irp.debug_output.contains(text)
+    else:
+        irp.debug_output.does_not_contain(text)
 
-
-def _prints(irp: IrpScenario, text: str) -> list[Any]:
-    return [e for e in irp.result.events if e.kind == "DbgPrint" and text in (e.text or "")]
 
 
 @then(parsers.re(r'the debug line "(?P<text>[^"]*)" was printed at (?P<times>\d+(?:\.\d+)?'
                  r'(?:, \d+(?:\.\d+)?)*) (?P<unit>s|ms|us)'))
 def then_debug_times(irp: IrpScenario, text: str, times: str, unit: str) -> None:
     """Each DbgPrint containing ``text``, in order, at these simulated times."""
-    wanted = [seconds_to_hns(t, unit) for t in times.split(", ")]
-    found = [e.time for e in _prints(irp, text)]
-    if found != wanted:
-        irp.fail(f"{text!r} was printed at {[f'{t / 10_000:.4f} ms' for t in found]}, "
-                 f"expected {[f'{t / 10_000:.4f} ms' for t in wanted]}")
+    irp.debug_output.printed_at(text, [f"{t} {unit}" for t in times.split(", ")])
 
 
 @then(parsers.re(r'the debug line "(?P<text>[^"]*)" was printed in process '
                  r'"(?P<process>[^"]+)"(?: on CPU (?P<cpu>\d+))?'))
 def then_debug_process(irp: IrpScenario, text: str, process: str, cpu: str | None) -> None:
     """Every DbgPrint containing ``text`` ran in a thread of ``process`` (and on ``cpu``)."""
-    found = _prints(irp, text)
-    if not found:
-        irp.fail(f"no debug line contains {text!r}")
-    wrong = [e for e in found if e.process != process or (cpu is not None and e.cpu != int(cpu))]
-    if wrong:
-        irp.fail(f"{text!r} was printed in process {wrong[0].process!r} on CPU{wrong[0].cpu}, "
-                 f"expected {process!r}{'' if cpu is None else ' on CPU' + cpu}")
+    irp.debug_output.printed_in(text, process, None if cpu is None else int(cpu))
 
-
-def _hex_after(irp: IrpScenario, prefix: str) -> int:
-    return irp.printed_value(prefix)
 
 
 @then(parsers.re(r'the debug output shows "(?P<prefix>[^"]+)" followed by the buffer address '
                  r'of "(?P<name>\w+)"'))
 def then_debug_shows_buffer_address(irp: IrpScenario, prefix: str, name: str) -> None:
     r = irp.request(name)
-    value = _hex_after(irp, prefix)
+    value = irp.debug_output.value_after(prefix)
     if r.buffer is None or value != r.buffer.address:
         irp.fail(f"{prefix}{value:08X} is not the address of {name}'s buffer "
                  f"({r.buffer.address if r.buffer else 0:08X})", r.irp)
@@ -575,7 +433,7 @@ def then_registry_value(irp: IrpScenario, name: str, key: str, type: str | None,
         irp.fail(f"{found[0]} has no value {name!r} (it has: "
                  f"{', '.join(n for n, _ in values.values()) or 'none'})")
     try:
-        wanted = expected_data(type, data)
+        wanted = expected_data(cast(str, type), cast(str, data))   # not the absent branch
     except ValueError as error:
         raise StepError(f"the expected value {data!r}: {error}") from None
     if TYPE_NAMES.get(got[1][0]) != type or got[1][1] != wanted:
@@ -599,7 +457,7 @@ def then_registry_values_in_order(irp: IrpScenario, key: str,
                  r'followed by the same (?:pointer|value)'))
 def then_debug_same_value(irp: IrpScenario, first: str, second: str) -> None:
     """Two printed pointers are equal: two drivers got the same object."""
-    a, b = _hex_after(irp, first), _hex_after(irp, second)
+    a, b = irp.debug_output.value_after(first), irp.debug_output.value_after(second)
     if a != b:
         irp.fail(f"{first}{a:x} and {second}{b:x} differ")
 
@@ -611,7 +469,7 @@ def then_debug_shows_device_address(irp: IrpScenario, prefix: str, name: str) ->
     drivers of the run see it)."""
     device = irp.device(name.replace("\\\\", "\\"))
     address = irp.session.kernel.objects.address_of(device)
-    value = _hex_after(irp, prefix)
+    value = irp.debug_output.value_after(prefix)
     if value != address:
         irp.fail(f"{prefix}{value:x} is not the address of {device.name} ({address:x})")
 
@@ -619,7 +477,7 @@ def then_debug_shows_device_address(irp: IrpScenario, prefix: str, name: str) ->
 @then(parsers.re(r'the debug output shows "(?P<prefix>[^"]+)" followed by a '
                  r'(?P<space>system|user)-space address'))
 def then_debug_shows_address_space(irp: IrpScenario, prefix: str, space: str) -> None:
-    value = _hex_after(irp, prefix)
+    value = irp.debug_output.value_after(prefix)
     # x86 with the default 2 GB split: user space below 0x80000000, system space above.
     if (value >= 0x80000000) != (space == "system"):
         irp.fail(f"{prefix}{value:08X} is not a {space}-space address")
@@ -699,48 +557,20 @@ def then_file_holds(irp: IrpScenario, path: str, data: str) -> None:
 @then(parsers.re(r'the trace(?: of "(?P<name>\w+)")? contains in order:'))
 def then_trace_in_order(irp: IrpScenario, name: str | None, datatable: list[list[str]]) -> None:
     header, rows = [c.strip() for c in datatable[0]], datatable[1:]
-    unknown = [h for h in header if h not in TRACE_FIELDS and not h.startswith("details.")]
-    if unknown:
-        raise ValueError(f"unknown trace column(s) {unknown}; columns: {', '.join(TRACE_FIELDS)}"
-                         ", or details.<key> for one of an event's details")
-    events = irp.result.events
-    target = None
-    if name is not None:
-        target = irp.request(name).irp
-        events = [e for e in events if e.irp == target]
-    position = 0
-    for row in rows:
-        wanted = {h: c.strip() for h, c in zip(header, row) if c.strip()}
-        for index in range(position, len(events)):
-            if all(event_field(events[index], h, irp) == v for h, v in wanted.items()):
-                position = index + 1
-                break
-        else:
-            irp.fail(f"no event matching {wanted} after event #{position} of "
-                     f"{'IRP of ' + name if name else 'the trace'}", target,
-                     events if target is None else None)
+    view = irp.irp_of(name) if name is not None else irp.trace
+    view.contains_in_order([{h: c.strip() for h, c in zip(header, row) if c.strip()}
+                            for row in rows])
 
 
 @then(parsers.re(r'the completion routine of (?P<driver>\w+) saw PendingReturned '
                  r'(?P<value>TRUE|FALSE)'))
 def then_completion_saw(irp: IrpScenario, driver: str, value: str) -> None:
-    runs = [e for e in irp.result.events if e.kind == "CompletionRoutine" and e.driver == driver]
-    if not runs:
-        irp.fail(f"no completion routine of {driver} ran")
-    wrong = [e for e in runs if e.details["pending_returned"] != (value == "TRUE")]
-    if wrong:
-        irp.fail(f"a completion routine of {driver} saw PendingReturned "
-                 f"{'FALSE' if value == 'TRUE' else 'TRUE'}", wrong[0].irp)
+    irp.completion_routines(driver).saw_pending_returned(value == "TRUE")
 
 
 @then(parsers.re(r'the completion routine of (?P<driver>\w+) ran at (?P<irql>[A-Z_]+)'))
 def then_completion_irql(irp: IrpScenario, driver: str, irql: str) -> None:
-    runs = [e for e in irp.result.events if e.kind == "CompletionRoutine" and e.driver == driver]
-    if not runs:
-        irp.fail(f"no completion routine of {driver} ran")
-    wrong = [e for e in runs if e.irql_name != irql]
-    if wrong:
-        irp.fail(f"a completion routine of {driver} ran at {wrong[0].irql_name}", wrong[0].irp)
+    irp.completion_routines(driver).ran_at(irql)
 
 
 # -- Then: outcome ---------------------------------------------------------------------------
@@ -748,31 +578,22 @@ def then_completion_irql(irp: IrpScenario, driver: str, irql: str) -> None:
 
 @then(parsers.re(r'the trace reports a rule violation containing "(?P<text>[^"]*)"'))
 def then_violation(irp: IrpScenario, text: str) -> None:
-    found = [e for e in irp.result.events if e.kind == "Violation"]
-    if not any(text in e.details.get("rule", "") for e in found):
-        irp.fail(f"no rule violation mentions {text!r} (reported: "
-                 f"{[e.details.get('rule') for e in found] or 'none'})")
+    irp.trace.reports_violation(text)
 
 
 @then("no bug check occurred")
 def then_no_bugcheck(irp: IrpScenario) -> None:
-    if irp.result.bugcheck is not None:
-        irp.fail("the machine bug-checked")
+    irp.bugcheck.none()
 
 
 @then(parsers.re(r'the machine bug-checked with (?P<name>[A-Z_]+) \((?P<code>0x[0-9A-Fa-f]+)\)'))
 def then_bugchecked(irp: IrpScenario, name: str, code: str) -> None:
-    bc = irp.result.bugcheck
-    if bc is None or bc.code != int(code, 16) or bc.name != name:
-        irp.fail(f"expected bug check {name} ({code}), got {bc or 'none'}")
+    irp.bugcheck.is_(int(code, 16), name)
 
 
 @then(parsers.re(r'the bug check parameter (?P<n>[1-4]) is the IRP of "(?P<name>\w+)"'))
 def then_bugcheck_param_irp(irp: IrpScenario, n: str, name: str) -> None:
-    bc = irp.result.bugcheck
-    target = irp.request(name).irp
-    if bc is None or getattr(bc, f"p{n}") != target:
-        irp.fail(f"bug check parameter {n} is not IRP#{target}: {bc or 'no bug check'}", target)
+    irp.bugcheck.parameter_is(int(n), f'IRP of "{name}"')
 
 
 @then(parsers.re(r'the bug check parameter (?P<n>[1-4]) is (?P<value>0x[0-9A-Fa-f]+|\d+|'
@@ -780,11 +601,7 @@ def then_bugcheck_param_irp(irp: IrpScenario, n: str, name: str) -> None:
 def then_bugcheck_param(irp: IrpScenario, n: str, value: str) -> None:
     """One parameter, as in the next step: a number, or the pointer a driver printed
     (``pointer printed after "DriverB:pNewIrp:"``); the others are left unchecked."""
-    bc = irp.result.bugcheck
-    expected = irp.parameter_value(value)
-    if bc is None or getattr(bc, f"p{n}") != expected:
-        irp.fail(f"bug check parameter {n}: expected {value} = 0x{expected:X}, got "
-                 f"{bc or 'no bug check'}")
+    irp.bugcheck.parameter_is(int(n), value)
 
 
 @then(parsers.re(r'the bug check parameters are (?P<params>.+)'))
@@ -792,25 +609,14 @@ def then_bugcheck_params(irp: IrpScenario, params: str) -> None:
     """Four comma-separated values: a number, IRP of "r1", device "\\Device\\X",
     routine "Name", IRQL DISPATCH_LEVEL, status STATUS_X or pointer printed after
     "DriverB:FileObject:" (the hex number a driver printed after that prefix)."""
-    bc = irp.result.bugcheck
-    if bc is None:
-        irp.fail("the machine did not bug-check")
-    expected = [irp.parameter_value(text) for text in params.split(", ")]
-    got = [bc.p1, bc.p2, bc.p3, bc.p4]
-    if expected != got:
-        irp.fail(f"bug check parameters: expected {params} = "
-                 f"{', '.join('?' if v is None else f'0x{v:X}' for v in expected)}, got "
-                 f"{', '.join(f'0x{v:X}' for v in got)} ({bc})")
+    irp.bugcheck.parameters_are(params.split(", "))
 
 
 @then(parsers.re(r'the thread "(?P<thread>\w+)" is still blocked'))
 def then_thread_blocked(irp: IrpScenario, thread: str) -> None:
-    if thread not in irp.result.hung_threads:
-        irp.fail(f"thread {thread!r} is not blocked (blocked: "
-                 f"{', '.join(irp.result.hung_threads) or 'none'})")
+    irp.thread_is_blocked(thread)
 
 
 @then("no thread is blocked")
 def then_no_thread_blocked(irp: IrpScenario) -> None:
-    if irp.result.hung_threads:
-        irp.fail(f"threads still blocked: {', '.join(irp.result.hung_threads)}")
+    irp.no_thread_is_blocked()

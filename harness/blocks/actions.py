@@ -13,9 +13,9 @@ from ..kernel import (DISPATCH_LEVEL, IRQL, KERNEL_STACK_CALL_LEVELS, NTSTATUS, 
                       io_get_current_irp_stack_location, io_mark_irp_pending,
                       io_set_completion_routine, io_skip_current_irp_stack_location,
                       ke_cancel_timer, ke_delay_execution_thread, ke_insert_queue_dpc,
+                      ke_preemption_point,
                       ke_set_event, ke_set_importance_dpc, ke_set_target_processor_dpc,
-                      ke_set_timer_ex, ke_wait_for_single_object,
-                      mm_get_system_address_for_mdl_safe)
+                      ke_set_timer_ex, ke_wait_for_single_object)
 from ..lang.ctype import LONGLONG
 from .registry import block
 from .runtime import STOP, Frame, ScenarioRuntimeError, run_steps
@@ -483,9 +483,9 @@ def _queue_dpc(params: Any, cc: Any, path: list) -> Any:
             ke_set_target_processor_dpc(dpc, target)
         ke_set_importance_dpc(dpc, importance)
         f.model.vars[f"dpc_irp:{dpc.name}"] = f.irp
+        if f.kernel.chooser is not None:        # before the insert (ke/schedule.py)
+            yield from ke_preemption_point(f.kernel, "KeInsertQueueDpc")
         ke_insert_queue_dpc(dpc)
-        return None
-        yield
     return step
 
 

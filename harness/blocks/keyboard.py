@@ -347,8 +347,9 @@ def _keyboard_class_cleanup(params: None, cc: Any, path: list) -> Any:
 @block("keyboard_class_service", bare=True, summary="The body of kbdclass's class service "
        "callback (a routine the port calls through CONNECT_DATA, at DISPATCH_LEVEL): "
        "pending reads are satisfied from the port's records first, the rest queued (up to "
-       "the queue's size, see keyboard_class_connect; what does not fit is not consumed), and the satisfied reads completed "
-       "after the class spin lock is released (2.5).", params=None,
+       "the queue's size, see keyboard_class_connect; what does not fit is not consumed), "
+       "and the satisfied reads completed after the class spin lock is released (2.5).",
+       params=None,
        models=("KeAcquireSpinLockAtDpcLevel", "IoCompleteRequest"))
 def _keyboard_class_service(params: None, cc: Any, path: list) -> Any:
     def step(f: Frame) -> Generator[Any, Any, None]:

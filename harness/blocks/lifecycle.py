@@ -20,9 +20,9 @@ from .runtime import Frame
 from .sync import _report, _returned
 
 
-@block("io_delete_device", bare=True, summary="IoDeleteDevice(device): the name and the IoTimer go at "
-       "once; the device leaves the driver's NextDevice chain now, or at its last close "
-       "while it is still open. Without `device`: the device the routine runs for.",
+@block("io_delete_device", bare=True, summary="IoDeleteDevice(device): the name and the "
+       "IoTimer go at once; the device leaves the driver's NextDevice chain now, or at its "
+       "last close while it is still open. Without `device`: the device the routine runs for.",
        params={"type": "object", "additionalProperties": False,
                "properties": {"device": dict(EXPR, description="a PDEVICE_OBJECT "
                                              "expression, e.g. pNextObj")}},

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any, Callable, Generator
 
-from ..kernel import (POOL_TYPES, TAG_NONE, NotModelledError, ex_interlocked, ex_allocate_from_lookaside_list,
-                      ex_delete_lookaside_list, ex_free_to_lookaside_list,
-                      ex_initialize_lookaside_list, ex_allocate_pool_with_tag,
-                      ex_free_pool_with_tag, tag_text)
+from ..kernel import (POOL_TYPES, TAG_NONE, NotModelledError, ex_interlocked,
+                      ex_allocate_from_lookaside_list, ex_delete_lookaside_list,
+                      ex_free_to_lookaside_list, ex_initialize_lookaside_list,
+                      ex_allocate_pool_with_tag, ex_free_pool_with_tag, tag_text)
 from .actions import EXPR, object_ref
 from .driver_io import LVALUE, _out, _value
 from .sync import REF

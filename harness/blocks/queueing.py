@@ -9,7 +9,7 @@ from ..kernel import (NTSTATUS, IoCsq, KSpinLock, io_acquire_cancel_spin_lock,
                       io_complete_request, io_csq_insert_irp, io_csq_remove_next_irp,
                       io_get_current_irp_stack_location, io_mark_irp_pending,
                       io_release_cancel_spin_lock, io_set_cancel_routine, ke_acquire_spin_lock,
-                      ke_release_spin_lock)
+                      ke_preemption_point, ke_release_spin_lock)
 from ..kernel import (io_set_start_io_attributes, io_start_next_packet, io_start_packet,
                       ke_remove_entry_device_queue)
 from .actions import ROUTINE, ROUTINE_REF, _conditional
@@ -30,10 +30,10 @@ def _set_cancel_routine(params: Any, cc: Any, path: list) -> Any:
     routine = _routine_or_none(cc, params, path)
 
     def step(f: Frame) -> Generator[Any, Any, None]:
+        if f.kernel.chooser is not None:        # an interlocked exchange: a choice point
+            yield from ke_preemption_point(f.kernel, "IoSetCancelRoutine")
         f.vars["previous_cancel_routine"] = io_set_cancel_routine(
             f.irp, None if routine is None else routine.bind(f.model))
-        return None
-        yield
     return step
 
 
@@ -42,9 +42,9 @@ def _set_cancel_routine(params: Any, cc: Any, path: list) -> Any:
        models=("IoAcquireCancelSpinLock",))
 def _acquire_cancel_lock(params: None, cc: Any, path: list) -> Any:
     def step(f: Frame) -> Generator[Any, Any, None]:
+        if f.kernel.chooser is not None:        # before the acquire (ke/schedule.py)
+            yield from ke_preemption_point(f.kernel, "IoAcquireCancelSpinLock")
         f.vars[SAVED_IRQL] = io_acquire_cancel_spin_lock(f.kernel)
-        return None
-        yield
     return step
 
 
@@ -55,13 +55,18 @@ def _release_cancel_lock(params: None, cc: Any, path: list) -> Any:
     def step(f: Frame) -> Generator[Any, Any, None]:
         irql = f.vars.pop(SAVED_IRQL, None)
         io_release_cancel_spin_lock(f.kernel, f.irp.cancel_irql if irql is None else irql)
-        return None
-        yield
+        if f.kernel.chooser is not None:        # after the release (ke/schedule.py)
+            yield from ke_preemption_point(f.kernel, "IoReleaseCancelSpinLock")
     return step
 
 
 block("if_cancelled", summary="Run these steps when Irp->Cancel is set.", params=ROUTINE)(
     _conditional(lambda f: f.irp.cancel))
+block("if_cancel_routine_was_null", summary="Run these steps when the last set_cancel_routine "
+      "of this routine returned NULL: IoCancelIrp took the routine first, so the cancel "
+      "routine owns the IRP (io-core §7.4).", params=ROUTINE)(
+    _conditional(lambda f: "previous_cancel_routine" in f.vars
+                 and f.vars["previous_cancel_routine"] is None))
 block("if_current_irp", summary="Run these steps when the IRP is DeviceObject->CurrentIrp "
       "(the one StartIo owns).", params=ROUTINE)(
     _conditional(lambda f: f.device.current_irp is f.irp))
@@ -206,10 +211,10 @@ def _csq_remove_next_irp(params: Any, cc: Any, path: list) -> Any:
     current = params.get("file_object", "any") == "current"
 
     def step(f: Frame) -> Generator[Any, Any, None]:
+        if f.kernel.chooser is not None:        # before it takes the queue lock
+            yield from ke_preemption_point(f.kernel, "IoCsqRemoveNextIrp")
         peek = io_get_current_irp_stack_location(f.irp).file_object if current else None
         f.irp = io_csq_remove_next_irp(_csq(f, queue, name), peek)
-        return None
-        yield
     return step
 
 

@@ -108,7 +108,10 @@ def _data(cc: Any, params: dict, path: list) -> Callable[[Frame], bytes]:
         return from_pool
     if "text" in params:
         literal = params["text"].encode("utf-16-le") + b"\0\0"
-        source: Callable[[Frame], bytes] = lambda f: literal
+
+        def literal_source(f: Frame) -> bytes:
+            return literal
+        source: Callable[[Frame], bytes] = literal_source
     else:
         source = _variable_bytes(cc, params["data"], path + ["data"])
 
@@ -498,7 +501,10 @@ def _rtl_query(params: dict, cc: Any, path: list) -> Any:
         context = (_entry_context(cc, spec["entry_context"], at + ["entry_context"])
                    if "entry_context" in spec else (lambda f: None))
         default_type = _value(cc, spec, "default_type", at)
-        default: Callable[[Frame], bytes | None] = lambda f: None
+
+        def no_default(f: Frame) -> bytes | None:
+            return None
+        default: Callable[[Frame], bytes | None] = no_default
         if "default_data" in spec and "default_text" in spec:
             cc.report(at, "give default_data or default_text, not both")
         if "default_text" in spec:

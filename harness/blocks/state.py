@@ -21,9 +21,9 @@ is not modelled, and says so.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, NoReturn, Sequence
+from typing import Any, Callable, Mapping, NoReturn, Sequence, cast
 
-from ..kernel import (IRP_MJ, IRP_MN, IRQL, NTSTATUS, irql_name, Buffer,
+from ..kernel import (IRP_MJ, IRP_MN, NTSTATUS, irql_name, Buffer,
                       FastMutex, GuardedMutex, IoRemoveLock, KDeviceQueue, KEvent, KMutant,
                       LookasideList,
                       KSemaphore, KSpinLock, KTimer,
@@ -33,7 +33,7 @@ from ..kernel import (IRP_MJ, IRP_MN, IRQL, NTSTATUS, irql_name, Buffer,
 from ..kernel.rtl import ansi_decode
 from ..lang.ctype import LONG, LONGLONG, TYPES, ULONG, CType
 from ..lang.diagnostics import did_you_mean
-from ..lang.expr import Binding, Compiled, ExprError, Ref, compile_expr, parse
+from ..lang.expr import Binding, Compiled, ExprError, Node, Ref, compile_expr, parse
 from ..lang.layouts import FieldRef, LayoutError, Struct, TypeSpec, parse_type, resolve_path
 from ..lang.units import parse_buffer_pattern
 from .runtime import ScenarioRuntimeError
@@ -82,6 +82,12 @@ class StateVar:
     def scalar(self) -> bool:
         return self.type is not None and self.type.count is None and self.type.struct is None
 
+    @property
+    def spec(self) -> TypeSpec:
+        """``type`` of a data variable (the caller knows it is not a kernel object)."""
+        assert self.type is not None, f"{self.name} is a {self.object}, not data"
+        return self.type
+
     def new_value(self, kernel: Any) -> Any:
         """A fresh instance for one run (zeroed as pool from ExAllocatePool is not,
         but a DEVICE_EXTENSION is: IoCreateDevice zeroes it; globals are zeroed BSS)."""
@@ -111,11 +117,11 @@ class StateVar:
 
         if self.type is None:
             return []
-        if self.scalar:
-            return self.type.ctype.wrap(self.initial or 0)
+        if self.scalar:     # declare_state: a scalar's initial is an int
+            return self.type.scalar_ctype.wrap(cast(int, self.initial or 0))
         buffer = Buffer.new(kernel.pool, self.type.size)
-        if self.initial:
-            buffer.write(self.initial[:self.type.size])
+        if self.initial:    # ... and memory's is bytes
+            buffer.write(cast(bytes, self.initial)[:self.type.size])
         return buffer
 
 
@@ -153,7 +159,7 @@ def declare_state(items: Mapping[str, Any], scope: str, structs: Mapping[str, St
                     value = parse_buffer_pattern(initial)
                 except ValueError as error:
                     report([*where, "value"], str(error))
-                if value is not None and len(value) > spec.size:
+                if isinstance(value, bytes) and len(value) > spec.size:   # parsed
                     report([*where, "value"], f"{len(value)} bytes do not fit in "
                            f"{spec.text} ({spec.size} bytes)")
             else:
@@ -421,7 +427,7 @@ def _mdl(f: Any) -> Any:
 
 def _path_text(ref: Ref) -> tuple[str, list[Any]]:
     """``a.b.c`` of a reference's field parts, and its index parts in order."""
-    names = [p.name for p in ref.parts if p.kind == "field"]
+    names = [cast(str, p.name) for p in ref.parts if p.kind == "field"]   # a field has one
     return ".".join(names), [p for p in ref.parts if p.kind == "index"]
 
 
@@ -505,8 +511,8 @@ class DriverNames:
         node = parse(text)
         if not isinstance(node, Ref):
             raise ExprError("the target must be a variable, an element or a field", 0)
-        indexes = tuple(compile_expr(p.index, self, text) for p in node.parts
-                        if p.kind == "index")
+        indexes = tuple(compile_expr(cast(Node, p.index), self, text) for p in node.parts
+                        if p.kind == "index")          # an index part has its expression
         ctype, _, store = self._access(node, indexes)
         if store is None:
             raise ExprError(f"{node.text} is read-only here", node.offset)
@@ -525,7 +531,7 @@ class DriverNames:
                 and var.type.struct.name == "ANSI_STRING" and var.type.count is None):
             return "str", _ansi_text(self.store_of(var), name)     # %Z
         if (var is not None and var.type is not None and var.type.count is not None
-                and var.type.struct is None and var.type.ctype.name in ("CHAR", "UCHAR")):
+                and var.type.struct is None and var.type.scalar_ctype.name in ("CHAR", "UCHAR")):
             return "str", _c_string(self.store_of(var), name)   # %s of a CHAR array
         if name == "RegistryPath" and name not in self.state:
             # DriverEntry's second parameter, the service key (pnp-hardware §1.2 step 3)
@@ -538,16 +544,16 @@ class DriverNames:
         pointer = self.state.get(head)
         rest = name[len(head) + 1:]
         if pointer is not None and pointer.type is not None and pointer.scalar \
-                and pointer.type.ctype.name in _POINTER_TEXT \
-                and rest in _POINTER_TEXT[pointer.type.ctype.name][1]:
+                and pointer.type.scalar_ctype.name in _POINTER_TEXT \
+                and rest in _POINTER_TEXT[pointer.type.scalar_ctype.name][1]:
             # the name of the object a PDEVICE_OBJECT / PDRIVER_OBJECT points at (%wZ)
-            kind, table = _POINTER_TEXT[pointer.type.ctype.name]
+            kind, table = _POINTER_TEXT[pointer.type.scalar_ctype.name]
             text, home = table[rest], self.store_of(pointer)
             return "str", lambda f: text(deref(f, home(f)[head], kind))
         through = head in IRP_NAMES + STACK_NAMES + tuple(BUILTIN_POINTERS) \
             + ROUTINE_ARGUMENTS or (
             pointer is not None and pointer.type is not None and pointer.scalar
-            and (pointer.type.pointee is not None or pointer.type.ctype.name in _POINTEE))
+            and (pointer.type.pointee is not None or pointer.type.scalar_ctype.name in _POINTEE))
         try:
             # a log field is dotted: {Irp.IoStatus.Status}, {pData.number} for pData->number
             node = parse(name.replace(".", "->", 1) if through else name)
@@ -639,7 +645,8 @@ class DriverNames:
             value = self.constants[name]
             ctype = LONG if LONG.min <= value <= LONG.max else (
                 ULONG if 0 <= value <= ULONG.max else LONGLONG)
-            return ctype, lambda f, v=ctype.wrap(value): v, None
+            wrapped = ctype.wrap(value)
+            return ctype, lambda f: wrapped, None
         raise ExprError(f"unknown name {name!r}{did_you_mean(name, self.all_names())}",
                         ref.offset)
 
@@ -649,7 +656,7 @@ class DriverNames:
         home = self.store_of(var)
         if var.type is None:
             raise ExprError(f"{name} is a {var.object}: use its blocks", ref.offset)
-        if ref.parts and var.scalar and var.type.ctype.name in _POINTEE:
+        if ref.parts and var.scalar and var.type.scalar_ctype.name in _POINTEE:
             return self._pointee(var, ref, home)
         if ref.parts and var.scalar and isinstance(var.type.pointee, Struct):
             return self._struct_pointee(var, ref, indexes, home)
@@ -659,7 +666,7 @@ class DriverNames:
             if ref.parts:
                 raise ExprError(f"{name} is a {var.type.text}: it has no fields or elements",
                                 ref.parts[0].offset)
-            ctype = var.type.ctype
+            ctype = var.type.scalar_ctype
 
             def get(f: Any) -> int:
                 return home(f)[name]
@@ -675,7 +682,7 @@ class DriverNames:
                  ) -> tuple[CType, Any, Any]:
         """``pNewIrp->UserEvent``, ``DeviceObject->StackSize``: a field of the kernel
         object a pointer variable points at."""
-        kind, table = _POINTEE[var.type.ctype.name]
+        kind, table = _POINTEE[var.spec.scalar_ctype.name]
         path, index_parts = _path_text(ref)
         if path not in table or index_parts:
             raise ExprError(f"{ref.text}: the model has no {kind} field {path!r}"
@@ -696,14 +703,14 @@ class DriverNames:
         """``pData->number``: a field of the struct a ``S*`` variable points at, in the
         pool block the address falls in (a NULL or wild pointer faults)."""
         path = _member_path(ref, indexes)
-        decay = _array_offset(var.type.pointee, path)
+        decay = _array_offset(var.spec.pointee, path)
         if decay is not None:
             # pvpi->Data, pbi->Name: an array member is its address (C's array-to-pointer
             # conversion), e.g. the variable-length tail of a KEY_*_INFORMATION
             pointer = var.name
             return PTR, lambda f: ((home(f)[pointer] & 0xFFFFFFFF) + decay) & 0xFFFFFFFF, None
         try:
-            fref = resolve_path(var.type.pointee, path)
+            fref = resolve_path(var.spec.pointee, path)
         except LayoutError as error:
             raise ExprError(f"{ref.text}: {error.message}", ref.offset) from None
         name, size = var.name, fref.ctype.size
@@ -730,9 +737,9 @@ class DriverNames:
         """``pulValue[0]`` for ``ULONG* pulValue``: the element at pointer + i x size, in
         the pool block the address falls in (a NULL or wild pointer faults)."""
         if len(ref.parts) != 1 or ref.parts[0].kind != "index":
-            raise ExprError(f"{ref.text}: {var.name} points at {var.type.pointee.name} "
+            raise ExprError(f"{ref.text}: {var.name} points at {var.spec.pointee.name} "
                             f"values: index it ({var.name}[0])", ref.offset)
-        ctype, index, name = var.type.pointee, indexes[0].fn, var.name
+        ctype, index, name = var.spec.pointee, indexes[0].fn, var.name
 
         def locate(f: Any, write: bool) -> tuple[Any, int]:
             address = ((home(f)[name] & 0xFFFFFFFF) + index(f) * ctype.size) & 0xFFFFFFFF
@@ -763,7 +770,7 @@ class DriverNames:
             parts = parts[1:]
             indexes = indexes[1:]
         path: list[Any] = []
-        for k, part in enumerate(parts):
+        for part in parts:
             if part.kind == "field":
                 path.append(part.name)
             else:
@@ -773,7 +780,7 @@ class DriverNames:
                                     part.offset)
                 path.append(const)
                 indexes = indexes[1:]
-        stride = element.struct.size if element.struct else element.ctype.size
+        stride = element.struct.size if element.struct else element.scalar_ctype.size
         if element.struct is not None:
             if not path:
                 raise ExprError(f"{ref.text} is a whole {element.struct.name}: name a field",
@@ -784,9 +791,9 @@ class DriverNames:
                 raise ExprError(f"{ref.text}: {error.message}", ref.offset) from None
         else:
             if path:
-                raise ExprError(f"{ref.name} holds {element.ctype.name} values: they have no "
-                                "fields", ref.offset)
-            fref = FieldRef(0, element.ctype, None, None, ref.name)
+                raise ExprError(f"{ref.name} holds {element.scalar_ctype.name} values: they "
+                                "have no fields", ref.offset)
+            fref = FieldRef(0, element.scalar_ctype, None, None, ref.name)
         size = fref.ctype.size
         offset = fref.offset
         index_fn = index.fn if index is not None else None
@@ -821,6 +828,7 @@ def member_offset(struct: Struct, path: Sequence[Any]) -> int:
     Raises:
         LayoutError: unknown member, an index out of range or on a non-array.
     """
+    current: Struct | None
     offset, current, member = 0, struct, None
     for step in path:
         if isinstance(step, int):
@@ -850,6 +858,7 @@ def _array_offset(struct: Struct, path: Sequence[Any]) -> int | None:
     """The offset of the array member ``path`` names whole (``Data`` of ``pvpi->Data``,
     ``List[0].PartialResourceList.PartialDescriptors``), or None when it names
     something else."""
+    current: Struct | None
     offset, current, k = 0, struct, 0
     while k < len(path):
         step = path[k]

@@ -16,7 +16,7 @@ from typing import Any, Generator
 
 from ..kernel import (IRQL, NotModelledError, ke_acquire_spin_lock_spinning,
                       ke_insert_by_key_device_queue, ke_insert_device_queue,
-                      ke_release_spin_lock, ke_remove_by_key_device_queue,
+                      ke_preemption_point, ke_release_spin_lock, ke_remove_by_key_device_queue,
                       ke_remove_device_queue)
 from ..lang.ctype import LONG
 from .actions import EXPR, ROUTINE
@@ -75,9 +75,12 @@ def _add(params: dict, cc: Any, path: list) -> Any:
 
     def step(f: Frame) -> Generator[Any, Any, None]:
         for store, current, compiled in pairs:
-            store(f, _value(f, current) + _value(f, compiled))
-        return None
-        yield
+            loaded = _value(f, current)
+            if f.kernel.chooser is not None:
+                # C '+=' is a load and a store: on a multiprocessor (or after a quantum
+                # end) other code may run between them: the lost update of a data race
+                yield from ke_preemption_point(f.kernel, "a read-modify-write")
+            store(f, loaded + _value(f, compiled))
     return step
 
 
@@ -96,6 +99,8 @@ def _interlocked(name: str, summary: str, operands: tuple[str, ...], op: Any) ->
         result = cc.lvalue(params["as"], path + ["as"]) if "as" in params else None
 
         def step(f: Frame) -> Generator[Any, Any, None]:
+            if f.kernel.chooser is not None:    # before the atomic operation (a choice)
+                yield from ke_preemption_point(f.kernel, name)
             # One step runs without interruption in the model: the atomicity is given.
             old = LONG.wrap(_value(f, current))
             new, returned = op(old, *(LONG.wrap(_value(f, v)) for v in values))
@@ -293,6 +298,8 @@ def _acquire_spin_lock(params: str, cc: Any, path: list) -> Any:
 
     def step(f: Frame) -> Generator[Any, Any, None]:
         target = lock(f)
+        if f.kernel.chooser is not None:        # before the acquire (ke/schedule.py)
+            yield from ke_preemption_point(f.kernel, "KeAcquireSpinLock")
         # on a multi-CPU machine another CPU may hold it: this one spins (sync-objects 5.2)
         old = yield from ke_acquire_spin_lock_spinning(target)
         f.vars.setdefault(SAVED_LOCK_IRQLS, {})[target] = old
@@ -314,8 +321,8 @@ def _release_spin_lock(params: str, cc: Any, path: list) -> Any:
         # Without a matching acquire in this routine, OldIrql is whatever the caller
         # passes: the model passes the current IRQL (nothing is lowered).
         ke_release_spin_lock(target, saved.pop(target, f.kernel.cpu.irql))
-        return None
-        yield
+        if f.kernel.chooser is not None:        # after the release (ke/schedule.py)
+            yield from ke_preemption_point(f.kernel, "KeReleaseSpinLock")
     return step
 
 

@@ -9,7 +9,8 @@ from ..kernel import (ex_system_time_to_local_time, io_initialize_timer, io_star
                       io_stop_timer, ke_query_interrupt_time,
                       ke_query_performance_counter, ke_query_system_time, ke_query_tick_count,
                       ke_query_time_increment, ke_stall_execution_processor,
-                      rtl_time_fields_to_time, rtl_time_to_time_fields, zw_cancel_timer, zw_create_timer, zw_set_timer)
+                      rtl_time_fields_to_time, rtl_time_to_time_fields, zw_cancel_timer,
+                      zw_create_timer, zw_set_timer)
 from ..kernel.ex.time import TIME_FIELDS
 from ..lang.ctype import LONG, LONGLONG
 from .actions import EXPR, ROUTINE_REF

@@ -7,7 +7,8 @@ device queues), ``mm`` (address spaces, buffers, MDLs), ``ob`` (the namespace, o
 types, references) and ``io`` (IRPs, device/driver/file objects, IoCallDriver and
 IoCompleteRequest, cancel, StartIo, the file services); ``fs`` (a file system on the C:
 volume, a driver above ``io``); ``storage`` (a USB disk's stack: USBSTOR's PDO and
-the disk class driver, driver code above ``io`` too); ``system.Kernel`` composes them. Each imports only the ones before it (a test checks the order). The user-mode
+the disk class driver, driver code above ``io`` too); ``system.Kernel`` composes them.
+Each imports only the ones before it (a test checks the order). The user-mode
 side is ``harness.usermode``, outside the kernel.
 
 Routines are named after the WDK in snake_case (IoCallDriver -> io_call_driver). A
@@ -142,6 +143,7 @@ from .ke.mutex import (FastMutex, GuardedMutex, KMutant, ex_acquire_fast_mutex, 
                        ke_try_to_acquire_guarded_mutex, ke_initialize_mutant,
                        ke_initialize_mutex, ke_read_state_mutex, ke_release_mutant,
                        ke_release_mutex)
+from .ke.schedule import Chooser, ChoosingEnvironment, ke_preemption_point  # noqa: F401
 from .ke.spinlock import (KSpinLock, ex_interlocked, ex_interlocked_add_ulong,  # noqa: F401
                           ke_acquire_in_stack_queued_spin_lock,
                           ke_acquire_spin_lock, ke_test_spin_lock,

@@ -111,9 +111,12 @@ class Hooks:
     machine_frozen: Callable[..., None]
 
     def __init__(self, instruments: list[Instrument]) -> None:
+        bound: dict[str, list[Callable[..., None]]] = {}
+        for instrument in instruments:
+            for name in _hooks_of(type(instrument)):
+                bound.setdefault(name, []).append(getattr(instrument, name))
         for name in HOOK_NAMES:
-            fns = [getattr(i, name) for i in instruments
-                   if getattr(type(i), name, None) is not None]
+            fns = bound.get(name)
             if not fns:
                 setattr(self, name, _noop)
             elif len(fns) == 1:
@@ -122,7 +125,28 @@ class Hooks:
                 setattr(self, name, _fanout(tuple(fns)))
 
 
+#: instrument class -> the hook names it implements (a memo: a session adds its
+#: instruments one by one and Hooks is rebuilt each time; the explorer boots many)
+_HOOKS_OF: dict[type, tuple[str, ...]] = {}
+
+
+def _hooks_of(cls: type) -> tuple[str, ...]:
+    names = _HOOKS_OF.get(cls)
+    if names is None:
+        names = _HOOKS_OF[cls] = tuple(n for n in HOOK_NAMES
+                                       if getattr(cls, n, None) is not None)
+    return names
+
+
 def _fanout(fns: tuple[Callable[..., None], ...]) -> Callable[..., None]:
+    if len(fns) == 2:           # the common case (the trace and Driver Verifier): no loop
+        first, second = fns
+
+        def call2(*args: Any) -> None:
+            first(*args)
+            second(*args)
+        return call2
+
     def call(*args: Any) -> None:
         for fn in fns:
             fn(*args)

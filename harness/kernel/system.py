@@ -41,16 +41,17 @@ class Kernel(Machine):
         strict: make illegal-but-often-survivable things (a blocking wait at
             DISPATCH_LEVEL in thread context) bug checks rather than warnings.
         verifier: apply Driver Verifier's I/O checks (0xC9 / 0xC4 bug checks).
+        chooser: makes the scheduling choices (ke/schedule.py); None for the model's own.
     """
 
     def __init__(self, cpus: int = 1, clock_tick: int = 156250,
                  instruments: Iterable[Instrument] = (), strict: bool = True,
-                 verifier: bool = False) -> None:
+                 verifier: bool = False, chooser: Any = None) -> None:
         self.pool = AddressSpace(POOL_BASE)                    # mm
         self.pool_blocks = Pool(self)
         self.system_ptes = AddressSpace(SYSTEM_PTE_BASE)
         self.io_verifier: IoVerifier | None = None
-        super().__init__(cpus, clock_tick, instruments, strict, verifier)
+        super().__init__(cpus, clock_tick, instruments, strict, verifier, chooser)
         self.namespace = ObjectNamespace(self)                 # ob
         self.objects = ObjectTable()
         self.registry = ConfigurationManager(self)             # cm

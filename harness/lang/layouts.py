@@ -75,6 +75,13 @@ class _Sized:
         return self.ctype.size
 
     @property
+    def scalar_ctype(self) -> CType:
+        """``ctype`` of what is not a struct: the scalar's type, or an array's element
+        type (for the caller that knows ``struct`` is None)."""
+        assert self.ctype is not None, "a struct has no scalar type"
+        return self.ctype
+
+    @property
     def size(self) -> int:
         """Bytes occupied (``sizeof``); a bitfield reports its whole storage unit."""
         return self.element_size * (self.count if self.count is not None else 1)

@@ -18,6 +18,7 @@ from .app_apc import ApcVerbs
 from .app_error import AppError
 from .app_cancel import CancelVerbs
 from .app_file import FileVerbs
+from .app_helpers import Verb
 from .app_iocp import CompletionPortVerbs
 from .result import Request
 
@@ -95,9 +96,11 @@ class Application(ApcVerbs, CancelVerbs, CompletionPortVerbs, FileVerbs, Instrum
         """How many times this thread's last error was written so far (win32-io 1.1)."""
         return self.win32.last_error_writes.get(self.kernel.current_thread.tid, 0)
 
-    def _handle(self, name: str) -> int:
+    def _handle(self, name: str | None) -> int:
         """The HANDLE in the app's variable ``name``: INVALID_HANDLE_VALUE until an open
         stores one (or when the open failed), which Win32 answers ERROR_INVALID_HANDLE."""
+        if name is None:                          # a request made without a handle
+            return INVALID_HANDLE_VALUE
         return self.handles.get(name, INVALID_HANDLE_VALUE)
 
     def _returned(self, request: Request, ok: bool, count: int | None) -> Request:
@@ -113,7 +116,7 @@ class Application(ApcVerbs, CancelVerbs, CompletionPortVerbs, FileVerbs, Instrum
         request.returned_at = self.kernel.now
         return request
 
-    def _do_open(self, path: Any, name: str | None, step: AppStep, thread: str) -> Generator:
+    def _do_open(self, path: Any, name: str | None, step: AppStep, thread: str) -> Verb:
         if isinstance(path, dict):                # {path: '{detail.path}'}
             path = step.compiled["path"](self)
         access = step.step.get("access", "read_write")
@@ -127,14 +130,14 @@ class Application(ApcVerbs, CancelVerbs, CompletionPortVerbs, FileVerbs, Instrum
             self.handles[name] = value
         return self._returned(request, ok, 0)
 
-    def _do_read(self, args: dict, name: str | None, step: AppStep, thread: str) -> Generator:
+    def _do_read(self, args: dict, name: str | None, step: AppStep, thread: str) -> Verb:
         return (yield from self._transfer("ReadFile", args, name, step, thread))
 
-    def _do_write(self, args: dict, name: str | None, step: AppStep, thread: str) -> Generator:
+    def _do_write(self, args: dict, name: str | None, step: AppStep, thread: str) -> Verb:
         return (yield from self._transfer("WriteFile", args, name, step, thread))
 
     def _transfer(self, api: str, args: dict, name: str | None, step: AppStep,
-                  thread: str) -> Generator:
+                  thread: str) -> Verb:
         h = self._handle(args["handle"])
         request = self._request(name, api, thread, args["handle"])
         if api == "WriteFile":
@@ -165,7 +168,7 @@ class Application(ApcVerbs, CancelVerbs, CompletionPortVerbs, FileVerbs, Instrum
                  if args.get("event") or low_bit else None)
         return Overlapped(event, args.get("offset", 0), low_bit)
 
-    def _do_ioctl(self, args: dict, name: str | None, step: AppStep, thread: str) -> Generator:
+    def _do_ioctl(self, args: dict, name: str | None, step: AppStep, thread: str) -> Verb:
         h = self._handle(args["handle"])
         code = step.compiled["code"]
         request = self._request(name, "DeviceIoControl", thread, args["handle"])
@@ -186,19 +189,19 @@ class Application(ApcVerbs, CancelVerbs, CompletionPortVerbs, FileVerbs, Instrum
         request.bytes_set = count is not None
         return self._returned(request, ok, count)
 
-    def _do_cancel_io(self, handle: str, name: str | None, step: AppStep, thread: str) -> Generator:
+    def _do_cancel_io(self, handle: str, name: str | None, step: AppStep, thread: str) -> Verb:
         request = self._request(name, "CancelIo", thread, handle)
         ok = yield from self.win32.cancel_io(self._handle(handle))
         return self._returned(request, ok, 0)
 
     def _do_close(self, handle: str, name: str | None, step: AppStep, thread: str
-                  ) -> Generator:
+                  ) -> Verb:
         request = self._request(name, "CloseHandle", thread, handle)
         ok = yield from self.win32.close_handle(self._handle(handle))
         return self._returned(request, ok, 0)
 
     def _do_read_file_ex(self, args: dict, name: str | None, step: AppStep, thread: str
-                         ) -> Generator:
+                         ) -> Verb:
         h = self._handle(args["handle"])
         request = self._request(name, "ReadFileEx", thread, args["handle"])
         buffer = request.buffer = self.win32.alloc(args["length"])
@@ -218,18 +221,18 @@ class Application(ApcVerbs, CancelVerbs, CompletionPortVerbs, FileVerbs, Instrum
         return request
 
     def _do_sleep_ex(self, args: dict, name: str | None, step: AppStep, thread: str
-                     ) -> Generator:
+                     ) -> Verb:
         request = self._request(name, "SleepEx", thread, None)
         request.result = yield from self.win32.sleep_ex(step.compiled["ms"],
                                                         bool(args.get("alertable")))
         return self._returned(request, True, 0)
 
-    def _do_sleep(self, value: Any, name: str | None, step: AppStep, thread: str) -> Generator:
+    def _do_sleep(self, value: Any, name: str | None, step: AppStep, thread: str) -> Verb:
         yield from self.win32.sleep(step.compiled["ms"])
         return None
 
-    def _do_get_overlapped_result(self, args: dict, name: str | None, step: dict,
-                                  thread: str) -> Generator:
+    def _do_get_overlapped_result(self, args: dict, name: str | None, step: AppStep,
+                                  thread: str) -> Verb:
         target = self._find(args["request"])
         if target.overlapped is None:
             raise AppError(f"{step.where}: {args['request']!r} has no OVERLAPPED (not an "
@@ -251,18 +254,19 @@ class Application(ApcVerbs, CancelVerbs, CompletionPortVerbs, FileVerbs, Instrum
         return self._returned(request, ok, count)
 
     def _do_set_last_error(self, error: int, name: str | None, step: AppStep, thread: str
-                           ) -> Generator:
+                           ) -> Verb:
         """SetLastError(dwErrCode): a value a later call may leave untouched (1.1)."""
         self.win32.set_last_error(error & 0xFFFFFFFF)
         return None
         yield
 
-    def _do_wait(self, target_name: str, name: str | None, step: AppStep, thread: str) -> Generator:
+    def _do_wait(self, target_name: str, name: str | None, step: AppStep, thread: str) -> Verb:
         target = self._find(target_name)
         ov = target.overlapped
         if ov is None:
             raise AppError(f"{target_name!r} is not an overlapped request")
-        handle = self.win32.handles.get(self.handles.get(target.handle, -1))
+        value = -1 if target.handle is None else self.handles.get(target.handle, -1)
+        handle = self.win32.handles.get(value)
         event = ov.h_event or (handle.file.event if handle else None)
         if event is None:
             raise AppError(f"nothing to wait on for {target_name!r}")
@@ -270,7 +274,7 @@ class Application(ApcVerbs, CancelVerbs, CompletionPortVerbs, FileVerbs, Instrum
         return None
 
     def _do_get_file_size(self, handle: str, name: str | None, step: dict,
-                          thread: str) -> Generator:
+                          thread: str) -> Verb:
         request = self._request(name, "GetFileSize", thread, handle)
         size = yield from self.win32.get_file_size(self._handle(handle))
         request.size = size
@@ -285,7 +289,7 @@ class Application(ApcVerbs, CancelVerbs, CompletionPortVerbs, FileVerbs, Instrum
         return self._returned(request, value != 0, 0)
 
     def _do_create_event(self, args: dict | None, name: str | None, step: AppStep,
-                         thread: str) -> Generator:
+                         thread: str) -> Verb:
         args = args or {}
         value = self.win32.create_event(bool(args.get("manual_reset")),
                                         bool(args.get("initial_state")), args.get("name"))
@@ -293,26 +297,26 @@ class Application(ApcVerbs, CancelVerbs, CompletionPortVerbs, FileVerbs, Instrum
         yield
 
     def _do_create_semaphore(self, args: dict, name: str | None, step: AppStep,
-                             thread: str) -> Generator:
+                             thread: str) -> Verb:
         value = self.win32.create_semaphore(args["initial"], args["maximum"], args.get("name"))
         return self._created(name, "CreateSemaphore", thread, value)
         yield
 
     def _do_create_mutex(self, args: dict | None, name: str | None, step: AppStep,
-                         thread: str) -> Generator:
+                         thread: str) -> Verb:
         args = args or {}
         value = self.win32.create_mutex(bool(args.get("initial_owner")), args.get("name"))
         return self._created(name, "CreateMutex", thread, value)
         yield
 
     def _do_open_event(self, args: dict, name: str | None, step: AppStep, thread: str
-                       ) -> Generator:
+                       ) -> Verb:
         value = self.win32.open_event(0x1F0003, args["name"])      # EVENT_ALL_ACCESS
         return self._created(name, "OpenEvent", thread, value)
         yield
 
     def _do_get_exit_code_thread(self, target: str, name: str | None, step: AppStep,
-                                 thread: str) -> Generator:
+                                 thread: str) -> Verb:
         request = self._request(name, "GetExitCodeThread", thread, None)
         handle = self.thread_handles.get(target, 0xFFFFFFFF)   # never started: no handle
         ok, code = self.win32.get_exit_code_thread(handle)
@@ -338,12 +342,12 @@ class Application(ApcVerbs, CancelVerbs, CompletionPortVerbs, FileVerbs, Instrum
         return self._sc(api, name, thread, None, value, error)
 
     def _do_open_sc_manager(self, args: Any, name: str | None, step: AppStep, thread: str
-                            ) -> Generator:
+                            ) -> Verb:
         return self._sc_handle(name, "OpenSCManager", thread, *self.advapi32.open_sc_manager())
         yield
 
     def _do_create_service(self, args: dict, name: str | None, step: AppStep, thread: str
-                           ) -> Generator:
+                           ) -> Verb:
         value, error = self.advapi32.create_service(
             self._handle(args["manager"]), args["name"], args.get("display_name", args["name"]),
             START_TYPES[args.get("start", "demand")], args["binary"])
@@ -351,18 +355,18 @@ class Application(ApcVerbs, CancelVerbs, CompletionPortVerbs, FileVerbs, Instrum
         yield
 
     def _do_open_service(self, args: dict, name: str | None, step: AppStep, thread: str
-                         ) -> Generator:
+                         ) -> Verb:
         value, error = self.advapi32.open_service(self._handle(args["manager"]), args["name"])
         return self._sc_handle(name, "OpenService", thread, value, error)
         yield
 
     def _do_start_service(self, handle: str, name: str | None, step: AppStep, thread: str
-                          ) -> Generator:
+                          ) -> Verb:
         ok, error = yield from self.advapi32.start_service(self._handle(handle))
         return self._sc("StartService", name, thread, handle, ok, error)
 
     def _do_control_service(self, args: dict, name: str | None, step: AppStep, thread: str
-                            ) -> Generator:
+                            ) -> Verb:
         ok, error, state = yield from self.advapi32.control_service(
             self._handle(args["service"]), CONTROLS[args["control"]])
         request = self._sc("ControlService", name, thread, args["service"], ok, error)
@@ -370,13 +374,13 @@ class Application(ApcVerbs, CancelVerbs, CompletionPortVerbs, FileVerbs, Instrum
         return request
 
     def _do_delete_service(self, handle: str, name: str | None, step: AppStep, thread: str
-                           ) -> Generator:
+                           ) -> Verb:
         return self._sc("DeleteService", name, thread, handle,
                         *self.advapi32.delete_service(self._handle(handle)))
         yield
 
     def _do_close_service_handle(self, handle: str, name: str | None, step: AppStep,
-                                 thread: str) -> Generator:
+                                 thread: str) -> Verb:
         return self._sc("CloseServiceHandle", name, thread, handle,
                         *self.advapi32.close_service_handle(self._handle(handle)))
         yield
@@ -396,16 +400,16 @@ class Application(ApcVerbs, CancelVerbs, CompletionPortVerbs, FileVerbs, Instrum
         return (1, 0) if handle and ok else (0, error)
 
     def _do_net_start(self, service: str, name: str | None, step: AppStep, thread: str
-                      ) -> Generator:
+                      ) -> Verb:
         return self._sc("net start", name, thread, None, *(yield from self._net(service, False)))
 
     def _do_net_stop(self, service: str, name: str | None, step: AppStep, thread: str
-                     ) -> Generator:
+                     ) -> Verb:
         return self._sc("net stop", name, thread, None, *(yield from self._net(service, True)))
 
     # -- setupapi (win32-io §8) -----------------------------------------------------------
     def _do_setupdi_get_class_devs(self, args: dict, name: str | None, step: AppStep,
-                                   thread: str) -> Generator:
+                                   thread: str) -> Verb:
         flags = 0
         for flag in args.get("flags", ["DIGCF_PRESENT", "DIGCF_DEVICEINTERFACE"]):
             flags |= DIGCF[flag]
@@ -418,7 +422,7 @@ class Application(ApcVerbs, CancelVerbs, CompletionPortVerbs, FileVerbs, Instrum
         yield
 
     def _do_setupdi_enum_device_interfaces(self, args: dict, name: str | None,
-                                           step: AppStep, thread: str) -> Generator:
+                                           step: AppStep, thread: str) -> Verb:
         data = DeviceInterfaceData(args.get("cb_size", SP_DEVICE_INTERFACE_DATA_SIZE))
         index = step.compiled["index"].fn(self) if "index" in step.compiled else 0
         request = self._request(name, "SetupDiEnumDeviceInterfaces", thread, args["info"])
@@ -430,7 +434,7 @@ class Application(ApcVerbs, CancelVerbs, CompletionPortVerbs, FileVerbs, Instrum
         yield
 
     def _do_setupdi_get_device_interface_detail(self, args: dict, name: str | None,
-                                                step: AppStep, thread: str) -> Generator:
+                                                step: AppStep, thread: str) -> Verb:
         size = step.compiled["size"].fn(self) & 0xFFFFFFFF if "size" in step.compiled else 0
         if size > MAX_BUFFER:
             raise AppError(f"{step.where}: a {size}-byte detail buffer is more than the "
@@ -448,7 +452,7 @@ class Application(ApcVerbs, CancelVerbs, CompletionPortVerbs, FileVerbs, Instrum
         yield
 
     def _do_setupdi_destroy_device_info_list(self, handle: str, name: str | None,
-                                             step: AppStep, thread: str) -> Generator:
+                                             step: AppStep, thread: str) -> Verb:
         return self._bool("SetupDiDestroyDeviceInfoList", handle, name, thread,
                           self.setupapi.destroy_device_info_list)
         yield
@@ -459,27 +463,27 @@ class Application(ApcVerbs, CancelVerbs, CompletionPortVerbs, FileVerbs, Instrum
         return self._returned(request, call(self._handle(handle)), 0)
 
     def _do_set_event(self, handle: str, name: str | None, step: AppStep, thread: str
-                      ) -> Generator:
+                      ) -> Verb:
         return self._bool("SetEvent", handle, name, thread, self.win32.set_event)
         yield
 
     def _do_reset_event(self, handle: str, name: str | None, step: AppStep, thread: str
-                        ) -> Generator:
+                        ) -> Verb:
         return self._bool("ResetEvent", handle, name, thread, self.win32.reset_event)
         yield
 
     def _do_pulse_event(self, handle: str, name: str | None, step: AppStep, thread: str
-                        ) -> Generator:
+                        ) -> Verb:
         return self._bool("PulseEvent", handle, name, thread, self.win32.pulse_event)
         yield
 
     def _do_release_mutex(self, handle: str, name: str | None, step: AppStep, thread: str
-                          ) -> Generator:
+                          ) -> Verb:
         return self._bool("ReleaseMutex", handle, name, thread, self.win32.release_mutex)
         yield
 
     def _do_release_semaphore(self, args: dict, name: str | None, step: AppStep,
-                              thread: str) -> Generator:
+                              thread: str) -> Verb:
         request = self._request(name, "ReleaseSemaphore", thread, args["handle"])
         ok, previous = self.win32.release_semaphore(self._handle(args["handle"]),
                                                     args.get("count", 1))
@@ -488,7 +492,7 @@ class Application(ApcVerbs, CancelVerbs, CompletionPortVerbs, FileVerbs, Instrum
         yield
 
     def _do_wait_for(self, args: Any, name: str | None, step: AppStep, thread: str
-                     ) -> Generator:
+                     ) -> Verb:
         args = {"objects": [args]} if isinstance(args, str) else args
         handles = [self._handle(obj) if obj in self.handles or obj not in self.threads
                    else self.thread_handles[obj] for obj in args["objects"]]
@@ -500,14 +504,14 @@ class Application(ApcVerbs, CancelVerbs, CompletionPortVerbs, FileVerbs, Instrum
         request.result = result
         return self._returned(request, result != 0xFFFFFFFF, 0)
 
-    def _do_spawn(self, name: str, _as: str | None, step: AppStep, thread: str) -> Generator:
+    def _do_spawn(self, name: str, _as: str | None, step: AppStep, thread: str) -> Verb:
         if name in self.threads:
             raise AppError(f"thread {name!r} was already started")
         self.thread_handles[name] = self.win32.thread_handle(self.start_thread(name))
         return None
         yield
 
-    def _do_join(self, name: str, _as: str | None, step: AppStep, thread: str) -> Generator:
+    def _do_join(self, name: str, _as: str | None, step: AppStep, thread: str) -> Verb:
         if name not in self.threads:
             raise AppError(f"thread {name!r} was never started")
         yield from wait_on_object(self.threads[name])        # WaitForSingleObject(hThread)
@@ -525,25 +529,25 @@ class Application(ApcVerbs, CancelVerbs, CompletionPortVerbs, FileVerbs, Instrum
         yield from self.win32.thread_startup()
         yield from self.thread_body(steps, thread_name)
 
-    def _do_print(self, text: str, name: str | None, step: AppStep, thread: str) -> Generator:
+    def _do_print(self, text: str, name: str | None, step: AppStep, thread: str) -> Verb:
         self.win32.print(step.compiled["render"](self))
         return None
         yield
 
     # -- the app language: variables and control flow -----------------------------------
-    def _do_set(self, args: dict, name: str | None, step: AppStep, thread: str) -> Generator:
+    def _do_set(self, args: dict, name: str | None, step: AppStep, thread: str) -> Verb:
         for target, compiled in step.compiled["assign"]:
             self.vars[target] = compiled.ctype.wrap(compiled.fn(self))
         return None
         yield
 
-    def _do_if(self, args: dict, name: str | None, step: AppStep, thread: str) -> Generator:
+    def _do_if(self, args: dict, name: str | None, step: AppStep, thread: str) -> Verb:
         c = step.compiled
         yield from self.thread_body(c["body"] if c["cond"].fn(self) else c["orelse"], thread)
         return None
 
     def _do_repeat(self, args: dict, name: str | None, step: AppStep, thread: str
-                   ) -> Generator:
+                   ) -> Verb:
         count = step.compiled["times"].fn(self)
         if count > 10**7:
             raise AppError(f"{step.where}: repeat {count} times is more than 10^7")
@@ -551,7 +555,7 @@ class Application(ApcVerbs, CancelVerbs, CompletionPortVerbs, FileVerbs, Instrum
             yield from self.thread_body(step.compiled["body"], thread)
         return None
 
-    def _do_while(self, args: dict, name: str | None, step: AppStep, thread: str) -> Generator:
+    def _do_while(self, args: dict, name: str | None, step: AppStep, thread: str) -> Verb:
         c = step.compiled
         for _ in range(c["max"]):
             if not c["cond"].fn(self):

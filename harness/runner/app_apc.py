@@ -9,17 +9,13 @@ from typing import Any, Generator
 
 from ..usermode import Overlapped
 from .app_error import AppError
+from .app_helpers import AppBase, Verb
 
 NT_CURRENT_THREAD = 0xFFFFFFFE       # GetCurrentThread()'s pseudo-handle
 
 
-class ApcVerbs:
+class ApcVerbs(AppBase):
     """QueueUserAPC and WriteFileEx as app steps."""
-
-    kernel: Any
-    win32: Any
-    threads: dict[str, Any]
-    thread_handles: dict[str, int]
 
     def thread_handle_of(self, name: str, caller: str, where: str) -> int:
         """The HANDLE a step names a thread by: GetCurrentThread() for the caller itself,
@@ -35,7 +31,7 @@ class ApcVerbs:
         return self.thread_handles[name]
 
     def _do_queue_user_apc(self, args: dict, name: str | None, step: Any, thread: str
-                           ) -> Generator:
+                           ) -> Verb:
         """QueueUserAPC(routine, hThread, data): the ``apc`` steps run in the target
         thread at its next alertable wait (2.6); {r.ok}, {r.error}; {r.result} is set
         to the data when the APC has run."""
@@ -55,7 +51,7 @@ class ApcVerbs:
         yield
 
     def _do_write_file_ex(self, args: dict, name: str | None, step: Any, thread: str
-                          ) -> Generator:
+                          ) -> Verb:
         """WriteFileEx(handle, data, &overlapped, completion) (2.8, 2.9)."""
         h = self._handle(args["handle"])
         request = self._request(name, "WriteFileEx", thread, args["handle"])
@@ -75,9 +71,3 @@ class ApcVerbs:
         request.last_error = self.win32.get_last_error()
         request.returned_at = self.kernel.now
         return request
-
-    # supplied by app.Application
-    def _request(self, name: str | None, api: str, thread: str, handle: str | None) -> Any: ...
-    def _returned(self, request: Any, ok: bool, count: int) -> Any: ...
-    def _handle(self, name: str) -> int: ...
-    def thread_body(self, steps: Any, thread_name: str) -> Generator[Any, Any, None]: ...

@@ -3,18 +3,17 @@ cancel_synchronous_io. Mixed into :class:`app.Application`."""
 
 from __future__ import annotations
 
-from typing import Any, Generator
+from typing import Any
 
 from .app_error import AppError
+from .app_helpers import AppBase, Verb
 
 
-class CancelVerbs:
+class CancelVerbs(AppBase):
     """CancelIoEx and CancelSynchronousIo as app steps."""
 
-    win32: Any
-
     def _do_cancel_io_ex(self, args: Any, name: str | None, step: Any, thread: str
-                         ) -> Generator:
+                         ) -> Verb:
         """CancelIoEx(h, NULL) for ``cancel_io_ex: h``; CancelIoEx(h, &r.overlapped) for
         ``{handle: h, request: r}`` (4.2)."""
         args = {"handle": args} if isinstance(args, str) else args
@@ -29,15 +28,9 @@ class CancelVerbs:
         return self._returned(request, ok, 0)
 
     def _do_cancel_synchronous_io(self, target: str, name: str | None, step: Any,
-                                  thread: str) -> Generator:
+                                  thread: str) -> Verb:
         """CancelSynchronousIo(hThread) on a thread by name (4.3)."""
         request = self._request(name, "CancelSynchronousIo", thread, None)
-        handle = self.thread_handle_of(target, thread, step.where)   # type: ignore[attr-defined]
+        handle = self.thread_handle_of(target, thread, step.where)
         ok = yield from self.win32.cancel_synchronous_io(handle)
         return self._returned(request, ok, 0)
-
-    # supplied by app.Application
-    def _request(self, name: str | None, api: str, thread: str, handle: str | None) -> Any: ...
-    def _returned(self, request: Any, ok: bool, count: int) -> Any: ...
-    def _handle(self, name: str) -> int: ...
-    def _find(self, name: str) -> Any: ...

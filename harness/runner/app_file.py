@@ -10,19 +10,16 @@ bytes returned; ``struct:`` reads them as r.data.Field).
 
 from __future__ import annotations
 
-from typing import Any, Callable, Generator
+from typing import Any, Callable
 
 from ..usermode.fileapi import DUPLICATE_CLOSE_SOURCE, DUPLICATE_SAME_ACCESS
 from ..usermode.ntdll import (IoStatusBlock, NtQueryInformationFileChecked,
                               NtQueryVolumeInformationFile, invalid_pointer, nt_success)
+from .app_helpers import AppBase, Verb
 
 
-class FileVerbs:
+class FileVerbs(AppBase):
     """``_do_<verb>`` for the file calls (Application's helpers)."""
-
-    kernel: Any
-    win32: Any
-    handles: dict
 
     # -- user pointers (win32-io §6) -------------------------------------------------------
     def _user_pointer(self, value: Any, length: int, valid: Callable[[], Any]) -> Any:
@@ -41,7 +38,7 @@ class FileVerbs:
 
     # -- kernel32 --------------------------------------------------------------------------
     def _do_set_file_pointer(self, args: dict, name: str | None, step: Any, thread: str
-                             ) -> Generator:
+                             ) -> Verb:
         c = step.compiled
         request = self._request(name, "SetFilePointer", thread, args["handle"])
         high = c["high"].fn(self) & 0xFFFFFFFF if "high" in c else None
@@ -54,7 +51,7 @@ class FileVerbs:
                               == 0, 0)
 
     def _do_set_file_pointer_ex(self, args: dict, name: str | None, step: Any, thread: str
-                                ) -> Generator:
+                                ) -> Verb:
         c = step.compiled
         request = self._request(name, "SetFilePointerEx", thread, args["handle"])
         ok, position = yield from self.win32.set_file_pointer_ex(
@@ -64,14 +61,14 @@ class FileVerbs:
         return self._returned(request, ok, 0)
 
     def _do_flush_file_buffers(self, handle: str, name: str | None, step: Any, thread: str
-                               ) -> Generator:
+                               ) -> Verb:
         request = self._request(name, "FlushFileBuffers", thread, handle)
         ok = yield from self.win32.flush_file_buffers(self._handle(handle))
         request.result = int(ok)
         return self._returned(request, ok, 0)
 
     def _do_duplicate_handle(self, args: dict, name: str | None, step: Any, thread: str
-                             ) -> Generator:
+                             ) -> Verb:
         request = self._request(name, "DuplicateHandle", thread, args["handle"])
         options = (DUPLICATE_CLOSE_SOURCE if args.get("close_source") else 0) | (
             DUPLICATE_SAME_ACCESS if "access" not in args else 0)
@@ -86,18 +83,18 @@ class FileVerbs:
 
     # -- ntdll, called directly ------------------------------------------------------------
     def _do_nt_query_information_file(self, args: dict, name: str | None, step: Any,
-                                      thread: str) -> Generator:
+                                      thread: str) -> Verb:
         return (yield from self._nt_query(NtQueryInformationFileChecked,
                                           "NtQueryInformationFile", args, name, step, thread))
 
     def _do_nt_query_volume_information_file(self, args: dict, name: str | None, step: Any,
-                                             thread: str) -> Generator:
+                                             thread: str) -> Verb:
         return (yield from self._nt_query(NtQueryVolumeInformationFile,
                                           "NtQueryVolumeInformationFile", args, name, step,
                                           thread))
 
     def _nt_query(self, service: Any, api: str, args: dict, name: str | None, step: Any,
-                  thread: str) -> Generator:
+                  thread: str) -> Verb:
         request = self._request(name, api, thread, args["handle"])
         handle = self.win32.handles.get(self._handle(args["handle"]))
         length = args.get("length", 24)

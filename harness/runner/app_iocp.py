@@ -15,21 +15,17 @@ handle) bytes and key are not written and keep 0, as a zeroed C variable would.
 
 from __future__ import annotations
 
-from typing import Any, Generator
+from typing import Any
 
 from ..usermode import INVALID_HANDLE_VALUE, Overlapped
+from .app_helpers import AppBase, Verb
 
 #: sizeof(OVERLAPPED) on x86: the app's OVERLAPPEDs get a user address of their own
 _OVERLAPPED_SIZE = 20
 
 
-class CompletionPortVerbs:
+class CompletionPortVerbs(AppBase):
     """``_do_<verb>`` for the completion-port verbs (Application's helpers)."""
-
-    kernel: Any
-    win32: Any
-    handles: dict
-    requests: dict
 
     def _overlapped_address(self, overlapped: Any) -> int:
         """The address of an OVERLAPPED of this app (allocated the first time it is
@@ -54,7 +50,7 @@ class CompletionPortVerbs:
         return f"0x{self._overlapped_address(overlapped):08X}"
 
     def _do_create_io_completion_port(self, args: dict, name: str | None, step: Any,
-                                      thread: str) -> Generator:
+                                      thread: str) -> Verb:
         c = step.compiled
         file_handle = (self._handle(args["handle"]) if "handle" in args
                        else INVALID_HANDLE_VALUE)
@@ -69,7 +65,7 @@ class CompletionPortVerbs:
         return self._returned(request, value != 0, 0)
 
     def _do_get_queued_completion_status(self, args: dict, name: str | None, step: Any,
-                                         thread: str) -> Generator:
+                                         thread: str) -> Verb:
         request = self._request(name, "GetQueuedCompletionStatus", thread, args["port"])
         got = yield from self.win32.get_queued_completion_status(
             self._handle(args["port"]), step.compiled["ms"])
@@ -85,7 +81,7 @@ class CompletionPortVerbs:
         return self._returned(request, got.ok, got.bytes or 0)
 
     def _do_post_queued_completion_status(self, args: dict, name: str | None, step: Any,
-                                          thread: str) -> Generator:
+                                          thread: str) -> Verb:
         c = step.compiled
         request = self._request(name, "PostQueuedCompletionStatus", thread, args["port"])
         if "overlapped_of" in c:                  # that request's OVERLAPPED
@@ -101,7 +97,7 @@ class CompletionPortVerbs:
         yield
 
     def _do_set_file_completion_notification_modes(self, args: dict, name: str | None,
-                                                   step: Any, thread: str) -> Generator:
+                                                   step: Any, thread: str) -> Verb:
         request = self._request(name, "SetFileCompletionNotificationModes", thread,
                                 args["handle"])
         flags = 0

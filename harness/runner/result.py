@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Sequence, cast
 
 from ..kernel import WIN32_ERROR_NAMES, BugCheck, status_name
 from ..trace import TraceEvent, render_dbgview, render_json, render_text
@@ -40,7 +41,7 @@ class Request:
     bytes_set: bool | None = None
 
     @property
-    def data(self) -> bytes:
+    def data(self) -> builtins.bytes:     # builtins: the field ``bytes`` shadows the type
         """The bytes the call returned in its output buffer (``bytes`` of them)."""
         if self.buffer is None:
             return b""
@@ -96,7 +97,8 @@ class RunResult:
     scenario_id: str
     path: str
     seed: int
-    events: list[TraceEvent]
+    #: the trace: a lazy view over the records (trace/view.py) or a trace file's events
+    events: Sequence[TraceEvent]
     requests: dict[str, Request]
     bugcheck: BugCheck | None
     hung_threads: list[str]
@@ -109,6 +111,8 @@ class RunResult:
     registry: dict[str, dict[str, tuple[int, bytes]]] = field(default_factory=dict)
     #: the C: volume at the end: DOS path ('C:\\1.log') -> its bytes, None for a directory
     files: dict[str, bytes | None] = field(default_factory=dict)
+    #: the scheduling choices the run made (harness/explore), empty for the model's own
+    schedule: list[int] = field(default_factory=list)
 
     def file(self, path: str) -> bytes | None:
         """The bytes of the file at ``path`` on C: at the end of the run (names are
@@ -136,7 +140,7 @@ class RunResult:
 
     @property
     def debug_lines(self) -> list[str]:
-        return [e.text for e in self.events if e.kind == "DbgPrint"]
+        return [cast(str, e.text) for e in self.events if e.kind == "DbgPrint"]  # always set
 
     def irp_events(self, irp: int) -> list[TraceEvent]:
         return [e for e in self.events if e.irp == irp]

@@ -13,14 +13,15 @@ import gc
 import math
 from contextlib import contextmanager
 from functools import partial
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Generator, Iterator, Sequence, cast
 
 from ..blocks.runtime import ScenarioRuntimeError
 from ..blocks.runtime import DriverModel
 from ..kernel import (DO_BUFFERED_IO, DO_DEVICE_INITIALIZING, DO_DIRECT_IO, BugCheckHalt,
                       DevNode, DriverImage, HardwareDevice, nt_load_driver, pnp_start_devnode,
                       pnp_surprise_remove, pnp_uninstall, pnp_eject, pnp_plug_in,
-                      pnp_rebalance, DeviceCapabilities, po_resume, po_standby, Kernel, KernelUsageError, Reaction, Register, MachineFrozen, NotModelledError,
+                      pnp_rebalance, DeviceCapabilities, po_resume, po_standby, Kernel,
+                      KernelUsageError, Reaction, Register, MachineFrozen, NotModelledError,
                       copy_io_flags_from,
                       io_attach_device_to_device_stack, io_create_device,
                       io_create_symbolic_link, io_get_device_object_pointer,
@@ -30,7 +31,7 @@ from ..kernel import ScsiLun, usbstor_report_lun
 from ..lang.diagnostics import Diagnostic, ScenarioError
 from ..scenario import Scenario
 from ..scenario.resolve import DevicePlan, DriverPlan, Program, plan_step, resolve
-from ..trace import TraceRecorder
+from ..trace import TraceRecorder, TraceWriter
 from ..usermode.scm import START_TYPES, ServiceControlManager
 from .app import AppError, Application
 from .boot_registry import install_registry
@@ -53,7 +54,8 @@ class RunError(Exception):
 class Session:
     """A booted machine for one resolved scenario (a :class:`Program`)."""
 
-    def __init__(self, program: Program | Scenario, seed: int = 0) -> None:
+    def __init__(self, program: Program | Scenario, seed: int = 0, chooser: Any = None,
+                 trace_file: str | None = None, trace: bool = True) -> None:
         if isinstance(program, Scenario):
             program = resolve(program)
         self.program = program
@@ -62,7 +64,8 @@ class Session:
         machine = program.machine
         self.time_limit = machine.time_limit
         self.kernel = Kernel(cpus=machine.cpus, clock_tick=machine.clock_tick,
-                             verifier=machine.verifier, strict=machine.strict)
+                             verifier=machine.verifier, strict=machine.strict,
+                             chooser=chooser)       # harness/explore: the choices made
         self.kernel.boot_system_time = machine.boot_time
         self.kernel.time_zone_bias = machine.time_zone_bias
         self.kernel.debugger = machine.debugger
@@ -70,12 +73,21 @@ class Session:
             self._install_hardware(plan)
         install_registry(self.kernel, program)
         self.volume = install_volume(self.kernel, program)      # C: and its files:
-        self.recorder = TraceRecorder()
-        self.kernel.add_instrument(self.recorder)
+        # trace_file: stream the records to that trace file (trace/tracefile.py) as the
+        # run goes, so memory stays bounded; the result's events then read the file
+        # trace=False: an outcome-only run (harness/explore runs thousands): no trace is
+        # recorded and result() leaves out the end-state snapshots (registry, files) and
+        # the wait-for picture of a hang
+        self.recorder = None if not trace else TraceRecorder(
+            None if trace_file is None else TraceWriter(
+                trace_file, {"scenario": program.id, "seed": seed}))
+        if self.recorder is not None:
+            self.kernel.add_instrument(self.recorder)
         self.scm = ServiceControlManager(self.kernel)
         self.app = Application(self.kernel, program.app, scm=self.scm)
         self.inventory = Inventory()
-        self.kernel.add_instrument(self.inventory)
+        if trace:       # an outcome-only run leaves out the wait-for picture as well
+            self.kernel.add_instrument(self.inventory)
         self.models: dict[str, DriverModel] = {}
         self.stopped: str | None = None      # why the run stopped before going idle
         self.events_run = 0
@@ -278,8 +290,10 @@ class Session:
         """Device Manager's Uninstall, the device pulled, a rebalance (``hold``: how long
         it stays stopped) or an eject: queued to the PnP worker (a System thread);
         ``drive`` runs the machine until the worker has nothing left to do."""
-        body = {"uninstall": pnp_uninstall, "surprise_remove": pnp_surprise_remove,
-                "rebalance": pnp_rebalance, "stop": pnp_rebalance, "eject": pnp_eject}[action]
+        bodies: dict[str, Callable[..., Generator[Any, Any, Any]]] = {
+            "uninstall": pnp_uninstall, "surprise_remove": pnp_surprise_remove,
+            "rebalance": pnp_rebalance, "stop": pnp_rebalance, "eject": pnp_eject}
+        body = bodies[action]
         args = (hold,) if body is pnp_rebalance else ()
         thread = self.kernel.pnp.queue(None, body, node, *args)
         if drive:
@@ -345,8 +359,8 @@ class Session:
 
     def _attach(self, device: Any, dev: DevicePlan) -> Any:
         """The book's filter pattern: IoGetDeviceObjectPointer, attach, copy, dereference."""
-        status, file, target = yield from io_get_device_object_pointer(self.kernel,
-                                                                       dev.attach_to)
+        status, file, target = yield from io_get_device_object_pointer(
+            self.kernel, cast(str, dev.attach_to))      # only called with attach_to set
         if target is None:
             raise self._error(list(dev.path) + ["attach_to"], f"cannot open {dev.attach_to}: "
                               f"{C.status_name(status)}")
@@ -424,13 +438,13 @@ class Session:
         The step is planned against this scenario's names first, so a mistake in it is
         a ScenarioError naming the problem (not a failure deep in the run).
         """
-        step = plan_step(self.program, step)
+        planned = plan_step(self.program, step)
         if self._main is None:
             self._command = self.kernel.new_event()
             self._main = self.kernel.create_thread(self._main_loop, name="main",
                                                    process="test.exe", user=True)
         done = self.kernel.new_event()
-        self._command.succeed((step, done))
+        self._command.succeed((planned, done))
         self._drive(lambda: done.triggered or self.kernel.bugcheck is not None)
         return done.value if done.triggered else None
 
@@ -452,15 +466,17 @@ class Session:
                    if t.alive and not (t is self._main and self._idle_main)
                    and t is not self._raw_input]
         kernel = self.kernel
-        active = [] if kernel.bugcheck is not None else picture(kernel, self.inventory,
-                                                                 blocked)
+        active = [] if kernel.bugcheck is not None or self.recorder is None else picture(
+            kernel, self.inventory, blocked)
         return RunResult(
             scenario_id=self.program.id, path=str(self.program.path),
-            seed=self.seed, events=self.recorder.events(), requests=self.app.requests,
+            seed=self.seed, events=[] if self.recorder is None else self.recorder.events(),
+            requests=self.app.requests,
             bugcheck=kernel.bugcheck, hung_threads=[t.name for t in blocked],
             end_time=kernel.now, app_output=list(self.app.output), frozen=kernel.frozen,
-            stopped=self.stopped, active=active, registry=kernel.registry.snapshot(),
-            files=self.volume.snapshot())
+            stopped=self.stopped, active=active,
+            registry={} if self.recorder is None else kernel.registry.snapshot(),
+            files={} if self.recorder is None else self.volume.snapshot())
 
 
 @contextmanager

@@ -351,9 +351,10 @@ class _Planner:
         if isinstance(args, dict) and "handle" in args:
             self._known(args["handle"], names.handles, "handle", here + ["handle"],
                         "no step opens a handle named")
-        if verb in ("cancel_io", "cancel_io_ex", "close", "get_file_size", "set_event", "reset_event",
-                    "pulse_event", "release_mutex", "start_service", "delete_service",
-                    "close_service_handle", "setupdi_destroy_device_info_list"):
+        if verb in ("cancel_io", "cancel_io_ex", "close", "get_file_size", "set_event",
+                    "reset_event", "pulse_event", "release_mutex", "start_service",
+                    "delete_service", "close_service_handle",
+                    "setupdi_destroy_device_info_list"):
             self._known(args, names.handles, "handle", here, "no step opens a handle named")
         for key in ("manager", "service"):
             if verb in ("create_service", "open_service", "control_service") and key in args:

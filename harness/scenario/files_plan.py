@@ -75,7 +75,7 @@ def plan_volume(files: Sequence[dict], volume: dict,
         else:
             seen[key] = (index, directory)
             plans.append(FilePlan(inside, data, bool(entry.get("read_only", False))))
-    for index, plan in enumerate(plans):       # a file that a later entry treats as a dir
+    for plan in plans:                         # a file that a later entry treats as a dir
         upper = plan.path.upper()
         if plan.data is not None and any(p.path.upper().startswith(upper + "\\")
                                          for p in plans):

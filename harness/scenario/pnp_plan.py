@@ -97,7 +97,7 @@ def _check_presence(events: list[tuple[int, str]], present_at: int | None, path:
     present = present_at is None
     timeline = sorted([(at, k, action) for k, (at, action) in enumerate(events)]
                       + ([(present_at, -1, "plug_in")] if present_at is not None else []))
-    for at, k, action in timeline:
+    for _at, k, action in timeline:
         where = path + (["present_at"] if k < 0 else ["events", k, "action"])
         if action == "plug_in":
             if present:

@@ -28,7 +28,7 @@ from ..lang.layouts import BUILTIN, LayoutError, Struct, declare_struct, parse_t
 from ..lang.units import parse_duration
 from .app_plan import AppPlan, AppStep, plan_app
 from .app_plan import plan_step as _plan_step
-from .loader import Scenario
+from .loader import Scenario, collector_paused
 from .pnp_plan import DevNodePlan, plan_pnp, plan_power
 from .registry_plan import RegistryKeyPlan, plan_registry
 from .files_plan import VolumePlan, plan_volume
@@ -149,6 +149,11 @@ def resolve(scenario: Scenario, machine: Mapping[str, Any] | None = None) -> Pro
     Raises:
         ScenarioError: every problem found, located.
     """
+    with collector_paused():
+        return _resolve(scenario, machine)
+
+
+def _resolve(scenario: Scenario, machine: Mapping[str, Any] | None) -> Program:
     data = scenario.data
     problems = _Problems(scenario)
     spec = _machine({**data.get("machine", {}), **(machine or {})}, problems)

@@ -22,7 +22,8 @@ APP_VERBS = ("open", "read", "write", "ioctl", "cancel_io", "sleep", "close",
              "get_exit_code_thread", "open_sc_manager", "create_service", "open_service",
              "start_service", "control_service", "delete_service", "close_service_handle",
              "net_start", "net_stop", "read_file_ex", "sleep_ex", "queue_user_apc",
-             "write_file_ex", "cancel_io_ex", "cancel_synchronous_io", "setupdi_get_class_devs", "setupdi_enum_device_interfaces",
+             "write_file_ex", "cancel_io_ex", "cancel_synchronous_io", "setupdi_get_class_devs",
+             "setupdi_enum_device_interfaces",
              "setupdi_get_device_interface_detail", "setupdi_destroy_device_info_list",
              "set", "if", "while", "repeat", "set_last_error") + IOCP_VERBS + FILE_VERBS
 
@@ -85,8 +86,10 @@ def _verbs() -> dict[str, dict[str, Any]]:
                  "(a SetupDi DevicePath).", ["path"],
                  path={"type": "string", "minLength": 1, "maxLength": 4096})]},
         "read": _obj("ReadFile.", ["handle", "length"], handle=_NAME,
-                     length=count, offset=offset, struct=_STRUCT, event={"type": "boolean", "description": "overlapped handles: give the OVERLAPPED an "
-                            "auto-reset event (CreateEvent(NULL, FALSE, FALSE, NULL))"},
+                     length=count, offset=offset, struct=_STRUCT,
+                     event={"type": "boolean", "description": "overlapped handles: give the "
+                            "OVERLAPPED an auto-reset event (CreateEvent(NULL, FALSE, FALSE, "
+                            "NULL))"},
                      fill={"type": "integer", "minimum": 0, "maximum": 255,
                            "description": "what the buffer holds before the call "
                                           "(default 0xCC, uninitialized stack)"},
@@ -98,8 +101,9 @@ def _verbs() -> dict[str, dict[str, Any]]:
                       data=_INPUT, offset=offset,
                       buffer=dict(USER_POINTER, description="the data's pointer: null or "
                                   "{address: A} passes an invalid one of the data's length"),
-                      event={"type": "boolean", "description": "overlapped handles: give the OVERLAPPED an "
-                            "auto-reset event (CreateEvent(NULL, FALSE, FALSE, NULL))"},
+                      event={"type": "boolean", "description": "overlapped handles: give the "
+                             "OVERLAPPED an auto-reset event (CreateEvent(NULL, FALSE, FALSE, "
+                             "NULL))"},
                       event_low_bit=_EVENT_LOW_BIT, bytes_init=_BYTES_INIT),
         "ioctl": _obj("DeviceIoControl.", ["handle", "code"], handle=_NAME,
                       code={"anyOf": [_NAME, {"type": "integer", "minimum": 0}],
@@ -111,8 +115,9 @@ def _verbs() -> dict[str, dict[str, Any]]:
                       input_length=count, output_buffer=dict(
                           USER_POINTER, description="lpOutBuffer: null or {address: A} "
                           "with output_length (default: a buffer of the process)"),
-                      event={"type": "boolean", "description": "overlapped handles: give the OVERLAPPED an "
-                            "auto-reset event (CreateEvent(NULL, FALSE, FALSE, NULL))"},
+                      event={"type": "boolean", "description": "overlapped handles: give the "
+                             "OVERLAPPED an auto-reset event (CreateEvent(NULL, FALSE, FALSE, "
+                             "NULL))"},
                       event_low_bit=_EVENT_LOW_BIT, bytes_init=_BYTES_INIT),
         "cancel_io": dict(_NAME, description="CancelIo on a handle."),
         "sleep": {"anyOf": [{"type": "integer", "minimum": 0, "maximum": 0xFFFFFFFF,

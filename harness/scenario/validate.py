@@ -19,6 +19,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from harness.lang.diagnostics import did_you_mean
+from harness.scenario.fastcheck import FastChecker
 from harness.scenario.schema_app import APP_VERBS
 
 _JSON_TYPES = {type(None): "null", bool: "boolean", int: "integer", float: "number",
@@ -78,6 +79,7 @@ class SchemaChecker:
                 {"$schema": schema["$schema"], "$defs": defs, "$ref": "#/$defs/driver_file"}),
         }
         self._step = defs["step"]
+        self._verb_set = frozenset(APP_VERBS)
         self._app_step = defs["app_step"]
         root = {"$schema": schema["$schema"], "$defs": defs}
         self._app_step_validator = Draft202012Validator(dict(root, **{"$ref":
@@ -86,6 +88,13 @@ class SchemaChecker:
         self._verb_validators = {
             verb: Draft202012Validator(dict(root, **one_verb, required=[verb]))
             for verb in APP_VERBS}
+        # The same schemas compiled to yes/no checks (fastcheck.py): a valid document or
+        # step costs no jsonschema call; anything else goes to jsonschema as before.
+        self._fast = {kind: FastChecker(cast("Mapping[str, Any]", v.schema)).compile(v.schema)
+                      for kind, v in self._validators.items()}
+        verbs = FastChecker(root)
+        self._fast_verbs = {verb: verbs.compile(dict(one_verb, required=[verb]))
+                            for verb in APP_VERBS}     # cheap: $refs compile when reached
         branches = self._step["anyOf"]
         self._step_object_branch = next(
             i for i, branch in enumerate(branches) if branch.get("type") == "object")
@@ -104,12 +113,14 @@ class SchemaChecker:
             Problems in no particular order (the loader sorts by position).
         """
         problems: list[Problem] = []
-        for error in self._validators[kind].iter_errors(data):
-            problems.extend(self._explain(error))
+        if not self._fast[kind](data):
+            for error in self._validators[kind].iter_errors(data):
+                problems.extend(self._explain(error))
         for path, step in _app_steps(data) if kind == "scenario" else ():
-            verbs = [verb for verb in APP_VERBS if verb in step] if isinstance(step, dict) \
-                else []
-            if len(verbs) == 1 and self._verb_validators[verbs[0]].is_valid(step):
+            verbs = [verb for verb in step if verb in self._verb_set] \
+                if isinstance(step, dict) else []
+            if len(verbs) == 1 and (self._fast_verbs[verbs[0]](step)
+                                    or self._verb_validators[verbs[0]].is_valid(step)):
                 continue              # the common case: one verb, valid
             for error in self._app_step_validator.iter_errors(step):
                 problems.extend(Problem(path + p.path, p.message, p.at_key)

@@ -134,7 +134,7 @@ def stack_order(events: Sequence[TraceEvent]) -> list[str]:
                 below.setdefault(caller, set()).add(e.driver)
         _track(e, strand)
     indegree = {d: 0 for d in first}
-    for caller, callees in below.items():
+    for callees in below.values():
         for callee in callees:
             indegree[callee] += 1
     order: list[str] = []
@@ -160,7 +160,7 @@ def _strand_of(e: TraceEvent, strands: dict, cpu_strand: dict) -> _Strand:
     if e.kind == "Interrupt":       # recorded as the CPU takes it, before the ISR runs
         context = "isr"
     if context == "dpc":
-        key: object = ("dpc", e.cpu)
+        key: tuple[str, object] = ("dpc", e.cpu)
     elif context == "isr":
         key = ("isr", e.cpu)
     elif context in ("completion", "cancel"):

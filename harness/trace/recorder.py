@@ -1,59 +1,33 @@
-"""The trace recorder: an Instrument that writes every hook call down.
+"""The trace recorder: an Instrument that writes every hook call down as a record.
 
-Recording is on the hot path of every IRP, so a hook only stores raw values (objects,
-not strings); :meth:`TraceRecorder.events` builds the typed events when somebody reads
-the trace. The log ``raw`` is one flat list of records, no tuple per event: a long run
-holds much less memory (on a VM every new page of it is a costly fault) and gives the
-cyclic GC nothing to track per event. A full record is 12 items (kind, time, cpu, irql,
-thread, context, irp id, major, device, status, information, details). The IRP hooks,
-written out inline (no helper call, no per-event dict), write compact records instead:
-a :class:`_Layout` tag, the same seven items from time to major, then only the fields
-their kind has (IoCallDriver: device, location), 8 to 12 items.
+Recording is on the hot path of every IRP, so a hook only appends raw values (objects,
+not strings) to one flat list ``raw`` as a compact record (records.py: a layout tag,
+the CPU's state, the kind's fields): no object per event, nothing for the cyclic GC
+to track, no formatting. The IRP hooks are closures made once at attach time (the
+list's ``extend``, the kernel and SimPy's clock are their free variables: no attribute
+look-up through ``self``). :meth:`TraceRecorder.events` is a lazy view (view.py).
+
+Streaming: with ``stream=`` a :class:`~harness.trace.tracefile.TraceWriter`, the
+records go to a trace file as the run goes and ``raw`` stays bounded: it is written
+out when it holds more than :data:`FLUSH_ITEMS` items, checked whenever an IRP is
+allocated or freed and at every event that is not about an IRP (so a run that makes
+IRPs or does anything else is bounded; one IRP bounced between drivers forever is
+not, until it is freed). :meth:`close` writes the rest; ``events()`` then reads the
+file back.
 """
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from ..kernel.instrument import Instrument
-from .events import TraceEvent
+from . import records as R
+from .tracefile import read_trace
+from .view import TraceView
 
-_WIDTH = 12   # items in a full record
-
-
-class _Layout:
-    """The tag that starts a compact record: its kind and the fields after ``major``."""
-
-    __slots__ = ("kind", "fields", "width", "pending")
-
-    def __init__(self, kind: str, fields: tuple[str, ...], pending: bool | None = None) -> None:
-        self.kind = kind
-        self.fields = fields
-        self.width = 8 + len(fields)
-        self.pending = pending   # CompletionRoutine: pending_returned, so no tuple per event
-
-    def __repr__(self) -> str:
-        return f"<record {self.kind}>"
-
-
-_ALLOCATE = _Layout("IoAllocateIrp", ("details",))
-_FREE = _Layout("IoFreeIrp", ())
-_CALL = _Layout("IoCallDriver", ("device", "details", "stack"))
-_RETURN = _Layout("DispatchReturn", ("device", "status"))
-_COMPLETE = _Layout("IoCompleteRequest", ("device", "status", "info"))
-_ROUTINE = _Layout("CompletionRoutine", ("device", "status", "info", "details", "location"),
-                   False)
-_ROUTINE_PENDING = _Layout("CompletionRoutine", ("device", "status", "info", "details",
-                                                 "location"), True)
-_ROUTINE_RETURN = _Layout("CompletionReturn", ("device", "status", "details"))
-_FINAL = _Layout("IopCompleteRequest", ("status", "info", "details"))
-_MARK = _Layout("IoMarkIrpPending", ("device",))
-_SET_COMPLETION = _Layout("IoSetCompletionRoutine", ("details",))
-_LOCATION = {name: _Layout(name, ()) for name in (
-    "IoSkipCurrentIrpStackLocation", "IoCopyCurrentIrpStackLocationToNext",
-    "IoSetNextIrpStackLocation")}
-_CANCEL = _Layout("CancelRoutine", ("device", "details"))
-_CANCEL_RETURN = _Layout("CancelReturn", ("device", "details"))
+#: Items ``raw`` may hold before a streaming recorder writes them out (~2 MB).
+FLUSH_ITEMS = 1 << 18
 
 
 def _major(irp: Any) -> int:
@@ -65,335 +39,304 @@ def _major(irp: Any) -> int:
 
 
 class TraceRecorder(Instrument):
-    """Records the run; ``events()`` returns the typed trace."""
+    """Records the run; ``events()`` returns the typed trace (a lazy view)."""
 
-    def __init__(self) -> None:
-        self.raw: list[Any] = []      # records, see the module docstring
+    def __init__(self, stream: Any = None) -> None:
+        self.raw: list[Any] = []      # records, see records.py
         self.kernel: Any = None
-        self._env: Any = None
-        self._cache: list[TraceEvent] | None = None
-        self._cached_len = 0          # len(raw) when _cache was built
+        self.stream = stream          # a TraceWriter, or None: keep the records
+        self._limit = FLUSH_ITEMS if stream is not None else sys.maxsize
+        self._view: Any = None
 
+    # -- records ------------------------------------------------------------------------
+    def _add(self, layout: R.Layout, *fields: Any) -> None:
+        """A record that is not about an IRP (header: time, cpu, irql, thread, context)."""
+        cpu = self.kernel.cpu
+        raw = self.raw
+        raw.extend((layout, self.kernel.env._now, cpu.index, cpu.irql, cpu.thread,
+                    cpu.context))
+        raw.extend(fields)
+        if len(raw) > self._limit:
+            self.flush()
+
+    def _add_irp(self, layout: R.Layout, irp: Any, *fields: Any) -> None:
+        cpu = self.kernel.cpu
+        raw = self.raw
+        raw.extend((layout, self.kernel.env._now, cpu.index, cpu.irql, cpu.thread,
+                    cpu.context, irp.id, _major(irp)))
+        raw.extend(fields)
+
+    def flush(self) -> None:
+        """Write the records kept so far to the stream (streaming only)."""
+        if self.stream is not None and self.raw:
+            self.stream.write_records(self.raw)
+            self.raw.clear()
+
+    def close(self) -> None:
+        """End a streamed trace: write what is left and close the file."""
+        if self.stream is not None and not self.stream.closed:
+            self.flush()
+            self.stream.close()
+
+    # -- the hot IRP hooks, bound once ------------------------------------------------
     def attach(self, kernel: Any) -> None:
         self.kernel = kernel
-        self._env = kernel.env
+        self._bind(kernel, kernel.env, self.raw.extend)
 
-    def _add(self, kind: str, irp: Any = None, device: Any = None, status: Any = None,
-             info: Any = None, details: Any = None) -> None:
-        k = self.kernel
-        cpu = k.cpu
-        self.raw.extend((kind, k.env.now, cpu.index, cpu.irql, cpu.thread, cpu.context,
-                         irp.id if irp is not None else None,
-                         _major(irp) if irp is not None else None,
-                         device, status, info, details))
+    def _bind(self, kernel: Any, env: Any, extend: Any) -> None:   # noqa: C901
+        # Each is the _add_irp of its kind written out: the clock is Environment._now
+        # (the ``now`` property costs a call), ``major`` is _major(irp) inlined (a
+        # current location outside the stack reads the top location; not try/except
+        # IndexError: the creator's routine and IoFreeIrp see StackCount + 1, and a
+        # raised exception costs more than the test, measured).
+        raw = self.raw
+        recorder = self
+        allocate, free, call, ret = R.ALLOCATE, R.FREE, R.CALL, R.RETURN
+        complete, routine_, routine_pending = R.COMPLETE, R.ROUTINE, R.ROUTINE_PENDING
+        routine_return, final, mark = R.ROUTINE_RETURN, R.FINAL, R.MARK
+        set_completion, locations = R.SET_COMPLETION, R.LOCATION
 
-    # -- hooks --------------------------------------------------------------------------
-    # The IRP hooks are _add(kind, irp, ...) written out: SimPy's clock is read from
-    # Environment._now (the ``now`` property costs a call), and ``major`` is _major(irp)
-    # inlined (a current location outside the stack reads the top location).
+        def irp_allocated(irp: Any) -> None:
+            cpu = kernel.cpu
+            stack = irp.stack
+            loc = irp.current_location
+            # A driver's IoAllocateIrp does not say what the IRP is for (its locations
+            # are zero until the driver fills one in); builders and the I/O manager
+            # announce it once the major is written.
+            major = None if irp.allocated_by == "IoAllocateIrp" else (
+                stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0)
+            extend((allocate, env._now, cpu.index, cpu.irql, cpu.thread, cpu.context,
+                    irp.id, major, irp.stack_count))
+            if len(raw) > recorder._limit:
+                recorder.flush()
 
+        def irp_freed(irp: Any) -> None:
+            cpu = kernel.cpu
+            stack = irp.stack
+            loc = irp.current_location
+            major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
+            extend((free, env._now, cpu.index, cpu.irql, cpu.thread, cpu.context, irp.id, major))
+            if len(raw) > recorder._limit:
+                recorder.flush()
+
+        def irp_call(irp: Any, device: Any) -> None:
+            cpu = kernel.cpu
+            loc = irp.current_location
+            # io_call_driver stored ``device`` in location ``loc`` (1..StackCount) before
+            # the hook. What the caller wrote there directly (minor, flags, Parameters,
+            # the file object) is kept for the `!irp` view (irpview.py): one tuple.
+            s = irp.stack[loc - 1]
+            p = s._parameters
+            extend((call, env._now, cpu.index, cpu.irql, cpu.thread, cpu.context, irp.id,
+                    s.major_function, device, loc,
+                    (s.minor_function, s.flags, s.control, s.file_object, None if p is None
+                     else (p.length, p.key, p.byte_offset, p.output_buffer_length,
+                           p.input_buffer_length, p.io_control_code))))
+
+        def dispatch_return(irp: Any, device: Any, status: Any) -> None:
+            cpu = kernel.cpu
+            stack = irp.stack
+            loc = irp.current_location
+            major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
+            extend((ret, env._now, cpu.index, cpu.irql, cpu.thread, cpu.context, irp.id,
+                    major, device, status))
+
+        def irp_complete(irp: Any, device: Any, status: Any) -> None:
+            cpu = kernel.cpu
+            stack = irp.stack
+            loc = irp.current_location
+            major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
+            extend((complete, env._now, cpu.index, cpu.irql, cpu.thread, cpu.context, irp.id,
+                    major, device, status, irp.io_status.information))
+
+        def completion_routine(irp: Any, device: Any, routine: Any, pending: bool) -> None:
+            cpu = kernel.cpu
+            stack = irp.stack
+            loc = irp.current_location
+            io_status = irp.io_status
+            major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
+            extend((routine_pending if pending else routine_, env._now, cpu.index, cpu.irql,
+                    cpu.thread, cpu.context, irp.id, major, device, io_status.status,
+                    io_status.information, routine, loc))
+
+        def completion_return(irp: Any, device: Any, routine: Any, status: Any) -> None:
+            cpu = kernel.cpu
+            stack = irp.stack
+            loc = irp.current_location
+            major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
+            extend((routine_return, env._now, cpu.index, cpu.irql, cpu.thread, cpu.context,
+                    irp.id, major, device, status, routine))
+
+        def irp_final(irp: Any, status: Any, info: Any) -> None:
+            cpu = kernel.cpu
+            stack = irp.stack
+            loc = irp.current_location
+            major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
+            extend((final, env._now, cpu.index, cpu.irql, cpu.thread, cpu.context, irp.id,
+                    major, status, info, irp.pending_returned))
+
+        def mark_pending(irp: Any, device: Any) -> None:
+            cpu = kernel.cpu
+            stack = irp.stack
+            loc = irp.current_location
+            major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
+            extend((mark, env._now, cpu.index, cpu.irql, cpu.thread, cpu.context, irp.id,
+                    major, device))
+
+        def irp_set_completion(irp: Any, routine: Any, context: Any, control: int) -> None:
+            cpu = kernel.cpu
+            stack = irp.stack
+            loc = irp.current_location
+            major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
+            extend((set_completion, env._now, cpu.index, cpu.irql, cpu.thread, cpu.context,
+                    irp.id, major, routine, context, control))
+
+        def irp_location(irp: Any, routine: str) -> None:
+            cpu = kernel.cpu
+            stack = irp.stack
+            loc = irp.current_location
+            major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
+            extend((locations[routine], env._now, cpu.index, cpu.irql, cpu.thread,
+                    cpu.context, irp.id, major))
+
+        # instance attributes shadow the class's methods; Hooks binds them (machine.py
+        # attaches an instrument before it builds its Hooks)
+        self.irp_allocated = irp_allocated                # type: ignore[method-assign]
+        self.irp_freed = irp_freed                        # type: ignore[method-assign]
+        self.irp_call = irp_call                          # type: ignore[method-assign]
+        self.dispatch_return = dispatch_return            # type: ignore[method-assign]
+        self.irp_complete = irp_complete                  # type: ignore[method-assign]
+        self.completion_routine = completion_routine      # type: ignore[method-assign]
+        self.completion_return = completion_return        # type: ignore[method-assign]
+        self.irp_final = irp_final                        # type: ignore[method-assign]
+        self.mark_pending = mark_pending                  # type: ignore[method-assign]
+        self.irp_set_completion = irp_set_completion      # type: ignore[method-assign]
+        self.irp_location = irp_location                  # type: ignore[method-assign]
+
+    # -- hooks (the class's versions: replaced per instance at attach time) -------------
     def irp_allocated(self, irp: Any) -> None:
-        cpu = self.kernel.cpu
-        stack = irp.stack
-        loc = irp.current_location
-        # A driver's IoAllocateIrp does not say what the IRP is for (its locations are
-        # zero until the driver fills one in); builders and the I/O manager announce it
-        # once the major is written.
-        major = None if irp.allocated_by == "IoAllocateIrp" else (
-            stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0)
-        self.raw.extend((_ALLOCATE, self._env._now, cpu.index, cpu.irql, cpu.thread,
-                         cpu.context, irp.id, major, irp.stack_count))
+        self._add_irp(R.ALLOCATE, irp, irp.stack_count)
 
     def irp_freed(self, irp: Any) -> None:
-        cpu = self.kernel.cpu
-        stack = irp.stack
-        loc = irp.current_location
-        major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
-        self.raw.extend((_FREE, self._env._now, cpu.index, cpu.irql, cpu.thread,
-                         cpu.context, irp.id, major))
+        self._add_irp(R.FREE, irp)
 
     def irp_call(self, irp: Any, device: Any) -> None:
-        cpu = self.kernel.cpu
-        stack = irp.stack
-        loc = irp.current_location
-        # io_call_driver stored ``device`` in location ``loc`` (1..StackCount) before the
-        # hook. What the caller wrote there directly (minor, flags, Parameters, the file
-        # object) is kept for the `!irp` view (irpview.py): one tuple per call.
-        s = stack[loc - 1]
-        p = s._parameters
-        self.raw.extend((_CALL, self._env._now, cpu.index, cpu.irql, cpu.thread,
-                         cpu.context, irp.id, s.major_function, device, loc,
-                         (s.minor_function, s.flags, s.control, s.file_object, None if p is None
-                          else (p.length, p.key, p.byte_offset, p.output_buffer_length,
-                                p.input_buffer_length, p.io_control_code))))
+        raise AssertionError("bound at attach time")
 
     def dispatch_return(self, irp: Any, device: Any, status: Any) -> None:
-        cpu = self.kernel.cpu
-        stack = irp.stack
-        loc = irp.current_location
-        major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
-        self.raw.extend((_RETURN, self._env._now, cpu.index, cpu.irql, cpu.thread,
-                         cpu.context, irp.id, major, device, status))
+        self._add_irp(R.RETURN, irp, device, status)
 
     def irp_complete(self, irp: Any, device: Any, status: Any) -> None:
-        cpu = self.kernel.cpu
-        stack = irp.stack
-        loc = irp.current_location
-        major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
-        self.raw.extend((_COMPLETE, self._env._now, cpu.index, cpu.irql, cpu.thread,
-                         cpu.context, irp.id, major, device, status, irp.io_status.information))
+        self._add_irp(R.COMPLETE, irp, device, status, irp.io_status.information)
 
     def completion_routine(self, irp: Any, device: Any, routine: Any, pending: bool) -> None:
-        cpu = self.kernel.cpu
-        stack = irp.stack
-        loc = irp.current_location
-        io_status = irp.io_status
-        major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
-        self.raw.extend((_ROUTINE_PENDING if pending else _ROUTINE,
-                         self._env._now, cpu.index, cpu.irql, cpu.thread, cpu.context, irp.id,
-                         major, device, io_status.status, io_status.information, routine,
-                         loc))
+        raise AssertionError("bound at attach time")
 
     def completion_return(self, irp: Any, device: Any, routine: Any, status: Any) -> None:
-        cpu = self.kernel.cpu
-        stack = irp.stack
-        loc = irp.current_location
-        major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
-        self.raw.extend((_ROUTINE_RETURN, self._env._now, cpu.index, cpu.irql, cpu.thread,
-                         cpu.context, irp.id, major, device, status, routine))
+        self._add_irp(R.ROUTINE_RETURN, irp, device, status, routine)
 
     def irp_final(self, irp: Any, status: Any, info: Any) -> None:
-        cpu = self.kernel.cpu
-        stack = irp.stack
-        loc = irp.current_location
-        major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
-        self.raw.extend((_FINAL, self._env._now, cpu.index, cpu.irql, cpu.thread,
-                         cpu.context, irp.id, major, status, info, irp.pending_returned))
-
-    def irp_cancel(self, irp: Any, had_routine: bool) -> None:
-        self._add("IoCancelIrp", irp, details={"cancel_routine": had_routine})
+        self._add_irp(R.FINAL, irp, status, info, irp.pending_returned)
 
     def mark_pending(self, irp: Any, device: Any) -> None:
-        cpu = self.kernel.cpu
-        stack = irp.stack
-        loc = irp.current_location
-        major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
-        self.raw.extend((_MARK, self._env._now, cpu.index, cpu.irql, cpu.thread,
-                         cpu.context, irp.id, major, device))
+        self._add_irp(R.MARK, irp, device)
 
     def irp_set_completion(self, irp: Any, routine: Any, context: Any, control: int) -> None:
-        cpu = self.kernel.cpu
-        self.raw.extend((_SET_COMPLETION, self._env._now, cpu.index, cpu.irql, cpu.thread,
-                         cpu.context, irp.id, _major(irp), (routine, context, control)))
+        self._add_irp(R.SET_COMPLETION, irp, routine, context, control)
 
     def irp_location(self, irp: Any, routine: str) -> None:
-        cpu = self.kernel.cpu
-        self.raw.extend((_LOCATION[routine], self._env._now, cpu.index, cpu.irql, cpu.thread,
-                         cpu.context, irp.id, _major(irp)))
+        self._add_irp(R.LOCATION[routine], irp)
+
+    # -- the other hooks ----------------------------------------------------------------
+    def irp_cancel(self, irp: Any, had_routine: bool) -> None:
+        self._add_irp(R.CANCEL_IRP, irp, had_routine)
 
     def cancel_routine(self, irp: Any, device: Any, routine: Any) -> None:
-        cpu = self.kernel.cpu
-        self.raw.extend((_CANCEL, self._env._now, cpu.index, cpu.irql, cpu.thread,
-                         cpu.context, irp.id, _major(irp), device, routine))
+        self._add_irp(R.CANCEL, irp, device, routine)
 
     def cancel_return(self, irp: Any, device: Any, routine: Any) -> None:
-        cpu = self.kernel.cpu
-        self.raw.extend((_CANCEL_RETURN, self._env._now, cpu.index, cpu.irql, cpu.thread,
-                         cpu.context, irp.id, _major(irp), device, routine))
+        self._add_irp(R.CANCEL_RETURN, irp, device, routine)
 
     def dpc_queued(self, dpc: Any, inserted: bool) -> None:
-        self._add("KeInsertQueueDpc", details={"dpc": dpc.name, "inserted": inserted})
+        self._add(R.DPC_QUEUED, dpc.name, inserted)
 
     def dpc_run(self, dpc: Any) -> None:
-        self._add("DpcRoutine", details={"dpc": dpc.name})
+        self._add(R.DPC_RUN, dpc.name)
 
     def interrupt(self, line: Any, cpu: Any) -> None:
-        self._add("Interrupt", details={"device": line.device.name,
-                                        "vector": f"0x{line.vector:X}", "dirql": line.irql})
+        self._add(R.INTERRUPT, line.device.name, line.vector, line.irql)
 
     def isr_return(self, interrupt: Any, claimed: bool) -> None:
-        self._add("IsrReturn", details={"routine": interrupt.name,
-                                        "claimed": "TRUE" if claimed else "FALSE"})
+        self._add(R.ISR_RETURN, interrupt.name, claimed)
 
     def timer_set(self, timer: Any, due: int, period: int, replaced: bool) -> None:
-        self._add("KeSetTimer", details={"timer": timer.name, "due_time": due,
-                                         "fires_at": timer.due, "period_ms": period,
-                                         "replaced": replaced})
+        self._add(R.TIMER_SET, timer.name, due, timer.due, period, replaced)
 
     def timer_expired(self, timer: Any) -> None:
-        self._add("TimerExpired", details={"timer": timer.name})
+        self._add(R.TIMER_EXPIRED, timer.name)
 
     def timer_cancelled(self, timer: Any, was_queued: bool) -> None:
-        self._add("KeCancelTimer", details={"timer": timer.name, "was_queued": was_queued})
+        self._add(R.TIMER_CANCELLED, timer.name, was_queued)
 
     def event_set(self, event: Any, previous: int) -> None:
-        self._add("KeSetEvent", details={"event": _label(event), "previous": previous})
+        self._add(R.EVENT_SET, R.label(event), previous)
 
     def wait_begin(self, objects: Any, timeout: Any) -> None:
-        self._add("WaitBegin", details={"objects": [_label(o) for o in objects],
-                                        "timeout": timeout})
+        self._add(R.WAIT_BEGIN, [R.label(o) for o in objects], timeout)
 
     def wait_end(self, objects: Any, status: Any) -> None:
-        self._add("WaitEnd", status=status, details={"objects": [_label(o) for o in objects]})
+        self._add(R.WAIT_END, [R.label(o) for o in objects], status)
 
     def thread_start(self, thread: Any) -> None:
-        self._add("ThreadStart", details={"thread": thread.name})
+        self._add(R.THREAD_START, thread.name)
 
     def thread_exit(self, thread: Any) -> None:
-        self._add("ThreadExit", details={"thread": thread.name})
+        self._add(R.THREAD_EXIT, thread.name)
 
     def irql_change(self, old: int, new: int) -> None:
-        self._add("IrqlChange", details={"old": old, "new": new})
+        self._add(R.IRQL_CHANGE, old, new)
 
     def dbg_print(self, text: str) -> None:
-        self._add("DbgPrint", details={"text": text})
+        self._add(R.DBG_PRINT, text)
 
     def app_print(self, text: str) -> None:
-        self._add("AppPrint", details={"text": text})
+        self._add(R.APP_PRINT, text)
 
     def service_call(self, api: str, args: dict) -> None:
-        self._add("ServiceCall", details={"api": api, **args})
+        self._add(R.SERVICE_CALL, {"api": api, **args})
 
     def service_return(self, api: str, result: dict) -> None:
-        self._add("ServiceReturn", status=result.get("status"),
-                  details={"api": api, **result})
+        self._add(R.SERVICE_RETURN, {"api": api, **result})
 
     def apc_run(self, thread: Any, routine: Any) -> None:
-        self._add("KernelApc", details={"routine": getattr(routine, "__name__", "?")})
+        self._add(R.KERNEL_APC, getattr(routine, "__name__", "?"))
 
     def win32_call(self, api: str, args: dict) -> None:
-        self._add("Win32Call", details={"api": api, **args})
+        self._add(R.WIN32_CALL, {"api": api, **args})
 
     def win32_return(self, api: str, result: dict) -> None:
-        self._add("Win32Return", details={"api": api, **result})
+        self._add(R.WIN32_RETURN, {"api": api, **result})
 
     def violation(self, rule: str, detail: str, irp: Any = None,
                   parameters: Any = None) -> None:
-        details = {"rule": rule, "detail": detail}
-        if parameters is not None:
-            details["parameters"] = list(parameters)
-        self._add("Violation", irp=irp, details=details)
+        self._add(R.VIOLATION, None if irp is None else irp.id,
+                  None if irp is None else _major(irp), rule, detail,
+                  None if parameters is None else list(parameters))
 
     def machine_frozen(self, reason: str) -> None:
-        self._add("MachineFrozen", details={"reason": reason})
+        self._add(R.MACHINE_FROZEN, reason)
 
     def bugcheck(self, bugcheck: Any) -> None:
-        self._add("BugCheck", details={"code": bugcheck.code, "name": bugcheck.name,
-                                       "parameters": [bugcheck.p1, bugcheck.p2, bugcheck.p3,
-                                                      bugcheck.p4],
-                                       "reason": bugcheck.reason})
+        self._add(R.BUGCHECK, bugcheck.code, bugcheck.name,
+                  [bugcheck.p1, bugcheck.p2, bugcheck.p3, bugcheck.p4], bugcheck.reason)
 
     # -- reading ------------------------------------------------------------------------
-    def events(self) -> list[TraceEvent]:
-        """The typed trace (built once per length of the raw log)."""
-        raw = self.raw
-        if self._cache is not None and self._cached_len == len(raw):
-            return self._cache
-        out = []
-        i, end = 0, len(raw)
-        while i < end:
-            head = raw[i]
-            if type(head) is _Layout:
-                time, cpu, irql, thread, context, irp, major = raw[i + 1:i + 8]
-                fields = dict(zip(head.fields, raw[i + 8:i + head.width]))
-                kind = head.kind
-                device = fields.get("device")
-                status = fields.get("status")
-                info = fields.get("info")
-                details = fields.get("details")
-                if head.pending is not None:
-                    details = (details, head.pending, fields["location"])
-                elif head is _CALL:
-                    details = (details, fields["stack"])
-                i += head.width
-            else:
-                (kind, time, cpu, irql, thread, context, irp, major, device, status, info,
-                 details) = raw[i:i + _WIDTH]
-                i += _WIDTH
-            if device is not None:
-                driver = device.driver_object.short_name
-            elif kind in ("CompletionRoutine", "CompletionReturn", "IoSetCompletionRoutine",
-                          "CancelRoutine", "CancelReturn"):
-                # The routine of an IRP's creator runs with DeviceObject NULL (it has no
-                # location, stacks-services 1.29): its driver is the routine's owner.
-                routine = details if kind in ("CompletionReturn", "CancelRoutine",
-                                              "CancelReturn") else details[0]
-                driver = _routine_owner(routine)
-            else:
-                driver = None
-            out.append(TraceEvent(
-                seq=len(out), time=time, cpu=cpu, irql=irql, thread=thread.name,
-                process=thread.process, context=context, kind=kind,
-                driver=driver,
-                device=device.label if device is not None else None, irp=irp, major=major,
-                status=None if status is None else int(status), information=info,
-                details=_details(kind, details)))
-        self._cache = out
-        self._cached_len = end
-        return out
-
-
-def _routine_owner(routine: Any) -> str | None:
-    """The driver of a scenario routine (its qualname is ``Driver.Routine``)."""
-    qualname = getattr(routine, "__qualname__", "")
-    head = qualname.split(".", 1)[0]
-    return head if "." in qualname and "<" not in head else None
-
-
-def _details(kind: str, raw: Any) -> dict[str, Any]:
-    if raw is None:
-        return {}
-    if kind == "IoCallDriver":
-        location, (minor, flags, control, file, params) = raw
-        out: dict[str, Any] = {"location": location, "minor": minor, "flags": flags,
-                               "control": control, "file": _file_label(file)}
-        if params is not None:
-            out["parameters"] = params
-        return out
-    if kind == "IoSetCompletionRoutine":
-        routine, context, control = raw
-        return {"routine": None if routine is None else _routine_name(routine),
-                "context": _context_label(context), "control": control}
-    if kind in ("CancelRoutine", "CancelReturn"):
-        return {"routine": _routine_name(raw)}
-    if kind == "IoAllocateIrp":
-        return {"stack_count": raw}
-    if kind == "IopCompleteRequest":
-        return {"pending_returned": raw}
-    if kind == "CompletionRoutine":
-        # location: CurrentLocation while it runs, i.e. the level examined + 1 (io-core
-        # §5.2.1), which the `!irp` view needs to replay the walk
-        routine, pending, location = raw
-        return {"routine": _routine_name(routine), "pending_returned": pending,
-                "location": location}
-    if kind == "CompletionReturn":
-        return {"routine": _routine_name(raw)}
-    return dict(raw)
-
-
-def _file_label(file: Any) -> str | None:
-    return None if file is None else f"FileObject#{file.id}"
-
-
-def _context_label(context: Any) -> str | None:
-    """A completion routine's Context as the `!irp` view prints it: NULL, a number, or
-    what the object is (its name or kind and number), never a Python repr."""
-    if context is None:
-        return None
-    if isinstance(context, (bool, int)):
-        return f"0x{int(context):X}"
-    name = getattr(context, "name", None) or getattr(context, "label", None)
-    if isinstance(name, str) and name:
-        return name
-    ident = getattr(context, "id", None)
-    return f"{type(context).__name__}#{ident}" if ident is not None else type(context).__name__
-
-
-def _routine_name(routine: Any) -> str:
-    return getattr(routine, "__name__", repr(routine))
-
-
-def _label(obj: Any) -> str:
-    """A dispatcher object's name, or its kind and number when it has none (an unnamed
-    event from CreateEvent(NULL, ...))."""
-    return obj.name or f"{type(obj).__name__.lstrip('K')}#{obj.id}"
+    def events(self) -> Any:
+        """The typed trace: a lazy view over the records (view.py), or, once a streamed
+        trace is closed, over its file (tracefile.py)."""
+        if self.stream is not None:
+            self.close()
+            return read_trace(self.stream.path, count=self.stream.events)
+        if self._view is None:
+            self._view = TraceView(self.raw)
+        return self._view

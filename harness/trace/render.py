@@ -28,9 +28,9 @@ def render_text(events: Iterable[TraceEvent]) -> str:
             what.append(e.device)
         if e.irp is not None:
             what.append(f"IRP#{e.irp}")
-        if e.major is not None:
+        if e.major_name is not None:          # None exactly when major is
             what.append(e.major_name)
-        if e.status is not None:
+        if e.status_name is not None:         # ... and when status is
             what.append(e.status_name)
         if e.information is not None:
             what.append(f"info={e.information}")

@@ -14,13 +14,14 @@ from typing import Any, Callable, Generator
 from .ntdll import (ERROR_INVALID_PARAMETER, NTSTATUS, Buffer, KiUserApcDispatcher,
                     THREAD_ALL_ACCESS, NtQueueApcThread, NtReadFile, NtTestAlert,
                     NtWriteFile, RtlNtStatusToDosError, new_handle, nt_success)
+from .win32_helpers import Win32Base
 
 STATUS_PENDING = NTSTATUS.STATUS_PENDING
 STATUS_USER_APC = NTSTATUS.STATUS_USER_APC
 WAIT_IO_COMPLETION = 0xC0
 
 
-class AlertableCalls:
+class AlertableCalls(Win32Base):
     """QueueUserAPC, ReadFileEx, WriteFileEx and the APC side of alertable waits."""
 
     kernel: Any
@@ -100,12 +101,3 @@ class AlertableCalls:
         if status == STATUS_PENDING or nt_success(status):
             return self._done(api, True, 0)[0]
         return self._done(api, self._fail_nt(status), 0)[0]
-
-    # supplied by kernel32.Win32
-    def _call(self, api: str, **args: Any) -> None: ...
-    def _return(self, api: str, **result: Any) -> None: ...
-    def _handle(self, h: int) -> Any: ...
-    def _done(self, api: str, ok: bool, count: int) -> tuple[bool, int]: ...
-    def _fail_nt(self, status: int) -> bool: ...
-    def _bool_call(self, api: str, status: int, **result: Any) -> bool: ...
-    def set_last_error(self, error: int) -> None: ...

@@ -11,9 +11,10 @@ from __future__ import annotations
 from typing import Any, Generator
 
 from .ntdll import NTSTATUS, NtCancelIoFileEx, NtCancelSynchronousIoFile
+from .win32_helpers import Win32Base
 
 
-class CancelCalls:
+class CancelCalls(Win32Base):
     """CancelIoEx and CancelSynchronousIo."""
 
     kernel: Any
@@ -39,8 +40,3 @@ class CancelCalls:
         self._call(api, thread=h_thread)
         status = yield from NtCancelSynchronousIoFile(self.kernel, h_thread, None)
         return self._bool_call(api, status)
-
-    # supplied by kernel32.Win32
-    def _call(self, api: str, **args: Any) -> None: ...
-    def _handle(self, h: int) -> Any: ...
-    def _bool_call(self, api: str, status: int, **result: Any) -> bool: ...

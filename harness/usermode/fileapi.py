@@ -15,21 +15,19 @@ from __future__ import annotations
 import struct
 from typing import Any, Generator
 
-from .ntdll import (ERROR_INVALID_HANDLE, ERROR_NEGATIVE_SEEK, FilePositionInformation, ERROR_INVALID_PARAMETER, NTSTATUS,
-                    FileStandardInformation, IoStatusBlock, NtDuplicateObject,
-                    NtFlushBuffersFile, NtQueryInformationFileChecked, NtSetInformationFileIrp,
-                    nt_success)
+from .ntdll import (ERROR_INVALID_HANDLE, ERROR_NEGATIVE_SEEK, FilePositionInformation,
+                    ERROR_INVALID_PARAMETER, NTSTATUS, FileStandardInformation, IoStatusBlock,
+                    NtDuplicateObject, NtFlushBuffersFile, NtQueryInformationFileChecked,
+                    NtSetInformationFileIrp, nt_success)
+from .win32_helpers import Win32Base
 
 FILE_BEGIN, FILE_CURRENT, FILE_END = 0, 1, 2
 INVALID_SET_FILE_POINTER = 0xFFFFFFFF
 DUPLICATE_CLOSE_SOURCE, DUPLICATE_SAME_ACCESS = 0x1, 0x2
 
 
-class FileCalls:
+class FileCalls(Win32Base):
     """SetFilePointer(Ex), FlushFileBuffers, DuplicateHandle (mixed into Win32)."""
-
-    kernel: Any
-    handles: dict
 
     def set_file_pointer_ex(self, h: int, distance: int, method: int
                             ) -> Generator[Any, Any, tuple[bool, int | None]]:

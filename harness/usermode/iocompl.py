@@ -15,6 +15,7 @@ from .ntdll import (ERROR_INVALID_HANDLE, ERROR_INVALID_PARAMETER, NTSTATUS,
                     FileCompletionInformation, FileIoCompletionNotificationInformation,
                     NotModelledError, NtClose, NtCreateIoCompletion, NtRemoveIoCompletion,
                     NtSetInformationFile, NtSetIoCompletion, RtlNtStatusToDosError, nt_success)
+from .win32_helpers import Win32Base
 
 INVALID_HANDLE_VALUE = 0xFFFFFFFF
 INFINITE = 0xFFFFFFFF
@@ -31,11 +32,8 @@ class Dequeued(NamedTuple):
     status: int | None = None    # the dequeued packet's NTSTATUS (None: nothing dequeued)
 
 
-class IoCompletionApi:
+class IoCompletionApi(Win32Base):
     """The completion-port half of kernel32 (mixed into Win32)."""
-
-    kernel: Any
-    handles: dict
 
     def create_io_completion_port(self, file_handle: int, existing_port: int, key: int,
                                   concurrency: int) -> Generator[Any, Any, int]:

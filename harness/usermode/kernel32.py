@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Generator
 
 from .ntdll import (ERROR_INVALID_HANDLE, ERROR_INVALID_PARAMETER,
                     ERROR_IO_INCOMPLETE, NTSTATUS, Buffer, FileStandardInformation, IoStatusBlock,
-                    KEvent, NotModelledError, NtCancelIoFile, NtClose, NtCreateEvent,
+                    KEvent, NtCancelIoFile, NtClose, NtCreateEvent,
                     NtCreateFile, NtCreateMutant, NtCreateSemaphore, NtDelayExecution,
                     NtDeviceIoControlFile, NtOpenEvent, NtPulseEvent, NtQueryInformationFile,
                     NtQueryInformationThread, NtReadFile,

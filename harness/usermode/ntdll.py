@@ -12,7 +12,7 @@ virtual memory, and the Rtl helpers ntdll itself exports (RtlNtStatusToDosError)
 
 from __future__ import annotations
 
-from typing import Any, Callable, Generator
+from typing import Any, Callable, Generator, TypeVar
 
 # Re-exported for kernel32 (the types and codes a Win32 layer sees), hence noqa.
 from ..kernel import (NTSTATUS, Buffer, IoStatusBlock, KEvent, NotModelledError,  # noqa: F401
@@ -55,14 +55,17 @@ from ..kernel import ERROR_NEGATIVE_SEEK, FilePositionInformation  # noqa: F401 
 
 RtlNtStatusToDosError = rtl_nt_status_to_dos_error
 
+_R = TypeVar("_R")
 
-def _system_call(name: str, service: Callable[..., Generator]) -> Callable[..., Generator]:
+
+def _system_call(name: str, service: Callable[..., Generator[Any, Any, _R]]
+                 ) -> Callable[..., Generator[Any, Any, _R]]:
     """A system call: the kernel service, then the return to user mode, which checks
     that the thread is back at PASSIVE_LEVEL (KiServiceExit). A driver that returned at
     raised IRQL (a spin lock still held) is bug check 0x4A IRQL_GT_ZERO_AT_SYSTEM_SERVICE
     (P1 the service, P2 the IRQL); on an XP-like machine (strict: false) the thread goes
     back to user mode at that IRQL and the trace reports the violation."""
-    def call(first: Any, *args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
+    def call(first: Any, *args: Any, **kwargs: Any) -> Generator[Any, Any, _R]:
         result = yield from service(first, *args, **kwargs)
         kernel = first if hasattr(first, "cpus") else first.kernel
         irql = kernel.cpu.irql

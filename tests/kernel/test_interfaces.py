@@ -22,7 +22,7 @@ from harness.kernel import (DEVICE_INTERFACE_INCLUDE_NONACTIVE, DO_DEVICE_INITIA
                             io_skip_current_irp_stack_location,
                             io_unregister_plug_play_notification_ex, nt_close, nt_create_file,
                             nt_load_driver, pnp_start_devnode, pnp_uninstall)
-from harness.kernel import guid_bytes
+from harness.kernel import BugCheckHalt, guid_bytes
 from harness.kernel.io.interface import PNP_NOTIFY_TAG
 from harness.kernel.io.loader import iop_release_image
 from harness.kernel.mm.pool import PagedPool
@@ -174,7 +174,7 @@ def test_3_1_an_fdo_is_not_a_pdo_0xca_0x2(kernel):
     """§3.1, §2.2: an FDO passed as the PDO is bug check 0xCA (0x2, the purported PDO,
     its driver object, 0) on Windows."""
     wdm = started(kernel)
-    with pytest.raises(BaseException):
+    with pytest.raises(BugCheckHalt):
         io_register_device_interface(wdm.fdo, GUID, None, header(kernel))
     bc = kernel.bugcheck
     assert bc.code == BugCheckCode.PNP_DETECTED_FATAL_ERROR == 0xCA

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from harness.kernel import (DISPATCH_LEVEL, IRP_MJ, NTSTATUS, io_allocate_irp,
-                            io_complete_request, io_get_next_irp_stack_location,
+                            io_get_next_irp_stack_location,
                             io_release_cancel_spin_lock, io_cancel_irp)
 from harness.kernel import (io_set_start_io_attributes, io_start_next_packet, io_start_packet,
                             ke_initialize_device_queue,

@@ -7,8 +7,8 @@ import pytest
 from harness.kernel import (DISPATCH_LEVEL, HIGH_LEVEL, IRP_MJ, NTSTATUS, BugCheckCode,
                             BugCheckHalt, Kernel, io_allocate_irp, io_call_driver,
                             io_complete_request, io_create_device, io_create_driver,
-                            io_get_next_irp_stack_location, io_mark_irp_pending, io_set_cancel_routine,
-                            run_nonblocking)
+                            io_get_next_irp_stack_location, io_mark_irp_pending,
+                            io_set_cancel_routine, run_nonblocking)
 
 C9 = BugCheckCode.DRIVER_VERIFIER_IOMANAGER_VIOLATION
 

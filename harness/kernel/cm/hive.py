@@ -60,6 +60,21 @@ _NO_DELETE = frozenset(k.lower() for k in (
     "\\Registry\\User\\.Default"))
 
 
+def _boot_layout() -> tuple[tuple[str, str, bool, bool], ...]:
+    """BOOT_KEYS as (parent's up-cased path after \\Registry, name, volatile, no_delete),
+    parents first."""
+    out: list[tuple[str, str, bool, bool]] = []
+    for path, volatile in BOOT_KEYS:
+        parts = path.split("\\")[2:]
+        parent = "".join("\\" + p.upper() for p in parts[:-1])
+        assert parent == "" or any(parent == o[0] + "\\" + o[1].upper() for o in out)
+        out.append((parent, parts[-1], volatile, path.lower() in _NO_DELETE))
+    return tuple(out)
+
+
+_BOOT_LAYOUT = _boot_layout()
+
+
 class KeyValue:
     """One value of a key: its name (as first set), REG_* type and raw data bytes."""
 
@@ -134,8 +149,15 @@ class ConfigurationManager:
         self.kernel = kernel
         self.root = KeyNode("REGISTRY", None, True, kernel.boot_system_time)
         self.root.no_delete = True
-        for path, volatile in BOOT_KEYS:
-            self.ensure(path, volatile).no_delete = path.lower() in _NO_DELETE
+        # BOOT_KEYS lists parents first: each key is one add_subkey (what ensure() would
+        # do, without walking from the root again; every machine boots many of these)
+        time = ke_query_system_time(kernel)
+        nodes = {"": self.root}
+        for parent, name, volatile, no_delete in _BOOT_LAYOUT:
+            node = KeyNode(name, nodes[parent], volatile, time)
+            nodes[parent].subkeys[name.upper()] = node
+            node.no_delete = no_delete
+            nodes[parent + "\\" + name.upper()] = node
         link = self.ensure(CURRENT_CONTROL_SET, True)      # created volatile at each boot
         link.link = CONTROL_SET
         link.values["SYMBOLICLINKVALUE"] = KeyValue(

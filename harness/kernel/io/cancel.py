@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Generator
 
 from ..constants import APC_LEVEL, BugCheckCode
+from ..ke.schedule import ke_preemption_point
 from ..ke.spinlock import ke_acquire_spin_lock, ke_release_spin_lock
 from ..ke.timers import ke_delay_execution_thread
 from .irp import Irp, KernelMode
@@ -32,6 +33,8 @@ def io_cancel_irp(irp: Irp) -> Generator[Any, Any, bool]:
     Irp->CancelIrql set, and must release the lock itself (§10.13).
     """
     kernel = irp.kernel
+    if kernel.chooser is not None:      # ke/schedule.py: another CPU may get in first
+        yield from ke_preemption_point(kernel, "IoCancelIrp")
     old_irql = io_acquire_cancel_spin_lock(kernel)
     irp.cancel = True
     routine, irp.cancel_routine = irp.cancel_routine, None

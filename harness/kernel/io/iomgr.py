@@ -22,6 +22,7 @@ from ..constants import (DISPATCH_LEVEL, NTSTATUS, SL_ERROR_RETURNED,
 from ..errors import NotModelledError
 from ..ke.dispatcher import ke_set_event
 from ..ke.machine import KERNEL_STACK_CALL_LEVELS
+from ..ke.schedule import ke_preemption_point
 from ..mm.memory import io_free_mdl, mm_unlock_pages
 from ..mm.usermem import UnmappedUserPointer, copy_to_user
 from ..ob.object import ob_dereference_object_deferred
@@ -61,8 +62,8 @@ def io_call_driver(device: "DeviceObject", irp: Irp) -> Generator[Any, Any, int]
     kernel.hooks.irp_call(irp, device)
     routine = device.driver_object.major_function[stack.major_function]
     thread = kernel.cpu.thread
-    thread.call_depth += 1                       # the kernel stack this call uses
-    if thread.call_depth > KERNEL_STACK_CALL_LEVELS:
+    depth = thread.call_depth = thread.call_depth + 1   # the kernel stack this call uses
+    if depth > KERNEL_STACK_CALL_LEVELS:
         kernel.stack_overflow(thread)
     assert routine is not None     # IopCreateDriver fills every entry (io/driver.py)
     status: int = yield from routine(device, irp)
@@ -74,6 +75,8 @@ def io_call_driver(device: "DeviceObject", irp: Irp) -> Generator[Any, Any, int]
 def io_complete_request(irp: Irp, priority_boost: int = 0) -> Generator[Any, Any, None]:
     """IoCompleteRequest / IofCompleteRequest (io-core §5.1-§5.3)."""
     kernel = irp.kernel
+    if kernel.chooser is not None:      # ke/schedule.py: a choice point at its entry
+        yield from ke_preemption_point(kernel, "IoCompleteRequest")
     count = irp.stack_count
     hooks = kernel.hooks
     stack = irp.stack

@@ -60,11 +60,15 @@ class IoStackLocation:
     """IO_STACK_LOCATION; field order matters for IoCopyCurrentIrpStackLocationToNext.
 
     ``parameters`` is created zeroed on first use (most locations of a forwarded IRP
-    only ever receive a copy): ``_parameters`` holds it, None meaning "all zero".
+    only ever receive a copy): ``_parameters`` holds it, None meaning "all zero". The
+    copy IoCopyCurrentIrpStackLocationToNext makes is deferred: both locations hold the
+    same block with ``_shared`` set, and the first use through ``parameters`` of either
+    takes its own copy (copy on write: no location ever sees another's changes, io-core
+    §3.5), so a block that nobody below reads is never copied.
     """
 
     __slots__ = ("major_function", "minor_function", "flags", "control", "_parameters",
-                 "device_object", "file_object", "completion_routine", "context")
+                 "device_object", "file_object", "completion_routine", "context", "_shared")
 
     def __init__(self) -> None:
         self.major_function = 0
@@ -76,17 +80,23 @@ class IoStackLocation:
         self.file_object: FileObject | None = None
         self.completion_routine: Callable[..., Any] | None = None
         self.context: Any = None
+        self._shared = False
 
     @property
     def parameters(self) -> Parameters:
         params = self._parameters
         if params is None:
             params = self._parameters = Parameters()
+            self._shared = False
+        elif self._shared:                        # copy on write (class docstring)
+            params = self._parameters = params.copy()
+            self._shared = False
         return params
 
     @parameters.setter
     def parameters(self, value: Parameters) -> None:
         self._parameters = value
+        self._shared = False
 
     def __repr__(self) -> str:
         routine = getattr(self.completion_routine, "__name__", None)
@@ -135,7 +145,7 @@ class Irp:
     current_location: int
     cancel: bool
     cancel_irql: int
-    user_iosb: Any              # the caller's IO_STATUS_BLOCK (an app OVERLAPPED or an IoStatusBlock)
+    user_iosb: Any              # the caller's IO_STATUS_BLOCK (an OVERLAPPED, an IoStatusBlock)
     user_event: Any             # a KEVENT, or None
     user_apc_routine: Any
     user_apc_context: Any
@@ -155,7 +165,29 @@ class Irp:
         self.allocated_by = "IoAllocateIrp"
         self.freed = False
         self.tag: Any = None    # free slot for the harness (e.g. the Win32 request)
-        _initialize(self, stack_size)
+        # _initialize, written out (every IRP passes here: one call fewer)
+        self.type = IO_TYPE_IRP
+        self.mdl_address = None
+        self.flags = 0
+        self.system_buffer = None
+        self.master_irp = None
+        self.irp_count = 0
+        self.io_status = IoStatusBlock()
+        self.requestor_mode = KernelMode
+        self.pending_returned = False
+        self.stack_count = stack_size
+        self.current_location = stack_size + 1
+        self.cancel = False
+        self.cancel_irql = 0
+        self.user_iosb = None
+        self.user_event = None
+        self.user_apc_routine = None
+        self.user_apc_context = None
+        self.cancel_routine = None
+        self.user_buffer = None
+        self.thread = None
+        self.original_file_object = None
+        self.driver_context = [None, None, None, None]
 
     def __repr__(self) -> str:
         return (f"<IRP#{self.id} loc={self.current_location}/{self.stack_count} "
@@ -170,7 +202,8 @@ class Irp:
 
 
 def _initialize(irp: Irp, stack_size: int) -> None:
-    """IoInitializeIrp: zero everything, CurrentLocation = StackSize + 1 (io-core §6.2)."""
+    """IoInitializeIrp: zero everything, CurrentLocation = StackSize + 1 (io-core §6.2).
+    Irp.__init__ has the same assignments written out: keep the two in step."""
     irp.type = IO_TYPE_IRP
     irp.mdl_address = None
     irp.flags = 0
@@ -307,7 +340,9 @@ def io_copy_current_irp_stack_location_to_next(irp: Irp) -> None:
     dst.minor_function = src.minor_function
     dst.flags = src.flags
     params = src._parameters
-    dst._parameters = None if params is None else params.copy()
+    dst._parameters = params                      # shared until one of them writes
+    if params is not None:
+        src._shared = dst._shared = True
     dst.device_object = src.device_object
     dst.file_object = src.file_object
     dst.control = 0

@@ -15,11 +15,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable, Generator
 
 from ..constants import (DO_DEVICE_INITIALIZING, NTSTATUS, BugCheckCode, nt_success)
-
-VERIFIER = BugCheckCode.DRIVER_VERIFIER_DETECTED_VIOLATION
 from .device import (DOE_DELETE_PENDING, DOE_UNLOAD_PENDING, DeviceObject, DriverObject,
                      iop_unlink_device)
 from .driver import io_create_driver, iop_invalid_device_request
+
+VERIFIER = BugCheckCode.DRIVER_VERIFIER_DETECTED_VIOLATION
 
 if TYPE_CHECKING:
     from ..ke.machine import Machine as Kernel

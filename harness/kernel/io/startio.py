@@ -13,6 +13,7 @@ from ..constants import DISPATCH_LEVEL
 from ..errors import NotModelledError
 from ..ke.devqueue import (KDeviceQueue, ke_insert_by_key_device_queue, ke_insert_device_queue,
                            ke_remove_device_queue)
+from ..ke.schedule import ke_preemption_point
 from ..ke.spinlock import ke_acquire_spin_lock_at_dpc_level, ke_release_spin_lock_from_dpc_level
 from .verifier import held_spin_locks
 
@@ -82,6 +83,8 @@ def io_start_packet(device: "DeviceObject", irp: "Irp", key: int | None = None,
                     cancel_routine: Any = None) -> Generator[Any, Any, None]:
     """IoStartPacket (kernel-env §6.3): queue the IRP or hand it to StartIo at DISPATCH."""
     kernel = device.kernel
+    if kernel.chooser is not None:      # ke/schedule.py: before it takes the cancel lock
+        yield from ke_preemption_point(kernel, "IoStartPacket")
     old_irql = kernel.raise_irql(DISPATCH_LEVEL)
     lock = kernel.cancel_spin_lock
     if cancel_routine is not None:

@@ -18,6 +18,7 @@ from typing import Any, Generator, Sequence
 from ..constants import (DISPATCH_LEVEL, NTSTATUS, NotificationEvent, SynchronizationEvent,
                         BugCheckCode)
 from ..errors import KernelUsageError, NotModelledError
+from .schedule import ke_preemption_point
 
 # The machine (ke/machine.py) builds its threads on DispatcherObject, so this module
 # names its type without importing it.
@@ -229,6 +230,8 @@ def ke_wait_for_multiple_objects(kernel: "Kernel", objects: Sequence[DispatcherO
     if block.try_satisfy():
         status: int = block.event.value
         hooks.wait_end(objects, status)
+        if kernel.chooser is not None:        # a wait's return (ke/schedule.py)
+            yield from ke_preemption_point(kernel, "KeWaitForMultipleObjects")
         return status
     thread = kernel.cpu.thread
     user_alertable = alertable and wait_mode != 0
@@ -258,6 +261,10 @@ def ke_wait_for_multiple_objects(kernel: "Kernel", objects: Sequence[DispatcherO
         if user_alertable:
             thread.alert_event = None
     hooks.wait_end(objects, status)
+    if kernel.chooser is not None:
+        # sync-objects 4.6: the woken thread may lose its CPU again as soon as its wait
+        # returns (its quantum, a higher-priority thread readied meanwhile)
+        yield from ke_preemption_point(kernel, "KeWaitForMultipleObjects")
     return status
 
 

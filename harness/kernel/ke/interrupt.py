@@ -1,6 +1,7 @@
 """Interrupt objects, delivery and KeSynchronizeExecution (pnp-hardware §5, kernel-env §5.6).
 
-An asserted line is taken by CPU 0 (the model's fixed target) at once when that CPU's
+An asserted line is taken by CPU 0 (the model's fixed target; explored, any CPU of the
+affinity: a choice, ke/schedule.py) at once when that CPU's
 IRQL is below the line's DIRQL, else when it drops: a CPU kept busy at or above DIRQL
 (a stall inside KeSynchronizeExecution) takes it afterwards. The ISRs run at the
 object's SynchronizeIrql holding its spin lock, in whatever thread the CPU was running,
@@ -48,24 +49,33 @@ class KInterrupt:
 
 
 def request_interrupt(kernel: "Kernel", line: InterruptLine) -> None:
-    """The interrupt controller: deliver ``line`` to CPU 0 as soon as it can take it."""
-    kernel.call_later(0, lambda: _deliver(kernel, line, 0), urgent=True)
+    """The interrupt controller: deliver ``line`` to CPU 0 as soon as it can take it.
+
+    With a chooser (ke/schedule.py) on a multiprocessor the CPU is a ``cpu`` choice: the
+    connected interrupt's affinity is the active processors (pnp-hardware §5.1; the bus
+    reports (KAFFINITY)-1) and the APIC may deliver to any of them; 0 is CPU 0, the
+    model's fixed target."""
+    cpu = kernel.cpus[0]
+    if kernel.chooser is not None and len(kernel.cpus) > 1:
+        cpu = kernel.cpus[kernel.chooser.choose(
+            "cpu", len(kernel.cpus), f"interrupt vector 0x{line.vector:X}")]
+    kernel.call_later(0, lambda: _deliver(kernel, line, 0, None, cpu), urgent=True)
 
 
 def _deliver(kernel: "Kernel", line: InterruptLine, repeats: int,
-             running: tuple[Any, ...] | None = None) -> None:
-    cpu = kernel.cpus[0]
+             running: tuple[Any, ...] | None = None, target: Any = None) -> None:
+    cpu = kernel.cpus[0] if target is None else target
     while line.asserted and line.connected:   # silenced meanwhile, or masked: nothing
         busy = cpu.busy
         if busy is not None and busy.wait_irql >= line.irql:
-            kernel._cpu_free(cpu).callbacks.append(lambda _: _deliver(kernel, line, repeats))
+            _retry(kernel, kernel._cpu_free(cpu), line, repeats, cpu)
             return
         holder = next((i.lock.owner for i in line.connected
                        if i.lock.owner not in (None, cpu)), None)
         if holder is not None:
             # another CPU is in KeSynchronizeExecution (its interrupt spin lock): this
             # CPU's ISR waits for the lock, i.e. for that CPU to finish (§5.4)
-            kernel._cpu_free(holder).callbacks.append(lambda _: _deliver(kernel, line, repeats))
+            _retry(kernel, kernel._cpu_free(holder), line, repeats, cpu)
             return
         if repeats >= STORM_DELIVERIES:
             first = line.connected[0]
@@ -78,6 +88,11 @@ def _deliver(kernel: "Kernel", line: InterruptLine, repeats: int,
                                     "at one instant: no ISR silences the device")
         _run_isrs(kernel, cpu, line, running)
         repeats += 1                  # still asserted (level), or a new edge: again
+
+
+def _retry(kernel: "Kernel", freed: Any, line: InterruptLine, repeats: int, cpu: Any) -> None:
+    """Deliver ``line`` to ``cpu`` again once ``freed`` (a CPU-free event) triggers."""
+    freed.callbacks.append(lambda _: _deliver(kernel, line, repeats, None, cpu))
 
 
 def _run_isrs(kernel: "Kernel", cpu: Any, line: InterruptLine,

@@ -34,6 +34,7 @@ from ..constants import APC_LEVEL, DISPATCH_LEVEL, NTSTATUS, PASSIVE_LEVEL, BugC
 from ..errors import BugCheck, BugCheckHalt, KernelUsageError, MachineFrozen, StatusRaised
 from ..instrument import Hooks, Instrument
 from .dispatcher import DispatcherObject
+from .schedule import Chooser, ChoosingEnvironment
 
 if TYPE_CHECKING:      # the types of the subsystem state system.Kernel attaches
     from ..cm.hive import ConfigurationManager
@@ -211,10 +212,13 @@ class Machine:
 
     def __init__(self, cpus: int = 1, clock_tick: int = 156250,
                  instruments: Iterable[Instrument] = (), strict: bool = True,
-                 verifier: bool = False) -> None:
+                 verifier: bool = False, chooser: Chooser | None = None) -> None:
         if cpus < 1:
             raise KernelUsageError("a machine needs at least one CPU")
-        self.env = simpy.Environment()
+        # ke/schedule.py: with a chooser the scheduling choices are explicit; without one
+        # SimPy's own Environment runs, exactly as before
+        self.chooser = chooser
+        self.env = simpy.Environment() if chooser is None else ChoosingEnvironment(chooser)
         self.clock_tick = clock_tick
         self.strict = strict
         self._next_id = {"irp": 0, "thread": 0, "file": 0, "mdl": 0, "obj": 0, "lock": 0,
@@ -264,8 +268,8 @@ class Machine:
 
     def add_instrument(self, instrument: Instrument) -> None:
         self.instruments.append(instrument)
+        instrument.attach(self)        # first: an instrument may bind its hooks there
         self.hooks = Hooks(self.instruments)
-        instrument.attach(self)
 
     @property
     def now(self) -> int:
