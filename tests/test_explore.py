@@ -175,3 +175,36 @@ def test_minimizing_tries_single_choice_schedules_before_ddmin():
     program = _program(DPC_RACE)
     found = explore(program, 300, seed=0, stop_at_first=False, minimize=True)
     assert found.first.schedule.preemptions == 1
+
+
+def test_the_allure_result_of_an_exploration_attaches_the_failing_schedule(monkeypatch):
+    """harness/bdd/explore_report.py: the schedule JSON, its trace, its diagram, the replay
+    command (and the campaign's summary and coverage)."""
+    import sys
+    import types
+
+    from harness.bdd.explore_report import attach_exploration
+
+    attached: dict[str, str] = {}
+    stub = types.SimpleNamespace(
+        attach=lambda body, name, attachment_type: attached.__setitem__(name, body),
+        attachment_type=types.SimpleNamespace(TEXT="text", JSON="json", SVG="svg"))
+    monkeypatch.setitem(sys.modules, "allure", stub)
+    found = explore(_program(DPC_RACE), 300, seed=1, minimize=True, coverage=True)
+    attach_exploration(found, DPC_RACE)
+    assert json.loads(attached["failing schedule.json"])["choices"] == found.first.schedule.choices
+    assert f"irp-harness run {DPC_RACE} --schedule schedule.json" in attached["replay command"]
+    assert "ASSERT(Hits == 2)" in attached["failing schedule trace.txt"]
+    assert attached["failing schedule IRP sequence"].lstrip().startswith("<")
+    assert "READ + WRITE" in attached["IRP-pair coverage"]
+    assert attached["exploration"].startswith("explored=")
+
+
+def test_the_program_is_shared_by_a_campaigns_runs_and_not_changed_by_them():
+    """A campaign resolves the scenario once: after hundreds of runs (failing ones too)
+    the same Program still gives the first run's trace, byte for byte."""
+    program = _program(DPC_RACE)
+    before = Session(program).run_app().text()
+    found = explore(program, 300, seed=5, stop_at_first=False)
+    assert found.failing > 0
+    assert Session(program).run_app().text() == before

@@ -79,7 +79,12 @@ def pytest_bdd_after_scenario(request: Any, feature: Any, scenario: Any) -> None
     if irp is None:
         return
     if "exploration" in request.fixturenames:       # harness/bdd/explore_steps.py
-        attach_exploration(request.getfixturevalue("exploration"), irp.path)
+        try:
+            found = request.getfixturevalue("exploration")
+        except Exception:   # the When step itself failed: no campaign to attach
+            found = None
+        if found is not None:
+            attach_exploration(found, irp.path)
     request.config.stash.setdefault(SEEDS, set()).add(irp.seed)
     result = irp.result
     attach = allure.attach

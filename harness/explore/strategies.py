@@ -17,8 +17,10 @@ Strategies (after CHESS and Coyote):
 * ``dfs`` — bounded exhaustive search: every schedule with at most K non-default
   choices (delay bounding, Emmi, Qadeer and Rakamaric 2011: a deviation from the default
   order is the unit of the bound), in depth-first order, without repeating one. No
-  state-hash pruning: the model's state is a set of live generators, which cannot be
-  hashed cheaply; the bound keeps the tree small instead.
+  state-hash pruning: part of the model's state is where each thread is in its code
+  (live generator frames), which cannot be hashed or compared; hashing only the visible
+  data would merge states at different program points and prune branches unexplored
+  (unsound). The bound keeps the tree small instead.
 """
 
 from __future__ import annotations

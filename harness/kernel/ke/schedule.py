@@ -8,7 +8,7 @@ decisions explicit. With no chooser (every ordinary run) nothing here is consult
 machine uses SimPy's own Environment and each preemption point costs one attribute test
 at its call site (``if kernel.chooser is not None``).
 
-Two kinds of choice, each an integer whose 0 is what the unexplored model does:
+Three kinds of choice, each an integer whose 0 is what the unexplored model does:
 
 * ``order`` — :class:`ChoosingEnvironment`: which of the events due at the same
   (time, priority) runs next. Priorities keep their meaning: DISPATCH_LEVEL work
@@ -17,6 +17,10 @@ Two kinds of choice, each an integer whose 0 is what the unexplored model does:
   (spin-lock acquire/release, IoSetCancelRoutine, IoCancelIrp, IoStartPacket,
   IoCompleteRequest entry, KeInsertQueueDpc, a wait's return, an unsynchronised
   read-modify-write): 1 = let the other work due now run before this thread goes on.
+* ``cpu`` — ke/interrupt.py: which CPU takes a device interrupt (its affinity is every
+  active CPU, pnp-hardware §5.1); 0 is CPU 0. Not choices, as on Windows: an untargeted
+  DPC is queued on the CPU that inserts it (kernel-env §5.1), and timer expiry is the
+  clock DPC of CPU 0 (XP).
 
 What Windows allows bounds the choices (kernel-env §1.1-§1.3, sync-objects 4.6, 5.2):
 
