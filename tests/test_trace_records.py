@@ -260,3 +260,36 @@ def test_select_decodes_only_the_events_asked_for(monkeypatch):
     assert view.select(irp=2) == [e for e in everything if e.irp == 2] != []
     assert view.select(("IoFreeIrp",), irp=3) == [e for e in everything
                                                   if e.kind == "IoFreeIrp" and e.irp == 3]
+
+
+def test_a_pickled_or_copied_layout_tag_is_the_same_tag():
+    """Records are compared by tag identity (view.py, tracefile.py): a copy must not make
+    a new layout (nor add one to the table)."""
+    import copy
+    import pickle
+
+    count = len(records.LAYOUTS)
+    tags = [records.CALL, records.ROUTINE_PENDING, records.DBG_PRINT]
+    assert pickle.loads(pickle.dumps(tags)) == tags
+    assert all(a is b for a, b in zip(copy.deepcopy(tags), tags))
+    assert len(records.LAYOUTS) == count and records.layout_of(2) is records.CALL
+
+
+def test_a_streamed_trace_reads_back_as_far_as_it_is_written_while_the_run_goes_on(tmp_path):
+    from harness.trace import TraceWriter
+
+    recorder = TraceRecorder(TraceWriter(tmp_path / "live.irpt"))
+    kernel = Kernel(instruments=[recorder])
+
+    def idle():
+        yield from ()
+    kernel.create_thread(idle, name="First")
+    kernel.run()
+    first = list(recorder.events())
+    kernel.create_thread(idle, name="Second")
+    kernel.run()
+    second = recorder.events()
+    assert len(first) == 2 and len(second) == 4 and list(second)[:2] == first
+    recorder.close()
+    closed = recorder.events()
+    assert len(closed) == 4 and closed[3].details == {"thread": "Second"}

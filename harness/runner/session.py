@@ -430,6 +430,8 @@ class Session:
         self._drive(lambda: self.kernel.bugcheck is not None
                     or all(not t.alive for t in self.app.threads.values())
                     and self.kernel.env.peek() == math.inf)
+        if self.recorder is not None:    # a streamed trace ends with the app (trace_file)
+            self.recorder.close()
         return self.result()
 
     def call(self, step: dict) -> Any:

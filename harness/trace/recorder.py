@@ -12,8 +12,9 @@ records go to a trace file as the run goes and ``raw`` stays bounded: it is writ
 out when it holds more than :data:`FLUSH_ITEMS` items, checked whenever an IRP is
 allocated or freed and at every event that is not about an IRP (so a run that makes
 IRPs or does anything else is bounded; one IRP bounced between drivers forever is
-not, until it is freed). :meth:`close` writes the rest; ``events()`` then reads the
-file back.
+not, until it is freed). ``events()`` reads the file back as far as it is written (it
+writes what it holds first); :meth:`close` writes the rest and the end line (the
+runner closes it when the scenario's app has run).
 """
 
 from __future__ import annotations
@@ -67,8 +68,9 @@ class TraceRecorder(Instrument):
         raw.extend(fields)
 
     def flush(self) -> None:
-        """Write the records kept so far to the stream (streaming only)."""
-        if self.stream is not None and self.raw:
+        """Write the records kept so far to the stream (streaming only; once the stream
+        is closed, records stay in ``raw``)."""
+        if self.stream is not None and self.raw and not self.stream.closed:
             self.stream.write_records(self.raw)
             self.raw.clear()
 
@@ -334,9 +336,11 @@ class TraceRecorder(Instrument):
     def events(self) -> Any:
         """The typed trace: a lazy view over the records (view.py), or, once a streamed
         trace is closed, over its file (tracefile.py)."""
-        if self.stream is not None:
-            self.close()
-            return read_trace(self.stream.path, count=self.stream.events)
+        if self.stream is not None:          # the file so far (the run may go on)
+            self.flush()
+            self.stream.sync()
+            return read_trace(self.stream.path,
+                              count=self.stream.events if self.stream.closed else None)
         if self._view is None:
             self._view = TraceView(self.raw)
         return self._view

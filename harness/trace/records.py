@@ -76,6 +76,14 @@ class Layout(int):
     def __hash__(self) -> int:
         return id(self)
 
+    def __reduce__(self) -> tuple[Any, tuple[int]]:   # pickle / deepcopy: the same tag
+        return layout_of, (self.code,)
+
+
+def layout_of(code: int) -> Layout:
+    """The layout with this code (a trace file's first record item)."""
+    return LAYOUTS[code]
+
 
 def _device(device: Any) -> tuple[Any, Any]:
     if device is None:

@@ -192,6 +192,11 @@ class TraceWriter:
         self._file.write(line + "\n")
         self.events += count
 
+    def sync(self) -> None:
+        """Hand what was written to the file system (a reader may open the file now)."""
+        if not self.closed:
+            self._file.flush()
+
     def close(self) -> None:
         if not self.closed:
             self._file.write(self._plain({"end": True, "events": self.events}) + "\n")

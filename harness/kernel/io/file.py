@@ -107,6 +107,18 @@ def _wait_synchronous(file: FileObject, status: int) -> Generator[Any, Any, int]
     return status
 
 
+def _send_file_request(kernel: "Kernel", file: FileObject, device: DeviceObject, irp: Irp
+                       ) -> Generator[Any, Any, int]:
+    """Send a file object's request as the deferred-completion services do: the IRP
+    references the file (dropped in the final phase), an inline status runs the final
+    phase here, and a synchronous file object waits for a pended one."""
+    file.reference_count += 1
+    status = yield from io_call_driver(device, irp)
+    if status != STATUS_PENDING:
+        _finish_inline(kernel, irp)
+    return (yield from _wait_synchronous(file, status))
+
+
 def nt_create_file(kernel: "Kernel", name: str, synchronous: bool = True,
                    requestor_mode: int = UserMode, tag: Any = None,
                    iosb: IoStatusBlock | None = None, options: int = 0, disposition: int = 1,
@@ -236,11 +248,7 @@ def _read_write(file: FileObject, major: int, buffer: Buffer | None, length: int
     loc = irp.stack[irp.stack_count - 1]
     loc.parameters.length = length
     loc.parameters.byte_offset = byte_offset
-    file.reference_count += 1                     # dropped in the final phase
-    status = yield from io_call_driver(device, irp)
-    if status != STATUS_PENDING:
-        _finish_inline(kernel, irp)
-    status = yield from _wait_synchronous(file, status)
+    status = yield from _send_file_request(kernel, file, device, irp)
     _unlock_file(file)
     return status
 
@@ -414,11 +422,7 @@ def nt_query_information_file(file: FileObject, information_class: int, length: 
     params = irp.stack[-1].parameters
     params.length = length
     params.file_information_class = information_class
-    file.reference_count += 1
-    status = yield from io_call_driver(device, irp)
-    if status != STATUS_PENDING:
-        _finish_inline(kernel, irp)
-    status = yield from _wait_synchronous(file, status)
+    status = yield from _send_file_request(kernel, file, device, irp)
     return status, out.read()
 
 
@@ -443,11 +447,7 @@ def nt_set_information_file(file: FileObject, information_class: int, data: byte
     params.length = len(data)
     params.file_information_class = information_class
     params.other = {"ReplaceIfExists": replace_if_exists}
-    file.reference_count += 1
-    status = yield from io_call_driver(device, irp)
-    if status != STATUS_PENDING:
-        _finish_inline(kernel, irp)
-    status = yield from _wait_synchronous(file, status)
+    status = yield from _send_file_request(kernel, file, device, irp)
     _unlock_file(file)
     return status
 

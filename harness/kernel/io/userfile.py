@@ -27,7 +27,7 @@ from ..ke.dispatcher import ke_clear_event
 from ..mm.memory import Buffer
 from ..ob.handle import handle_table
 from .device import FileObject
-from .file import (_finish_inline, _lock_file, _new_irp, _unlock_file, _wait_synchronous,
+from .file import (_lock_file, _new_irp, _send_file_request, _unlock_file, _wait_synchronous,
                    io_get_related_device_object, nt_close, nt_query_information_file,
                    nt_set_information_file)
 from .fileinfo import check_information_class, large_integer, read_large_integer
@@ -137,11 +137,7 @@ def nt_query_volume_information_file(file: FileObject, information_class: int, l
     params = irp.stack[-1].parameters
     params.length = length
     params.other = {"FsInformationClass": information_class}
-    file.reference_count += 1
-    status = yield from io_call_driver(device, irp)
-    if status != STATUS_PENDING:
-        _finish_inline(kernel, irp)
-    status = yield from _wait_synchronous(file, status)
+    status = yield from _send_file_request(kernel, file, device, irp)
     _unlock_file(file)
     if nt_error(status):
         return status, None
