@@ -78,8 +78,10 @@ def _request_rows(result: Any) -> list[tuple[str, ...]]:
     return rows
 
 
-def _summary(result: Any) -> list[Text]:
-    """The run's summary: requests, app output, outcome (one Text per line)."""
+def _summary(result: Any, rerun: str | None = None) -> list[Text]:
+    """The run's summary: requests, app output, outcome (one Text per line); ``rerun``
+    is the command that repeats the run when it is more than scenario and seed."""
+    rerun = rerun or result.rerun_command()
     lines = [Text.assemble((result.scenario_id, "bold"),
                            f"  {result.path}  seed {result.seed}  "
                            f"ended at {_seconds(result.end_time)}")]
@@ -115,7 +117,7 @@ def _summary(result: Any) -> list[Text]:
         if bugcheck.reason:
             lines.append(Text(f"  reason: {bugcheck.reason}"))
         lines.append(Text(f"  at {_seconds(bugcheck.time)}"))
-        lines.append(Text(f"  rerun: {result.rerun_command()}", style="dim"))
+        lines.append(Text(f"  rerun: {rerun}", style="dim"))
     elif result.outcome != "OK":
         why = (f": {result.frozen}" if result.frozen else f": {result.stopped}"
                if result.stopped else f": blocked threads: {', '.join(result.hung_threads)}")
@@ -123,7 +125,7 @@ def _summary(result: Any) -> list[Text]:
         if result.active:
             lines.append(Text("Still active:", style="bold"))
             lines.extend(Text(f"  {line}") for line in result.active)
-        lines.append(Text(f"  rerun: {result.rerun_command()}", style="dim"))
+        lines.append(Text(f"  rerun: {rerun}", style="dim"))
     else:
         lines.append(Text.assemble(("Outcome: ", "bold"), ("OK", "bold green")))
     return lines
@@ -350,7 +352,8 @@ def run(scenario: str, fmt: str, seed: int | None, output: str | None,
     # The summary follows the trace on stdout; only JSON keeps stdout to itself so it
     # stays parseable (its summary goes to stderr).
     console = _console(stderr=fmt == "json" and output is None)
-    for line in _summary(result):
+    rerun = None if schedule is None else f"irp-harness run {scenario} --schedule {schedule}"
+    for line in _summary(result, rerun):
         console.print(line)
     if schedule is not None:      # the trace records the schedule it ran under
         console.print(f"Schedule: {schedule} ({len(result.schedule)} choices, "

@@ -116,6 +116,8 @@ def test_cli_explore_saves_and_run_schedule_replays(tmp_path):
     rerun = runner.invoke(cli, ["run", str(RACE), "--schedule", str(saved), "-f", "dbgview"])
     assert rerun.exit_code == 1 and "MULTIPLE_IRP_COMPLETE_REQUESTS" in rerun.output
     assert "Schedule: " in rerun.output
+    # the bug check's rerun command repeats the run under the schedule, not the default one
+    assert f"rerun: irp-harness run {RACE} --schedule {saved}" in rerun.output
     clean = runner.invoke(cli, ["explore", str(FIXED), "-n", "50"])
     assert clean.exit_code == 0 and "failing=0" in clean.output
 
