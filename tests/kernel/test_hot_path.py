@@ -61,7 +61,7 @@ def test_3_5_copy_to_next_defers_the_copy_until_a_location_is_used():
 
 
 def test_6_2_a_new_irp_is_what_io_initialize_irp_makes():
-    """Irp.__init__ writes IoInitializeIrp's fields out inline: the two agree."""
+    """IoAllocateIrp and IoInitializeIrp leave the same fields (io-core §6.1, §6.2)."""
     kernel = Kernel()
     fresh = io_allocate_irp(kernel, 4)
     again = io_allocate_irp(kernel, 4)

@@ -131,53 +131,41 @@ def test_schedule_no_preemption_while_a_spin_lock_is_held():
     assert all(kind == "order" for kind, *_ in chooser.asked)
 
 
+def _interrupt_taken_on(kernel) -> list[int]:
+    """Connect an ISR to a level-triggered UART line, raise it once, run: the CPUs that
+    took the interrupt."""
+    from harness.kernel import HardwareDevice, LevelSensitive, Register, io_connect_interrupt
+
+    device = HardwareDevice("Uart", {"STATUS": Register("STATUS", 1, 0, w1c=True)},
+                            {"vector": 0x3B, "irql": 5, "mode": LevelSensitive,
+                             "shared": False, "cause": "STATUS"})
+    kernel.hardware["Uart"] = device
+    taken: list[int] = []
+
+    def isr(interrupt, context):
+        taken.append(interrupt.kernel.cpu.index)
+        device.write("STATUS", device.read("STATUS"))
+        return True
+        yield  # pragma: no cover
+
+    io_connect_interrupt(kernel, isr, None, device.line)
+    kernel.call_later(10, lambda: device.set("STATUS", 1), urgent=True)
+    _run(kernel)
+    return taken
+
+
 def test_pnp_hardware_5_1_interrupt_cpu_is_a_choice_among_the_affinity():
     """pnp-hardware §5.1: the interrupt's affinity is the active processors; explored,
     the CPU that takes it is a ``cpu`` choice (0: CPU 0, the model's fixed target)."""
-    from harness.kernel import HardwareDevice, LevelSensitive, Register, io_connect_interrupt
-
     for answer in (0, 1):
         chooser = Scripted(answer)
-        kernel = Kernel(cpus=2, chooser=chooser)
-        device = HardwareDevice("Uart", {"STATUS": Register("STATUS", 1, 0, w1c=True)},
-                                {"vector": 0x3B, "irql": 5, "mode": LevelSensitive,
-                                 "shared": False, "cause": "STATUS"})
-        kernel.hardware["Uart"] = device
-        taken: list[int] = []
-
-        def isr(interrupt, context, device=device, taken=taken):
-            taken.append(interrupt.kernel.cpu.index)
-            device.write("STATUS", device.read("STATUS"))
-            return True
-            yield  # pragma: no cover
-
-        io_connect_interrupt(kernel, isr, None, device.line)
-        kernel.call_later(10, lambda device=device: device.set("STATUS", 1), urgent=True)
-        _run(kernel)
-        assert taken == [answer]
+        assert _interrupt_taken_on(Kernel(cpus=2, chooser=chooser)) == [answer]
         assert chooser.asked[0][:2] == ("cpu", 2) and "vector 0x3B" in chooser.asked[0][2]
 
 
 def test_schedule_interrupt_cpu_is_no_choice_on_one_cpu_or_without_a_chooser():
-    from harness.kernel import HardwareDevice, LevelSensitive, Register, io_connect_interrupt
-
     for kernel in (Kernel(chooser=Scripted()), Kernel(cpus=2)):
-        device = HardwareDevice("Uart", {"STATUS": Register("STATUS", 1, 0, w1c=True)},
-                                {"vector": 0x3B, "irql": 5, "mode": LevelSensitive,
-                                 "shared": False, "cause": "STATUS"})
-        kernel.hardware["Uart"] = device
-        taken: list[int] = []
-
-        def isr(interrupt, context, device=device, taken=taken):
-            taken.append(interrupt.kernel.cpu.index)
-            device.write("STATUS", device.read("STATUS"))
-            return True
-            yield  # pragma: no cover
-
-        io_connect_interrupt(kernel, isr, None, device.line)
-        kernel.call_later(10, lambda device=device: device.set("STATUS", 1), urgent=True)
-        _run(kernel)
-        assert taken == [0]
+        assert _interrupt_taken_on(kernel) == [0]
         if kernel.chooser is not None:
             assert kernel.chooser.asked == []
 

@@ -165,29 +165,7 @@ class Irp:
         self.allocated_by = "IoAllocateIrp"
         self.freed = False
         self.tag: Any = None    # free slot for the harness (e.g. the Win32 request)
-        # _initialize, written out (every IRP passes here: one call fewer)
-        self.type = IO_TYPE_IRP
-        self.mdl_address = None
-        self.flags = 0
-        self.system_buffer = None
-        self.master_irp = None
-        self.irp_count = 0
-        self.io_status = IoStatusBlock()
-        self.requestor_mode = KernelMode
-        self.pending_returned = False
-        self.stack_count = stack_size
-        self.current_location = stack_size + 1
-        self.cancel = False
-        self.cancel_irql = 0
-        self.user_iosb = None
-        self.user_event = None
-        self.user_apc_routine = None
-        self.user_apc_context = None
-        self.cancel_routine = None
-        self.user_buffer = None
-        self.thread = None
-        self.original_file_object = None
-        self.driver_context = [None, None, None, None]
+        _initialize(self, stack_size)
 
     def __repr__(self) -> str:
         return (f"<IRP#{self.id} loc={self.current_location}/{self.stack_count} "
@@ -202,8 +180,7 @@ class Irp:
 
 
 def _initialize(irp: Irp, stack_size: int) -> None:
-    """IoInitializeIrp: zero everything, CurrentLocation = StackSize + 1 (io-core §6.2).
-    Irp.__init__ has the same assignments written out: keep the two in step."""
+    """IoInitializeIrp: zero everything, CurrentLocation = StackSize + 1 (io-core §6.2)."""
     irp.type = IO_TYPE_IRP
     irp.mdl_address = None
     irp.flags = 0
