@@ -26,9 +26,10 @@ from .apc import AlertableCalls
 from .cancel import CancelCalls
 from .fileapi import FileCalls
 from .iocompl import IoCompletionApi
+from .handle import Handle
 
 if TYPE_CHECKING:
-    from ..kernel import FileObject, Kernel
+    from ..kernel import Kernel
 
 GENERIC_READ, GENERIC_WRITE = 0x80000000, 0x40000000
 FILE_FLAG_OVERLAPPED = 0x40000000
@@ -61,16 +62,6 @@ class Overlapped(IoStatusBlock):
     def apc_context(self) -> "Overlapped | None":
         """The ApcContext kernel32 passes: the OVERLAPPED, NULL with hEvent's low bit."""
         return None if self.low_bit else self
-
-
-class Handle:
-    __slots__ = ("value", "file", "overlapped", "access")
-
-    def __init__(self, value: int, file: "FileObject", overlapped: bool, access: int) -> None:
-        self.value = value
-        self.file = file
-        self.overlapped = overlapped
-        self.access = access
 
 
 class Win32(AlertableCalls, CancelCalls, IoCompletionApi, FileCalls):

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
-if TYPE_CHECKING:
-    from .kernel32 import Handle
+from .handle import Handle
 
 
 class Win32Helpers(Protocol):

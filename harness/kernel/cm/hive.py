@@ -24,7 +24,7 @@ from ..ke.clock import ke_query_system_time
 from ..ob.object import ObjectType
 
 if TYPE_CHECKING:
-    from ..system import Kernel
+    from ..ke.machine import Machine as Kernel
 
 #: CmpKeyObjectType: key bodies have no delete procedure to run (no IRP to send).
 CmpKeyObjectType = ObjectType("Key")

@@ -34,7 +34,7 @@ from .hive import ROOT_NAME, KeyBody, KeyNode
 from .info import key_information, value_information
 
 if TYPE_CHECKING:
-    from ..system import Kernel
+    from ..ke.machine import Machine as Kernel
 
 STATUS_SUCCESS = NTSTATUS.STATUS_SUCCESS
 KernelMode, UserMode = 0, 1

@@ -36,7 +36,7 @@ from .keys import (key_from_handle, zw_create_key, zw_delete_value_key,
                    zw_open_key, zw_set_value_key)
 
 if TYPE_CHECKING:
-    from ..system import Kernel
+    from ..ke.machine import Machine as Kernel
 
 STATUS_SUCCESS = NTSTATUS.STATUS_SUCCESS
 #: The RelativeTo roots (4.17). RTL_REGISTRY_USER is the current user's key; a system

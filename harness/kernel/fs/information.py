@@ -136,6 +136,7 @@ def _rename(vcb: Vcb, file: "FileObject", node: FsNode, name: str, replace: bool
     if node is vcb.root:
         return S.STATUS_ACCESS_DENIED
     if name.startswith("\\"):
+        status: int
         status, device, rest = vcb.kernel.namespace.parse(name)
         if device is None:
             return status

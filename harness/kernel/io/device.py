@@ -207,7 +207,8 @@ def iop_unlink_device(device: DeviceObject) -> None:
 
 def io_create_symbolic_link(kernel: "Kernel", link_name: str, device_name: str) -> int:
     """IoCreateSymbolicLink (io-core §8.13)."""
-    return kernel.namespace.insert(link_name, SymbolicLink(link_name, device_name))
+    status: int = kernel.namespace.insert(link_name, SymbolicLink(link_name, device_name))
+    return status
 
 
 def io_delete_symbolic_link(kernel: "Kernel", link_name: str) -> int:

@@ -253,7 +253,8 @@ def _call_listener(kernel: "Kernel", entry: NotificationEntry,
 
 
 def _interfaces(kernel: "Kernel") -> DeviceInterfaces:
-    return kernel.pnp.interfaces
+    interfaces: DeviceInterfaces = kernel.pnp.interfaces
+    return interfaces
 
 
 def _devnode_of_pdo(kernel: "Kernel", device: Any) -> Any:

@@ -99,7 +99,8 @@ class IoTimerQueue:
 
 
 def _queue(kernel: "Kernel") -> IoTimerQueue:
-    return kernel.io_timers
+    queue: IoTimerQueue = kernel.io_timers
+    return queue
 
 
 def io_initialize_timer(device: "DeviceObject", routine: Callable[..., Generator[Any, Any, Any]],

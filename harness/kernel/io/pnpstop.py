@@ -31,7 +31,7 @@ from .pnp import (CM_PROB_HELD_FOR_EJECT, MN, DevNode, EjectionRelations, pnp_ir
                   pnp_start_stack, pnp_uninstall)
 
 if TYPE_CHECKING:
-    from ..system import Kernel
+    from ..ke.machine import Machine as Kernel
 
 KernelMode = 0
 

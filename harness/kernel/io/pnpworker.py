@@ -27,7 +27,8 @@ from ..constants import DISPATCH_LEVEL, DO_DEVICE_INITIALIZING, FILE_DEVICE_BUS_
 from ..errors import KernelUsageError, NotModelledError
 from .device import DeviceObject, io_create_device
 from .interface import _devnode_of_pdo, _invalid_pdo
-from .pnp import (BusRelations, DevNode, LoadDriver, pnp_enumerate, pnp_query_device_state)
+from .pnp import (BusRelations, DevNode, LoadDriver, PnpManager, pnp_enumerate,
+                  pnp_query_device_state)
 
 if TYPE_CHECKING:
     from ..ke.machine import Machine as Kernel
@@ -45,7 +46,7 @@ def _at_most_dispatch(kernel: "Kernel", routine: str) -> None:
 
 def _pdo_node(kernel: "Kernel", pdo: Any, routine: str) -> DevNode:
     """The devnode of a PDO given to a PDO-only routine; anything else is 0xCA (0x2)."""
-    root = kernel.pnp.root_node
+    root: DevNode | None = kernel.pnp.root_node
     if root is not None and pdo is root.pdo:
         return root
     node: DevNode | None = _devnode_of_pdo(kernel, pdo)
@@ -104,7 +105,7 @@ def _reenumerate(kernel: "Kernel", node: DevNode) -> Generator[Any, Any, None]:
 def pnp_root_devnode(kernel: "Kernel") -> DevNode:
     """HTREE\\ROOT\\0, made the first time it is needed: the root enumerator's PDO, whose
     BusRelations are the root-enumerated devices present."""
-    pnp = kernel.pnp
+    pnp: PnpManager = kernel.pnp
     if pnp.root_node is not None:
         return pnp.root_node
     node = DevNode(ROOT_DEVNODE, (), None)

@@ -36,15 +36,7 @@ from ..instrument import Hooks, Instrument
 from .dispatcher import DispatcherObject
 from .schedule import Chooser, ChoosingEnvironment
 
-if TYPE_CHECKING:      # the types of the subsystem state system.Kernel attaches
-    from ..cm.hive import ConfigurationManager
-    from ..io.iotimer import IoTimerQueue
-    from ..io.pnp import PnpManager
-    from ..io.verifier import IoVerifier
-    from ..mm.memory import AddressSpace
-    from ..mm.pool import Pool
-    from ..ob.handle import HandleTable, ObjectTable
-    from ..ob.namespace import ObjectNamespace
+if TYPE_CHECKING:
     from .spinlock import KSpinLock
 
 
@@ -190,21 +182,23 @@ class Machine:
     if TYPE_CHECKING:
         # What system.Kernel adds per machine (phase-1 init: mm, ob, cm, io). Declared here
         # because the subsystems are handed the machine they run on; set in Kernel.__init__.
-        pool: AddressSpace
-        pool_blocks: Pool
-        system_ptes: AddressSpace
-        io_verifier: IoVerifier | None
-        namespace: ObjectNamespace
-        objects: ObjectTable
-        registry: ConfigurationManager
-        handle_tables: dict[str, HandleTable]
+        # The subsystems live above ke, so their types are named, not imported (no circle,
+        # not even a type-only one): each is Any to the checker.
+        pool: Any                # mm.memory.AddressSpace
+        pool_blocks: Any         # mm.pool.Pool
+        system_ptes: Any         # mm.memory.AddressSpace
+        io_verifier: Any         # io.verifier.IoVerifier | None
+        namespace: Any           # ob.namespace.ObjectNamespace
+        objects: Any             # ob.handle.ObjectTable
+        registry: Any            # cm.hive.ConfigurationManager
+        handle_tables: dict[str, Any]    # ob.handle.HandleTable per process
         processes: dict[str, Any]
         drivers: list[Any]
         images: dict[str, Any]
-        pnp: PnpManager
+        pnp: Any                 # io.pnp.PnpManager
         power_busy: dict[Any, list[Any]]
         cancel_spin_lock: KSpinLock
-        io_timers: IoTimerQueue
+        io_timers: Any           # io.iotimer.IoTimerQueue
         hardware: dict[str, Any]
         next_image_base: int     # io/loader.py: set on the first image it places
 

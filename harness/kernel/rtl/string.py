@@ -27,7 +27,7 @@ from ..mm.memory import Buffer
 from ..mm.pool import PagedPool, ex_allocate_pool_with_tag, ex_free_pool_with_tag
 
 if TYPE_CHECKING:
-    from ..system import Kernel
+    from ..ke.machine import Machine as Kernel
 
 #: MAXUSHORT: the largest size a counted string can describe
 MAX_USTRING = 0xFFFF

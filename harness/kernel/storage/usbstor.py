@@ -64,7 +64,8 @@ def usbstor_report_lun(kernel: "Kernel", driver: "DriverObject", node: "DevNode"
                        lun: ScsiLun) -> "DeviceObject":
     """USBSTOR reports the LUN's PDO to the PnP manager (its BusRelations answer; the
     USB device's own devnode under usbhub is not modelled)."""
-    pdo = kernel.pnp.report_root_device(node, driver, FILE_DEVICE_DISK, FILE_REMOVABLE_MEDIA)
+    pdo: DeviceObject = kernel.pnp.report_root_device(node, driver, FILE_DEVICE_DISK,
+                                                      FILE_REMOVABLE_MEDIA)
     pdo.flags |= DO_DIRECT_IO
     pdo.device_extension["usbstor"] = UsbstorPdo(kernel, lun)
     return pdo
