@@ -8,18 +8,17 @@ A parameter may be given as a number or as the text a feature writes: ``IRP of "
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence, Union
+from typing import Sequence, Union
 
 from ..kernel import IRQL, BugCheck
 from .values import UnknownName, status_value
+from .subject import Subject
 
-if TYPE_CHECKING:
-    from .run import Run
 
 Parameter = Union[int, str, None]
 
 
-def parameter_value(run: Run, text: Parameter) -> int | None:
+def parameter_value(run: Subject, text: Parameter) -> int | None:
     """A bug-check parameter as a check writes it (see the module docstring); None for
     the IRP of a request that made none."""
     if text is None or isinstance(text, int):
@@ -54,7 +53,7 @@ def _hex(value: int | None) -> str:
 class BugCheckView:
     """The run's bug check: ``code``, ``name``, ``params`` (None without one)."""
 
-    def __init__(self, run: Run) -> None:
+    def __init__(self, run: Subject) -> None:
         self._run = run
         self.bugcheck: BugCheck | None = run.result.bugcheck
 

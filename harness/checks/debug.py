@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import TYPE_CHECKING, Sequence
+from typing import Sequence
 
 from ..trace import TraceEvent
 from .values import moment
+from .subject import Subject
 
-if TYPE_CHECKING:
-    from .run import Run
 
 
 def line_matches(expected: str, line: str) -> bool:
@@ -34,7 +33,7 @@ def _show(lines: Sequence[str]) -> str:
 class DebugOutput:
     """The DbgPrint lines of a run and the claims about them."""
 
-    def __init__(self, run: Run) -> None:
+    def __init__(self, run: Subject) -> None:
         self._run = run
         self.lines: list[str] = run.result.debug_lines
 
@@ -131,7 +130,7 @@ class DebugOutput:
 class AppOutput:
     """The lines the application printed."""
 
-    def __init__(self, run: Run) -> None:
+    def __init__(self, run: Subject) -> None:
         self._run = run
         self.lines: list[str] = run.result.app_output
 

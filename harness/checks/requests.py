@@ -3,14 +3,13 @@ completion wrote (IoStatus, the OVERLAPPED, the event), the buffer, and when."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 from ..lang.units import parse_buffer_pattern
 from ..runner import Request
 from .values import moment, status_value, win32_error_value
+from .subject import Subject
 
-if TYPE_CHECKING:
-    from .run import Run
 
 #: a wait's DWORD results by name (win32-io 9.5)
 WAIT_RESULTS = {"WAIT_OBJECT_0": 0, "WAIT_ABANDONED": 0x80, "WAIT_ABANDONED_0": 0x80,
@@ -25,7 +24,7 @@ class RequestView:
     """A request (runner.Request: its fields read through, ``view.status_name``) and
     the claims about it. Each claim returns None or raises CheckFailed."""
 
-    def __init__(self, run: Run, request: Request) -> None:
+    def __init__(self, run: Subject, request: Request) -> None:
         self._run, self.request = run, request
 
     def __getattr__(self, name: str) -> Any:

@@ -5,20 +5,19 @@ DISPATCH_LEVEL, ``irp_of`` the request whose IRP it is, ``details.<key>``)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterator, Mapping, Sequence
+from typing import Iterator, Mapping, Sequence
 
 from ..trace import TraceEvent
 from .values import UnknownName
+from .subject import Subject
 
-if TYPE_CHECKING:
-    from .run import Run
 
 TRACE_FIELDS = ("kind", "driver", "device", "major", "status", "context", "irql", "thread",
                 "irp_of", "text", "pending_returned", "routine", "information", "api", "cpu",
                 "process")
 
 
-def event_field(event: TraceEvent, field: str, run: Run) -> str:
+def event_field(event: TraceEvent, field: str, run: Subject) -> str:
     """The text a trace column ``field`` of ``event`` is compared with."""
     if field == "major":
         return event.major_name or ""
@@ -57,7 +56,7 @@ def check_fields(fields: Sequence[str]) -> None:
 class TraceView:
     """Some events of a run (all of them, or one IRP's) and the claims about them."""
 
-    def __init__(self, run: Run, events: Sequence[TraceEvent], irp: int | None = None,
+    def __init__(self, run: Subject, events: Sequence[TraceEvent], irp: int | None = None,
                  label: str = "the trace") -> None:
         self._run, self.events, self.irp, self.label = run, events, irp, label
 
@@ -116,7 +115,7 @@ class TraceView:
 class CompletionRoutines:
     """The runs of one driver's completion routines (CompletionRoutine events)."""
 
-    def __init__(self, run: Run, driver: str) -> None:
+    def __init__(self, run: Subject, driver: str) -> None:
         self._run, self.driver = run, driver
         self.events = [e for e in run.result.events
                        if e.kind == "CompletionRoutine" and e.driver == driver]

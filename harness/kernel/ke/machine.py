@@ -36,9 +36,6 @@ from ..instrument import Hooks, Instrument
 from .dispatcher import DispatcherObject
 from .schedule import Chooser, ChoosingEnvironment
 
-if TYPE_CHECKING:
-    from .spinlock import KSpinLock
-
 
 # Contexts in which the CPU runs a thread's own call chain (its dispatch routine, or a
 # completion or cancel routine called from it): APCs for that thread fire at PASSIVE_LEVEL.
@@ -197,7 +194,7 @@ class Machine:
         images: dict[str, Any]
         pnp: Any                 # io.pnp.PnpManager
         power_busy: dict[Any, list[Any]]
-        cancel_spin_lock: KSpinLock
+        cancel_spin_lock: Any    # spinlock.KSpinLock (spinlock.py imports this module)
         io_timers: Any           # io.iotimer.IoTimerQueue
         hardware: dict[str, Any]
         next_image_base: int     # io/loader.py: set on the first image it places

@@ -44,14 +44,28 @@ What Windows allows bounds the choices (kernel-env §1.1-§1.3, sync-objects 4.6
 from __future__ import annotations
 
 from heapq import heapify
-from typing import TYPE_CHECKING, Any, Generator, Protocol
+from typing import Any, Generator, Protocol, Sequence
 
 import simpy
 
 from ..constants import DISPATCH_LEVEL
 
-if TYPE_CHECKING:
-    from .machine import Machine as Kernel
+
+class _Running(Protocol):
+    """What a preemption point reads of the machine (ke/machine.py imports this module,
+    so it is described here rather than imported)."""
+
+    @property
+    def chooser(self) -> Chooser | None: ...
+
+    @property
+    def cpu(self) -> Any: ...
+
+    @property
+    def cpus(self) -> Sequence[Any]: ...
+
+    @property
+    def env(self) -> simpy.Environment: ...
 
 
 class Chooser(Protocol):
@@ -102,7 +116,7 @@ def _describe(ties: list[tuple[Any, ...]]) -> str:
     return f"{len(ties)} events due at {ties[0][0]} (priority {ties[0][1]})"
 
 
-def ke_preemption_point(kernel: "Kernel", routine: str) -> Generator[Any, Any, None]:
+def ke_preemption_point(kernel: _Running, routine: str) -> Generator[Any, Any, None]:
     """A point where the running thread could lose its CPU, or another CPU get ahead of
     it (see the module docstring for what Windows allows). Call it only when
     ``kernel.chooser`` is set; it records a ``preempt`` choice when one exists."""
