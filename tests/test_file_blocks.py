@@ -5,15 +5,12 @@ boot and at the end), the file blocks' buffers and records, and the file steps
 from __future__ import annotations
 
 import textwrap
-from pathlib import Path
 
 import pytest
 
 from harness.bdd import steps
 from harness.bdd.context import IrpScenario
-from harness.runner import Session
-from harness.scenario import ScenarioError, load_scenario_text
-from harness.scenario.resolve import resolve
+from scenario_text import problems, run
 
 LOCALS = """\
 h: HANDLE
@@ -45,23 +42,6 @@ def scenario(steps_: str = "- log: x\n", top: str = "") -> str:
             "    devices: [{name: '\\Device\\D', link: '\\??\\D'}]\n"
             "    locals:\n" + textwrap.indent(LOCALS, " " * 6)
             + "    driver_entry:\n" + body)
-
-
-def load(text: str, tmp_path: Path) -> object:
-    path = tmp_path / "s.yaml"
-    path.write_text(text)
-    return resolve(load_scenario_text(text, path))
-
-
-def run(text: str, tmp_path: Path) -> object:
-    return Session(load(text, tmp_path)).run_app()
-
-
-def problems(text: str, tmp_path: Path) -> list[str]:
-    path = tmp_path / "s.yaml"
-    with pytest.raises(ScenarioError) as caught:
-        load(text, tmp_path)
-    return [str(d).replace(f"{path}:", "") for d in caught.value.diagnostics]
 
 
 # -- files: and volume: ----------------------------------------------------------------------

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.lang.diagnostics import ScenarioError
 from harness.runner import RunError, Session
 from harness.scenario import load_scenario_text
 from harness.scenario.resolve import resolve
+from scenario_text import problems
 
 DRIVER = """\
 drivers:
@@ -31,13 +31,6 @@ drivers:
 def scenario(devnode: str) -> str:
     return ("scenario: t\ntitle: t\npnp:\n  - instance: 'ROOT\\UNKNOWN\\0000'\n"
             "    service: W\n" + devnode + DRIVER)
-
-
-def problems(text: str, tmp_path: Path) -> list[str]:
-    path = tmp_path / "s.yaml"
-    with pytest.raises(ScenarioError) as caught:
-        resolve(load_scenario_text(text, path))
-    return [str(d).replace(f"{path}:", "") for d in caught.value.diagnostics]
 
 
 def session(text: str, tmp_path: Path) -> Session:

@@ -5,16 +5,13 @@ address computed, nothing read), and a NULL list dereferenced in the PnP worker.
 from __future__ import annotations
 
 import textwrap
-from pathlib import Path
 
 import pytest
 
 from harness.kernel import BugCheckCode
-from harness.lang.diagnostics import ScenarioError
 from harness.lang.expr import NO_NAMES, ExprError, compile_text
-from harness.runner import RunError, Session
-from harness.scenario import load_scenario_text
-from harness.scenario.resolve import resolve
+from harness.runner import RunError
+from scenario_text import problems, run
 
 DRIVER = """\
 drivers:
@@ -37,19 +34,6 @@ def scenario(resources: str, start: str = "              - log: start", instance
     return (f"scenario: t\ntitle: t\npnp:\n  - instance: '{instance}'\n    service: W\n"
             + textwrap.indent(textwrap.dedent(resources), "    ")
             + DRIVER.replace("{start}", start))
-
-
-def problems(text: str, tmp_path: Path) -> list[str]:
-    path = tmp_path / "s.yaml"
-    with pytest.raises(ScenarioError) as caught:
-        resolve(load_scenario_text(text, path))
-    return [str(d).replace(f"{path}:", "") for d in caught.value.diagnostics]
-
-
-def run(text: str, tmp_path: Path) -> object:
-    path = tmp_path / "s.yaml"
-    path.write_text(text)
-    return Session(resolve(load_scenario_text(text, path))).run_app()
 
 
 def test_2_5_a_resource_is_one_kind_of_descriptor(tmp_path):

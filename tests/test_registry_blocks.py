@@ -5,15 +5,12 @@ typed pointers (stacks-services 4.17-4.24)."""
 from __future__ import annotations
 
 import textwrap
-from pathlib import Path
 
 import pytest
 
 from harness.kernel import BugCheckCode, NotModelledError
-from harness.runner import Session
 from harness.runner.session import RunError
-from harness.scenario import ScenarioError, load_scenario_text
-from harness.scenario.resolve import resolve
+from scenario_text import problems, run
 
 ZHANGFAN = "\\Registry\\Machine\\Software\\Zhangfan"
 
@@ -25,23 +22,6 @@ def scenario(steps: str = "- log: x\n", locals_: str = "n: ULONG\n", registry: s
             "    devices: [{name: '\\Device\\D', link: '\\??\\D'}]\n"
             "    locals:\n" + textwrap.indent(textwrap.dedent(locals_), " " * 6)
             + "    driver_entry:\n" + body)
-
-
-def load(text: str, tmp_path: Path) -> object:
-    path = tmp_path / "s.yaml"
-    path.write_text(text)
-    return resolve(load_scenario_text(text, path))
-
-
-def run(text: str, tmp_path: Path) -> object:
-    return Session(load(text, tmp_path)).run_app()
-
-
-def problems(text: str, tmp_path: Path) -> list[str]:
-    path = tmp_path / "s.yaml"
-    with pytest.raises(ScenarioError) as caught:
-        load(text, tmp_path)
-    return [str(d).replace(f"{path}:", "") for d in caught.value.diagnostics]
 
 
 # -- the registry: section -----------------------------------------------------------------
