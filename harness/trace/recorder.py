@@ -87,10 +87,13 @@ class TraceRecorder(Instrument):
 
     def _bind(self, kernel: Any, env: Any, extend: Any) -> None:   # noqa: C901
         # Each is the _add_irp of its kind written out: the clock is Environment._now
-        # (the ``now`` property costs a call), ``major`` is _major(irp) inlined (a
-        # current location outside the stack reads the top location; not try/except
+        # (the ``now`` property costs a call), ``major`` is _major(irp) inlined: a
+        # current location past the stack (the creator's view, StackCount + 1, and a
+        # finished walk, StackCount + 2) reads the top location; index -1 does the same
+        # for location 0, which only the bug check of IoCallDriver ever sees. An IRP
+        # always has a location (IoAllocateIrp refuses a StackSize of 0). Not try/except
         # IndexError: the creator's routine and IoFreeIrp see StackCount + 1, and a
-        # raised exception costs more than the test, measured).
+        # raised exception costs more than the test, measured.
         raw = self.raw
         recorder = self
         allocate, free, call, ret = R.ALLOCATE, R.FREE, R.CALL, R.RETURN
@@ -114,9 +117,9 @@ class TraceRecorder(Instrument):
 
         def irp_freed(irp: Any) -> None:
             cpu = kernel.cpu
-            stack = irp.stack
             loc = irp.current_location
-            major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
+            count = irp.stack_count
+            major = irp.stack[(loc if loc <= count else count) - 1].major_function
             extend((free, env._now, cpu.index, cpu.irql, cpu.thread, cpu.context, irp.id, major))
             if len(raw) > recorder._limit:
                 recorder.flush()
@@ -137,67 +140,67 @@ class TraceRecorder(Instrument):
 
         def dispatch_return(irp: Any, device: Any, status: Any) -> None:
             cpu = kernel.cpu
-            stack = irp.stack
             loc = irp.current_location
-            major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
+            count = irp.stack_count
+            major = irp.stack[(loc if loc <= count else count) - 1].major_function
             extend((ret, env._now, cpu.index, cpu.irql, cpu.thread, cpu.context, irp.id,
                     major, device, status))
 
         def irp_complete(irp: Any, device: Any, status: Any) -> None:
             cpu = kernel.cpu
-            stack = irp.stack
             loc = irp.current_location
-            major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
+            count = irp.stack_count
+            major = irp.stack[(loc if loc <= count else count) - 1].major_function
             extend((complete, env._now, cpu.index, cpu.irql, cpu.thread, cpu.context, irp.id,
                     major, device, status, irp.io_status.information))
 
         def completion_routine(irp: Any, device: Any, routine: Any, pending: bool) -> None:
             cpu = kernel.cpu
-            stack = irp.stack
             loc = irp.current_location
+            count = irp.stack_count
             io_status = irp.io_status
-            major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
+            major = irp.stack[(loc if loc <= count else count) - 1].major_function
             extend((routine_pending if pending else routine_, env._now, cpu.index, cpu.irql,
                     cpu.thread, cpu.context, irp.id, major, device, io_status.status,
                     io_status.information, routine, loc))
 
         def completion_return(irp: Any, device: Any, routine: Any, status: Any) -> None:
             cpu = kernel.cpu
-            stack = irp.stack
             loc = irp.current_location
-            major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
+            count = irp.stack_count
+            major = irp.stack[(loc if loc <= count else count) - 1].major_function
             extend((routine_return, env._now, cpu.index, cpu.irql, cpu.thread, cpu.context,
                     irp.id, major, device, status, routine))
 
         def irp_final(irp: Any, status: Any, info: Any) -> None:
             cpu = kernel.cpu
-            stack = irp.stack
             loc = irp.current_location
-            major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
+            count = irp.stack_count
+            major = irp.stack[(loc if loc <= count else count) - 1].major_function
             extend((final, env._now, cpu.index, cpu.irql, cpu.thread, cpu.context, irp.id,
                     major, status, info, irp.pending_returned))
 
         def mark_pending(irp: Any, device: Any) -> None:
             cpu = kernel.cpu
-            stack = irp.stack
             loc = irp.current_location
-            major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
+            count = irp.stack_count
+            major = irp.stack[(loc if loc <= count else count) - 1].major_function
             extend((mark, env._now, cpu.index, cpu.irql, cpu.thread, cpu.context, irp.id,
                     major, device))
 
         def irp_set_completion(irp: Any, routine: Any, context: Any, control: int) -> None:
             cpu = kernel.cpu
-            stack = irp.stack
             loc = irp.current_location
-            major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
+            count = irp.stack_count
+            major = irp.stack[(loc if loc <= count else count) - 1].major_function
             extend((set_completion, env._now, cpu.index, cpu.irql, cpu.thread, cpu.context,
                     irp.id, major, routine, context, control))
 
         def irp_location(irp: Any, routine: str) -> None:
             cpu = kernel.cpu
-            stack = irp.stack
             loc = irp.current_location
-            major = stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0
+            count = irp.stack_count
+            major = irp.stack[(loc if loc <= count else count) - 1].major_function
             extend((locations[routine], env._now, cpu.index, cpu.irql, cpu.thread,
                     cpu.context, irp.id, major))
 
