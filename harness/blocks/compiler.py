@@ -27,7 +27,7 @@ from ..lang.expr import Compiled, ExprError, IntegerFault, compile_text
 from ..lang.template import TemplateError, parse_template
 from ..lang.units import parse_duration
 from .registry import REGISTRY
-from .runtime import DriverModel, Frame, ScenarioRuntimeError, run_steps
+from .runtime import STOP, DriverModel, Frame, ScenarioRuntimeError
 from .state import argument_key, counted_text, fault, pointer_text
 
 Step = Callable[[Frame], Generator[Any, Any, Any]]
@@ -322,125 +322,160 @@ def _offset(value: Any, offset: int) -> int:
     return offset if isinstance(value, str) and "\n" not in value else 0
 
 
+# -- the kernel-callable routine -----------------------------------------------------------
+# One signature per role: what the kernel passes (its PDRIVER_DISPATCH, PIO_COMPLETION_ROUTINE,
+# ... arguments) becomes the Frame the steps see, and the Frame what the routine returns.
+
+def _dispatch_frame(model: DriverModel, device: Any, irp: Any) -> Frame:
+    return Frame(model, device, irp)
+
+
+def _completion_frame(model: DriverModel, device: Any, irp: Any, context: Any) -> Frame:
+    return Frame(model, device, irp, context)
+
+
+def _dpc_frame(model: DriverModel, dpc: Any, context: Any, arg1: Any, arg2: Any) -> Frame:
+    # DeferredContext is the device; the IRP is the one the driver stored when it queued
+    # the DPC or armed its timer (the book's currentPendingIRP field).
+    return Frame(model, context, model.vars.get(f"dpc_irp:{dpc.name}"), context)
+
+
+def _apc_frame(model: DriverModel, context: Any, iosb: Any = None) -> Frame:
+    # PIO_APC_ROUTINE(ApcContext, IoStatusBlock, Reserved): Context is ApcContext.
+    return Frame(model, None, None, context)
+
+
+def _isr_frame(model: DriverModel, interrupt: Any, context: Any = None) -> Frame:
+    # BOOLEAN Isr(PKINTERRUPT, ServiceContext): TRUE when its device interrupted
+    return Frame(model, context if _is_device(context) else None, None, context)
+
+
+def _synch_frame(model: DriverModel, context: Any = None) -> Frame:
+    # BOOLEAN SynchCritSection(SynchronizeContext), under the interrupt spin lock
+    return Frame(model, context if _is_device(context) else None, None, context)
+
+
+def _dpc_for_isr_frame(model: DriverModel, dpc: Any, device: Any, irp: Any, context: Any
+                       ) -> Frame:
+    # DpcForIsr(Dpc, DeviceObject, Irp, Context): what IoRequestDpc passed
+    return Frame(model, device, irp, context)
+
+
+def _io_timer_frame(model: DriverModel, device: Any, context: Any = None) -> Frame:
+    # PIO_TIMER_ROUTINE(DeviceObject, Context), at DISPATCH_LEVEL once a second
+    return Frame(model, device, None, context)
+
+
+def _thread_frame(model: DriverModel, device: Any = None) -> Frame:
+    # DriverEntry / DriverUnload: the routine sees the driver's first device
+    return Frame(model, device, None)
+
+
+def _add_device_frame(model: DriverModel, driver: Any, pdo: Any) -> Frame:
+    # AddDevice(DriverObject, PhysicalDeviceObject) -> NTSTATUS (pnp-hardware §2.4)
+    return Frame(model, None, None, pdo)
+
+
+def _context_frame(model: DriverModel, context: Any = None) -> Frame:
+    # KSTART_ROUTINE(StartContext): Context is what PsCreateSystemThread was given
+    return Frame(model, None, None, context)
+
+
+def _service_callback_frame(model: DriverModel, device: Any, data: Any) -> Frame:
+    # PSERVICE_CALLBACK_ROUTINE(DeviceObject, InputDataStart, InputDataEnd,
+    # &InputDataConsumed) of kbdmou.h, VOID: Context is the call's input data
+    # (stacks-services 2.3); the routine sets how much it consumed there
+    return Frame(model, device, None, data)
+
+
+def _pnp_notification_frame(model: DriverModel, notification: Any, context: Any = None
+                            ) -> Frame:
+    # DRIVER_NOTIFICATION_CALLBACK_ROUTINE(NotificationStructure, Context) -> NTSTATUS
+    # (pnp-hardware §3.3): NotificationStructure is the PnP manager's
+    # DEVICE_INTERFACE_CHANGE_NOTIFICATION in paged pool
+    frame = Frame(model, None, None, context)
+    frame.vars[argument_key("NotificationStructure")] = notification.address
+    return frame
+
+
+def _dispatch_status(frame: Frame, where: str, name: str) -> Any:
+    if frame.result is None:
+        raise ScenarioRuntimeError(f"{where}: dispatch routine {name} ended without a status "
+                                   "(add 'complete', 'pend', 'forward' or 'return')")
+    return frame.result
+
+
+def _status(frame: Frame, where: str, name: str) -> Any:
+    """An NTSTATUS routine: what a `return` gave, else STATUS_SUCCESS (a completion
+    routine's default; DriverEntry's; the PnP manager ignores a notification's)."""
+    return NTSTATUS.STATUS_SUCCESS if frame.result is None else frame.result
+
+
+def _boolean(frame: Frame, where: str, name: str) -> int:
+    return int(bool(frame.result))
+
+
+def _void(frame: Frame, where: str, name: str) -> None:
+    return None
+
+
+#: role -> (the Frame of the kernel's arguments, the routine's return value)
+_ROLES: dict[str, tuple[Callable[..., Frame], Callable[[Frame, str, str], Any]]] = {
+    "dispatch": (_dispatch_frame, _dispatch_status),
+    "completion": (_completion_frame, _status),
+    "dpc": (_dpc_frame, _void),
+    "start_io": (_dispatch_frame, _void),           # VOID routines
+    "cancel": (_dispatch_frame, _void),
+    "apc": (_apc_frame, _void),
+    "isr": (_isr_frame, _boolean),
+    "synch": (_synch_frame, _boolean),
+    "dpc_for_isr": (_dpc_for_isr_frame, _void),
+    "io_timer": (_io_timer_frame, _void),
+    "thread": (_thread_frame, _status),
+    "add_device": (_add_device_frame, _status),
+    "start_routine": (_context_frame, _void),
+    "service_callback": (_service_callback_frame, _void),
+    "pnp_notification": (_pnp_notification_frame, _status),
+}
+
+
 def wrap(role: str, model: DriverModel, steps: list[Step], name: str, where: str
          ) -> Callable[..., Any]:
-    """Give compiled steps the signature the kernel calls for ``role``."""
-    body: Callable[..., Any]      # one signature per role
-    if role == "dispatch":
-        def body(device: Any, irp: Any) -> Generator[Any, Any, int]:
-            frame = Frame(model, device, irp)
-            frame.routine = routine
-            yield from _run_routine(steps, frame)
-            if frame.result is None:
-                raise ScenarioRuntimeError(
-                    f"{where}: dispatch routine {name} ended without a status "
-                    "(add 'complete', 'pend', 'forward' or 'return')")
-            return frame.result
-    elif role == "completion":
-        def body(device: Any, irp: Any, context: Any) -> Generator[Any, Any, int]:
-            frame = Frame(model, device, irp, context)
-            frame.routine = routine
-            yield from _run_routine(steps, frame)
-            return NTSTATUS.STATUS_SUCCESS if frame.result is None else frame.result
-    elif role == "dpc":
-        def body(dpc: Any, context: Any, arg1: Any, arg2: Any) -> Generator[Any, Any, None]:
-            # DeferredContext is the device; the IRP is the one the driver stored when it
-            # queued the DPC or armed its timer (the book's currentPendingIRP field).
-            frame = Frame(model, context, model.vars.get(f"dpc_irp:{dpc.name}"), context)
-            frame.routine = routine
-            yield from _run_routine(steps, frame)
-    elif role in ("start_io", "cancel"):
-        def body(device: Any, irp: Any) -> Generator[Any, Any, None]:   # VOID routines
-            frame = Frame(model, device, irp)
-            frame.routine = routine
-            yield from _run_routine(steps, frame)
-    elif role == "apc":
-        def body(context: Any, iosb: Any = None) -> Generator[Any, Any, None]:
-            # PIO_APC_ROUTINE(ApcContext, IoStatusBlock, Reserved): Context is ApcContext.
-            frame = Frame(model, None, None, context)
-            frame.routine = routine
-            yield from _run_routine(steps, frame)
-    elif role == "isr":
-        def body(interrupt: Any, context: Any = None) -> Generator[Any, Any, int]:
-            # BOOLEAN Isr(PKINTERRUPT, ServiceContext): TRUE when its device interrupted
-            frame = Frame(model, context if _is_device(context) else None, None, context)
-            frame.routine = routine
-            yield from _run_routine(steps, frame)
-            return int(bool(frame.result))
-    elif role == "synch":
-        def body(context: Any = None) -> Generator[Any, Any, int]:
-            # BOOLEAN SynchCritSection(SynchronizeContext), under the interrupt spin lock
-            frame = Frame(model, context if _is_device(context) else None, None, context)
-            frame.routine = routine
-            yield from _run_routine(steps, frame)
-            return int(bool(frame.result))
-    elif role == "dpc_for_isr":
-        def body(dpc: Any, device: Any, irp: Any, context: Any
-                 ) -> Generator[Any, Any, None]:
-            # DpcForIsr(Dpc, DeviceObject, Irp, Context): what IoRequestDpc passed
-            frame = Frame(model, device, irp, context)
-            frame.routine = routine
-            yield from _run_routine(steps, frame)
-    elif role == "io_timer":
-        def body(device: Any, context: Any = None) -> Generator[Any, Any, None]:
-            # PIO_TIMER_ROUTINE(DeviceObject, Context), at DISPATCH_LEVEL once a second
-            frame = Frame(model, device, None, context)
-            frame.routine = routine
-            yield from _run_routine(steps, frame)
-    elif role == "thread":
-        def body(device: Any = None) -> Generator[Any, Any, int]:
-            # DriverEntry / DriverUnload: the routine sees the driver's first device;
-            # DriverEntry's status is what a `return` gave, else STATUS_SUCCESS
-            frame = Frame(model, device, None)
-            frame.routine = routine
-            yield from _run_routine(steps, frame)
-            return NTSTATUS.STATUS_SUCCESS if frame.result is None else frame.result
-    elif role == "add_device":
-        def body(driver: Any, pdo: Any) -> Generator[Any, Any, int]:
-            # AddDevice(DriverObject, PhysicalDeviceObject) -> NTSTATUS (pnp-hardware §2.4)
-            frame = Frame(model, None, None, pdo)
-            frame.routine = routine
-            yield from _run_routine(steps, frame)
-            return NTSTATUS.STATUS_SUCCESS if frame.result is None else frame.result
-    elif role == "start_routine":
-        def body(context: Any = None) -> Generator[Any, Any, None]:
-            # KSTART_ROUTINE(StartContext): Context is what PsCreateSystemThread was given
-            frame = Frame(model, None, None, context)
-            frame.routine = routine
-            yield from _run_routine(steps, frame)
-    elif role == "service_callback":
-        def body(device: Any, data: Any) -> Generator[Any, Any, None]:
-            # PSERVICE_CALLBACK_ROUTINE(DeviceObject, InputDataStart, InputDataEnd,
-            # &InputDataConsumed) of kbdmou.h, VOID: Context is the call's input data
-            # (stacks-services 2.3); the routine sets how much it consumed there
-            frame = Frame(model, device, None, data)
-            frame.routine = routine
-            yield from _run_routine(steps, frame)
-    elif role == "pnp_notification":
-        def body(notification: Any, context: Any = None) -> Generator[Any, Any, int]:
-            # DRIVER_NOTIFICATION_CALLBACK_ROUTINE(NotificationStructure, Context) ->
-            # NTSTATUS (pnp-hardware §3.3): NotificationStructure is the PnP manager's
-            # DEVICE_INTERFACE_CHANGE_NOTIFICATION in paged pool; STATUS_SUCCESS unless
-            # a `return` gave another (the PnP manager ignores it for interface changes)
-            frame = Frame(model, None, None, context)
-            frame.vars[argument_key("NotificationStructure")] = notification.address
-            frame.routine = routine
-            yield from _run_routine(steps, frame)
-            return NTSTATUS.STATUS_SUCCESS if frame.result is None else frame.result
-    else:
+    """Give compiled steps the signature the kernel calls for ``role``: one generator per
+    call, which runs the steps itself (run_steps inlined: a routine call is on every
+    IRP's path, and each nested generator is a frame more per call, measured)."""
+    if role not in _ROLES:
         raise ValueError(role)
-
+    frame_of, result_of = _ROLES[role]
     image = model.image
+    kernel = model.kernel
 
     def routine(*args: Any) -> Generator[Any, Any, Any]:
         if image is not None and image.unloaded:      # pnp-hardware §1.8
-            iop_dead_code(model.kernel, routine)
+            iop_dead_code(kernel, routine)
         # whose code runs on this thread (a DPC or APC on it restores it when it returns):
         # what Driver Verifier's pool tracking charges an allocation to
-        thread = model.kernel.current_thread
+        thread = kernel.cpu.thread                    # KeGetCurrentThread
         outer, thread.running_image = thread.running_image, image
         try:
-            return (yield from body(*args))
+            frame = frame_of(model, *args)
+            frame.routine = routine
+            try:
+                for step in steps:                    # runtime.run_steps
+                    if (yield from step(frame)) is STOP:
+                        break
+                    if image is not None and image.unloaded:
+                        iop_dead_code(kernel, routine)
+            except AttributeError:
+                # A step that dereferences the routine's IRP when it has none (a DPC
+                # whose driver stored none, a queue that came back empty) touches a NULL
+                # pointer: the access violation Windows raises, not an error of the
+                # harness.
+                if frame.irp is not None:
+                    raise
+                fault(frame, 0, False)
+                raise
+            return result_of(frame, where, name)
         except (NotModelledError, ScenarioRuntimeError) as error:
             raise located(error, where, name) from None
         finally:
@@ -453,19 +488,6 @@ def wrap(role: str, model: DriverModel, steps: list[Step], name: str, where: str
 
 def _is_device(value: Any) -> bool:
     return type(value).__name__ == "DeviceObject"
-
-
-def _run_routine(steps: list[Step], frame: Frame) -> Generator[Any, Any, Any]:
-    """Run a routine's steps. A step that dereferences the routine's IRP when it has none
-    (a DPC whose driver stored none, a queue that came back empty) touches a NULL
-    pointer: the access violation Windows raises, not an error of the harness."""
-    try:
-        return (yield from run_steps(steps, frame))
-    except AttributeError:
-        if frame.irp is not None:
-            raise
-        fault(frame, 0, False)
-        raise
 
 
 def _paged_code_check(f: Frame) -> Generator[Any, Any, None]:
