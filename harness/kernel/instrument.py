@@ -139,13 +139,21 @@ def _hooks_of(cls: type) -> tuple[str, ...]:
 
 
 def _fanout(fns: tuple[Callable[..., None], ...]) -> Callable[..., None]:
-    if len(fns) == 2:           # the common case (the trace and Driver Verifier): no loop
-        first, second = fns
+    if len(fns) == 2:           # the trace and one more (Driver Verifier, the runner's
+        first, second = fns     # call tracker): no loop
 
         def call2(*args: Any) -> None:
             first(*args)
             second(*args)
         return call2
+    if len(fns) == 3:           # a scenario's IoCallDriver: the trace, the call tracker
+        first, second, third = fns      # and the app (which request an IRP is)
+
+        def call3(*args: Any) -> None:
+            first(*args)
+            second(*args)
+            third(*args)
+        return call3
 
     def call(*args: Any) -> None:
         for fn in fns:

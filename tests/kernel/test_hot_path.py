@@ -90,6 +90,15 @@ def test_two_instruments_both_see_a_hook_in_the_order_they_were_added():
     assert log == ["first", "second"]
 
 
+def test_instruments_see_a_hook_in_the_order_they_were_added_however_many():
+    for count in (3, 4):     # a fan-out of its own for three (a scenario's IoCallDriver)
+        log: list[Any] = []
+        names = [f"i{n}" for n in range(count)]
+        kernel = Kernel(instruments=[_Log(name, log) for name in names])
+        kernel.hooks.dpc_run(None)
+        assert log == names
+
+
 def test_the_recorder_binds_its_irp_hooks_once_at_attach_time():
     recorder = TraceRecorder()
     kernel = Kernel(instruments=[recorder])

@@ -55,7 +55,10 @@ class DispatchCall:
     __slots__ = ("irp", "device", "location", "irql", "marked", "lower_pending")
 
     def __init__(self, irp: Any, device: Any, location: int, irql: int) -> None:
-        self.irp, self.device, self.location, self.irql = irp, device, location, irql
+        self.irp = irp
+        self.device = device
+        self.location = location
+        self.irql = irql
         self.marked = False          # IoMarkIrpPending on its location
         self.lower_pending = False   # a driver below returned STATUS_PENDING to it
 
