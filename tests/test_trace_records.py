@@ -177,6 +177,23 @@ def test_a_trace_file_keeps_the_ntstatus_type_of_a_detail(tmp_path):
     assert isinstance(back[0].details["status"], NTSTATUS)
 
 
+def test_a_trace_file_keeps_an_integer_beyond_64_bits_and_text_beyond_ascii(tmp_path):
+    """The writer's fast encoder refuses integers beyond 64 bits; their chunk is written by
+    the standard one, so a driver's absurd Information and a DbgPrint in Chinese come back
+    as they were (the file is UTF-8 text either way)."""
+    kernel, recorder = _run_sync_irps(2)
+    huge = 2**70 + 3
+    recorder.dbg_print("读取完成")
+    complete = next(i for i, item in enumerate(recorder.raw) if item is records.COMPLETE)
+    recorder.raw[complete + 10] = huge                # the Information field (records.py)
+    write_trace(recorder, tmp_path / "t.irpt")
+    back, live = list(read_trace(tmp_path / "t.irpt")), list(recorder.events())
+    assert back == live
+    assert [e.information for e in back if e.kind == "IoCompleteRequest"][0] == huge
+    assert back[-1].details["text"] == "读取完成"
+    assert "读取完成" in (tmp_path / "t.irpt").read_text(encoding="utf-8")
+
+
 def test_a_streamed_run_keeps_its_records_bounded_and_reads_its_file_back(tmp_path, monkeypatch):
     monkeypatch.setattr(recorder_module, "FLUSH_ITEMS", 200)
     live = _session("ch12_completion_pending.yaml").run_app()
