@@ -36,17 +36,29 @@ in one run:
              routines + the creator's routine, a trace-list append per step (the same
              15 steps), no SimPy, no generators.
 
+(c+) full trace  The same hand model recording what the kernel's trace records
+             (FullTraceModel): the 20 events of (a), each with the record header (time,
+             CPU, IRQL, thread, context, IRP, major) and the kind's fields, one tuple
+             appended inline to one flat list per event, 212 list items per IRP as in
+             the recorder (checked); the completion routines run in the "completion"
+             context. c+/c is what the trace's content costs in plain Python; a/c+ is
+             what the kernel costs over a hand model that records the same trace.
+
 Figures: IRPs/s for each case (best of 3 repetitions per size, time.perf_counter around
 the run only, the machine is built beforehand), ratio = cost(a) / cost(c), and the per-IRP
 cost of (a) at 10^4, 10^5 and 10^6 IRPs (10^3..10^5 with --quick) to check linearity.
-The last line is ``sync_irps_per_s=N pended_irps_per_s=N ratio=R`` for the largest size,
-followed on the same line by the memory case's figures when it ran.
+The last line is ``sync_irps_per_s=N pended_irps_per_s=N ratio=R ratio_full_trace=R`` for
+the largest size (ratio = a/c, ratio_full_trace = a/c+), followed on the same line by the
+memory case's figures when it ran.
 
 (d) memory   ``irp-harness run benchmarks/deep_stack_reads.yaml -f trace -o FILE`` in a
              child process: 10,000 synchronous ReadFile calls through a 64-deep stack
              (BenchDisk + 63 filter devices of one driver, built by the scenario
-             language), about 2 million trace events streamed to a trace file. Figures:
-             the child's peak RSS (measured by ``/usr/bin/time``, its "Maximum resident
+             language), about 2 million trace events streamed to a trace file. Timed
+             as a user's second run, with the modules' bytecode cached (in the
+             temporary directory, by an untimed run of one read: this VM sets
+             PYTHONDONTWRITEBYTECODE, which would make every run compile ~190 modules).
+             Figures: the child's peak RSS (measured by ``/usr/bin/time``, its "Maximum resident
              set size", when it is installed; else getrusage RUSAGE_CHILDREN, which also
              counts what the child inherited before its exec: so the case runs first),
              its wall-clock and CPU time and the number of events in the file. Runs in
@@ -128,6 +140,8 @@ EVENTS_PER_SYNC_IRP = 15
 # the kernel's trace also records the stack-location routines the `!irp` view replays:
 # the creator's and two drivers' IoSetCompletionRoutine, two IoCopy...ToNext
 KERNEL_EVENTS_PER_SYNC_IRP = EVENTS_PER_SYNC_IRP + 5
+#: list items the recorder (and the model (c+)) keeps per IRP of (a): 20 records of 8 to 13
+FULL_TRACE_ITEMS = 212
 
 
 # -- GC policies -------------------------------------------------------------------------
@@ -284,8 +298,10 @@ def run_kernel(count: int, pended: bool, policy: str = RUN_POLICY,
         raise SystemExit(f"benchmark run went wrong: {bugcheck!r}, {issuer.completed}/{count}")
     if check_trace:   # + ThreadStart, ThreadExit and the one KeSetEvent after the last IRP
         events = recorder.events()
-        if pended or len(events) != count * KERNEL_EVENTS_PER_SYNC_IRP + 3:
-            raise SystemExit(f"unexpected trace: {len(events)} events")
+        if pended or len(events) != count * KERNEL_EVENTS_PER_SYNC_IRP + 3 \
+                or len(recorder.raw) != count * FULL_TRACE_ITEMS + 7 + 7 + 8:
+            raise SystemExit(f"unexpected trace: {len(events)} events, "
+                             f"{len(recorder.raw)} items")
     del kernel, recorder, top, issuer
     gc.collect()
     return elapsed
@@ -408,6 +424,129 @@ class HandModel:
             self.call(top, irp)
 
 
+class HCpu:
+    __slots__ = ("index", "irql", "thread", "context")
+
+    def __init__(self) -> None:
+        self.index = 0
+        self.irql = 0
+        self.thread: Any = "BenchIssuer"
+        self.context = "thread"
+
+
+class FullTraceModel(HandModel):
+    """(c+) the hand model recording what the kernel's trace records: the 20 events of
+    (a) (the 15 + IoSetCompletionRoutine x3 and IoCopy...ToNext x2), each with the
+    kernel's record header (time, CPU, IRQL, thread, context, IRP, major) and fields,
+    appended inline as one tuple to one flat list as the recorder does (no call per
+    event); the completion routines run in the "completion" context. What a trace of
+    this content costs in plain Python, written as tightly as the model allows."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cpu = HCpu()
+        self.now = 0
+        self.raw: list[Any] = []
+        self.extend = self.raw.extend
+
+    def call(self, device: HDevice, irp: HIrp) -> int:
+        cpu = self.cpu
+        level = irp.current = irp.current - 1
+        loc = irp.stack[level - 1]
+        loc.device = device
+        self.extend(("call", self.now, cpu.index, cpu.irql, cpu.thread, cpu.context, irp.id,
+                     loc.major, device, level, (0, 0, loc.control, None,
+                                                (loc.length, 0, 0, 0, 0, 0))))
+        status = device.dispatch(device, irp)
+        loc = irp.current
+        count = len(irp.stack)
+        self.extend(("return", self.now, cpu.index, cpu.irql, cpu.thread, cpu.context, irp.id,
+                     irp.stack[(loc if loc <= count else count) - 1].major, device, status))
+        return status
+
+    def complete(self, irp: HIrp) -> None:
+        extend = self.extend
+        stack = irp.stack
+        count = len(stack)
+        cpu = self.cpu
+        now = self.now
+        level = irp.current
+        extend(("complete", now, cpu.index, cpu.irql, cpu.thread, cpu.context, irp.id,
+                stack[level - 1].major, stack[level - 1].device, irp.status, irp.information))
+        while irp.current <= count:
+            level = irp.current
+            irp.current = level + 1
+            loc = stack[level - 1]
+            pending = irp.pending_returned = bool(loc.control & H_PENDING)
+            if loc.control & H_ON_SUCCESS:
+                device = stack[level].device if level < count else None
+                saved = cpu.context
+                cpu.context = "completion"
+                major = stack[level if level < count else count - 1].major
+                routine = loc.routine
+                extend(("routine", now, cpu.index, cpu.irql, cpu.thread, cpu.context, irp.id,
+                        major, device, irp.status, irp.information, routine, level + 1))
+                result = routine(device, irp, loc.context)
+                major = stack[(irp.current if irp.current <= count else count) - 1].major
+                extend(("routine-return", now, cpu.index, cpu.irql, cpu.thread, cpu.context,
+                        irp.id, major, device, result, routine))
+                cpu.context = saved
+                if result == SMPR:
+                    return
+            elif pending and level < count:
+                stack[level].control |= H_PENDING
+            loc.control = 0
+
+    def forward_dispatch(self, device: HDevice, irp: HIrp) -> int:
+        cpu = self.cpu
+        cur = irp.stack[irp.current - 1]
+        nxt = irp.stack[irp.current - 2]
+        nxt.major, nxt.length, nxt.control = cur.major, cur.length, 0
+        self.extend(("copy", self.now, cpu.index, cpu.irql, cpu.thread, cpu.context, irp.id,
+                     cur.major))
+        nxt.routine, nxt.context, nxt.control = self.forward_completion, None, H_ON_SUCCESS
+        self.extend(("set-completion", self.now, cpu.index, cpu.irql, cpu.thread, cpu.context,
+                     irp.id, cur.major, nxt.routine, None, H_ON_SUCCESS))
+        return self.call(device.lower, irp)
+
+    def creator_completion(self, device: Any, irp: HIrp, context: Any) -> int:
+        cpu = self.cpu
+        self.extend(("free", self.now, cpu.index, cpu.irql, cpu.thread, cpu.context, irp.id,
+                     irp.stack[-1].major))
+        self.completed += 1
+        return SMPR
+
+    def run(self, count: int) -> None:
+        top = self.top
+        cpu = self.cpu
+        extend = self.extend
+        for _ in range(count):
+            self.next_id += 1
+            irp = HIrp(self.next_id, top.stack_size)
+            extend(("allocate", self.now, cpu.index, cpu.irql, cpu.thread, cpu.context, irp.id,
+                    None, top.stack_size))
+            loc = irp.stack[irp.current - 2]
+            loc.major = IRP_MJ_READ
+            loc.length = READ_LENGTH
+            loc.routine, loc.context, loc.control = self.creator_completion, None, H_ON_SUCCESS
+            extend(("set-completion", self.now, cpu.index, cpu.irql, cpu.thread, cpu.context,
+                    irp.id, loc.major, loc.routine, None, H_ON_SUCCESS))
+            self.call(top, irp)
+
+
+def run_full_trace_model(count: int, policy: str = RUN_POLICY) -> float:
+    model = FullTraceModel()
+    with gc_policy(policy):
+        start = time.perf_counter()
+        model.run(count)
+        elapsed = time.perf_counter() - start
+    if model.completed != count or model.trace or len(model.raw) != count * FULL_TRACE_ITEMS:
+        raise SystemExit("full-trace baseline run went wrong")
+    del model
+    gc.collect()
+    return elapsed
+
+
 def run_baseline(count: int, policy: str = RUN_POLICY) -> float:
     model = HandModel()
     with gc_policy(policy):
@@ -442,8 +581,23 @@ DEEP_SCENARIO = Path(__file__).resolve().parent / "deep_stack_reads.yaml"
 
 def run_memory_case() -> dict[str, float]:
     """(d): the deep-stack scenario streamed to a trace file, in a child process."""
+    root = Path(__file__).resolve().parents[1]
     with tempfile.TemporaryDirectory() as tmp:
         trace = Path(tmp) / "deep.irpt"
+        # Timed as a user's second run: with its modules' bytecode cached. Where writing it
+        # is switched off (PYTHONDONTWRITEBYTECODE, as on this project's VM) every run
+        # would compile ~190 modules from source (~0.5 s); the cache goes to the temporary
+        # directory instead (not the checkout), filled by an untimed run of one read.
+        env = dict(os.environ, PYTHONPYCACHEPREFIX=str(Path(tmp) / "pycache"))
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        text = DEEP_SCENARIO.read_text(encoding="utf-8")
+        if "times: 10000" not in text:
+            raise SystemExit(f"{DEEP_SCENARIO}: no 'times: 10000' to make the warm-up run of")
+        warm = Path(tmp) / "warm.yaml"
+        warm.write_text(text.replace("times: 10000", "times: 1"), encoding="utf-8")
+        subprocess.run([sys.executable, "-m", "harness", "run", str(warm), "-f", "trace", "-o",
+                        str(Path(tmp) / "warm.irpt")], check=True, stdout=subprocess.DEVNULL,
+                       cwd=root, env=env)
         command = [sys.executable, "-m", "harness", "run", str(DEEP_SCENARIO), "-f", "trace",
                    "-o", str(trace)]
         timer = Path("/usr/bin/time")
@@ -452,8 +606,7 @@ def run_memory_case() -> dict[str, float]:
             command = [str(timer), "-o", str(report), "-f", "%M %U %S"] + command
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL,
-                       cwd=Path(__file__).resolve().parents[1])
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, cwd=root, env=env)
         wall = time.perf_counter() - start
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         peak_kb = after.ru_maxrss
@@ -483,16 +636,18 @@ def main(argv: list[str] | None = None) -> int:
     sizes = (10**3, 10**4, 10**5) if args.quick else (10**4, 10**5, 10**6)
     print(f"Python {sys.version.split()[0]}, GC policy '{RUN_POLICY}', best of {REPEATS}; "
           f"us per IRP (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
-    print(f"  {'IRPs':>9} {'(a) sync':>9} {'(b) pended':>11} {'(c) baseline':>13} {'a/c':>6} "
-          f"{'b/c':>6}")
+    print(f"  {'IRPs':>9} {'(a) sync':>9} {'(b) pended':>11} {'(c) baseline':>13} "
+          f"{'(c+) full trace':>16} {'a/c':>6} {'b/c':>6} {'a/c+':>6} {'c+/c':>6}")
     results = {}
     for size in sizes:
         sync = best(partial(run_kernel, size, False))
         pend = best(partial(run_kernel, size, True))
         base = best(partial(run_baseline, size))
-        results[size] = (sync, pend, base)
+        full = best(partial(run_full_trace_model, size))
+        results[size] = (sync, pend, base, full)
         print(f"  {size:>9} {sync / size * 1e6:9.3f} {pend / size * 1e6:11.3f} "
-              f"{base / size * 1e6:13.3f} {sync / base:6.2f} {pend / base:6.2f}", flush=True)
+              f"{base / size * 1e6:13.3f} {full / size * 1e6:16.3f} {sync / base:6.2f} "
+              f"{pend / base:6.2f} {sync / full:6.2f} {full / base:6.2f}", flush=True)
     costs = [results[s][0] / s for s in sizes]
     print(f"linearity (a): cost per IRP at {sizes[-1]} / at {sizes[0]} = "
           f"{costs[-1] / costs[0]:.2f}, at {sizes[-1]} / at {sizes[1]} = "
@@ -507,10 +662,10 @@ def main(argv: list[str] | None = None) -> int:
               f"(load average {os.getloadavg()[0]:.1f})")
         figures = (f" memory_peak_rss_mb={m['peak_rss_mb']:.0f} memory_wall_s={m['wall_s']:.1f}"
                    f" memory_events={m['events']}")
-    sync, pend, base = results[sizes[-1]]
+    sync, pend, base, full = results[sizes[-1]]
     size = sizes[-1]
     print(f"sync_irps_per_s={int(size / sync)} pended_irps_per_s={int(size / pend)} "
-          f"ratio={sync / base:.2f}{figures}")
+          f"ratio={sync / base:.2f} ratio_full_trace={sync / full:.2f}{figures}")
     return 0
 
 
