@@ -194,6 +194,25 @@ def test_a_trace_file_keeps_an_integer_beyond_64_bits_and_text_beyond_ascii(tmp_
     assert "读取完成" in (tmp_path / "t.irpt").read_text(encoding="utf-8")
 
 
+def test_the_fast_and_the_standard_encoder_of_a_trace_file_give_the_same_values(tmp_path):
+    """orjson writes dataclasses and datetimes itself unless told not to; the writer
+    hands them to its callback as the standard encoder does."""
+    import dataclasses
+    import datetime
+
+    from harness.trace.tracefile import TraceWriter
+
+    @dataclasses.dataclass
+    class Point:
+        x: int
+
+    writer = TraceWriter(tmp_path / "t.irpt")
+    chunk = [1, "读", (2, None), [True, 2**40], Point(3), datetime.date(2026, 12, 1)]
+    fast = writer._encode(chunk)
+    assert json.loads(fast) == json.loads(writer._slow(chunk))
+    writer.close()
+
+
 def test_a_streamed_run_keeps_its_records_bounded_and_reads_its_file_back(tmp_path, monkeypatch):
     monkeypatch.setattr(recorder_module, "FLUSH_ITEMS", 200)
     live = _session("ch12_completion_pending.yaml").run_app()
