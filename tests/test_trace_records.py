@@ -101,6 +101,33 @@ def test_every_hook_writes_a_compact_record_with_a_layout_tag():
     assert i == len(raw) and count == len(session.recorder.events())
 
 
+def test_an_io_call_driver_record_shares_the_previous_snapshot_only_when_it_is_equal():
+    """Every location of the sync IRPs reads (0, 0, 0xE0, None, (16, ...)) when it is
+    called: the trace keeps one tuple for all nine calls. A location that differs gets
+    a tuple of its own, and the next call on it shares that one."""
+    kernel, recorder = _run_sync_irps(3)
+    raw = recorder.raw
+    stacks, i = [], 0
+    while i < len(raw):
+        if raw[i] is records.CALL:
+            stacks.append(raw[i + 10])
+        i += raw[i].width
+    assert len(stacks) == 9 and all(stack is stacks[0] for stack in stacks)
+    assert stacks[0] == (0, 0, 0xE0, None, (16, 0, 0, 0, 0, 0))
+    # a location that differs gets its own tuple, and the one after it too
+    irp = io_allocate_irp(kernel, 1)
+    calls = [e for e in recorder.events() if e.kind == "IoCallDriver"]
+    assert {e.details["parameters"] for e in calls} == {(16, 0, 0, 0, 0, 0)}
+    before = len(raw)
+    loc = io_get_next_irp_stack_location(irp)
+    loc.major_function, loc.minor_function = IRP_MJ.IRP_MJ_READ, 1
+    irp.current_location -= 1
+    recorder.irp_call(irp, None)
+    recorder.irp_call(irp, None)
+    first, second = raw[before + 10], raw[before + 11 + 10]
+    assert first == (1, 0, 0, None, None) and first is not stacks[0] and second is first
+
+
 def test_the_view_decodes_the_same_event_by_index_slice_and_iteration(monkeypatch):
     monkeypatch.setattr(view_module, "CACHE_EVENTS", 0)     # decode on every read
     _, recorder = _run_sync_irps(5)

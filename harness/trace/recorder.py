@@ -124,19 +124,30 @@ class TraceRecorder(Instrument):
             if len(raw) > recorder._limit:
                 recorder.flush()
 
+        last_stack: Any = None
+
         def irp_call(irp: Any, device: Any) -> None:
+            nonlocal last_stack
             cpu = kernel.cpu
             loc = irp.current_location
             # io_call_driver stored ``device`` in location ``loc`` (1..StackCount) before
             # the hook. What the caller wrote there directly (minor, flags, Parameters,
-            # the file object) is kept for the `!irp` view (irpview.py): one tuple.
+            # the file object) is kept for the `!irp` view (irpview.py): one tuple. It is
+            # most often the previous call's (a location copied or skipped down, the next
+            # IRP of the same kind): then that tuple is kept again, so the trace holds one
+            # pointer instead of two more tuples (their memory is most of the difference
+            # between the kernel's trace and a hand model's, benchmarks/README.md).
             s = irp.stack[loc - 1]
             p = s._parameters
-            extend((call, env._now, cpu.index, cpu.irql, cpu.thread, cpu.context, irp.id,
-                    s.major_function, device, loc,
-                    (s.minor_function, s.flags, s.control, s.file_object, None if p is None
+            stack = (s.minor_function, s.flags, s.control, s.file_object, None if p is None
                      else (p.length, p.key, p.byte_offset, p.output_buffer_length,
-                           p.input_buffer_length, p.io_control_code))))
+                           p.input_buffer_length, p.io_control_code))
+            if stack == last_stack:
+                stack = last_stack
+            else:
+                last_stack = stack
+            extend((call, env._now, cpu.index, cpu.irql, cpu.thread, cpu.context, irp.id,
+                    s.major_function, device, loc, stack))
 
         def dispatch_return(irp: Any, device: Any, status: Any) -> None:
             cpu = kernel.cpu
