@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from pytest_bdd import parsers, then, when
 
-from ..explore import Exploration, RandomWalk, explore, run_schedule
+from ..explore import Exploration, RandomWalk, Trial, explore, run_schedule
 from .context import IrpScenario
 
 
@@ -18,6 +18,13 @@ def when_explored(irp: IrpScenario, count: str, strategy: str | None,
                   seed: str | None) -> Exploration:
     return explore(irp.program, int(count), int(seed or 0), strategy or "random",
                    stop_at_first=False, minimize=True, coverage=True)
+
+
+def _failing(exploration: Exploration) -> Trial:
+    """The first failing schedule, which the Then-step is about; none is a failed step."""
+    if exploration.first is None:
+        pytest.fail("no schedule failed", pytrace=False)
+    return exploration.first
 
 
 def _replay_hint(found: Exploration, path: str) -> str:
@@ -54,9 +61,7 @@ def then_some_schedule_bugchecks(exploration: Exploration, name: str, code: str)
 
 @then(parsers.re(r"the minimized failing schedule has at most (?P<count>\d+) preemptions?"))
 def then_minimized(exploration: Exploration, count: str) -> None:
-    if exploration.first is None:
-        pytest.fail("no schedule failed", pytrace=False)
-    taken = exploration.first.schedule.preemptions
+    taken = _failing(exploration).schedule.preemptions
     if taken > int(count):
         pytest.fail(f"the minimized schedule has {taken} non-default choices", pytrace=False)
 
@@ -80,9 +85,7 @@ def then_some_schedule_completes(exploration: Exploration, irp: IrpScenario, nam
 def then_minimized_preempts(exploration: Exploration, thread: str, routine: str) -> None:
     """The minimized schedule's non-default choices include that preemption (where the
     race window is: e.g. "t1" at "a read-modify-write")."""
-    if exploration.first is None:
-        pytest.fail("no schedule failed", pytrace=False)
-    schedule = exploration.first.schedule
+    schedule = _failing(exploration).schedule
     taken = [label for c, label in zip(schedule.choices, schedule.labels) if c]
     if not any(label.startswith(f"preempt: {thread} at {routine} ") for label in taken):
         pytest.fail(f"the minimized schedule's choices are {taken}", pytrace=False)
@@ -90,9 +93,7 @@ def then_minimized_preempts(exploration: Exploration, thread: str, routine: str)
 
 @then(parsers.re(r'the failing schedule\'s debug output contains "(?P<text>[^"]*)"'))
 def then_failing_debug_output(exploration: Exploration, text: str) -> None:
-    if exploration.first is None:
-        pytest.fail("no schedule failed", pytrace=False)
-    lines = exploration.first.result.debug_lines
+    lines = _failing(exploration).result.debug_lines
     if not any(text in line for line in lines):
         pytest.fail(f"the failing schedule printed {lines}", pytrace=False)
 
