@@ -401,6 +401,24 @@ def io_get_device_object_pointer(kernel: "Kernel", name: str, access: int = 0
     return status, file, io_get_related_device_object(file)
 
 
+def _buffered_query(file: FileObject, major: int, length: int, iosb: IoStatusBlock,
+                    requestor_mode: int) -> tuple[DeviceObject, Irp, Buffer]:
+    """The IRP of a query the driver answers into a system buffer (IRP_MJ_QUERY_INFORMATION,
+    IRP_MJ_QUERY_VOLUME_INFORMATION): buffered, copied back to the caller's buffer (the
+    returned Buffer) at completion; Parameters.Length set, the class is the caller's."""
+    kernel = file.kernel
+    device = io_get_related_device_object(file)
+    ke_clear_event(file.event)
+    irp = _new_irp(kernel, device, file, major,
+                   _F.IRP_BUFFERED_IO | _F.IRP_DEALLOCATE_BUFFER | _F.IRP_INPUT_OPERATION
+                   | _F.IRP_DEFER_IO_COMPLETION, requestor_mode)
+    irp.system_buffer = Buffer.new(kernel.pool, length)
+    out = irp.user_buffer = Buffer.new(kernel.pool, length)
+    irp.user_iosb = iosb
+    irp.stack[-1].parameters.length = length
+    return device, irp, out
+
+
 def nt_query_information_file(file: FileObject, information_class: int, length: int,
                               iosb: IoStatusBlock, requestor_mode: int = UserMode
                               ) -> Generator[Any, Any, tuple[int, bytes]]:
@@ -410,18 +428,9 @@ def nt_query_information_file(file: FileObject, information_class: int, length: 
     some classes itself for file systems; for a plain device the driver does.
     """
     kernel = file.kernel
-    device = io_get_related_device_object(file)
-    ke_clear_event(file.event)
-    irp = _new_irp(kernel, device, file, IRP_MJ.IRP_MJ_QUERY_INFORMATION,
-                   _F.IRP_BUFFERED_IO | _F.IRP_DEALLOCATE_BUFFER | _F.IRP_INPUT_OPERATION
-                   | _F.IRP_DEFER_IO_COMPLETION, requestor_mode)
-    irp.system_buffer = Buffer.new(kernel.pool, length)
-    out = Buffer.new(kernel.pool, length)
-    irp.user_buffer = out
-    irp.user_iosb = iosb
-    params = irp.stack[-1].parameters
-    params.length = length
-    params.file_information_class = information_class
+    device, irp, out = _buffered_query(file, IRP_MJ.IRP_MJ_QUERY_INFORMATION, length, iosb,
+                                       requestor_mode)
+    irp.stack[-1].parameters.file_information_class = information_class
     status = yield from _send_file_request(kernel, file, device, irp)
     return status, out.read()
 

@@ -24,12 +24,11 @@ from ..constants import (DUPLICATE_CLOSE_SOURCE, DUPLICATE_SAME_ACCESS, FILE_APP
                          IrpFlags, nt_error)
 from ..errors import NotModelledError
 from ..ke.dispatcher import ke_clear_event
-from ..mm.memory import Buffer
 from ..ob.handle import handle_table
 from .device import FileObject
-from .file import (_lock_file, _new_irp, _send_file_request, _unlock_file, _wait_synchronous,
-                   io_get_related_device_object, nt_close, nt_query_information_file,
-                   nt_set_information_file)
+from .file import (_buffered_query, _lock_file, _new_irp, _send_file_request, _unlock_file,
+                   _wait_synchronous, io_get_related_device_object, nt_close,
+                   nt_query_information_file, nt_set_information_file)
 from .fileinfo import check_information_class, large_integer, read_large_integer
 from .iomgr import io_call_driver
 from .irp import IoStatusBlock, UserMode
@@ -126,17 +125,9 @@ def nt_query_volume_information_file(file: FileObject, information_class: int, l
         return STATUS_SUCCESS, data
     kernel = file.kernel
     yield from _lock_file(file)
-    device = io_get_related_device_object(file)
-    ke_clear_event(file.event)
-    irp = _new_irp(kernel, device, file, IRP_MJ.IRP_MJ_QUERY_VOLUME_INFORMATION,
-                   _F.IRP_BUFFERED_IO | _F.IRP_DEALLOCATE_BUFFER | _F.IRP_INPUT_OPERATION
-                   | _F.IRP_DEFER_IO_COMPLETION, requestor_mode)
-    irp.system_buffer = Buffer.new(kernel.pool, length)
-    out = irp.user_buffer = Buffer.new(kernel.pool, length)   # the caller's, copied back
-    irp.user_iosb = iosb
-    params = irp.stack[-1].parameters
-    params.length = length
-    params.other = {"FsInformationClass": information_class}
+    device, irp, out = _buffered_query(file, IRP_MJ.IRP_MJ_QUERY_VOLUME_INFORMATION, length,
+                                       iosb, requestor_mode)
+    irp.stack[-1].parameters.other = {"FsInformationClass": information_class}
     status = yield from _send_file_request(kernel, file, device, irp)
     _unlock_file(file)
     if nt_error(status):
