@@ -32,11 +32,22 @@ FLUSH_ITEMS = 1 << 18
 
 
 def _major(irp: Any) -> int:
+    """The major of the current location; past the stack (the creator's view, a finished
+    walk) the top one's. An IRP always has a location (IoAllocateIrp refuses 0)."""
     loc = irp.current_location
-    stack = irp.stack
-    if 1 <= loc <= len(stack):
-        return stack[loc - 1].major_function
-    return stack[-1].major_function if stack else 0
+    count = irp.stack_count
+    return irp.stack[(loc if loc <= count else count) - 1].major_function
+
+
+#: The IRP hooks _bind writes as closures (the hot path); the class has stand-ins so that
+#: Hooks sees it implements them.
+BOUND_AT_ATTACH = ("irp_allocated", "irp_freed", "irp_call", "dispatch_return",
+                   "irp_complete", "completion_routine", "completion_return", "irp_final",
+                   "mark_pending", "irp_set_completion", "irp_location")
+
+
+def _bound_at_attach(self: Any, *args: Any) -> None:
+    raise AssertionError("TraceRecorder: the IRP hooks are bound at attach time (_bind)")
 
 
 class TraceRecorder(Instrument):
@@ -103,13 +114,10 @@ class TraceRecorder(Instrument):
 
         def irp_allocated(irp: Any) -> None:
             cpu = kernel.cpu
-            stack = irp.stack
-            loc = irp.current_location
             # A driver's IoAllocateIrp does not say what the IRP is for (its locations
             # are zero until the driver fills one in); builders and the I/O manager
             # announce it once the major is written.
-            major = None if irp.allocated_by == "IoAllocateIrp" else (
-                stack[loc - 1 if 0 < loc <= len(stack) else -1].major_function if stack else 0)
+            major = None if irp.allocated_by == "IoAllocateIrp" else _major(irp)
             extend((allocate, env._now, cpu.index, cpu.irql, cpu.thread, cpu.context,
                     irp.id, major, irp.stack_count))
             if len(raw) > recorder._limit:
@@ -215,53 +223,15 @@ class TraceRecorder(Instrument):
             extend((locations[routine], env._now, cpu.index, cpu.irql, cpu.thread,
                     cpu.context, irp.id, major))
 
-        # instance attributes shadow the class's methods; Hooks binds them (machine.py
+        # instance attributes shadow the class's stand-ins; Hooks binds them (machine.py
         # attaches an instrument before it builds its Hooks)
-        self.irp_allocated = irp_allocated                # type: ignore[method-assign]
-        self.irp_freed = irp_freed                        # type: ignore[method-assign]
-        self.irp_call = irp_call                          # type: ignore[method-assign]
-        self.dispatch_return = dispatch_return            # type: ignore[method-assign]
-        self.irp_complete = irp_complete                  # type: ignore[method-assign]
-        self.completion_routine = completion_routine      # type: ignore[method-assign]
-        self.completion_return = completion_return        # type: ignore[method-assign]
-        self.irp_final = irp_final                        # type: ignore[method-assign]
-        self.mark_pending = mark_pending                  # type: ignore[method-assign]
-        self.irp_set_completion = irp_set_completion      # type: ignore[method-assign]
-        self.irp_location = irp_location                  # type: ignore[method-assign]
+        closures = locals()
+        for name in BOUND_AT_ATTACH:
+            setattr(self, name, closures[name])
 
-    # -- hooks (the class's versions: replaced per instance at attach time) -------------
-    def irp_allocated(self, irp: Any) -> None:
-        self._add_irp(R.ALLOCATE, irp, irp.stack_count)
-
-    def irp_freed(self, irp: Any) -> None:
-        self._add_irp(R.FREE, irp)
-
-    def irp_call(self, irp: Any, device: Any) -> None:
-        raise AssertionError("bound at attach time")
-
-    def dispatch_return(self, irp: Any, device: Any, status: Any) -> None:
-        self._add_irp(R.RETURN, irp, device, status)
-
-    def irp_complete(self, irp: Any, device: Any, status: Any) -> None:
-        self._add_irp(R.COMPLETE, irp, device, status, irp.io_status.information)
-
-    def completion_routine(self, irp: Any, device: Any, routine: Any, pending: bool) -> None:
-        raise AssertionError("bound at attach time")
-
-    def completion_return(self, irp: Any, device: Any, routine: Any, status: Any) -> None:
-        self._add_irp(R.ROUTINE_RETURN, irp, device, status, routine)
-
-    def irp_final(self, irp: Any, status: Any, info: Any) -> None:
-        self._add_irp(R.FINAL, irp, status, info, irp.pending_returned)
-
-    def mark_pending(self, irp: Any, device: Any) -> None:
-        self._add_irp(R.MARK, irp, device)
-
-    def irp_set_completion(self, irp: Any, routine: Any, context: Any, control: int) -> None:
-        self._add_irp(R.SET_COMPLETION, irp, routine, context, control)
-
-    def irp_location(self, irp: Any, routine: str) -> None:
-        self._add_irp(R.LOCATION[routine], irp)
+    irp_allocated = irp_freed = irp_call = dispatch_return = irp_complete = _bound_at_attach
+    completion_routine = completion_return = irp_final = mark_pending = _bound_at_attach
+    irp_set_completion = irp_location = _bound_at_attach
 
     # -- the other hooks ----------------------------------------------------------------
     def irp_cancel(self, irp: Any, had_routine: bool) -> None:

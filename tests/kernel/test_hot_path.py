@@ -9,6 +9,7 @@ from harness.kernel.io.irp import (Irp, io_copy_current_irp_stack_location_to_ne
                                    io_get_current_irp_stack_location,
                                    io_get_next_irp_stack_location)
 from harness.trace import TraceRecorder
+from harness.trace.recorder import BOUND_AT_ATTACH
 
 
 def _irp_at_top(kernel: Kernel, size: int = 3) -> Irp:
@@ -104,3 +105,6 @@ def test_the_recorder_binds_its_irp_hooks_once_at_attach_time():
     kernel = Kernel(instruments=[recorder])
     assert kernel.hooks.irp_call is recorder.irp_call            # the closure itself
     assert recorder.irp_call is not TraceRecorder.irp_call.__get__(recorder)
+    for name in BOUND_AT_ATTACH:                      # every stand-in is shadowed
+        assert getattr(kernel.hooks, name) is getattr(recorder, name), name
+        assert getattr(recorder, name).__qualname__.endswith(f"_bind.<locals>.{name}")
