@@ -13,6 +13,7 @@ from typing import Any
 
 from .schema_fileapi import FILE_VERBS, USER_POINTER, file_verbs
 from .schema_iocp import IOCP_VERBS, iocp_verbs
+from .schema_parts import EXPR as _EXPR, NAME as _NAME, obj as _obj
 
 #: The verbs an app step may use, in the order the editor lists them.
 APP_VERBS = ("open", "read", "write", "ioctl", "cancel_io", "sleep", "close",
@@ -30,15 +31,7 @@ APP_VERBS = ("open", "read", "write", "ioctl", "cancel_io", "sleep", "close",
 #: Keys that only make sense next to ``open`` (CreateFile's other arguments).
 OPEN_OPTIONS = ("overlapped", "access", "share")
 
-_NAME = {"$ref": "#/$defs/identifier"}
 
-
-def _obj(description: str, required: list[str], **properties: Any) -> dict[str, Any]:
-    return {"type": "object", "description": description, "required": required,
-            "properties": properties, "additionalProperties": False}
-
-
-_EXPR = {"$ref": "#/$defs/expression"}
 _GUID = {"type": "string",
          "pattern": r"^\{[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-"
                     r"[0-9A-Fa-f]{12}\}$",

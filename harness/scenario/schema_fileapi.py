@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .schema_parts import EXPR as _EXPR, NAME as _NAME, obj as _obj
+
 #: The verbs, in the order the editor lists them (all make a request).
 FILE_VERBS = ("set_file_pointer", "set_file_pointer_ex", "flush_file_buffers",
               "duplicate_handle", "nt_query_information_file",
@@ -25,8 +27,6 @@ FS_CLASSES = {"FileFsVolumeInformation": 1, "FileFsSizeInformation": 3,
               "FileFsDeviceInformation": 4, "FileFsAttributeInformation": 5,
               "FileFsFullSizeInformation": 7}
 
-_NAME = {"$ref": "#/$defs/identifier"}
-_EXPR = {"$ref": "#/$defs/expression"}
 _COUNT = {"type": "integer", "minimum": 0, "maximum": 1 << 16}
 
 #: A user pointer the process never allocated: NULL, or an address where no process
@@ -42,11 +42,6 @@ USER_POINTER = {"anyOf": [
     "description": "valid (a buffer of the process, the default), null (NULL), or "
                    "{address: A}: an invalid pointer; the I/O manager's probes and any "
                    "touch of it fault with STATUS_ACCESS_VIOLATION (ERROR_NOACCESS)"}
-
-
-def _obj(description: str, required: list[str], **properties: Any) -> dict[str, Any]:
-    return {"type": "object", "description": description, "required": required,
-            "properties": properties, "additionalProperties": False}
 
 
 def _class(names: dict[str, int], what: str) -> dict[str, Any]:

@@ -9,21 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from .schema_parts import DWORD as _DWORD, EXPR as _EXPR, NAME as _NAME, obj as _obj
+
 #: The verbs, in the order the editor lists them (all make a request).
 IOCP_VERBS = ("create_io_completion_port", "get_queued_completion_status",
               "post_queued_completion_status", "set_file_completion_notification_modes")
 #: The one whose ``as`` names a handle too (the port).
 IOCP_HANDLE_VERBS = ("create_io_completion_port",)
 MODES = ("FILE_SKIP_COMPLETION_PORT_ON_SUCCESS", "FILE_SKIP_SET_EVENT_ON_HANDLE")
-
-_NAME = {"$ref": "#/$defs/identifier"}
-_EXPR = {"$ref": "#/$defs/expression"}
-_DWORD = {"type": "integer", "minimum": 0, "maximum": 0xFFFFFFFF}
-
-
-def _obj(description: str, required: list[str], **properties: Any) -> dict[str, Any]:
-    return {"type": "object", "description": description, "required": required,
-            "properties": properties, "additionalProperties": False}
 
 
 def iocp_verbs() -> dict[str, dict[str, Any]]:
