@@ -4,12 +4,9 @@ CloseHandle with I/O still pending."""
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
-from harness.runner import Session
-from harness.scenario import load_scenario_text
-from harness.scenario.resolve import resolve
+from scenario_text import run_app
 
 DRIVERS = Path(__file__).resolve().parent.parent / "scenarios" / "drivers"
 CANCELABLE = DRIVERS / "cancelable_reads.yaml"     # pends reads/IOCTLs, OnCancel completes
@@ -18,11 +15,7 @@ SECOND = 10_000_000
 
 
 def run(app: str, tmp_path: Path, driver: Path = CANCELABLE) -> object:
-    text = (f"scenario: t\ntitle: t\ninclude: ['{driver}']\n"
-            + "app:\n" + textwrap.indent(textwrap.dedent(app), "  "))
-    path = tmp_path / "s.yaml"
-    path.write_text(text)
-    return Session(resolve(load_scenario_text(text, path, root="/"))).run_app()
+    return run_app(f"include: ['{driver}']\n", app, tmp_path)
 
 
 CANCELED, SUCCESS = 0xC0000120, 0

@@ -3,12 +3,9 @@ after the rule it pins."""
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
-from harness.runner import Session
-from harness.scenario import load_scenario_text
-from harness.scenario.resolve import resolve
+from scenario_text import run_app
 
 DRIVER_A = Path(__file__).resolve().parent.parent / "scenarios" / "drivers" / "hello_ddk_a.yaml"
 
@@ -50,11 +47,7 @@ PROLOGUE = """\
 
 
 def run(app: str, tmp_path: Path, driver: str = PORT_DRIVER) -> object:
-    text = ("scenario: t\ntitle: t\n" + driver.lstrip("\n")
-            + "app:\n" + textwrap.indent(textwrap.dedent(app), "  "))
-    path = tmp_path / "s.yaml"
-    path.write_text(text)
-    return Session(resolve(load_scenario_text(text, path, root="/"))).run_app()
+    return run_app(driver, app, tmp_path)
 
 
 def dequeue(name: str, timeout: int = 0) -> str:

@@ -5,12 +5,9 @@ Expected values are written out from the spec, not read back from the model."""
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
-from harness.runner import Session
-from harness.scenario import load_scenario_text
-from harness.scenario.resolve import resolve
+from scenario_text import run_app
 
 # \Device\Conv completes every request by its length (a read's or write's Length, an
 # IOCTL's OutputBufferLength): inline 1 success, 2 informational, 3 warning, 4 end of
@@ -72,11 +69,7 @@ STALE = 4660
 
 
 def run(app: str, tmp_path: Path) -> object:
-    text = ("scenario: t\ntitle: t\n" + DRIVER.lstrip("\n")
-            + "app:\n" + textwrap.indent(textwrap.dedent(app), "  "))
-    path = tmp_path / "s.yaml"
-    path.write_text(text)
-    return Session(resolve(load_scenario_text(text, path, root="/"))).run_app()
+    return run_app(DRIVER, app, tmp_path)
 
 
 def req(app: str, tmp_path: Path, name: str = "r"):

@@ -3,14 +3,11 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 from harness.kernel import Kernel, UserAddressSpace, UserBuffer, never_mapped
 from harness.kernel.mm.usermem import copy_to_user
-from harness.runner import Session
-from harness.scenario import load_scenario_text
-from harness.scenario.resolve import resolve
+from scenario_text import run_app
 
 # Buf (buffered), Dir (direct), Raw (neither): each logs what its READ / WRITE / IOCTL
 # sees and completes with success; Buf's reads of 4 return Information 8, of 5 0x2000,
@@ -50,11 +47,7 @@ drivers:
 
 
 def run(app: str, tmp_path: Path) -> object:
-    text = ("scenario: t\ntitle: t\n" + DRIVERS.lstrip("\n")
-            + "app:\n" + textwrap.indent(textwrap.dedent(app), "  "))
-    path = tmp_path / "s.yaml"
-    path.write_text(text)
-    return Session(resolve(load_scenario_text(text, path, root="/"))).run_app()
+    return run_app(DRIVERS, app, tmp_path)
 
 
 def outcome(result: object, name: str) -> tuple:

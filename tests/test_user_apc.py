@@ -9,18 +9,14 @@ from pathlib import Path
 from harness.runner import Session
 from harness.scenario import load_scenario_text
 from harness.scenario.resolve import resolve
+from scenario_text import run_app
 
 DRIVER_A = Path(__file__).resolve().parent.parent / "scenarios" / "drivers" / "hello_ddk_a.yaml"
 
 
 def run(app: str, tmp_path: Path, files: bool = True) -> object:
-    text = ("scenario: t\ntitle: t\n"
-            + ("files: [{path: 'C:\\test.dat', data: 'AA*64'}]\ndrivers: []\n" if files else
-               f"include: ['{DRIVER_A}']\n")
-            + "app:\n" + textwrap.indent(textwrap.dedent(app), "  "))
-    path = tmp_path / "s.yaml"
-    path.write_text(text)
-    return Session(resolve(load_scenario_text(text, path, root="/"))).run_app()
+    return run_app("files: [{path: 'C:\\test.dat', data: 'AA*64'}]\ndrivers: []\n" if files
+                   else f"include: ['{DRIVER_A}']\n", app, tmp_path)
 
 
 READ_EX = """\
