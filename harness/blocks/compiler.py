@@ -326,14 +326,6 @@ def _offset(value: Any, offset: int) -> int:
 # One signature per role: what the kernel passes (its PDRIVER_DISPATCH, PIO_COMPLETION_ROUTINE,
 # ... arguments) becomes the Frame the steps see, and the Frame what the routine returns.
 
-def _dispatch_frame(model: DriverModel, device: Any, irp: Any) -> Frame:
-    return Frame(model, device, irp)
-
-
-def _completion_frame(model: DriverModel, device: Any, irp: Any, context: Any) -> Frame:
-    return Frame(model, device, irp, context)
-
-
 def _dpc_frame(model: DriverModel, dpc: Any, context: Any, arg1: Any, arg2: Any) -> Frame:
     # DeferredContext is the device; the IRP is the one the driver stored when it queued
     # the DPC or armed its timer (the book's currentPendingIRP field).
@@ -419,13 +411,14 @@ def _void(frame: Frame, where: str, name: str) -> None:
     return None
 
 
-#: role -> (the Frame of the kernel's arguments, the routine's return value)
+#: role -> (the Frame of the kernel's arguments, the routine's return value); Frame's own
+#: (model, device, irp, context) is a dispatch, StartIo, cancel or completion routine's
 _ROLES: dict[str, tuple[Callable[..., Frame], Callable[[Frame, str, str], Any]]] = {
-    "dispatch": (_dispatch_frame, _dispatch_status),
-    "completion": (_completion_frame, _status),
+    "dispatch": (Frame, _dispatch_status),
+    "completion": (Frame, _status),
     "dpc": (_dpc_frame, _void),
-    "start_io": (_dispatch_frame, _void),           # VOID routines
-    "cancel": (_dispatch_frame, _void),
+    "start_io": (Frame, _void),           # VOID routines
+    "cancel": (Frame, _void),
     "apc": (_apc_frame, _void),
     "isr": (_isr_frame, _boolean),
     "synch": (_synch_frame, _boolean),
