@@ -31,6 +31,9 @@ in one run:
              would measure. 200 rather than 1000: the pended IRPs of a batch then stay
              in the CPU caches (1000 measured ~10-15% slower, 100 no faster than 200).
 
+(a0) untraced  Case (a) with no instrument attached: every hook is the no-op. a0/c is
+             what the kernel's own work costs over the hand model, before any trace.
+
 (c) baseline A minimal hand-written model of (a): plain Python classes with __slots__ (an
              IRP with a list of stack locations), 3 layers, 2 forwarding completion
              routines + the creator's routine, a trace-list append per step (the same
@@ -47,9 +50,10 @@ in one run:
 Figures: IRPs/s for each case (best of 3 repetitions per size, time.perf_counter around
 the run only, the machine is built beforehand), ratio = cost(a) / cost(c), and the per-IRP
 cost of (a) at 10^4, 10^5 and 10^6 IRPs (10^3..10^5 with --quick) to check linearity.
-The last line is ``sync_irps_per_s=N pended_irps_per_s=N ratio=R ratio_full_trace=R`` for
-the largest size (ratio = a/c, ratio_full_trace = a/c+), followed on the same line by the
-memory case's figures when it ran.
+The last line is ``sync_irps_per_s=N pended_irps_per_s=N ratio=R ratio_full_trace=R
+ratio_untraced=R`` for the largest size (ratio = a/c, ratio_full_trace = a/c+,
+ratio_untraced = a0/c), followed on the same line by the memory case's figures when it
+ran.
 
 (d) memory   ``irp-harness run benchmarks/deep_stack_reads.yaml -f trace -o FILE`` in a
              child process: 10,000 synchronous ReadFile calls through a 64-deep stack
@@ -256,10 +260,11 @@ def issue(kernel: Kernel, top: Any, issuer: Issuer, count: int, batch: int) -> A
             yield from ke_wait_for_single_object(issuer.done)
 
 
-def build_machine(pended: bool) -> tuple[Kernel, TraceRecorder, Any]:
-    """A 2-CPU machine with a trace recorder and a 3-deep stack; returns the top device."""
+def build_machine(pended: bool, traced: bool = True) -> tuple[Kernel, TraceRecorder, Any]:
+    """A 2-CPU machine with a trace recorder (none for (a0): the recorder returned is then
+    not attached) and a 3-deep stack; returns the top device."""
     recorder = TraceRecorder()
-    kernel = Kernel(cpus=2, instruments=[recorder])
+    kernel = Kernel(cpus=2, instruments=[recorder] if traced else [])
     bottom_dispatch = pend_dispatch if pended else complete_dispatch
     lower = None
     for level, (name, dispatch) in enumerate((("BenchDisk", bottom_dispatch),
@@ -284,9 +289,9 @@ def build_machine(pended: bool) -> tuple[Kernel, TraceRecorder, Any]:
 
 
 def run_kernel(count: int, pended: bool, policy: str = RUN_POLICY,
-               check_trace: bool = False) -> float:
+               check_trace: bool = False, traced: bool = True) -> float:
     """Seconds to push ``count`` IRPs through the simulated kernel (machine prebuilt)."""
-    kernel, recorder, top = build_machine(pended)
+    kernel, recorder, top = build_machine(pended, traced)
     issuer = Issuer(kernel)
     kernel.create_thread(issue, kernel, top, issuer, count, BATCH if pended else count,
                          name="BenchIssuer", cpu=0)
@@ -296,6 +301,8 @@ def run_kernel(count: int, pended: bool, policy: str = RUN_POLICY,
         elapsed = time.perf_counter() - start
     if bugcheck is not None or issuer.completed != count or kernel.blocked_threads():
         raise SystemExit(f"benchmark run went wrong: {bugcheck!r}, {issuer.completed}/{count}")
+    if recorder.raw and not traced:
+        raise SystemExit("the untraced run (a0) recorded a trace")
     if check_trace:   # + ThreadStart, ThreadExit and the one KeSetEvent after the last IRP
         events = recorder.events()
         if pended or len(events) != count * KERNEL_EVENTS_PER_SYNC_IRP + 3 \
@@ -635,18 +642,21 @@ def main(argv: list[str] | None = None) -> int:
     sizes = (10**3, 10**4, 10**5) if args.quick else (10**4, 10**5, 10**6)
     print(f"Python {sys.version.split()[0]}, GC policy '{RUN_POLICY}', best of {REPEATS}; "
           f"us per IRP (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
-    print(f"  {'IRPs':>9} {'(a) sync':>9} {'(b) pended':>11} {'(c) baseline':>13} "
-          f"{'(c+) full trace':>16} {'a/c':>6} {'b/c':>6} {'a/c+':>6} {'c+/c':>6}")
+    print(f"  {'IRPs':>9} {'(a) sync':>9} {'(a0) untraced':>14} {'(b) pended':>11} "
+          f"{'(c) baseline':>13} {'(c+) full trace':>16} {'a/c':>6} {'a0/c':>6} {'b/c':>6} "
+          f"{'a/c+':>6} {'c+/c':>6}")
     results = {}
     for size in sizes:
         sync = best(partial(run_kernel, size, False))
+        bare = best(partial(run_kernel, size, False, traced=False))
         pend = best(partial(run_kernel, size, True))
         base = best(partial(run_baseline, size))
         full = best(partial(run_full_trace_model, size))
-        results[size] = (sync, pend, base, full)
-        print(f"  {size:>9} {sync / size * 1e6:9.3f} {pend / size * 1e6:11.3f} "
-              f"{base / size * 1e6:13.3f} {full / size * 1e6:16.3f} {sync / base:6.2f} "
-              f"{pend / base:6.2f} {sync / full:6.2f} {full / base:6.2f}", flush=True)
+        results[size] = (sync, bare, pend, base, full)
+        print(f"  {size:>9} {sync / size * 1e6:9.3f} {bare / size * 1e6:14.3f} "
+              f"{pend / size * 1e6:11.3f} {base / size * 1e6:13.3f} {full / size * 1e6:16.3f} "
+              f"{sync / base:6.2f} {bare / base:6.2f} {pend / base:6.2f} {sync / full:6.2f} "
+              f"{full / base:6.2f}", flush=True)
     costs = [results[s][0] / s for s in sizes]
     print(f"linearity (a): cost per IRP at {sizes[-1]} / at {sizes[0]} = "
           f"{costs[-1] / costs[0]:.2f}, at {sizes[-1]} / at {sizes[1]} = "
@@ -661,10 +671,11 @@ def main(argv: list[str] | None = None) -> int:
               f"(load average {os.getloadavg()[0]:.1f})")
         figures = (f" memory_peak_rss_mb={m['peak_rss_mb']:.0f} memory_wall_s={m['wall_s']:.1f}"
                    f" memory_events={m['events']}")
-    sync, pend, base, full = results[sizes[-1]]
+    sync, bare, pend, base, full = results[sizes[-1]]
     size = sizes[-1]
     print(f"sync_irps_per_s={int(size / sync)} pended_irps_per_s={int(size / pend)} "
-          f"ratio={sync / base:.2f} ratio_full_trace={sync / full:.2f}{figures}")
+          f"ratio={sync / base:.2f} ratio_full_trace={sync / full:.2f} "
+          f"ratio_untraced={bare / base:.2f}{figures}")
     return 0
 
 
