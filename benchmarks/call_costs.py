@@ -13,10 +13,10 @@ the same loop doing nothing, in the same run:
   empty      the loop alone
   plain      ``routine(a, b)``: a plain function (what the hand models call)
   generator  ``yield from routine(a, b)``: a generator function that returns at once
-  hook       ``kernel.hooks.irp_call(a, b)``: a closure bound on a ``__slots__`` table,
-             as the trace recorder's IRP hooks are
-  noop       the same through ``_noop(*args)``, the kernel's hook when no instrument
-             wants it
+  hook       ``kernel.hooks.irp_call(a, b)``: a closure bound on the kernel's hook table
+             (instrument.Hooks), as the trace recorder's IRP hooks are
+  noop       the same table with no instrument: ``_noop(*args)``, the kernel's hook when
+             no instrument wants it
 
 Figures: ns per call above the empty loop (best of 5 loops of 10^6), and each as a
 ratio to a plain call. For instruction counts (which the machine's load does not
@@ -35,7 +35,7 @@ from typing import Any, Callable, Iterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from harness.kernel.instrument import _noop  # noqa: E402
+from harness.kernel.instrument import Hooks  # noqa: E402
 
 
 def plain(a: Any, b: Any) -> int:
@@ -47,17 +47,16 @@ def routine(a: Any, b: Any) -> Any:
     yield  # a generator function, as every driver routine
 
 
-class _Hooks:
-    __slots__ = ("irp_call",)
-
-
 class _Kernel:
     __slots__ = ("hooks",)
 
 
-def _kernel(hook: Callable[..., None]) -> _Kernel:
-    hooks = _Hooks()
-    hooks.irp_call = hook
+def _kernel(hook: Callable[..., None] | None) -> _Kernel:
+    """A holder of the kernel's own hook table (instrument.Hooks), with no instrument:
+    every hook is the no-op, or ``irp_call`` is ``hook``."""
+    hooks = Hooks([])
+    if hook is not None:
+        hooks.irp_call = hook
     kernel = _Kernel()
     kernel.hooks = hooks
     return kernel
@@ -103,7 +102,7 @@ def loop_hook(n: int) -> Iterator[Any]:
 
 
 def loop_noop(n: int) -> Iterator[Any]:
-    return _hook_loop(n, _kernel(_noop))
+    return _hook_loop(n, _kernel(None))
 
 
 CASES: dict[str, Callable[[int], Iterator[Any]]] = {
